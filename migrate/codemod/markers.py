@@ -1,0 +1,31 @@
+"""`# migrate: TODO(<rule-id>) <why>` comments above statements the engine left alone."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+PREFIX = "# migrate: TODO("
+PATTERN = re.compile(r"#\s*migrate:\s*TODO\((?P<rule>[^)]+)\)\s*(?P<why>.*)")
+
+
+def text(rule: str, why: str) -> str:
+    # One line, always: a newline in a reason would break the comment out into code.
+    why = " ".join(why.split())
+    return f"{PREFIX}{rule}) {why}"
+
+
+def attach(statement: cst.CSTNode, markers: list[tuple[str, str]]) -> cst.CSTNode:
+    """Add marker comments to a statement's leading lines, once each (idempotent)."""
+    leading = list(getattr(statement, "leading_lines"))
+    present = {line.comment.value for line in leading if line.comment is not None}
+    added = False
+    for rule, why in markers:
+        comment = text(rule, why)
+        if comment in present:
+            continue
+        present.add(comment)
+        leading.append(cst.EmptyLine(comment=cst.Comment(comment)))
+        added = True
+    return statement.with_changes(leading_lines=leading) if added else statement

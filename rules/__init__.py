@@ -1,0 +1,60 @@
+"""The rules library: one module per TF/Keras namespace, gathered into one registry.
+
+To add a 1:1 rewrite, add a row to the table of its namespace (``tf_math.py``, …) and a
+fixture pair under ``fixtures/<rule id>/``. To add a structural rewrite, write a ``Rule``
+subclass (see ``tf_function.py``) and list it in its module's ``RULES``.
+
+This package is the repository's top-level ``rules/`` directory, installed as
+``migrate.rules``. It imports neither TensorFlow nor torch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import import_module
+from typing import Iterable, Iterator
+
+from migrate.rules.base import Rule
+
+#: The rule id of a TF/Keras name that no rule claims.
+UNMAPPED = "unmapped"
+
+_MODULES = ("general", "tf_math", "tf_array", "tf_nn", "dtypes", "tf_function")
+
+
+class Registry:
+    def __init__(self, rules: Iterable[Rule]):
+        self._by_id: dict[str, Rule] = {}
+        self._by_name: dict[str, Rule] = {}
+        for rule in rules:
+            if rule.id in self._by_id:
+                raise ValueError(f"duplicate rule id {rule.id}")
+            self._by_id[rule.id] = rule
+            for name in rule.claims():
+                if name in self._by_name:
+                    raise ValueError(f"{name} is claimed by {self._by_name[name].id} and {rule.id}")
+                self._by_name[name] = rule
+
+    def lookup(self, qualified: str) -> Rule | None:
+        """The rule for a canonical qualified name, if any."""
+        return self._by_name.get(qualified)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self._by_id)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(sorted(self._by_id.values(), key=lambda r: r.id))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    rules: list[Rule] = []
+    for name in _MODULES:
+        rules.extend(import_module(f"{__name__}.{name}").RULES)
+    return Registry(rules)

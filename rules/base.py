@@ -1,0 +1,390 @@
+"""The rules library format.
+
+A rule has a stable id, a one-line summary, a paragraph saying why the rewrite is what it is,
+an example (the "after" half of every doc is produced by running the engine on it, so docs
+cannot drift from behaviour), and the TF/Keras names it claims.
+
+Two kinds exist:
+
+* ``ApiCall`` — a table row for a 1:1 call rewrite (rename, argument mapping, values made
+  explicit). Adding one is a row in a ``rules/<namespace>.py`` table plus a fixture.
+* ``Rule`` subclasses — small Python classes for structural rewrites a row cannot express.
+
+Rules never import TensorFlow or torch: they build libcst nodes, and name their targets by
+fully qualified name (``torch.nn.functional.softmax``); the engine decides how to spell the
+name in the user's file and which import that needs.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence
+
+import libcst as cst
+
+
+class CannotMigrate(Exception):
+    """Raised by a rule that recognises a site but cannot rewrite it faithfully.
+
+    The engine leaves the code as it was and writes ``# migrate: TODO(<rule id>) <reason>``.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RuleContext(Protocol):
+    """What the engine offers a rule while it rewrites one site."""
+
+    def name(self, qualified: str) -> cst.BaseExpression:
+        """An expression for ``qualified`` (e.g. ``torch.sum``) that works in this file.
+
+        The engine records the import the spelling needs (``import torch``,
+        ``from torch import nn``, ``import torch.nn.functional as F``).
+        """
+        ...
+
+    def source(self, node: cst.CSTNode) -> str:
+        """The source text of ``node``, for messages."""
+        ...
+
+
+def expand(name: str) -> str:
+    """Expand the ``tf.`` shorthand used in tables to the module's real name."""
+    return "tensorflow." + name[3:] if name.startswith("tf.") else name
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and override the hooks."""
+
+    id: ClassVar[str]
+    summary: ClassVar[str]
+    why: ClassVar[str]
+    example: ClassVar[str]
+    #: Canonical qualified names (``tf.`` shorthand allowed) the rule handles.
+    names: ClassVar[Sequence[str]] = ()
+
+    def claims(self) -> tuple[str, ...]:
+        return tuple(expand(n) for n in self.names)
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(f"`{ctx.source(call.func)}` is only migrated as a reference, not as a call")
+
+    def rewrite_reference(
+        self, node: cst.BaseExpression, qualified: str, ctx: RuleContext
+    ) -> cst.BaseExpression:
+        raise CannotMigrate(
+            f"`{ctx.source(node)}` is used as a value; only calls to it can be migrated"
+        )
+
+    def rewrite_decorator(
+        self, decorator: cst.Decorator, qualified: str, ctx: RuleContext
+    ) -> cst.Decorator | None:
+        """Rewrite a decorator; return None to remove it."""
+        raise CannotMigrate(f"`@{ctx.source(decorator.decorator)}` has no PyTorch decorator")
+
+
+# ---------------------------------------------------------------------------------------
+# Literal values: a rule may only depend on a value it can read in the source.
+
+
+class NotLiteral(Exception):
+    pass
+
+
+def literal(node: cst.BaseExpression) -> Any:
+    """The Python value of a literal expression, or raise NotLiteral.
+
+    Numbers, strings, True/False/None, and tuples/lists of those count as literals.
+    """
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            return ast.literal_eval(cst.Module([]).code_for_node(node))
+        except (ValueError, SyntaxError) as exc:  # e.g. f-strings
+            raise NotLiteral() from exc
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = literal(node.expression)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+        raise NotLiteral()
+    if isinstance(node, (cst.Tuple, cst.List)):
+        items = []
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                raise NotLiteral()
+            items.append(literal(element.value))
+        return tuple(items) if isinstance(node, cst.Tuple) else items
+    raise NotLiteral()
+
+
+def to_node(value: Any) -> cst.BaseExpression:
+    """A libcst expression for a Python literal value."""
+    if isinstance(value, bool) or value is None:
+        return cst.Name(repr(value))
+    if isinstance(value, (int, float)):
+        if value < 0:
+            return cst.UnaryOperation(cst.Minus(), to_node(-value))
+        return cst.Integer(repr(value)) if isinstance(value, int) else cst.Float(repr(value))
+    if isinstance(value, str):
+        return cst.SimpleString(repr(value))
+    if isinstance(value, (tuple, list)):
+        elements = [cst.Element(to_node(v)) for v in value]
+        if isinstance(value, list):
+            return cst.List(elements)
+        if len(elements) == 1:
+            elements = [elements[0].with_changes(comma=cst.Comma())]
+        return cst.Tuple(elements)
+    raise TypeError(f"no literal form for {value!r}")
+
+
+# ---------------------------------------------------------------------------------------
+# Argument mapping for table rows.
+
+#: A value converter: receives the argument's expression, returns the expression to emit.
+Convert = Callable[[cst.BaseExpression, RuleContext], cst.BaseExpression]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """Where a TF parameter goes in the PyTorch call.
+
+    ``to`` is a position (int) or a keyword name (str). ``convert`` rewrites the value.
+    ``default`` is a literal written out when the source omits the argument: used where the
+    two libraries' defaults differ (decision 4: defaults are semantics). ``omit_if`` drops
+    the argument when its literal value equals PyTorch's own default.
+    """
+
+    to: int | str
+    convert: Convert | None = None
+    default: Any = field(default=None)
+    has_default: bool = False
+    omit_if: tuple[Any, ...] = ()
+    required: bool = False  # TF has a default PyTorch cannot express: no value, no rewrite
+    #: Write ``default`` only when this other TF parameter is passed (torch.sum takes
+    #: ``keepdim`` only together with ``dim``).
+    default_with: str | None = None
+
+
+def Kw(name: str, convert: Convert | None = None, **kwargs: Any) -> Arg:
+    if "default" in kwargs:
+        kwargs["has_default"] = True
+    return Arg(name, convert, **kwargs)
+
+
+def Pos(index: int, convert: Convert | None = None, **kwargs: Any) -> Arg:
+    if "default" in kwargs:
+        kwargs["has_default"] = True
+    return Arg(index, convert, **kwargs)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Drop a TF parameter. With ``only`` set, only when its literal value is one of those.
+
+    ``name=`` is the common case: it labels a graph op and has no meaning in PyTorch.
+    """
+
+    only: tuple[Any, ...] | None = None
+    why: str = ""
+
+
+DROP = Drop()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    has_default: bool
+    default: Any = None
+    keyword_only: bool = False
+
+
+def parse_signature(text: str) -> tuple[Param, ...]:
+    """Parse ``"input_tensor, axis=None, *, name=None"`` into Params (defaults are literals)."""
+    tree = ast.parse(f"def f({text}): pass").body[0]
+    assert isinstance(tree, ast.FunctionDef)
+    args = tree.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    params = [
+        Param(a.arg, d is not None, ast.literal_eval(d) if d is not None else None)
+        for a, d in zip(positional, defaults)
+    ]
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        params.append(
+            Param(a.arg, d is not None, ast.literal_eval(d) if d is not None else None, True)
+        )
+    return tuple(params)
+
+
+class ApiCall(Rule):
+    """A 1:1 call rewrite described by data: one row of a namespace table."""
+
+    def __init__(
+        self,
+        id: str,
+        tf: str | Sequence[str],
+        torch: str,
+        signature: str,
+        args: Mapping[str, Arg | Drop | int | str],
+        summary: str,
+        example: str,
+        why: str = "",
+        choose: Callable[[dict[str, cst.BaseExpression], RuleContext], str] | None = None,
+    ):
+        self.id = id
+        self.names = (tf,) if isinstance(tf, str) else tuple(tf)
+        self.torch = torch
+        self.signature = parse_signature(signature)
+        self.args = {k: self._normalise(v) for k, v in args.items()}
+        self.summary = summary
+        self.example = example
+        self.why = why
+        self.choose = choose
+        unknown = set(self.args) - {p.name for p in self.signature}
+        if unknown:
+            raise ValueError(f"rule {id}: args {sorted(unknown)} are not in its signature")
+
+    @staticmethod
+    def _normalise(spec: Arg | Drop | int | str) -> Arg | Drop:
+        if isinstance(spec, (Arg, Drop)):
+            return spec
+        return Arg(spec)
+
+    def bind(self, call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+        """Match the call's arguments to the TF signature, like Python would."""
+        bound: dict[str, cst.BaseExpression] = {}
+        positional = [p for p in self.signature if not p.keyword_only]
+        index = 0
+        for arg in call.args:
+            if arg.star:
+                raise CannotMigrate(
+                    f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed"
+                )
+            if arg.keyword is None:
+                if index >= len(positional):
+                    raise CannotMigrate("more positional arguments than the TF signature has")
+                bound[positional[index].name] = arg.value
+                index += 1
+            else:
+                name = arg.keyword.value
+                if name not in {p.name for p in self.signature}:
+                    raise CannotMigrate(f"unknown argument `{name}=`")
+                bound[name] = arg.value
+        missing = [p.name for p in self.signature if not p.has_default and p.name not in bound]
+        if missing:
+            raise CannotMigrate(f"required argument `{missing[0]}` is missing")
+        return bound
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = self.bind(call, ctx)
+        positional: dict[int, cst.BaseExpression] = {}
+        keywords: list[tuple[str, cst.BaseExpression]] = []
+        for param in self.signature:
+            spec = self.args.get(param.name)
+            value = bound.get(param.name)
+            if spec is None:
+                if value is None or _equals_default(value, param):
+                    continue
+                raise CannotMigrate(f"argument `{param.name}=` has no PyTorch equivalent")
+            if isinstance(spec, Drop):
+                if value is not None and spec.only is not None:
+                    if not _literal_in(value, spec.only):
+                        raise CannotMigrate(
+                            f"`{param.name}={ctx.source(value)}` is only migrated when it is "
+                            + " or ".join(repr(v) for v in spec.only)
+                            + (f": {spec.why}" if spec.why else "")
+                        )
+                continue
+            if value is None:
+                if spec.required:
+                    raise CannotMigrate(f"`{param.name}=` must be given for a faithful rewrite")
+                if not spec.has_default or (spec.default_with and spec.default_with not in bound):
+                    continue
+                value = to_node(spec.default)
+            elif spec.omit_if and _literal_in(value, spec.omit_if):
+                continue
+            if spec.convert is not None:
+                value = spec.convert(value, ctx)
+            if isinstance(spec.to, int):
+                positional[spec.to] = value
+            else:
+                keywords.append((spec.to, value))
+        if sorted(positional) != list(range(len(positional))):
+            raise ValueError(f"rule {self.id}: positional targets leave a gap")
+        target = self.choose(bound, ctx) if self.choose else self.torch
+        values = [positional[i] for i in range(len(positional))]
+        if target.startswith("Tensor."):
+            # A method target: the first positional argument is the receiver.
+            func: cst.BaseExpression = cst.Attribute(_receiver(values.pop(0)), cst.Name(target[7:]))
+        else:
+            func = ctx.name(target)
+        new_args = [cst.Arg(v) for v in values]
+        new_args += [cst.Arg(v, keyword=cst.Name(k), equal=_TIGHT_EQUAL) for k, v in keywords]
+        return cst.Call(func=func, args=_with_commas(new_args))
+
+
+def _receiver(value: cst.BaseExpression) -> cst.BaseExpression:
+    """Parenthesise a receiver that would otherwise bind wrongly (``(a + b).to(...)``)."""
+    atomic = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Tuple, cst.Dict)
+    if isinstance(value, atomic) or value.lpar:
+        return value
+    return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+_TIGHT_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [a.with_changes(comma=comma) for a in args[:-1]] + args[-1:]
+
+
+def _literal_in(value: cst.BaseExpression, options: tuple[Any, ...]) -> bool:
+    try:
+        lit = literal(value)
+    except NotLiteral:
+        return False
+    return any(type(lit) is type(o) and lit == o for o in options)
+
+
+def _equals_default(value: cst.BaseExpression, param: Param) -> bool:
+    return param.has_default and _literal_in(value, (param.default,))
+
+
+# ---------------------------------------------------------------------------------------
+# Non-call references: dtype objects, constants.
+
+
+class Reference(Rule):
+    """Rewrites references to names (``tf.float32`` → ``torch.float32``) from a mapping.
+
+    A target of ``None`` means the Python constant ``None`` (as for ``tf.newaxis``).
+    """
+
+    def __init__(
+        self,
+        id: str,
+        mapping: Mapping[str, str | None],
+        summary: str,
+        example: str,
+        why: str = "",
+    ):
+        self.id = id
+        self.mapping = {expand(k): v for k, v in mapping.items()}
+        self.names = tuple(self.mapping)
+        self.summary = summary
+        self.example = example
+        self.why = why
+
+    def rewrite_reference(
+        self, node: cst.BaseExpression, qualified: str, ctx: RuleContext
+    ) -> cst.BaseExpression:
+        target = self.mapping[qualified]
+        return cst.Name("None") if target is None else ctx.name(target)

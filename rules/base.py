@@ -255,10 +255,11 @@ class ApiCall(Rule):
             return spec
         return Arg(spec)
 
-    def bind(self, call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+    def bind(self, call: cst.Call, ctx: RuleContext) -> dict[str, cst.Arg]:
         """Match the call's arguments to the TF signature, like Python would."""
-        bound: dict[str, cst.BaseExpression] = {}
+        bound: dict[str, cst.Arg] = {}
         positional = [p for p in self.signature if not p.keyword_only]
+        known = {p.name for p in self.signature}
         index = 0
         for arg in call.args:
             if arg.star:
@@ -268,13 +269,12 @@ class ApiCall(Rule):
             if arg.keyword is None:
                 if index >= len(positional):
                     raise CannotMigrate("more positional arguments than the TF signature has")
-                bound[positional[index].name] = arg.value
+                bound[positional[index].name] = arg
                 index += 1
             else:
-                name = arg.keyword.value
-                if name not in {p.name for p in self.signature}:
-                    raise CannotMigrate(f"unknown argument `{name}=`")
-                bound[name] = arg.value
+                if arg.keyword.value not in known:
+                    raise CannotMigrate(f"unknown argument `{arg.keyword.value}=`")
+                bound[arg.keyword.value] = arg
         missing = [p.name for p in self.signature if not p.has_default and p.name not in bound]
         if missing:
             raise CannotMigrate(f"required argument `{missing[0]}` is missing")
@@ -282,11 +282,12 @@ class ApiCall(Rule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         bound = self.bind(call, ctx)
-        positional: dict[int, cst.BaseExpression] = {}
-        keywords: list[tuple[str, cst.BaseExpression]] = []
+        positional: dict[int, NewArg] = {}
+        keywords: list[NewArg] = []
         for param in self.signature:
             spec = self.args.get(param.name)
-            value = bound.get(param.name)
+            original = bound.get(param.name)
+            value = original.value if original is not None else None
             if spec is None:
                 if value is None or _equals_default(value, param):
                     continue
@@ -311,21 +312,73 @@ class ApiCall(Rule):
             if spec.convert is not None:
                 value = spec.convert(value, ctx)
             if isinstance(spec.to, int):
-                positional[spec.to] = value
+                positional[spec.to] = NewArg(value, None, original)
             else:
-                keywords.append((spec.to, value))
+                keywords.append(NewArg(value, spec.to, original))
         if sorted(positional) != list(range(len(positional))):
             raise ValueError(f"rule {self.id}: positional targets leave a gap")
-        target = self.choose(bound, ctx) if self.choose else self.torch
-        values = [positional[i] for i in range(len(positional))]
+        target = self.choose({k: a.value for k, a in bound.items()}, ctx) if self.choose else self.torch
+        args = [positional[i] for i in range(len(positional))] + keywords
         if target.startswith("Tensor."):
             # A method target: the first positional argument is the receiver.
-            func: cst.BaseExpression = cst.Attribute(_receiver(values.pop(0)), cst.Name(target[7:]))
+            func: cst.BaseExpression = cst.Attribute(_receiver(args.pop(0).value), cst.Name(target[7:]))
         else:
             func = ctx.name(target)
-        new_args = [cst.Arg(v) for v in values]
-        new_args += [cst.Arg(v, keyword=cst.Name(k), equal=_TIGHT_EQUAL) for k, v in keywords]
-        return cst.Call(func=func, args=_with_commas(new_args))
+        return build_call(call, func, args)
+
+
+@dataclass(frozen=True)
+class NewArg:
+    """An argument of a rewritten call: its value, keyword (None: positional), and the
+    source argument it came from, whose spacing and comments it keeps."""
+
+    value: cst.BaseExpression
+    keyword: str | None = None
+    original: cst.Arg | None = None
+
+
+def build_call(original: cst.Call, func: cst.BaseExpression, args: list[NewArg]) -> cst.Call:
+    """A call that replaces ``original``: its parentheses, line breaks and the comments
+    between its arguments survive; new arguments get the usual ``, `` spacing."""
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    built: list[cst.Arg] = []
+    for new in args:
+        keyword = cst.Name(new.keyword) if new.keyword else None
+        equal = _TIGHT_EQUAL if keyword else cst.MaybeSentinel.DEFAULT
+        if new.original is not None:
+            arg = new.original.with_changes(value=new.value, keyword=keyword, equal=equal)
+            if keyword and new.original.keyword:
+                arg = arg.with_changes(equal=new.original.equal)
+        else:
+            arg = cst.Arg(new.value, keyword=keyword, equal=equal)
+        built.append(arg)
+    for i, arg in enumerate(built[:-1]):
+        if not isinstance(arg.comma, cst.Comma):  # it was last, or is new
+            built[i] = arg.with_changes(comma=comma)
+    if built:
+        # The last argument ends the way the source's last one did: a trailing comma on its
+        # own line stays (that layout), anything else loses the comma.
+        # A comment after the last argument's own comma stays with it.
+        own = built[-1].comma
+        tail = original.args[-1].comma if original.args else cst.MaybeSentinel.DEFAULT
+        if isinstance(own, cst.Comma) and _has_comment(own):
+            pass
+        elif isinstance(tail, cst.Comma) and _breaks_line(tail):
+            built[-1] = built[-1].with_changes(comma=tail)
+        else:
+            built[-1] = built[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return original.with_changes(func=func, args=built)
+
+
+def _has_comment(comma: cst.Comma) -> bool:
+    space = comma.whitespace_after
+    if not isinstance(space, cst.ParenthesizedWhitespace):
+        return False
+    return space.first_line.comment is not None or any(line.comment for line in space.empty_lines)
+
+
+def _breaks_line(comma: cst.Comma) -> bool:
+    return isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
 
 
 def _receiver(value: cst.BaseExpression) -> cst.BaseExpression:
@@ -339,11 +392,6 @@ def _receiver(value: cst.BaseExpression) -> cst.BaseExpression:
 _TIGHT_EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )
-
-
-def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return [a.with_changes(comma=comma) for a in args[:-1]] + args[-1:]
 
 
 def _literal_in(value: cst.BaseExpression, options: tuple[Any, ...]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call
 
 # Options that only steer TF's tracing: torch.compile traces Python itself.
 _DROPPED = {"autograph", "jit_compile", "reduce_retracing", "experimental_autograph_options"}
@@ -28,7 +28,7 @@ class TfFunction(Rule):
     )
     example = "@tf.function(jit_compile=True)\ndef step(x):\n    return x * 2\n\nfast = tf.function(slow)"
 
-    def _check(self, call: cst.Call) -> list[cst.Arg]:
+    def _check(self, call: cst.Call) -> list[NewArg]:
         kept = []
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword else None
@@ -40,14 +40,11 @@ class TfFunction(Rule):
                 continue
             if keyword is not None and keyword != "func":
                 raise CannotMigrate(f"`{keyword}=` has no torch.compile equivalent")
-            kept.append(arg.with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT))
+            kept.append(NewArg(arg.value, None, arg))
         return kept
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        kept = self._check(call)
-        if kept:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return cst.Call(func=ctx.name("torch.compile"), args=kept)
+        return build_call(call, ctx.name("torch.compile"), self._check(call))
 
     def rewrite_decorator(self, decorator: cst.Decorator, qualified: str, ctx: RuleContext) -> cst.Decorator:
         return decorator.with_changes(decorator=ctx.name("torch.compile"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import DROP, ApiCall, CannotMigrate, Drop, Kw, NotLiteral, Pos, Rule, RuleContext, literal
+from migrate.rules.base import DROP, ApiCall, CannotMigrate, Drop, Kw, NewArg, NotLiteral, Pos, Rule, RuleContext, build_call, literal
 from migrate.rules.convert import axis
 
 _REDUCTION_SIGNATURE = "input_tensor, axis=None, keepdims=False, name=None"
@@ -88,35 +88,25 @@ class Binary(Rule):
         self.example = f"z = tf.{name}(x, y)\nw = tf.{name}(2.0, x)"
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        if any(a.star for a in call.args) or len(call.args) > 3:
-            raise CannotMigrate("arguments cannot be matched to `x, y, name`")
-        named = {a.keyword.value: a.value for a in call.args if a.keyword}
-        positional = [a.value for a in call.args if not a.keyword]
         names = ["x", "y", "name"]
-        values = dict(zip(names, positional)) | named
-        if set(values) - set(names) or not {"x", "y"} <= set(values):
+        args: dict[str, cst.Arg] = {}
+        for position, arg in enumerate(call.args):
+            name = arg.keyword.value if arg.keyword else (names[position] if position < 3 else "?")
+            if arg.star or name not in names or name in args:
+                raise CannotMigrate("arguments cannot be matched to `x, y, name`")
+            args[name] = arg
+        if not {"x", "y"} <= set(args):
             raise CannotMigrate("arguments cannot be matched to `x, y, name`")
-        x, y = values["x"], values["y"]
-        if _is_number(x) and _is_number(y):
+        x, y = (NewArg(args[n].value, None, args[n]) for n in ("x", "y"))
+        if _is_number(x.value) and _is_number(y.value):
             raise CannotMigrate("both operands are numbers: there is no tensor to compute with")
-        if self.clamp:
-            if _is_number(x):
-                x, y = y, x
-            if _is_number(y):
-                return _call(ctx.name("torch.clamp"), [x], {self.clamp: y})
-            return _call(ctx.name(self.torch), [x, y])
-        if _is_number(x):
-            target = self.torch if self.commutative else self.reversed_op
-            assert target is not None
-            return _call(ctx.name(target), [y, x])
-        return _call(ctx.name(self.torch), [x, y])
-
-
-def _call(func: cst.BaseExpression, args: list[cst.BaseExpression], keywords: dict[str, cst.BaseExpression] | None = None) -> cst.Call:
-    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-    built = [cst.Arg(a) for a in args] + [cst.Arg(v, keyword=cst.Name(k), equal=equal) for k, v in (keywords or {}).items()]
-    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return cst.Call(func, [a.with_changes(comma=comma) for a in built[:-1]] + built[-1:])
+        target = self.torch
+        if _is_number(x.value):
+            x, y = y, x
+            target = self.torch if self.commutative or self.clamp else self.reversed_op  # type: ignore[assignment]
+        if self.clamp and _is_number(y.value):
+            return build_call(call, ctx.name("torch.clamp"), [x, NewArg(y.value, self.clamp, y.original)])
+        return build_call(call, ctx.name(target), [x, y])
 
 
 RULES = [

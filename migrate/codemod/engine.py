@@ -17,6 +17,8 @@ How a file is migrated:
 
 from __future__ import annotations
 
+import ast
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -90,6 +92,13 @@ class _Migrator(cst.CSTTransformer):
         self._not_loads: set[int] = set()  # Name nodes that are not references
         self._sites: dict[int, _Site] = {}
         self._claimed: set[int] = set()  # func/decorator expressions handled by their parent
+        self._first_statement = -1
+        self._header_comments: frozenset[str] = frozenset()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if node.body:
+            self._first_statement = id(node.body[0])
+            self._header_comments = frozenset(line.comment.value for line in node.header if line.comment)
 
     # -- statements: skip the irrelevant ones, collect TODO markers on the rest ------------
 
@@ -108,7 +117,8 @@ class _Migrator(cst.CSTTransformer):
             if todo:
                 if hasattr(result, "leading_lines"):
                     ordered = [(rule, why) for _, rule, why in sorted(todo, key=lambda m: m[0])]
-                    marked = markers.attach(result, ordered)  # type: ignore[arg-type]
+                    above = self._header_comments if id(original_node) == self._first_statement else frozenset()
+                    marked = markers.attach(result, ordered, above)  # type: ignore[arg-type]
                     self.markers_added |= marked is not result
                     result = marked
                 elif self._frames:  # a one-line suite: the marker goes above its statement
@@ -337,6 +347,9 @@ def migrate_source(
     """Migrate one Python source string. Never raises for bad input."""
     if not _MENTIONS_TF.search(source):
         return FileResult(path, source, source)
+    too_deep = _too_deep_for_python(source)
+    if too_deep:
+        return FileResult(path, source, source, error=f"does not parse: {too_deep}")
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -382,6 +395,29 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
 
 
 STAR_IMPORT = "imports.star"
+
+
+_BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+
+
+def _too_deep_for_python(source: str) -> str | None:
+    """Why a source nests brackets deeper than Python allows, else None.
+
+    libcst's native parser overflows its stack (a crash, not an exception) on brackets
+    nested thousands deep; CPython refuses more than 200. A C-speed upper bound of the
+    depth (brackets in strings count too) decides whether CPython's verdict is needed.
+    """
+    brackets = _NOT_BRACKETS.sub("", source)
+    if len(brackets) <= 200 or max(itertools.accumulate(map(_BRACKET_DEPTH.get, brackets)), default=0) <= 200:
+        return None
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        return f"line {error.lineno}, column {error.offset}: {error.msg}"
+    except (RecursionError, MemoryError):
+        return "too deeply nested"
+    return None
 
 
 def _enclosing(spans: Spans, ids: set[int]) -> set[int]:

@@ -132,29 +132,54 @@ def _binds_unused(small: cst.Import | cst.ImportFrom, alias: cst.ImportAlias, un
 _BODY_FIELDS = ("body", "orelse", "handlers", "finalbody")
 
 
-def _prune_block(statements: list[cst.CSTNode], unused: set[str]) -> tuple[list[cst.CSTNode], bool]:
+def _prune_block(
+    statements: list[cst.CSTNode],
+    unused: set[str],
+    replacement: tuple[int, list[cst.SimpleStatementLine]] | None = None,
+) -> tuple[list[cst.CSTNode], bool]:
     """Remove unused TF bindings from import lines anywhere in a statement list.
 
     A plain walk over statement lists, not a visitor: it touches statements only, so it
-    costs nothing next to a parse. Comments above a removed import move to the next line.
+    costs nothing next to a parse. Nothing the user wrote is lost: comments above a removed
+    import, and its trailing comment, move to the next statement. ``replacement`` puts new
+    import lines at an index: instead of the statement there if it goes, before it if not,
+    taking over its comments either way.
     """
     result: list[cst.CSTNode] = []
     carried: list[cst.EmptyLine] = []
     changed = False
-    for statement in statements:
-        new = statement
+    for index, statement in enumerate(statements):
         if _is_import_line(statement):
             new = _drop_names(statement, unused)  # type: ignore[arg-type]
         else:
             new = _prune_compound(statement, unused)
-        if new is None:
-            carried.extend(statement.leading_lines)  # type: ignore[attr-defined]
-            changed = True
-            continue
-        if carried and hasattr(new, "leading_lines"):
-            new = new.with_changes(leading_lines=[*carried, *new.leading_lines])  # type: ignore[attr-defined]
+        if replacement is not None and index == replacement[0]:
+            lines = list(replacement[1])
+            lines[0] = lines[0].with_changes(leading_lines=[*carried, *statement.leading_lines])  # type: ignore[attr-defined]
             carried = []
-        changed = changed or new is not statement
+            if new is None:
+                lines[-1] = lines[-1].with_changes(trailing_whitespace=statement.trailing_whitespace)  # type: ignore[attr-defined]
+            else:
+                new = new.with_changes(leading_lines=[])
+            result.extend(lines)
+            changed = True
+        elif new is None:
+            carried.extend(statement.leading_lines)  # type: ignore[attr-defined]
+            comment = statement.trailing_whitespace.comment  # type: ignore[attr-defined]
+            if comment is not None:
+                carried.append(cst.EmptyLine(comment=comment))
+            changed = True
+        if new is None:
+            continue
+        if new is not statement or carried:
+            changed = True
+        if hasattr(new, "leading_lines") and (carried or (not result and index > 0)):
+            leading = [*carried, *new.leading_lines]  # type: ignore[attr-defined]
+            if not result:  # the block's first statements went: do not open it with blanks
+                while leading and leading[0].comment is None:
+                    leading.pop(0)
+            new = new.with_changes(leading_lines=leading)
+            carried = []
         result.append(new)
     if carried:
         result.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carried))
@@ -188,17 +213,15 @@ def _prune_compound(statement: cst.CSTNode, unused: set[str]) -> cst.CSTNode:
 def finalize(module: cst.Module, plan: ImportPlan, unused: set[str]) -> cst.Module:
     """Remove unused TF imports and add the torch imports the rewrites need."""
     body = list(module.body)
-    at = _insertion_point(body)  # before pruning: the first TF import may go away
-    if unused:
-        body, _ = _prune_block(body, unused)  # type: ignore[assignment]
     missing = [s for s in _ORDER if s in plan.needed] + sorted(plan.needed - set(_ORDER))
-    if missing:
-        new_lines = [cst.parse_statement(s + module.default_newline) for s in missing]
-        if at < len(body) and _is_import_line(body[at]) and body[at].leading_lines:  # type: ignore[attr-defined]
-            # A comment that headed the import block stays above the block.
-            new_lines[0] = new_lines[0].with_changes(leading_lines=body[at].leading_lines)  # type: ignore[attr-defined]
-            body[at] = body[at].with_changes(leading_lines=[])  # type: ignore[attr-defined]
-        body[at:at] = new_lines
+    new_lines = [cst.parse_statement(s + module.default_newline) for s in missing]
+    at = _insertion_point(body)
+    if at == len(body) and new_lines:
+        body.append(new_lines[0].with_changes(body=[cst.Pass()]))  # a placeholder to replace
+        body, _ = _prune_block(body, unused, (at, new_lines))
+        body.pop(at + len(new_lines))
+    else:
+        body, _ = _prune_block(body, unused, (at, new_lines) if new_lines else None)  # type: ignore[assignment]
     return module.with_changes(body=body)
 
 

@@ -16,10 +16,14 @@ def text(rule: str, why: str) -> str:
     return f"{PREFIX}{rule}) {why}"
 
 
-def attach(statement: cst.CSTNode, markers: list[tuple[str, str]]) -> cst.CSTNode:
-    """Add marker comments to a statement's leading lines, once each (idempotent)."""
+def attach(statement: cst.CSTNode, markers: list[tuple[str, str]], above: frozenset[str] = frozenset()) -> cst.CSTNode:
+    """Add marker comments to a statement's leading lines, once each (idempotent).
+
+    ``above``: comments already written just above the statement elsewhere (libcst keeps
+    the comments that open a file in the module header, not in the first statement).
+    """
     leading = list(getattr(statement, "leading_lines"))
-    present = {line.comment.value for line in leading if line.comment is not None}
+    present = {line.comment.value for line in leading if line.comment is not None} | above
     added = False
     for rule, why in markers:
         comment = text(rule, why)

@@ -1,0 +1,188 @@
+"""The engine's guarantees, one at a time, on small sources."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+import pytest
+
+from migrate.codemod import Outcome, Selection, migrate_source
+from migrate.codemod.imports import ImportPlan
+from migrate.codemod.names import Aliases, Binding, canonical
+from migrate.rules import Registry, default_registry
+from migrate.rules.base import Rule
+
+
+@pytest.mark.parametrize(
+    ("spelled", "canonical_name"),
+    [
+        ("tensorflow.keras.layers.Dense", "keras.layers.Dense"),
+        ("tensorflow.python.keras.layers.Dense", "keras.layers.Dense"),
+        ("tf_keras.layers.Dense", "keras.layers.Dense"),
+        ("tf_keras", "keras"),
+        ("keras.src.layers.core.dense.Dense", "keras.layers.Dense"),
+        ("keras.src.ops.numpy.mean", "keras.ops.mean"),
+        ("keras.src.layers.Dense", "keras.layers.Dense"),
+        ("tensorflow.compat.v2.reduce_sum", "tensorflow.reduce_sum"),
+        ("tensorflow.keras", "keras"),
+        ("tensorflow.math.reduce_sum", "tensorflow.math.reduce_sum"),
+        ("keras.ops.sum", "keras.ops.sum"),
+    ],
+)
+def test_canonical_names(spelled: str, canonical_name: str) -> None:
+    assert canonical(spelled) == canonical_name
+
+
+def test_file_without_tf_is_returned_as_is_without_parsing() -> None:
+    # Not valid Python: proves the text check short-circuits before the parser.
+    result = migrate_source("def broken(:\n")
+    assert result.error is None and result.output == "def broken(:\n" and result.findings == []
+
+
+def test_unparseable_file_is_left_untouched_with_a_one_line_reason() -> None:
+    source = "import tensorflow as tf\ny = tf.reduce_sum(x\n"
+    result = migrate_source(source, "bad.py")
+    assert result.output == source
+    assert result.error is not None and "\n" not in result.error
+    assert result.error.startswith("does not parse: line")
+
+
+def test_a_crashing_rule_leaves_the_file_untouched_and_is_named() -> None:
+    class Boom(Rule):
+        id = "test.boom"
+        names = ("tf.reduce_sum",)
+        summary = why = example = ""
+
+        def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+            raise ZeroDivisionError("bug")
+
+    source = "import tensorflow as tf\ny = tf.reduce_sum(x)\n"
+    result = migrate_source(source, registry=Registry([Boom()]))
+    assert result.output == source
+    assert result.error == "rule test.boom raised ZeroDivisionError: bug"
+
+
+def test_sites_report_original_line_and_column() -> None:
+    source = "import tensorflow as tf\n\n\ndef f(x):\n    return 1 + tf.reduce_sum(x) + tf.raw_ops.Foo(x)\n"
+    result = migrate_source(source)
+    by_rule = {f.rule: f for f in result.findings}
+    assert (by_rule["ops.reduce_sum"].line, by_rule["ops.reduce_sum"].col) == (5, 15)
+    assert (by_rule["unmapped"].line, by_rule["unmapped"].col) == (5, 34)
+    assert by_rule["unmapped"].outcome is Outcome.TODO
+
+
+def test_ignored_rule_leaves_code_without_a_marker_and_keeps_the_import() -> None:
+    source = "import tensorflow as tf\ny = tf.reduce_sum(x)\nz = tf.abs(x)\n"
+    result = migrate_source(source, selection=Selection(ignore=("ops.reduce_sum",)))
+    assert result.output == "import torch\nimport tensorflow as tf\ny = tf.reduce_sum(x)\nz = torch.abs(x)\n"
+    assert [f.outcome for f in result.findings] == [Outcome.IGNORED, Outcome.REWRITTEN]
+
+
+def test_select_by_prefix() -> None:
+    selection = Selection(select=("ops",), ignore=("ops.abs",))
+    assert selection.enabled("ops.reduce_sum")
+    assert not selection.enabled("ops.abs")
+    assert not selection.enabled("nn.relu")
+    assert not selection.enabled("opsx.thing")  # a prefix ends at a dot
+    assert selection.unknown(default_registry().ids()) == []
+    assert Selection(select=("nope",)).unknown(default_registry().ids()) == ["nope"]
+
+
+def test_todo_marker_is_written_once_and_stays_one_line() -> None:
+    source = "import tensorflow as tf\ny = tf.split(x, n)\ny = tf.split(x, n)\n"
+    first = migrate_source(source).output
+    assert first.count("# migrate: TODO(ops.split)") == 2
+    assert migrate_source(first).output == first
+    for line in first.splitlines():
+        if "TODO(" in line:
+            assert line.startswith("# migrate: TODO(ops.split) ")
+
+
+def test_one_marker_per_statement_and_reason_in_source_order() -> None:
+    source = "import tensorflow as tf\ny = tf.raw_ops.B(tf.raw_ops.A(x))\n"
+    lines = migrate_source(source).output.splitlines()
+    assert lines[1].endswith("`tf.raw_ops.B` yet") and lines[2].endswith("`tf.raw_ops.A` yet")
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "for tf in items:\n    tf.abs(1)\n",
+        "with open(p) as tf:\n    tf.abs(1)\n",
+        "try:\n    pass\nexcept ValueError as tf:\n    tf.abs(1)\n",
+        "def f(*tf):\n    return tf.abs(1)\n",
+        "def f(**tf):\n    return tf.abs(1)\n",
+        "def f(*, tf):\n    return tf.abs(1)\n",
+        "tf = object()\ny = tf.abs(1)\n",
+        "if (tf := thing()):\n    tf.abs(1)\n",
+    ],
+)
+def test_a_rebound_name_is_not_tf(snippet: str) -> None:
+    source = "import tensorflow as tf\n" + snippet
+    result = migrate_source(source)
+    assert [f for f in result.findings if f.rule == "ops.abs"] == []
+    assert "torch" not in result.output
+
+
+def test_names_in_non_load_positions_are_not_sites() -> None:
+    source = "import tensorflow as tf\nclass tf_thing: pass\nf(tf=1)\nobj.tf.abs(1)\n"
+    assert migrate_source(source).findings == []
+
+
+def test_a_tf_module_used_as_a_value_keeps_its_import() -> None:
+    source = "import tensorflow as tf\nregister(tf)\ny = tf.abs(x)\n"
+    output = migrate_source(source).output
+    assert "import tensorflow as tf" in output and "torch.abs(x)" in output
+
+
+def test_star_import_is_flagged_not_removed() -> None:
+    result = migrate_source("from tensorflow.keras.layers import *\nx = Dense(3)\n")
+    assert [f.rule for f in result.findings] == ["imports.star"]
+    assert "from tensorflow.keras.layers import *" in result.output
+
+
+def test_partial_from_import_keeps_used_names() -> None:
+    source = "from tensorflow.math import reduce_sum, raw_thing\ny = reduce_sum(x)\nz = raw_thing(x)\n"
+    output = migrate_source(source).output
+    assert "from tensorflow.math import raw_thing\n" in output
+
+
+def test_import_removed_from_a_block_leaves_pass() -> None:
+    source = "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n"
+    output = migrate_source(source).output
+    ast.parse(output)
+    assert "import tensorflow" not in output and "    pass\n" in output
+
+
+def test_import_plan_spells_short_names_unless_taken() -> None:
+    free = ImportPlan("x = 1\n", Aliases())
+    assert cst.Module([]).code_for_node(free.spell("torch.nn.functional.relu")) == "F.relu"
+    assert cst.Module([]).code_for_node(free.spell("torch.nn.Linear")) == "nn.Linear"
+    assert free.needed == {"import torch.nn.functional as F", "from torch import nn"}
+
+    taken = ImportPlan("F = 3\n", Aliases())
+    assert cst.Module([]).code_for_node(taken.spell("torch.nn.functional.relu")) == "nn.functional.relu"
+    assert taken.needed == {"from torch import nn"}
+
+    all_taken = ImportPlan("F = 3\nnn = 4\n", Aliases())
+    assert cst.Module([]).code_for_node(all_taken.spell("torch.nn.functional.relu")) == "torch.nn.functional.relu"
+    assert all_taken.needed == {"import torch"}
+
+    aliases = Aliases()
+    aliases.add(Binding("nn", "torch.nn", None))  # type: ignore[arg-type]
+    reused = ImportPlan("from torch import nn\n", aliases)
+    assert cst.Module([]).code_for_node(reused.spell("torch.nn.Linear")) == "nn.Linear"
+    assert reused.needed == set()
+
+
+def test_crlf_newlines_survive() -> None:
+    source = "import tensorflow as tf\r\ny = tf.abs(x)\r\n"
+    assert migrate_source(source).output == "import torch\r\ny = torch.abs(x)\r\n"
+
+
+def test_deeply_nested_source_is_an_error_not_a_crash() -> None:
+    source = "import tensorflow as tf\ny = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    result = migrate_source(source)
+    assert result.output == source
+    assert result.error is not None

@@ -8,22 +8,57 @@ Only the commands that load models import TensorFlow or torch, and only when the
 from __future__ import annotations
 
 import difflib
-import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from migrate import __version__, config
-from migrate.codemod import Selection, migrate_source
+from migrate.codemod import FileResult, Selection
 from migrate.codemod.files import InputError, SourceFile, discover, write_atomic
 from migrate.codemod.report import Report
-from migrate.codemod.runner import default_jobs, migrate_files
+from migrate.codemod.runner import default_jobs, migrate_files, migrate_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _UsageError(click.UsageError):
+    """A usage error as one line, like every other error of the CLI (docs/convert.md)."""
+
+    def show(self, file=None) -> None:  # noqa: ANN001
+        hint = f" (see `{self.ctx.command_path} --help`)" if self.ctx is not None else ""
+        click.echo(f"migrate: error: {self.format_message()}{hint}", err=True)
+
+
+class _OneLineErrors:
+    """Click prints a usage error as four lines (usage, hint, blank, `Error:`); ours are one."""
+
+    def make_context(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        try:
+            return super().make_context(*args, **kwargs)  # type: ignore[misc]
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `migrate` alone prints the help, as it should
+        except click.UsageError as error:
+            raise _UsageError(error.format_message(), error.ctx) from None
+
+    def resolve_command(self, ctx, args):  # noqa: ANN001, ANN201
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except click.UsageError as error:
+            raise _UsageError(error.format_message(), error.ctx) from None
+
+
+class _Command(_OneLineErrors, click.Command):
+    pass
+
+
+class _Group(_OneLineErrors, click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrate")
 def main() -> None:
     """Migrate TensorFlow/Keras code to PyTorch."""
@@ -43,7 +78,11 @@ def _ids(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, metavar="IDS", help="Rule ids or prefixes to run (comma-separated).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Rule ids or prefixes to skip (comma-separated).")
 @click.option("--exclude", multiple=True, metavar="PATTERN", help="gitignore-style pattern of paths to skip.")
-@click.option("--no-respect-gitignore", is_flag=True, help="Also convert files .gitignore ignores.")
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip what .gitignore files ignore (default: yes, or [tool.migrate] respect-gitignore).",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the CPUs available).")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write the report to FILE.json or FILE.md.")
 @click.option("-q", "--quiet", is_flag=True, help="Print the summary line only.")
@@ -56,7 +95,7 @@ def convert(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
-    no_respect_gitignore: bool,
+    respect_gitignore: bool | None,
     jobs: int | None,
     report_path: Path | None,
     quiet: bool,
@@ -66,17 +105,20 @@ def convert(
     Without -o or --in-place nothing is written: the report says what would change.
     PATH `-` reads standard input and writes the result to standard output.
     """
+    # Usage errors are one line on stderr and exit 2 before anything is read or written.
     writes = [name for name, on in (("-o", output is not None), ("--in-place", in_place)) if on]
     dry = [name for name, on in (("--diff", diff), ("--check", check)) if on]
     if len(writes) > 1:
-        raise click.UsageError("-o and --in-place cannot be combined: choose where the result goes")
+        _fail("-o and --in-place cannot be combined: choose where the result goes")
     if writes and dry:
-        raise click.UsageError(f"{dry[0]} writes nothing, so it cannot be combined with {writes[0]}")
+        _fail(f"{dry[0]} writes nothing, so it cannot be combined with {writes[0]}")
     if report_path is not None and report_path.suffix not in (".json", ".md"):
-        raise click.UsageError(f"--report must name a .json or .md file, not {report_path}")
+        _fail(f"--report must name a .json or .md file, not {report_path}")
     stdin = Path("-") in paths
     if stdin and len(paths) > 1:
-        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if stdin and writes:
+        _fail(f"`-` (standard input) writes its result to standard output: {writes[0]} does not apply")
 
     try:
         settings = config.load(paths[0] if not stdin else Path.cwd())
@@ -87,10 +129,10 @@ def convert(
 
     unknown = selection.unknown(default_registry().ids())
     if unknown:
-        raise click.UsageError(f"unknown rule id or prefix: {', '.join(unknown)} (see `migrate rules`)")
+        _fail(f"unknown rule id or prefix: {', '.join(unknown)} (see `migrate rules`)")
 
     if stdin:
-        sys.exit(_convert_stdin(selection, report_path))
+        sys.exit(_convert_stdin(selection, report_path, diff=diff, check=check, quiet=quiet))
 
     if output is not None:
         _check_output(paths, output)
@@ -98,7 +140,7 @@ def convert(
         files = discover(
             paths,
             settings.exclude + exclude,
-            respect_gitignore=settings.respect_gitignore and not no_respect_gitignore,
+            respect_gitignore=settings.respect_gitignore if respect_gitignore is None else respect_gitignore,
             skip=output,
             base=settings.base,
         )
@@ -107,26 +149,30 @@ def convert(
     if not files:
         click.echo("migrate: no Python files or notebooks found", err=True)
         sys.exit(EXIT_OK)
+    destinations = _destinations(paths, files, output) if output is not None else {}
 
     report = Report()
     would_change: list[str] = []
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     to_stderr = diff  # keep stdout a clean diff
     with _progress(len(files), quiet) as advance:
         for source_file, result in migrate_files(files, selection, jobs or settings.jobs or default_jobs()):
-            report.add(result)
             advance()
+            try:
+                if diff and result.changed:
+                    out.write(_unified_diff(result.path, result.source, result.output))
+                elif in_place and result.changed:
+                    write_atomic(source_file.path, result.output)
+                elif output is not None:
+                    _write_output(source_file, destinations[source_file], result)
+            except OSError as error:
+                # A read-only directory or a full disk fails this file, not the run.
+                result = replace(result, error=f"cannot be written: {error.strerror or error}")
+            report.add(result)
             if result.changed:
                 would_change.append(result.path)
-            if diff and result.changed:
-                out.write(_unified_diff(result.path, result.source, result.output))
-            elif in_place and result.changed:
-                write_atomic(source_file.path, result.output)
-            elif output is not None:
-                _write_output(source_file, output, result, single_file=len(paths) == 1 and paths[0].is_file())
 
-    if report_path is not None:
-        write_atomic(report_path, report.json_text() if report_path.suffix == ".json" else report.markdown())
+    _write_report(report, report_path)
     if check:
         for path in would_change:
             click.echo(f"would migrate {path}", err=to_stderr)
@@ -145,41 +191,73 @@ def _exit_code(report: Report, check_failed: bool) -> int:
     return EXIT_OK
 
 
-def _convert_stdin(selection: Selection, report_path: Path | None) -> int:
+def _write_report(report: Report, report_path: Path | None) -> None:
+    if report_path is None:
+        return
+    try:
+        write_atomic(report_path, report.json_text() if report_path.suffix == ".json" else report.markdown())
+    except OSError as error:
+        _fail(f"{report_path}: cannot be written: {error.strerror or error}")
+
+
+def _convert_stdin(selection: Selection, report_path: Path | None, diff: bool, check: bool, quiet: bool) -> int:
     try:
         source = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError:
         _fail("<stdin>: is not UTF-8")
-    result = migrate_source(source, "<stdin>", selection)
+    result = migrate_text(source, "<stdin>", selection)
     report = Report()
     report.add(result)
-    sys.stdout.write(result.output if not result.error else source)
-    if report_path is not None:
-        write_atomic(report_path, report.json_text() if report_path.suffix == ".json" else report.markdown())
-    click.echo(report.text(), nl=False, err=True)
-    return _exit_code(report, False)
+    if diff:
+        if result.changed:
+            sys.stdout.write(_unified_diff("<stdin>", result.source, result.output))
+    elif not check:
+        sys.stdout.write(result.output if not result.error else source)
+    sys.stdout.flush()
+    _write_report(report, report_path)
+    if check and result.changed:
+        click.echo("would migrate <stdin>", err=True)
+    click.echo(report.summary_line() + "\n" if quiet else report.text(), nl=False, err=True)
+    return _exit_code(report, check and result.changed)
 
 
 def _check_output(paths: tuple[Path, ...], output: Path) -> None:
     for path in paths:
         if path.exists() and output.exists() and path.resolve() == output.resolve():
-            raise click.UsageError(f"-o {output} is the input itself: use --in-place to rewrite files where they are")
+            _fail(f"-o {output} is the input itself: use --in-place to rewrite files where they are")
     if output.is_file() and not (len(paths) == 1 and paths[0].is_file()):
-        raise click.UsageError(f"-o {output} is a file, but the input is a directory or several paths")
+        _fail(f"-o {output} is a file, but the input is a directory or several paths")
 
 
-def _write_output(source_file: SourceFile, output: Path, result, single_file: bool) -> None:  # noqa: ANN001
-    if single_file and not output.is_dir():
-        destination = output
-    else:
-        destination = output / source_file.relative
+def _destinations(paths: tuple[Path, ...], files: list[SourceFile], output: Path) -> dict[SourceFile, Path]:
+    """Where each file goes under ``-o``; refuses collisions and overwriting an input."""
+    # One file in: `-o new.py` names the file; an existing directory, or a name without a
+    # suffix (`-o converted`), is a directory to put it in.
+    single = len(paths) == 1 and paths[0].is_file()
+    as_file = single and (output.is_file() or (not output.is_dir() and output.suffix != ""))
+    destinations = {f: output if as_file else output / f.relative for f in files}
+    seen: dict[Path, SourceFile] = {}
+    for source_file, destination in destinations.items():
+        key = destination.resolve()
+        if key in seen:
+            _fail(f"-o {output}: {seen[key].path} and {source_file.path} would both be written to {destination}")
+        seen[key] = source_file
+        if key == source_file.path.resolve():
+            _fail(f"-o {output} would overwrite the input {source_file.path}: use --in-place to rewrite files where they are")
+    return destinations
+
+
+def _write_output(source_file: SourceFile, destination: Path, result: FileResult) -> None:
+    mode = source_file.path.stat().st_mode & 0o7777  # a mirrored script stays executable
     if result.error:
         # Keep the mirrored tree complete: the file is copied as it was (and reported).
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source_file.path.resolve() != destination.resolve():
-            shutil.copyfile(source_file.path, destination)
+        try:
+            data = source_file.path.read_bytes()
+        except OSError:
+            return  # unreadable: already reported as this file's error
+        write_atomic(destination, data, mode)
         return
-    write_atomic(destination, result.output)
+    write_atomic(destination, result.output, mode)
 
 
 def _unified_diff(path: str, before: str, after: str) -> str:
@@ -195,9 +273,21 @@ class _progress:
     def __init__(self, total: int, quiet: bool):
         self._bar = None
         if not quiet and total > 1 and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-            self._bar = Progress("converting", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+            # On stderr, the stream whose tty-ness was tested: rich's default console is
+            # stdout, which put the bar into `--diff > patch.diff`. stdout is not captured
+            # either, for the same reason.
+            self._bar = Progress(
+                "converting",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+                redirect_stdout=False,
+            )
             self._task = self._bar.add_task("convert", total=total)
 
     def __enter__(self):  # noqa: ANN204
@@ -214,7 +304,7 @@ class _progress:
             self._bar.stop()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"migrate: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 

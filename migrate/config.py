@@ -53,7 +53,10 @@ def load(start: Path) -> Settings:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject}: not valid TOML: {error}") from None
-    table = data.get("tool", {}).get("migrate")
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):  # `tool = 1` crashed with AttributeError
+        raise ConfigError(f"{pyproject}: [tool] must be a table")
+    table = tool.get("migrate")
     if table is None:
         return Settings(base=pyproject.parent)
     if not isinstance(table, dict):

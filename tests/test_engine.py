@@ -186,3 +186,16 @@ def test_deeply_nested_source_is_an_error_not_a_crash() -> None:
     result = migrate_source(source)
     assert result.output == source
     assert result.error is not None
+
+
+@pytest.mark.parametrize("source", ["import tensorflow as tf\ny = tf.abs(x)", "import tensorflow as tf"])
+def test_source_without_final_newline(source: str) -> None:
+    result = migrate_source(source)
+    assert result.error is None
+    assert not result.output.endswith("\n") or result.output == ""
+    assert migrate_source(result.output).output == result.output
+
+
+def test_parse_error_names_the_right_line() -> None:
+    result = migrate_source("import tensorflow as tf\na = 1\nprint 'hi'\nb = 2\n")
+    assert result.error is not None and result.error.startswith("does not parse: line 3, column 1:")

@@ -353,7 +353,7 @@ def migrate_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return FileResult(path, source, source, error=f"does not parse: {_one_line(error)}")
+        return FileResult(path, source, source, error=f"does not parse: {_parse_error(source, error)}")
     except (RecursionError, MemoryError):  # pathological nesting; libcst's parser gives up
         return FileResult(path, source, source, error="too deeply nested to parse")
     try:
@@ -428,6 +428,13 @@ def _enclosing(spans: Spans, ids: set[int]) -> set[int]:
     return spans.touched(offsets)
 
 
-def _one_line(error: cst.ParserSyntaxError) -> str:
+def _parse_error(source: str, error: cst.ParserSyntaxError) -> str:
+    """One line: where and why. Python's own message is the clearer one when it has one."""
+    try:
+        compile(source, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python_error:
+        return f"line {python_error.lineno}, column {python_error.offset}: {python_error.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
     message = " ".join(str(error.message).split())
-    return f"line {error.raw_line}, column {error.raw_column}: {message}"
+    return f"line {error.editor_line}, column {error.editor_column}: {message}"

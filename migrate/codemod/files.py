@@ -34,13 +34,17 @@ class _Ignores:
     """gitignore files (found from the repository root down) plus ``exclude`` patterns."""
 
     def __init__(self, excludes: Iterable[str], base: Path, respect_gitignore: bool):
-        self._specs: list[tuple[Path, pathspec.PathSpec]] = []
         patterns = list(excludes)
-        if patterns:
-            self._specs.append((base.resolve(), pathspec.GitIgnoreSpec.from_lines(patterns)))
+        self._exclude = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+        self._base = base.resolve()
+        self._root: Path | None = None  # the directory being walked
+        # .gitignore files by the directory they sit in. A directory is loaded once, however
+        # many given paths share it (several paths inside one repository).
+        self._specs: dict[Path, pathspec.PathSpec] = {}
         self._gitignore = respect_gitignore
 
     def load_ancestors(self, directory: Path) -> None:
+        self._root = directory
         if not self._gitignore:
             return
         chain = []
@@ -54,7 +58,7 @@ class _Ignores:
             self.load(parent)
 
     def load(self, directory: Path) -> None:
-        if not self._gitignore:
+        if not self._gitignore or directory in self._specs:
             return
         ignore_file = directory / ".gitignore"
         if ignore_file.is_file():
@@ -62,18 +66,40 @@ class _Ignores:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 return
-            self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+            self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        for base, spec in self._specs:
+        if self._exclude is not None and self._excluded(path, is_dir):
+            return True
+        # As git does: the deepest .gitignore with a matching pattern decides, so a nested
+        # `!keep.py` re-includes what a parent's `*.py` ignored. (First match anywhere used
+        # to win, which made negations in nested .gitignore files dead letters.)
+        decision = False
+        for base in reversed(path.parents):  # the root first, the deepest last
+            spec = self._specs.get(base)
+            if spec is None:
+                continue
+            relative = path.relative_to(base).as_posix()
+            check = spec.check_file(relative + "/" if is_dir else relative)
+            if check.include is not None:
+                decision = check.include
+        return decision
+
+    def _excluded(self, path: Path, is_dir: bool) -> bool:
+        # `exclude` patterns are relative to `base` (the pyproject.toml's directory, or the
+        # working directory). A tree outside it is matched relative to its own root, so
+        # `--exclude legacy` works on `migrate convert /elsewhere/src` too; before, such
+        # paths failed relative_to() and were silently never excluded.
+        for base in (self._base, self._root):
+            if base is None:
+                continue
             try:
                 relative = path.relative_to(base).as_posix()
             except ValueError:
                 continue
-            if relative in ("", ".") :
-                continue
-            if spec.match_file(relative + "/" if is_dir else relative):
-                return True
+            if relative in ("", "."):
+                return False
+            return self._exclude.match_file(relative + "/" if is_dir else relative)  # type: ignore[union-attr]
         return False
 
 
@@ -147,22 +173,35 @@ def read_text(path: Path) -> str:
         raise InputError(f"is not UTF-8 (byte {error.start}): left untouched") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None:
     """Write through a temporary file in the same directory and rename it into place.
 
-    A reader, or a run killed half-way, sees the old file or the new one, never a mix.
-    The file keeps its permission bits.
+    A reader, or a run killed half-way, sees the old file or the new one, never a mix (a
+    SIGKILL between the two steps can leave a hidden ``.NAME.*.migrate-tmp`` file behind;
+    the target itself is intact). An existing file keeps its permission bits; a new one
+    gets ``mode`` if given (the source's, when mirroring a tree), else the umask's default.
+    Text is written with its newlines untouched. A symbolic link is written through, so
+    the link stays a link.
     """
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    if path.exists():
+        mode = path.stat().st_mode & 0o7777
+    elif mode is None:
+        # mkstemp creates 0600 files: without this, every file -o wrote was private.
+        mode = 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".migrate-tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        if isinstance(data, bytes):
+            stream = os.fdopen(handle, "wb")
+        else:
+            stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        with stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -170,3 +209,9 @@ def write_atomic(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -17,8 +17,9 @@ from migrate.codemod.engine import migrate_source
 from migrate.codemod.findings import FileResult
 from migrate.codemod.selection import Selection
 
-# Line magics, shell escapes, and `obj?` help lookups.
-_MAGIC = re.compile(r"^(\s*)([%!?].*|[\w.]+\?{1,2})\s*$")
+# Line magics, shell escapes, and `obj?` help lookups; also their assigned forms
+# (`files = !ls`, `t = %timeit -o f()`), which are just as common and just as unparseable.
+_MAGIC = re.compile(r"^(\s*)([%!?].*|[\w.]+\?{1,2}|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!].*)\s*$")
 
 
 def migrate_notebook(text: str, path: str, selection: Selection | None = None) -> FileResult:
@@ -28,9 +29,14 @@ def migrate_notebook(text: str, path: str, selection: Selection | None = None) -
         return FileResult(path, text, text, error=f"not a readable notebook: {_first_line(error)}")
     if notebook.get("nbformat", 0) < 4:
         return FileResult(path, text, text, error="notebook format < 4 is not supported; upgrade it with nbconvert")
+    language = _language(notebook)
+    if language not in (None, "python"):
+        # An R or Julia notebook that mentions tensorflow is not Python: parsing its cells
+        # only produced bogus syntax errors.
+        return FileResult(path, text, text)
     token = uuid.uuid4().hex[:12]
     boundary = f"# migrate-notebook-cell-{token}"
-    cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and not cell.source.lstrip().startswith("%%")]
+    cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and _is_python(cell.source)]
     magics: dict[str, str] = {}
     pieces, starts = [], []
     line = 1
@@ -54,22 +60,47 @@ def migrate_notebook(text: str, path: str, selection: Selection | None = None) -
     return FileResult(path, text, nbformat.writes(notebook) + "\n", findings)
 
 
+# Cell magics whose body is Python (the `%%` line itself is hidden like a line magic).
+# Other cell magics (`%%bash`, `%%writefile`, `%%html`…) hold something else: skipped.
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+
+
+def _is_python(source: str) -> bool:
+    stripped = source.lstrip()
+    if not stripped.startswith("%%"):
+        return True
+    name = stripped[2:].split(maxsplit=1)
+    return bool(name) and name[0] in _PYTHON_CELL_MAGICS
+
+
 def _hide_magics(source: str, token: str, magics: dict[str, str]) -> str:
     lines = []
+    opens_block = False  # does the last code line end with `:`?
     for line in source.split("\n"):
         match = _MAGIC.match(line)
         if match and not line.lstrip().startswith("#"):
             key = f"# migrate-magic-{token}-{len(magics)}"
             magics[key] = match.group(2)
-            line = match.group(1) + key
+            # A magic first in a block (`for f in files:` / `    !wget {f}`) may be all the
+            # block holds, and a comment alone is no statement: it stands behind a `pass`.
+            line = match.group(1) + (_PASS if opens_block and match.group(1) else "") + key
+        if line.strip() and not line.lstrip().startswith("#"):
+            opens_block = line.split("#", 1)[0].rstrip().endswith(":")
         lines.append(line)
     return "\n".join(lines)
 
 
+_PASS = "pass  "
+
+
 def _restore_magics(source: str, magics: dict[str, str]) -> str:
-    for key, magic in magics.items():
-        source = source.replace(key, magic)
-    return source
+    # One regex pass, not str.replace per key: key `...-1` is a prefix of key `...-10`, so
+    # replacing in turn mangled the 11th magic of a notebook.
+    if not magics:
+        return source
+    token = next(iter(magics)).rsplit("-", 1)[0]
+    pattern = re.compile(rf"(?:{_PASS})?({re.escape(token)}-\d+)(?!\d)")
+    return pattern.sub(lambda m: magics.get(m.group(1), m.group(0)), source)
 
 
 def _split(output: str, boundary: str) -> dict[int, str]:
@@ -100,12 +131,28 @@ def _cell_of(line: int, starts: list[int], cells: list[int]) -> int:
 
 
 def _cell_error(error: str, starts: list[int], cells: list[int]) -> str:
-    match = re.search(r"line (\d+)", error)
-    if not match or not cells:
+    """The engine's error, with its positions made relative to the cell that holds them."""
+    ours = re.search(r"line (\d+)", error)
+    theirs = re.search(r"error at (\d+):(\d+)", error)  # libcst's own, in its message
+    if not (ours or theirs) or not cells:
         return error
-    line = int(match.group(1))
-    pos = _cell_pos(line, starts)
-    return f"cell {cells[pos]}, " + error.replace(match.group(0), f"line {line - starts[pos] + 1}", 1)
+    # When only libcst could name the error, its message carries a position of its own.
+    pos = _cell_pos(int((theirs or ours).group(1)), starts)  # type: ignore[union-attr]
+
+    def relative(line: str) -> int:
+        return max(1, int(line) - starts[pos] + 1)
+
+    if ours:
+        error = error.replace(ours.group(0), f"line {relative(ours.group(1))}", 1)
+    # Translated too, or the message names two lines of which one is in no cell.
+    error = re.sub(r"error at (\d+):(\d+)", lambda m: f"error at {relative(m.group(1))}:{m.group(2)}", error, count=1)
+    return f"cell {cells[pos]}: " + error
+
+
+def _language(notebook) -> str | None:  # noqa: ANN001
+    metadata = notebook.get("metadata", {})
+    name = metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get("language")
+    return name.lower() if isinstance(name, str) else None
 
 
 def _first_line(error: Exception) -> str:

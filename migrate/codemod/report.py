@@ -4,6 +4,7 @@ docs/schemas/report.schema.json."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -164,7 +165,8 @@ class Report:
         if details:
             out += ["## What is left", ""]
             for entry, todos in details:
-                out += [f"<details><summary><code>{_md(entry.path)}</code>: {len(todos)} TODO</summary>", ""]
+                # Inside HTML, Markdown escapes do not apply: `<` or `&` in a path needs HTML's.
+                out += [f"<details><summary><code>{html.escape(entry.path)}</code>: {len(todos)} TODO</summary>", ""]
                 out += [f"- {_where(entry.path, f)} `{f.rule}`: {_md(f.message)}" for f in todos]
                 out += ["", "</details>", ""]
         if self.errors:

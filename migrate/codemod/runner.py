@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -23,9 +24,33 @@ def migrate_file(path: Path, selection: Selection | None = None, display: str | 
         return FileResult(name, "", "", error=str(error))
     except OSError as error:
         return FileResult(name, "", "", error=f"cannot be read: {error.strerror or error}")
-    if path.suffix == ".ipynb":
+    return migrate_text(text, name, selection, notebook=path.suffix == ".ipynb")
+
+
+def migrate_text(text: str, name: str, selection: Selection | None = None, notebook: bool = False) -> FileResult:
+    """Migrate the text of one file (or of standard input). Never raises."""
+    try:
+        return _migrate_text(text, name, selection, notebook)
+    except Exception as error:  # noqa: BLE001
+        # A bug in the engine must cost one file, not the run: uncaught, it was a traceback
+        # (or a broken process pool with -j) and every later file went unconverted.
+        why = f"internal error, left untouched (please report): {type(error).__name__}: {error}"
+        return FileResult(name, text, text, error=why)
+
+
+def _migrate_text(text: str, name: str, selection: Selection | None, notebook: bool) -> FileResult:
+    if notebook:
         return migrate_notebook(text, name, selection)
-    return migrate_source(text, name, selection)
+    # A UTF-8 byte-order mark is not Python: libcst dropped it from rewritten files (and it
+    # would shift the columns of line 1). Migrate without it and put it back.
+    bom = _BOM if text.startswith(_BOM) else ""
+    result = migrate_source(text[len(bom) :], name, selection)
+    if bom:
+        result = replace(result, source=bom + result.source, output=bom + result.output)
+    return result
+
+
+_BOM = "\ufeff"
 
 
 def _work(item: tuple[str, str, Selection]) -> FileResult:

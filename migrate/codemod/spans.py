@@ -69,9 +69,12 @@ class Spans:
         state = _RecordingState(module.default_indent, module.default_newline)
         module._codegen(state)
         offsets = list(itertools.accumulate(map(len, state.tokens), initial=0))
+        # libcst drops the newline it printed after the last statement when the source has
+        # none (Module.pop_trailing_newline), so an end can point one token past the list.
+        last = len(offsets) - 1
         nodes = [event[0] for event in state.events]
-        starts = [offsets[event[1]] for event in state.events]
-        ends = [offsets[event[2]] for event in state.events]
+        starts = [offsets[min(event[1], last)] for event in state.events]
+        ends = [offsets[min(event[2], last)] for event in state.events]
         return cls(source, nodes, starts, ends)
 
     def touched(self, offsets: list[int]) -> set[int]:

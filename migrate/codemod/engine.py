@@ -22,12 +22,11 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
-
 import libcst as cst
 
 from migrate.codemod import imports, markers
 from migrate.codemod.findings import FileResult, Finding, Outcome
+from migrate.codemod.scopes import ScopeTracker
 from migrate.codemod.names import Aliases, bindings_of, dotted, is_tf
 from migrate.codemod.selection import Selection
 from migrate.codemod.spans import STATEMENT_TYPES, Spans
@@ -64,7 +63,7 @@ class _Context:
         return _EMPTY_MODULE.code_for_node(node)
 
 
-class _Migrator(cst.CSTTransformer):
+class _Migrator(ScopeTracker):
     def __init__(
         self,
         spans: Spans,
@@ -87,9 +86,6 @@ class _Migrator(cst.CSTTransformer):
         # Per statement being visited: its node, its TODO markers (with the site's position,
         # to list them in source order), and a cursor for locating sites in its text.
         self._frames: list[tuple[cst.CSTNode, list[tuple[tuple[int, int], str, str]], list[int]]] = []
-        self._scopes: list[set[str]] = [set()]  # names rebound locally shadow an import
-        self._pending_params: list[set[str]] = []
-        self._not_loads: set[int] = set()  # Name nodes that are not references
         self._sites: dict[int, _Site] = {}
         self._claimed: set[int] = set()  # func/decorator expressions handled by their parent
         self._first_statement = -1
@@ -125,44 +121,6 @@ class _Migrator(cst.CSTTransformer):
                     self._frames[-1][1].extend(todo)
         return result
 
-    # -- scopes: a parameter or assignment named like an import hides the import -----------
-
-    def _shadowed(self, name: str) -> bool:
-        return any(name in scope for scope in self._scopes)
-
-    def _bind(self, target: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
-            self._scopes[-1].add(target.value)
-            self._not_loads.add(id(target))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(target.value)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._not_loads.add(id(node.name))
-        names = {p.name.value for p in _all_params(node.params)}
-        self._not_loads.update(id(p.name) for p in _all_params(node.params))
-        self._pending_params.append(names)
-
-    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
-        self._scopes.append(self._pending_params.pop())
-
-    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._not_loads.update(id(p.name) for p in _all_params(node.params))
-        self._scopes.append({p.name.value for p in _all_params(node.params)})
-
-    def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.BaseExpression:
-        self._scopes.pop()
-        return updated_node
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._not_loads.add(id(node.name))
-
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # imports are the import manager's business
 
@@ -177,50 +135,6 @@ class _Migrator(cst.CSTTransformer):
                 else:
                     self._finding(STAR_IMPORT, Outcome.IGNORED, site, "rule not selected")
         return False
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self._not_loads.add(id(node.keyword))
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._mark_targets(node.target)
-
-    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        for target in original_node.targets:
-            self._bind(target.target)
-        return updated_node
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._mark_targets(node.target)
-
-    def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
-        self._bind(original_node.target)
-        return updated_node
-
-    def visit_For(self, node: cst.For) -> None:
-        self._mark_targets(node.target)
-
-    def visit_For_body(self, node: cst.For) -> None:
-        self._bind(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._bind(node.name)  # type: ignore[arg-type]
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind(node.target)
-
-    def _mark_targets(self, target: cst.BaseExpression) -> None:
-        """Assignment targets are stores, not references (bound after the value is read)."""
-        if isinstance(target, cst.Name):
-            self._not_loads.add(id(target))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._mark_targets(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self._mark_targets(target.value)
 
     # -- sites --------------------------------------------------------------------------
 
@@ -323,15 +237,6 @@ class _Migrator(cst.CSTTransformer):
         self.findings.append(
             Finding(rule_id, outcome, site.qualified, message, site.line, site.col)
         )
-
-
-def _all_params(params: cst.Parameters) -> Iterable[cst.Param]:
-    yield from params.posonly_params
-    yield from params.params
-    yield from params.kwonly_params
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            yield star
 
 
 def _public(qualified: str) -> str:

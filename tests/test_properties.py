@@ -45,6 +45,11 @@ TF_EXPRESSIONS = [
     "tf.reshape({e}, [-1, 4])",
     "tf.argmax({e})",
     "tf.function(lambda tf: tf.abs({e}))",
+    "[tf.abs(v) for v in {e} if tf.reduce_any(v > 0)]",
+    "{{k: tf.exp(v) for k, v in items if k}}",
+    "(tf for tf in {e})",
+    "f'{{tf.reduce_sum({e})}}'",
+    "sorted({e}, key=lambda x, tf=tf: tf.abs(x))",
 ]
 LEAVES = ["x", "y + 1", "f(x)", "self.w", "np.ones(3)", "(a if b else c)", "[a, b][0]", "torch.ones(2)"]
 

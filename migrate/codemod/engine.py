@@ -8,11 +8,13 @@ How a file is migrated:
 
 1. A text check: no ``tensorflow``/``keras``/``tf_keras`` anywhere means nothing to do.
 2. Parse, then find the statement spans (``spans.py``) and the import bindings.
-3. Visit only the statements whose text mentions a name bound to TF/Keras. For each site —
-   a reference such as ``tf.reduce_sum``, resolved to its canonical qualified name — the
-   rule registered for that name rewrites it, or says why it cannot (``CannotMigrate``);
-   a name no rule claims is left with a TODO too.
-4. Fix the imports: add what the new code needs, drop TF imports nothing uses any more.
+3. Find every site (``analysis.py``): a reference such as ``tf.reduce_sum``, resolved to its
+   canonical qualified name. A name no rule claims, or whose rule is deselected, is decided
+   there and then.
+4. Rewrite: a libcst transformer enters only the statements on the way to a site a rule
+   must see. The rule rewrites it, or says why it cannot (``CannotMigrate``); TODO markers
+   go above their statements.
+5. Fix the imports: add what the new code needs, drop TF imports nothing uses any more.
 """
 
 from __future__ import annotations
@@ -21,33 +23,27 @@ import ast
 import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from typing import Sequence
+
 import libcst as cst
 
 from migrate.codemod import imports, markers
+from migrate.codemod.analysis import MARKABLE, Kind, Site, SiteFinder
 from migrate.codemod.findings import FileResult, Finding, Outcome
-from migrate.codemod.scopes import ScopeTracker
-from migrate.codemod.names import Aliases, bindings_of, dotted, is_tf
+from migrate.codemod.names import Aliases, bindings_of
 from migrate.codemod.selection import Selection
 from migrate.codemod.spans import STATEMENT_TYPES, Spans
 from migrate.rules import UNMAPPED, Registry, default_registry
-from migrate.rules.base import CannotMigrate
+from migrate.rules.base import CannotMigrate, Rule
 
-_MENTIONS_TF = re.compile(r"\b(?:tensorflow|keras|tf_keras)\b")
+STAR_IMPORT = "imports.star"
+_NAMES_TO_NOTICE = ("keras", "tensorflow")  # "tf_keras" contains "keras"
 _EMPTY_MODULE = cst.Module(body=[])
 
 
 class RuleCrashed(Exception):
     def __init__(self, rule: str, error: BaseException):
         super().__init__(f"rule {rule} raised {type(error).__name__}: {error}")
-
-
-@dataclass
-class _Site:
-    qualified: str
-    spelling: str
-    line: int
-    col: int
 
 
 class _Context:
@@ -63,180 +59,162 @@ class _Context:
         return _EMPTY_MODULE.code_for_node(node)
 
 
-class _Migrator(ScopeTracker):
-    def __init__(
-        self,
-        spans: Spans,
-        relevant: set[int],
-        aliases: Aliases,
-        registry: Registry,
-        selection: Selection,
-        plan: imports.ImportPlan,
-    ):
-        super().__init__()
-        self.spans = spans
-        self.relevant = relevant
-        self.aliases = aliases
-        self.registry = registry
-        self.selection = selection
-        self.ctx = _Context(plan)
+_METHODS: dict[tuple[str, type], object] = {}
+# Statements the rewriter skips unless they lead to work (a one-line suite belongs to its
+# compound statement, which decides for it).
+_ENTERED_ONLY_ON_A_PATH = STATEMENT_TYPES - {cst.SimpleStatementSuite}
+
+
+def _method(prefix: str, kind: type):  # noqa: ANN202
+    key = (prefix, kind)
+    try:
+        return _METHODS[key]
+    except KeyError:
+        method = _METHODS[key] = getattr(_Rewriter, f"{prefix}_{kind.__name__}", None)
+        return method
+
+
+class _Outcomes:
+    """Findings, TODO markers and remaining uses of TF names, as the two phases decide them."""
+
+    def __init__(self) -> None:
         self.findings: list[Finding] = []
+        self.markers: dict[int, list[tuple[tuple[int, int], str, str]]] = {}  # statement id -> TODOs
         self.uses_left: Counter[str] = Counter()  # TF-bound local names still used
-        self.markers_added = False
-        # Per statement being visited: its node, its TODO markers (with the site's position,
-        # to list them in source order), and a cursor for locating sites in its text.
-        self._frames: list[tuple[cst.CSTNode, list[tuple[tuple[int, int], str, str]], list[int]]] = []
-        self._sites: dict[int, _Site] = {}
-        self._claimed: set[int] = set()  # func/decorator expressions handled by their parent
-        self._first_statement = -1
-        self._header_comments: frozenset[str] = frozenset()
 
-    def visit_Module(self, node: cst.Module) -> None:
-        if node.body:
-            self._first_statement = id(node.body[0])
-            self._header_comments = frozenset(line.comment.value for line in node.header if line.comment)
-
-    # -- statements: skip the irrelevant ones, collect TODO markers on the rest ------------
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if type(node) in STATEMENT_TYPES:
-            if id(node) not in self.relevant:
-                return False
-            span = self.spans.span(node)
-            self._frames.append((node, [], [span[0] if span else 0]))
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
-        result = super().on_leave(original_node, updated_node)
-        if type(original_node) in STATEMENT_TYPES and id(original_node) in self.relevant:
-            _, todo, _ = self._frames.pop()
-            if todo:
-                if hasattr(result, "leading_lines"):
-                    ordered = [(rule, why) for _, rule, why in sorted(todo, key=lambda m: m[0])]
-                    above = self._header_comments if id(original_node) == self._first_statement else frozenset()
-                    marked = markers.attach(result, ordered, above)  # type: ignore[arg-type]
-                    self.markers_added |= marked is not result
-                    result = marked
-                elif self._frames:  # a one-line suite: the marker goes above its statement
-                    self._frames[-1][1].extend(todo)
-        return result
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False  # imports are the import manager's business
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
-            module = dotted(node.module) or ""
-            if is_tf(module):
-                line, col = self._locate("*")
-                site = _Site(module, "*", line, col)
-                if self.selection.enabled(STAR_IMPORT):
-                    self._todo(STAR_IMPORT, site, "a star import from TF/Keras hides which names this file uses; import them by name")
-                else:
-                    self._finding(STAR_IMPORT, Outcome.IGNORED, site, "rule not selected")
-        return False
-
-    # -- sites --------------------------------------------------------------------------
-
-    def _site(self, node: cst.BaseExpression) -> _Site | None:
-        """Record ``node`` as a TF/Keras site if its dotted name resolves to one."""
-        name = dotted(node)
-        if name is None:
-            return None
-        head = name.split(".", 1)[0]
-        if head not in self.aliases.tf or self._shadowed(head):
-            return None
-        qualified = self.aliases.resolve(name)
-        assert qualified is not None
-        line, col = self._locate(name)
-        site = _Site(qualified, name, line, col)
-        self._sites[id(node)] = site
-        return site
-
-    def _locate(self, spelling: str) -> tuple[int, int]:
-        """Original line/column of the next occurrence of ``spelling`` in this statement."""
-        _, _, cursor = self._frames[-1]
-        found = self.spans.source.find(spelling, cursor[0])
-        offset = found if found >= 0 else cursor[0]
-        if found >= 0:
-            cursor[0] = found + len(spelling)
-        return self.spans.line_col(offset)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        self._not_loads.add(id(node.attr))
-        if id(node) in self._not_loads:
-            return False
-        # The outermost attribute of a TF chain is the site; its inner parts are not.
-        return self._site(node) is None
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self._not_loads:
-            self._site(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self._claimed.add(id(node.func))
-
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        self._claimed.add(id(node.decorator))
-
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
-        return self._reference(original_node, updated_node)
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        return self._reference(original_node, updated_node)
-
-    def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
-        site = self._sites.get(id(original))
-        if site is None or id(original) in self._claimed:
-            return updated
-        return self._apply(site, updated, lambda rule: rule.rewrite_reference(updated, site.qualified, self.ctx))
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        site = self._sites.get(id(original_node.func))
-        if site is None:
-            return updated_node
-        return self._apply(site, updated_node, lambda rule: rule.rewrite_call(updated_node, site.qualified, self.ctx))
-
-    def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator):  # type: ignore[override]
-        site = self._sites.get(id(original_node.decorator))
-        if site is None:
-            return updated_node
-        result = self._apply(
-            site, updated_node, lambda rule: rule.rewrite_decorator(updated_node, site.qualified, self.ctx)
-        )
-        return cst.RemoveFromParent() if result is None else result
-
-    def _apply(self, site: _Site, unchanged: cst.CSTNode, rewrite) -> cst.CSTNode | None:  # noqa: ANN001
-        rule = self.registry.lookup(site.qualified)
-        rule_id = rule.id if rule is not None else UNMAPPED
-        head = site.spelling.split(".", 1)[0]
-        if not self.selection.enabled(rule_id):
-            self._finding(rule_id, Outcome.IGNORED, site, "rule not selected")
-            self.uses_left[head] += 1
-            return unchanged
-        if rule is None:
-            why = f"no rule for `{_public(site.qualified)}` yet"
-            self._todo(rule_id, site, why)
-            return unchanged
-        try:
-            result = rewrite(rule)
-        except CannotMigrate as reason:
-            self._todo(rule_id, site, reason.reason)
-            return unchanged
-        except Exception as error:  # a bug in a rule must not take the file down with it
-            raise RuleCrashed(rule_id, error) from error
+    def rewritten(self, rule_id: str, site: Site) -> None:
         self._finding(rule_id, Outcome.REWRITTEN, site, "")
-        return result
 
-    def _todo(self, rule_id: str, site: _Site, why: str) -> None:
+    def ignored(self, rule_id: str, site: Site) -> None:
+        self._finding(rule_id, Outcome.IGNORED, site, "rule not selected")
+        self.uses_left[site.spelling.split(".", 1)[0]] += 1
+
+    def todo(self, rule_id: str, site: Site, why: str) -> None:
         self._finding(rule_id, Outcome.TODO, site, why)
         self.uses_left[site.spelling.split(".", 1)[0]] += 1  # "*" for star imports: harmless
-        self._frames[-1][1].append(((site.line, site.col), rule_id, why))
+        self.markers.setdefault(site.statement, []).append(((site.line, site.col), rule_id, why))
 
-    def _finding(self, rule_id: str, outcome: Outcome, site: _Site, message: str) -> None:
-        self.findings.append(
-            Finding(rule_id, outcome, site.qualified, message, site.line, site.col)
-        )
+    def _finding(self, rule_id: str, outcome: Outcome, site: Site, message: str) -> None:
+        self.findings.append(Finding(rule_id, outcome, site.qualified, message, site.line, site.col))
+
+
+_CLAUSE_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+class _Rewriter(cst.CSTTransformer):
+    """Phase two: applies the rules to the pending sites and writes the TODO markers.
+
+    Statements that only lead to work are rebuilt by a plain walk over statement lists
+    (``rewrite``); the libcst transformer runs only over statements holding a site a rule
+    must see. Everything else is left as the parser built it.
+    """
+
+    def __init__(
+        self,
+        pending: dict[int, tuple[Site, Rule]],
+        paths: dict[int, tuple[int, ...]],
+        outcomes: _Outcomes,
+        plan: imports.ImportPlan,
+        header_comments: dict[int, frozenset[str]],
+    ):
+        super().__init__()
+        self.pending = pending
+        self.outcomes = outcomes
+        self.ctx = _Context(plan)
+        self.header_comments = header_comments
+        self.markers_added = False
+        # Statements holding a pending site, and every statement on the way to some work (a
+        # statement that only gets a marker is not entered: its leading lines are enough).
+        self.transform = {site.statement for site, _ in pending.values()}
+        self.enter: set[int] = set()
+        for statement in self.transform:
+            self.enter.update(paths[statement])
+        for statement in outcomes.markers:
+            self.enter.update(paths[statement][:-1])
+
+    def rewrite(self, module: cst.Module) -> cst.Module:
+        if not (self.enter or self.outcomes.markers):
+            return module
+        return module.with_changes(body=self._statements(module.body))
+
+    def _statements(self, statements: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
+        markers = self.outcomes.markers
+        return [self._rebuild(s) if id(s) in self.enter or id(s) in markers else s for s in statements]
+
+    def _rebuild(self, node: cst.CSTNode) -> cst.CSTNode:
+        if id(node) in self.transform:
+            return node.visit(self)  # type: ignore[return-value]
+        changes = {}
+        for name in _CLAUSE_FIELDS:
+            child = getattr(node, name, None)
+            if isinstance(child, (list, tuple)):  # handlers, cases
+                changes[name] = [self._rebuild(c) for c in child]
+            elif isinstance(child, cst.IndentedBlock):
+                changes[name] = child.with_changes(body=self._statements(child.body))
+            elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
+                changes[name] = self._rebuild(child)
+            elif isinstance(child, cst.If) and id(child) in self.enter:  # elif
+                changes[name] = self._rebuild(child)
+        rebuilt = node.with_changes(**changes) if changes else node
+        return self._mark(node, rebuilt)
+
+    def _mark(self, original: cst.CSTNode, node: cst.CSTNode) -> cst.CSTNode:
+        todo = self.outcomes.markers.get(id(original))
+        if not todo or not isinstance(node, MARKABLE):
+            return node
+        ordered = [(rule, why) for _, rule, why in sorted(todo, key=lambda m: m[0])]
+        marked = markers.attach(node, ordered, self.header_comments.get(id(original), frozenset()))
+        self.markers_added |= marked is not node
+        return marked
+
+    # on_visit/on_leave run for every node entered: they dispatch through a per-type cache
+    # instead of libcst's per-node f-string and getattr.
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind in _ENTERED_ONLY_ON_A_PATH and id(node) not in self.enter:
+            return False
+        visit = _method("visit", kind)
+        return visit is None or visit(self, node) is not False
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        leave = _method("leave", type(original_node))
+        result = updated_node if leave is None else leave(self, original_node, updated_node)
+        return self._mark(original_node, result)
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        return self._apply(original_node, updated_node, "rewrite_reference")
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._apply(original_node, updated_node, "rewrite_reference")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        return self._apply(original_node, updated_node, "rewrite_call")
+
+    def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator):  # type: ignore[override]
+        result = self._apply(original_node, updated_node, "rewrite_decorator")
+        return cst.RemoveFromParent() if result is None else result
+
+    def _apply(self, original: cst.CSTNode, updated, hook: str):  # noqa: ANN001, ANN202
+        entry = self.pending.get(id(original))
+        if entry is None:
+            return updated
+        site, rule = entry
+        try:
+            result = getattr(rule, hook)(updated, site.qualified, self.ctx)
+        except CannotMigrate as reason:
+            self.outcomes.todo(rule.id, site, reason.reason)
+            return updated
+        except Exception as error:  # a bug in a rule must not take the file down with it
+            raise RuleCrashed(rule.id, error) from error
+        self.outcomes.rewritten(rule.id, site)
+        return result
 
 
 def _public(qualified: str) -> str:
@@ -250,7 +228,7 @@ def migrate_source(
     registry: Registry | None = None,
 ) -> FileResult:
     """Migrate one Python source string. Never raises for bad input."""
-    if not _MENTIONS_TF.search(source):
+    if not any(name in source for name in _NAMES_TO_NOTICE):  # a plain substring search: fast
         return FileResult(path, source, source)
     too_deep = _too_deep_for_python(source)
     if too_deep:
@@ -272,34 +250,49 @@ def migrate_source(
 def _migrate_module(module: cst.Module, source: str, path: str, selection: Selection, registry: Registry) -> FileResult:
     spans = Spans.of(module, source)
     aliases = Aliases()
-    star_lines: set[int] = set()
     for node in spans.nodes:
         if type(node) is cst.SimpleStatementLine and any(type(s) in (cst.Import, cst.ImportFrom) for s in node.body):
             for binding in bindings_of(node):  # type: ignore[arg-type]
                 aliases.add(binding)
-                if binding.local == "*" and is_tf(binding.qualified):
-                    star_lines.add(id(node))
-    if not aliases.tf and not star_lines:
+    if not aliases.tf and not aliases.star_imports:
         return FileResult(path, source, source)
 
-    names = sorted(aliases.tf, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
-    offsets = [m.start() for m in pattern.finditer(source)] if pattern else []
-    relevant = spans.touched(offsets) | star_lines | _enclosing(spans, star_lines)
+    # Phase one: every site, read-only. Sites no rule needs to see are decided here.
+    analysis = SiteFinder(aliases, spans).run(module)
+    outcomes = _Outcomes()
+    pending: dict[int, tuple[Site, Rule]] = {}
+    for key, site in analysis.sites.items():
+        rule = registry.lookup(site.qualified) if site.kind is not Kind.STAR_IMPORT else registry.get(STAR_IMPORT)
+        rule_id = rule.id if rule is not None else UNMAPPED
+        if not selection.enabled(rule_id):
+            outcomes.ignored(rule_id, site)
+        elif site.kind is Kind.STAR_IMPORT:
+            outcomes.todo(rule_id, site, "a star import from TF/Keras hides which names this file uses; import them by name")
+        elif rule is None:
+            outcomes.todo(rule_id, site, f"no rule for `{_public(site.qualified)}` yet")
+        else:
+            pending[key] = (site, rule)
 
+    # Phase two: rewrite, entering only the statements on the way to some work.
     plan = imports.ImportPlan(source, aliases)
-    migrator = _Migrator(spans, relevant, aliases, registry, selection, plan)
-    new_module = module.visit(migrator)
-    findings = sorted(migrator.findings, key=lambda f: (f.line, f.col))
-    unused = {name for name in aliases.tf if migrator.uses_left[name] == 0}
+    rewriter = _Rewriter(pending, analysis.paths, outcomes, plan, _header_comments(module))
+    new_module = rewriter.rewrite(module)
+
+    findings = sorted(outcomes.findings, key=lambda f: (f.line, f.col))
+    unused = {name for name in aliases.tf if outcomes.uses_left[name] == 0}
     rewritten = any(f.outcome is Outcome.REWRITTEN for f in findings)
-    if not (rewritten or unused or migrator.markers_added):
+    if not (rewritten or unused or rewriter.markers_added):
         return FileResult(path, source, source, findings)
     new_module = imports.finalize(new_module, plan, unused)
     return FileResult(path, source, new_module.code, findings)
 
 
-STAR_IMPORT = "imports.star"
+def _header_comments(module: cst.Module) -> dict[int, frozenset[str]]:
+    """libcst keeps the comments that open a file in the module header, not in the first
+    statement: a marker already written there must not be written again."""
+    if not module.body:
+        return {}
+    return {id(module.body[0]): frozenset(line.comment.value for line in module.header if line.comment)}
 
 
 _BRACKET_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
@@ -323,14 +316,6 @@ def _too_deep_for_python(source: str) -> str | None:
     except (RecursionError, MemoryError):
         return "too deeply nested"
     return None
-
-
-def _enclosing(spans: Spans, ids: set[int]) -> set[int]:
-    """The compound statements around the statements in ``ids`` (so the visit reaches them)."""
-    if not ids:
-        return set()
-    offsets = [start for node, start in zip(spans.nodes, spans.starts) if id(node) in ids]
-    return spans.touched(offsets)
 
 
 def _parse_error(source: str, error: cst.ParserSyntaxError) -> str:

@@ -3,9 +3,8 @@
 libcst nodes carry no positions, and its PositionProvider records one for every node, which
 costs several times a parse. The engine only needs statements: one code-generation pass
 with a hook on statement nodes gives their character spans for about the cost of printing
-the module. The engine uses them to visit only the statements that mention a TF/Keras name
-(so a large file with a few TF lines costs little more than its parse) and to give findings
-line and column numbers in the original file.
+the module. The engine uses them to give findings line and column numbers in the original
+file, and to find the import statements at any depth.
 """
 
 from __future__ import annotations
@@ -77,21 +76,11 @@ class Spans:
         ends = [offsets[min(event[2], last)] for event in state.events]
         return cls(source, nodes, starts, ends)
 
-    def touched(self, offsets: list[int]) -> set[int]:
-        """ids of the statements (at every depth) whose span contains one of ``offsets``."""
-        hits: set[int] = set()
-        ordered = sorted(offsets)
-        for node, start, end in zip(self.nodes, self.starts, self.ends):
-            i = bisect.bisect_left(ordered, start)
-            if i < len(ordered) and ordered[i] < end:
-                hits.add(id(node))
-        return hits
-
-    def span(self, node: cst.CSTNode) -> tuple[int, int] | None:
-        """The span of an original statement node (built lazily: only findings ask)."""
+    def span_of_id(self, node_id: int) -> tuple[int, int] | None:
+        """The span of an original statement, by ``id(node)`` (the index is built lazily)."""
         if not self._index:
             self._index = {id(n): i for i, n in enumerate(self.nodes)}
-        i = self._index.get(id(node))
+        i = self._index.get(node_id)
         return None if i is None else (self.starts[i], self.ends[i])
 
     def line_col(self, offset: int) -> tuple[int, int]:

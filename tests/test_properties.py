@@ -36,7 +36,7 @@ TF_EXPRESSIONS = [
     "tf.subtract(1.0, {e})",
     "tf.matmul({e}, {e}, transpose_b=True)",
     "tf.raw_ops.Foo(x={e})",
-    "{e}[:, tf.newaxis]",
+    "({e})[:, tf.newaxis]",
     "tf.keras.layers.Dense(3)({e})",
     "layers.Dense(2, name='d')({e})",
     "K.mean({e})",

@@ -1,4 +1,4 @@
-"""The engine: one libcst pass over one source string.
+"""The engine: one source string in, PyTorch source and findings out.
 
 ``migrate_source`` is the single entry point every front door calls (the CLI, the CI gate,
 the editor server). It never raises for bad input: a file that does not parse or a rule

@@ -199,3 +199,47 @@ def test_source_without_final_newline(source: str) -> None:
 def test_parse_error_names_the_right_line() -> None:
     result = migrate_source("import tensorflow as tf\na = 1\nprint 'hi'\nb = 2\n")
     assert result.error is not None and result.error.startswith("does not parse: line 3, column 1:")
+
+
+def _positions(source: str) -> list[tuple[int, int]]:
+    return [(f.line, f.col) for f in migrate_source(source).findings]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (  # a conditional expression: the value comes before the condition in the text
+            "from tensorflow.python.framework import tensor_util\n"
+            "x = tensor_util.constant_value(b) if tensor_util.is_tensor(c) else tensor_util.constant_value_as_shape(s)\n",
+            [(2, 4), (2, 37), (2, 67)],
+        ),
+        (  # a comprehension: its element comes before its loop
+            "from tensorflow.python.util import nest\nfrom tensorflow.python.framework import ops\n"
+            "v = f(shapes=[ops.convert_to_tensor(s) for s in nest.flatten(p)],\n      values=nest.flatten(q))\n",
+            [(3, 14), (3, 48), (4, 13)],
+        ),
+        (  # a compound statement's header, then its body
+            "from tensorflow.python.framework import tensor\nfrom tensorflow.python.util import nest\n"
+            "if any(isinstance(a, tensor.TensorSpec) for a in nest.flatten(xs)):\n"
+            "    bad = [a for a in nest.flatten(xs) if isinstance(a, tensor.TensorSpec)]\n",
+            [(3, 21), (3, 49), (4, 22), (4, 56)],
+        ),
+        (  # a dotted name broken over lines is found by its first name, past comments
+            "from tensorflow.python.data.ops import options as options_lib\n# comment\n"
+            "f(policy=options_lib\n  .ExternalStatePolicy.FAIL)\n",
+            [(3, 9)],
+        ),
+        (  # whole names only: `xtf.abs` and `tf.abs_grad` are not `tf.abs`
+            "import tensorflow as tf\ny = xtf.abs(1) + tf.abs_grad(2) + tf.abs(3)\n",
+            [(2, 17), (2, 34)],
+        ),
+    ],
+)
+def test_site_positions_follow_the_text(source: str, expected: list[tuple[int, int]]) -> None:
+    assert _positions(source) == expected
+
+
+def test_comprehension_variable_hides_an_import_but_not_in_the_first_iterable() -> None:
+    source = "import tensorflow as tf\nys = [tf for tf in tf.unstack(x)]\n"
+    findings = migrate_source(source).findings
+    assert [(f.api, f.col) for f in findings] == [("tensorflow.unstack", 19)]

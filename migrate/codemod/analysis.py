@@ -18,6 +18,8 @@ parameter names, attribute names, def/class names) are never resolved.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Iterator
@@ -86,6 +88,40 @@ def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
+@functools.lru_cache(maxsize=4096)
+def _occurrence(spelling: str) -> re.Pattern[str]:
+    """``spelling`` as a whole dotted name: not ``xtf.abs``, not ``tf.abs_grad``."""
+    return re.compile(r"(?<![\w.])" + re.escape(spelling) + r"(?!\w)")
+
+
+_BLANK_OR_COMMENT_LINE = re.compile(r"[ \t]*(?:#[^\n]*)?\n")
+
+
+def _first_code(source: str, start: int, end: int) -> int:
+    """The offset of a statement's first character of code, past its leading comment lines."""
+    position = start
+    while position < end:
+        line = _BLANK_OR_COMMENT_LINE.match(source, position)
+        if not line:
+            break
+        position = line.end()
+    while position < end and source[position] in " \t":
+        position += 1
+    return min(position, end)
+
+
+def _bound_names(target: cst.CSTNode | None) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_bound_names(e.value) for e in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    if isinstance(target, cst.AsName):
+        return _bound_names(target.name)
+    return set()
+
+
 def _params(params: cst.Parameters) -> Iterable[cst.Param]:
     yield from params.posonly_params
     yield from params.params
@@ -135,17 +171,20 @@ class SiteFinder:
         self.result.paths.setdefault(statement, tuple(self._statements))
 
     def _locate(self, statement: int, spelling: str) -> tuple[int, int]:
-        """Line and column of the next occurrence of ``spelling`` in the statement's text."""
+        """Line and column of the next occurrence of ``spelling`` in the statement's text.
+
+        The walk meets sites in textual order, so a cursor per statement tells repeated
+        spellings apart. A dotted name broken over lines is found by its first name.
+        """
         start, end = self._span(statement)
         cursor = self._cursors.get(statement, start)
-        found = self.spans.source.find(spelling, cursor, end)
-        if found < 0:  # visited out of textual order (a comprehension's element)
-            found = self.spans.source.find(spelling, start, end)
-        if found < 0:
-            found = start
-        else:
-            self._cursors[statement] = found + len(spelling)
-        return self.spans.line_col(found)
+        source = self.spans.source
+        for wanted in (spelling, spelling.split(".", 1)[0]):
+            match = _occurrence(wanted).search(source, cursor, end)
+            if match:
+                self._cursors[statement] = match.end()
+                return self.spans.line_col(match.start())
+        return self.spans.line_col(_first_code(source, start, end))
 
     def _span(self, statement: int) -> tuple[int, int]:
         return self.spans.span_of_id(statement) or (0, len(self.spans.source))
@@ -170,17 +209,19 @@ class SiteFinder:
             if node is not None:
                 self._walk(node)
 
-    def _bind(self, target: cst.CSTNode | None) -> None:
-        """An assignment target: names are bound, anything else (``a.b``, ``a[i]``) is read."""
-        if isinstance(target, cst.Name):
-            self._scopes[-1].add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+    def _read_targets(self, target: cst.CSTNode | None) -> None:
+        """The parts of an assignment target that are read (``a`` in ``a.b = …``, ``a[i] = …``)."""
+        if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self._bind(element.value)
-        elif isinstance(target, (cst.StarredElement, cst.AsName)):
-            self._bind(target.value if isinstance(target, cst.StarredElement) else target.name)
-        elif target is not None:
+                self._read_targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._read_targets(target.value)
+        elif target is not None and not isinstance(target, cst.Name):
             self._walk(target)
+
+    def _bind(self, target: cst.CSTNode | None) -> None:
+        """Names an assignment target binds hide any import of the same name from here on."""
+        self._scopes[-1].update(_bound_names(target))
 
     def _name(self, node: cst.Name) -> None:
         resolved = self._resolve(node)
@@ -240,31 +281,47 @@ class SiteFinder:
         self._scopes.pop()
 
     def _comprehension(self, node: cst.BaseComp) -> None:
-        # The loop binds first, then the element is read (Python's order, not the text's).
-        self._scopes.append(set())
-        self._walk(node.for_in)
+        # Walked in textual order (element first) for positions, with Python's scoping: the
+        # loop variables are bound for the element and the conditions, but the first
+        # iterable is read in the enclosing scope.
+        names: set[str] = set()
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            names |= _bound_names(clause.target)
+            clause = clause.inner_for_in
+        self._scopes.append(names)
         for name in ("elt", "key", "value"):
             if hasattr(node, name):
                 self._walk(getattr(node, name))
         self._scopes.pop()
+        clause = node.for_in
+        self._walk(clause.iter)
+        self._scopes.append(names)
+        while clause is not None:
+            if clause is not node.for_in:
+                self._walk(clause.iter)
+            self._walk_all(i.test for i in clause.ifs)
+            clause = clause.inner_for_in
+        self._scopes.pop()
 
-    def _comp_for(self, node: cst.CompFor) -> None:
-        self._walk(node.iter)
-        self._bind(node.target)
-        self._walk_all(i.test for i in node.ifs)
-        self._walk_all((node.inner_for_in,))
+    def _if_exp(self, node: cst.IfExp) -> None:
+        self._walk_all((node.body, node.test, node.orelse))  # textual order
 
     def _assign(self, node: cst.Assign) -> None:
-        self._walk(node.value)
         for target in node.targets:
+            self._read_targets(target.target)
+        self._walk(node.value)
+        for target in node.targets:  # bound after the value is read: `tf = tf.compat.v1`
             self._bind(target.target)
 
     def _ann_assign(self, node: cst.AnnAssign) -> None:
+        self._read_targets(node.target)
         self._walk(node.annotation.annotation)
         self._walk_all((node.value,))
         self._bind(node.target)
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
+        self._read_targets(node.target)
         self._walk(node.value)
         self._bind(node.target)
 
@@ -274,6 +331,7 @@ class SiteFinder:
 
     def _for(self, node: cst.For) -> None:
         self._statements.append(id(node))
+        self._read_targets(node.target)
         self._walk(node.iter)
         self._bind(node.target)
         self._walk(node.body)
@@ -311,7 +369,7 @@ _HANDLERS = {
     cst.SetComp: SiteFinder._comprehension,
     cst.DictComp: SiteFinder._comprehension,
     cst.GeneratorExp: SiteFinder._comprehension,
-    cst.CompFor: SiteFinder._comp_for,
+    cst.IfExp: SiteFinder._if_exp,
     cst.Assign: SiteFinder._assign,
     cst.AnnAssign: SiteFinder._ann_assign,
     cst.AugAssign: SiteFinder._aug_assign,

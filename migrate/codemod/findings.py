@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -49,9 +48,6 @@ class FileResult:
     @property
     def todos(self) -> list[Finding]:
         return [f for f in self.findings if f.outcome is Outcome.TODO]
-
-    def todo_by_rule(self) -> Counter[str]:
-        return Counter(f.rule for f in self.todos)
 
 
 def coverage(rewritten: int, found: int) -> float:

@@ -243,3 +243,17 @@ def test_comprehension_variable_hides_an_import_but_not_in_the_first_iterable() 
     source = "import tensorflow as tf\nys = [tf for tf in tf.unstack(x)]\n"
     findings = migrate_source(source).findings
     assert [(f.api, f.col) for f in findings] == [("tensorflow.unstack", 19)]
+
+
+def test_todos_in_elif_and_else_headers_are_written() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "if a:\n    pass\nelif tf.raw_ops.Foo(x):\n    y = 1\nelse: z = tf.raw_ops.Bar()\n"
+    )
+    output = migrate_source(source).output
+    # Both sites belong to the `elif` statement (the `else:` one-liner is part of it).
+    assert (
+        "# migrate: TODO(unmapped) no rule for `tf.raw_ops.Foo` yet\n"
+        "# migrate: TODO(unmapped) no rule for `tf.raw_ops.Bar` yet\nelif"
+    ) in output
+    compile(output, "<migrated>", "exec")

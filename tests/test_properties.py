@@ -9,7 +9,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrate.codemod import migrate_source
+from migrate.codemod import markers, migrate_source
 
 IMPORTS = [
     "import tensorflow as tf",
@@ -29,7 +29,7 @@ TF_EXPRESSIONS = [
     "tf.split({e}, {n}, axis=1)[0]",
     "tf.split({e}, [1, 2])",
     "tf.cast({e}, tf.float32)",
-    "tf.cast({e}, 'int64')",
+    'tf.cast({e}, "int64")',
     "tf.transpose({e})",
     "tf.transpose({e}, perm=[1, 0])",
     "tf.maximum({e}, 0.0)",
@@ -48,7 +48,7 @@ TF_EXPRESSIONS = [
     "[tf.abs(v) for v in {e} if tf.reduce_any(v > 0)]",
     "{{k: tf.exp(v) for k, v in items if k}}",
     "(tf for tf in {e})",
-    "f'{{tf.reduce_sum({e})}}'",
+    "f'{{tf.reduce_sum(x, axis=1)}}'",
     "sorted({e}, key=lambda x, tf=tf: tf.abs(x))",
 ]
 LEAVES = ["x", "y + 1", "f(x)", "self.w", "np.ones(3)", "(a if b else c)", "[a, b][0]", "torch.ones(2)"]
@@ -68,6 +68,8 @@ def expressions(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 counter = iter(range(10**9))
+# A TF expression for a compound statement's header, so headers get TODOs and rewrites.
+CONDITIONS = st.sampled_from(TF_EXPRESSIONS).map(lambda t: t.format(e="x", axis="1", flag="True", n="2"))
 
 
 @st.composite
@@ -100,13 +102,18 @@ def blocks(draw: st.DrawFn, depth: int = 0) -> list[str]:
                         "with ctx() as c{n}:",
                         "@tf.function\ndef step{n}(x):",
                         "try:",
+                        "if x:\n    pass\nelif {cond}:",
+                        "while {cond}:",
+                        "with {cond} as w{n}:",
                     ]
                 )
-            ).format(n=next(counter))
+            ).format(n=next(counter), cond=draw(CONDITIONS))
             body = draw(blocks(depth + 1))
             lines += header.split("\n") + ["    " + line if line else "" for line in body]
             if header == "try:":
-                lines += ["except Exception:", "    pass"]
+                lines += ["except tf.errors.OpError:", "    pass"]
+            if header.startswith(("if", "for", "while")) and draw(st.booleans()):
+                lines += ["else:"] + ["    " + line if line else "" for line in draw(blocks(depth + 1))]
         else:
             lines += draw(simple_statements())
     if all(not line.strip() or line.lstrip().startswith("#") for line in lines):
@@ -130,3 +137,6 @@ def test_output_compiles_is_final_and_loses_nothing(source: str) -> None:
     assert migrate_source(result.output).output == result.output
     for marker in re.findall(r"# note-\d+|keep_\d+ = \d+", source):
         assert marker in result.output
+    for finding in result.findings:  # every TODO the report counts is written in the file
+        if finding.outcome.value == "todo":
+            assert markers.text(finding.rule, finding.message) in result.output

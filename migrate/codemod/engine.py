@@ -153,8 +153,8 @@ class _Rewriter(cst.CSTTransformer):
                 changes[name] = child.with_changes(body=self._statements(child.body))
             elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
                 changes[name] = self._rebuild(child)
-            elif isinstance(child, cst.If) and id(child) in self.enter:  # elif
-                changes[name] = self._rebuild(child)
+            elif isinstance(child, cst.If) and (id(child) in self.enter or id(child) in self.outcomes.markers):
+                changes[name] = self._rebuild(child)  # an `elif`
         rebuilt = node.with_changes(**changes) if changes else node
         return self._mark(node, rebuilt)
 

@@ -4,7 +4,7 @@ keeps the file's imports right.
 * ``torch.nn.functional.x`` is written ``F.x`` (``import torch.nn.functional as F``),
   ``torch.nn.X`` as ``nn.X`` (``from torch import nn``), anything else ``torch.x``
   (``import torch``) — the spellings PyTorch's own docs use. When the short name is already
-  taken in the file by something else, the full path is written instead.
+  taken in the file by something else, a longer spelling is written instead.
 * A TF/Keras import is removed only when nothing in the file uses the names it binds.
 """
 

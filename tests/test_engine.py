@@ -170,7 +170,7 @@ def test_import_plan_spells_short_names_unless_taken() -> None:
     assert all_taken.needed == {"import torch"}
 
     aliases = Aliases()
-    aliases.add(Binding("nn", "torch.nn", None))  # type: ignore[arg-type]
+    aliases.add(Binding("nn", "torch.nn"))
     reused = ImportPlan("from torch import nn\n", aliases)
     assert cst.Module([]).code_for_node(reused.spell("torch.nn.Linear")) == "nn.Linear"
     assert reused.needed == set()

@@ -75,7 +75,6 @@ class Binding:
 
     local: str
     qualified: str
-    statement: cst.SimpleStatementLine
 
 
 def bindings_of(statement: cst.SimpleStatementLine) -> list[Binding]:
@@ -88,23 +87,23 @@ def bindings_of(statement: cst.SimpleStatementLine) -> list[Binding]:
                 if alias.asname is not None:
                     local = alias.asname.name
                     assert isinstance(local, cst.Name)
-                    found.append(Binding(local.value, full, statement))
+                    found.append(Binding(local.value, full))
                 else:
                     # `import tensorflow.keras` binds `tensorflow`.
                     root = full.split(".", 1)[0]
-                    found.append(Binding(root, root, statement))
+                    found.append(Binding(root, root))
         elif isinstance(small, cst.ImportFrom):
             if small.relative or small.module is None:
                 continue
             base = module_name(small.module)
             if isinstance(small.names, cst.ImportStar):
-                found.append(Binding("*", base, statement))
+                found.append(Binding("*", base))
                 continue
             for alias in small.names:
                 imported = module_name(alias.name)
                 local_node = alias.asname.name if alias.asname else alias.name
                 assert isinstance(local_node, cst.Name)
-                found.append(Binding(local_node.value, f"{base}.{imported}", statement))
+                found.append(Binding(local_node.value, f"{base}.{imported}"))
     return found
 
 

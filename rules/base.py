@@ -82,7 +82,10 @@ class Rule:
     def rewrite_decorator(
         self, decorator: cst.Decorator, qualified: str, ctx: RuleContext
     ) -> cst.Decorator | None:
-        """Rewrite a decorator; return None to remove it."""
+        """Rewrite a decorator; return None to remove it. A decorator that is a call
+        (``@tf.foo(...)``) is rewritten as a call unless a rule says otherwise."""
+        if isinstance(decorator.decorator, cst.Call):
+            return decorator.with_changes(decorator=self.rewrite_call(decorator.decorator, qualified, ctx))
         raise CannotMigrate(f"`@{ctx.source(decorator.decorator)}` has no PyTorch decorator")
 
 

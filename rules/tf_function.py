@@ -47,7 +47,10 @@ class TfFunction(Rule):
         return build_call(call, ctx.name("torch.compile"), self._check(call))
 
     def rewrite_decorator(self, decorator: cst.Decorator, qualified: str, ctx: RuleContext) -> cst.Decorator:
-        return decorator.with_changes(decorator=ctx.name("torch.compile"))
+        call = decorator.decorator
+        if isinstance(call, cst.Call) and self._check(call):
+            return decorator.with_changes(decorator=self.rewrite_call(call, qualified, ctx))
+        return decorator.with_changes(decorator=ctx.name("torch.compile"))  # `@torch.compile`
 
 
 RULES = [TfFunction()]

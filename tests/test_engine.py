@@ -257,3 +257,17 @@ def test_todos_in_elif_and_else_headers_are_written() -> None:
         "# migrate: TODO(unmapped) no rule for `tf.raw_ops.Bar` yet\nelif"
     ) in output
     compile(output, "<migrated>", "exec")
+
+
+def test_decorator_calls_are_sites_and_their_arguments_too() -> None:
+    source = (
+        "import tensorflow as tf\n\n"
+        "@tf.keras.utils.register_keras_serializable(package=tf.raw_ops.P)\n"
+        "class Block:\n    pass\n"
+    )
+    result = migrate_source(source)
+    assert [(f.api, f.outcome) for f in result.findings] == [
+        ("keras.utils.register_keras_serializable", Outcome.TODO),
+        ("tensorflow.raw_ops.P", Outcome.TODO),
+    ]
+    assert "@tf.keras.utils.register_keras_serializable(package=tf.raw_ops.P)\nclass Block" in result.output

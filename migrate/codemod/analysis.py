@@ -32,7 +32,7 @@ from migrate.codemod.spans import Spans
 
 class Kind(Enum):
     CALL = "call"  # keyed by the Call node; the rule rewrites the whole call
-    DECORATOR = "decorator"  # keyed by the Decorator node (a bare name: `@tf.function`)
+    DECORATOR = "decorator"  # keyed by the Decorator node (`@tf.function`, `@tf.function(...)`)
     REFERENCE = "reference"  # keyed by the Name/Attribute node
     STAR_IMPORT = "star_import"  # keyed by the ImportFrom node
 
@@ -245,10 +245,16 @@ class SiteFinder:
             self._walk(arg.value)  # `keyword=` is not a reference
 
     def _decorator(self, node: cst.Decorator) -> None:
+        # `@tf.function` and `@tf.function(...)` are both decorator sites: a rule may write a
+        # different decorator for each (`@torch.compile`, never `@torch.compile()`).
         expression = node.decorator
-        resolved = self._resolve(expression) if type(expression) in (cst.Name, cst.Attribute) else None
+        callee = expression.func if type(expression) is cst.Call else expression
+        resolved = self._resolve(callee) if type(callee) in (cst.Name, cst.Attribute) else None
         if resolved:
             self._record(node, Kind.DECORATOR, *resolved)
+            if type(expression) is cst.Call:
+                for arg in expression.args:
+                    self._walk(arg.value)
         else:
             self._walk(expression)
 

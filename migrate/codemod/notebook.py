@@ -7,6 +7,7 @@ shell escapes are not Python: those lines are swapped for placeholders and resto
 
 from __future__ import annotations
 
+import bisect
 import re
 import uuid
 from dataclasses import replace
@@ -14,7 +15,7 @@ from dataclasses import replace
 import nbformat
 
 from migrate.codemod.engine import migrate_source
-from migrate.codemod.findings import FileResult
+from migrate.codemod.findings import FileResult, Finding
 from migrate.codemod.selection import Selection
 
 # Line magics, shell escapes, and `obj?` help lookups; also their assigned forms
@@ -49,7 +50,7 @@ def migrate_notebook(text: str, path: str, selection: Selection | None = None) -
     result = migrate_source(joined, path, selection)
     if result.error:
         return FileResult(path, text, text, error=_cell_error(result.error, starts, cells))
-    findings = [replace(f, cell=_cell_of(f.line, starts, cells), line=f.line - starts[_cell_pos(f.line, starts)] + 1) for f in result.findings]
+    findings = [_in_cell(f, starts, cells) for f in result.findings]
     if result.output == joined:
         return FileResult(path, text, text, findings)
     new_sources = _split(result.output, boundary)
@@ -119,15 +120,14 @@ def _split(output: str, boundary: str) -> dict[int, str]:
 
 
 def _cell_pos(line: int, starts: list[int]) -> int:
-    pos = 0
-    for i, start in enumerate(starts):
-        if start <= line:
-            pos = i
-    return pos
+    """Which joined cell holds ``line`` (``starts``: the first line of each, ascending)."""
+    return max(bisect.bisect_right(starts, line) - 1, 0)
 
 
-def _cell_of(line: int, starts: list[int], cells: list[int]) -> int:
-    return cells[_cell_pos(line, starts)]
+def _in_cell(finding: Finding, starts: list[int], cells: list[int]) -> Finding:
+    """A finding of the joined cells, placed in its cell: cell index, line within it."""
+    pos = _cell_pos(finding.line, starts)
+    return replace(finding, cell=cells[pos], line=finding.line - starts[pos] + 1)
 
 
 def _cell_error(error: str, starts: list[int], cells: list[int]) -> str:

@@ -19,7 +19,26 @@ from migrate.rules.base import Rule
 #: The rule id of a TF/Keras name that no rule claims.
 UNMAPPED = "unmapped"
 
-_MODULES = ("general", "tf_math", "tf_array", "tf_nn", "dtypes", "tf_function")
+#: The op table (tf.*, tf.math/nn/linalg/image/random/nest/sparse, keras.ops, keras.backend,
+#: keras.activations, dtypes): 1:1 rewrites of functions, each row proven by its numeric
+#: ``checks`` (tests/test_ops_numeric.py refuses a row without one).
+OP_MODULES = (
+    "tf_math",
+    "tf_linalg",
+    "tf_array",
+    "tf_tensor",
+    "tf_control",
+    "tf_nest",
+    "tf_sparse",
+    "dtypes",
+    "tf_nn",
+    "tf_image",
+    "tf_random",
+    "keras_ops",
+    "keras_backend",
+    "keras_activations",
+)
+_MODULES = ("general", "tf_function", *OP_MODULES)
 
 
 class Registry:
@@ -52,9 +71,14 @@ class Registry:
         return len(self._by_id)
 
 
+def module_rules(name: str) -> list[Rule]:
+    """The rules of one module of this package (``"tf_math"``)."""
+    return list(import_module(f"{__name__}.{name}").RULES)
+
+
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     rules: list[Rule] = []
     for name in _MODULES:
-        rules.extend(import_module(f"{__name__}.{name}").RULES)
+        rules.extend(module_rules(name))
     return Registry(rules)

@@ -56,6 +56,39 @@ def expand(name: str) -> str:
     return "tensorflow." + name[3:] if name.startswith("tf.") else name
 
 
+@dataclass(frozen=True)
+class Check:
+    """One numeric test of a row: the TF code and its rewrite run on the same inputs.
+
+    ``tests/test_ops_numeric.py`` runs every check of every op-table rule: it migrates
+    ``code`` with the engine, runs the original with TensorFlow and the rewrite with torch (with
+    TensorFlow and Keras out of reach), and compares the results.
+
+    ``code`` is one expression, or statements that assign ``result``. It may use ``tf``,
+    ``keras``, ``ops`` (``keras.ops``), ``K`` (``keras.backend``), ``np`` and the inputs.
+
+    ``inputs`` maps a name to a spec ``"<dtype>[<dims>]"`` with an optional range:
+    ``"f32[3,4]"`` (standard normal), ``"f32[2,0]"`` (empty), ``"f32[]"`` (a scalar),
+    ``"f32[3]:pos"`` (in [0.1, 2)), ``"f32[3]:unit"`` (in [0, 1)), ``"i64[5]:0..10"``
+    (integers in [0, 10)). Dtypes: f16 bf16 f32 f64 i8 i16 i32 i64 u8 bool c64. Any value that
+    is not a string is given to both sides as it is (a Python number, list, NumPy array).
+
+    ``compare``: ``"values"`` (type, shape, dtype, and values within ``atol``/``rtol``) or
+    ``"shape"`` (type, shape and dtype only: for random draws). ``dtype=False`` skips the dtype
+    comparison (say why in the row's ``why``).
+    ``todo``: the rewrite must leave a TODO for this rule instead (a value that decides the
+    mapping is not a literal, or no faithful form exists); nothing is run then.
+    """
+
+    code: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    atol: float = 1e-6
+    rtol: float = 1e-5
+    compare: str = "values"
+    dtype: bool = True  # compare dtypes too
+    todo: bool = False
+
+
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and override the hooks."""
 
@@ -65,6 +98,8 @@ class Rule:
     example: ClassVar[str]
     #: Canonical qualified names (``tf.`` shorthand allowed) the rule handles.
     names: ClassVar[Sequence[str]] = ()
+    #: Numeric tests (required for every rule of an op-table module; see ``Check``).
+    checks: Sequence[Check] = ()
 
     def claims(self) -> tuple[str, ...]:
         return tuple(expand(n) for n in self.names)
@@ -238,8 +273,10 @@ class ApiCall(Rule):
         example: str,
         why: str = "",
         choose: Callable[[dict[str, cst.BaseExpression], RuleContext], str] | None = None,
+        checks: Sequence[Check] = (),
     ):
         self.id = id
+        self.checks = tuple(checks)
         self.names = (tf,) if isinstance(tf, str) else tuple(tf)
         self.torch = torch
         self.signature = parse_signature(signature)
@@ -426,8 +463,10 @@ class Reference(Rule):
         summary: str,
         example: str,
         why: str = "",
+        checks: Sequence[Check] = (),
     ):
         self.id = id
+        self.checks = tuple(checks)
         self.mapping = {expand(k): v for k, v in mapping.items()}
         self.names = tuple(self.mapping)
         self.summary = summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import DROP, ApiCall, CannotMigrate, Kw, NotLiteral, Pos, RuleContext, literal
+from migrate.rules.base import DROP, ApiCall, CannotMigrate, Check, Kw, NotLiteral, Pos, RuleContext, literal
 from migrate.rules.convert import axis, dtype, shape
 
 
@@ -34,6 +34,10 @@ RULES = [
         summary="`tf.concat` → `torch.cat`.",
         why="Same operation; `axis` is called `dim`.",
         example="y = tf.concat([a, b], axis=-1)",
+        checks=[
+            Check("tf.concat([a, b], axis=-1)", {"a": "f32[2,3]", "b": "f32[2,4]"}),
+            Check("tf.concat([a, b], 0)", {"a": "i32[0,3]", "b": "i32[2,3]"}),
+        ],
     ),
     ApiCall(
         id="ops.stack",

@@ -1,0 +1,5 @@
+"""tf_control: rows are added by the op-table work (issue 5)."""
+
+from __future__ import annotations
+
+RULES: list = []

@@ -332,3 +332,11 @@ def rules(rule_id: str | None) -> None:
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         _fail(f"no rule {rule_id!r}{hint}")
     click.echo(render_text(rule))
+
+
+# ---------------------------------------------------------------------------------------
+# `migrate model`: nn.Module source from a built Keras model (migrate/codegen/).
+
+
+# ---------------------------------------------------------------------------------------
+# `migrate weights`: Keras weights through ONNX into a state_dict (migrate/weights/).

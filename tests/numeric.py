@@ -191,7 +191,20 @@ class Array:
         self.dtype = dtype or str(array.dtype)
 
 
+def _as_array(value: Any) -> Any:
+    """A Python number or a flat list of numbers as an Array (for ``dtype=False`` checks)."""
+    if isinstance(value, (int, float, bool)) or (
+        isinstance(value, list) and all(isinstance(v, (int, float, bool)) for v in value)
+    ):
+        return Array(np.asarray(value), None)
+    return value
+
+
 def assert_same(tf_value: Any, torch_value: Any, check: Check, where: str = "result") -> None:
+    if not check.dtype and (isinstance(tf_value, Array) != isinstance(torch_value, Array)):
+        # `tf.shape(x)[0]` is a tensor, `x.shape[0]` an int: equal values, which a check
+        # with `dtype=False` accepts (its row says why).
+        tf_value, torch_value = _as_array(tf_value), _as_array(torch_value)
     if isinstance(tf_value, Array) or isinstance(torch_value, Array):
         if not (isinstance(tf_value, Array) and isinstance(torch_value, Array)):
             # A Python number on one side and a 0-d tensor on the other is a real difference.

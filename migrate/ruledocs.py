@@ -27,12 +27,31 @@ def example_pair(rule: Rule) -> tuple[str, str]:
     return before, result.output
 
 
+def check_lines(rule: Rule) -> list[str]:
+    """One line per numeric check of the rule: what runs, on what, within what tolerance."""
+    lines = []
+    for check in rule.checks:
+        code = " ".join(part.strip() for part in check.code.strip().splitlines())
+        inputs = ", ".join(f"{name}: {spec}" for name, spec in check.inputs.items())
+        if check.todo:
+            verdict = "left as a TODO"
+        elif check.compare == "shape":
+            verdict = "same shape and dtype (random values)"
+        else:
+            verdict = f"equal (floats within atol {check.atol:g}, rtol {check.rtol:g})" + ("" if check.dtype else ", dtype not compared")
+        lines.append(f"`{code}`" + (f" on {inputs}" if inputs else "") + f": {verdict}")
+    return lines
+
+
 def render_text(rule: Rule) -> str:
     before, after = example_pair(rule)
     indent = lambda text: "\n".join("    " + line if line else "" for line in text.rstrip("\n").split("\n"))  # noqa: E731
+    checks = check_lines(rule)
+    proven = ("Proven against TensorFlow by:\n\n" + "\n".join(f"  - {c}" for c in checks) + "\n") if checks else ""
     return (
         f"{rule.id}\n{'=' * len(rule.id)}\n\n{rule.summary}\n\n{rule.why}\n\n"
         f"Before:\n\n{indent(before)}\n\nAfter:\n\n{indent(after)}\n"
+        + (f"\n{proven}" if proven else "")
     )
 
 
@@ -42,8 +61,20 @@ def render_markdown(rule: Rule) -> str:
     return (
         f"# `{rule.id}`\n\n{rule.summary}\n\n## Why\n\n{rule.why}\n\n"
         f"## Example\n\nBefore:\n\n```python\n{before}```\n\nAfter:\n\n```python\n{after}```\n\n"
-        f"## Matches\n\n{claims}\n\n"
+        + _proven(rule)
+        + f"## Matches\n\n{claims}\n\n"
         f"Fixture: `fixtures/{rule.id}/`. Silence with `--ignore {rule.id}`.\n"
+    )
+
+
+def _proven(rule: Rule) -> str:
+    checks = check_lines(rule)
+    if not checks:
+        return ""
+    items = "\n".join(f"- {c}" for c in checks)
+    return (
+        "## Proven by\n\nThese checks run the TF code with TensorFlow and the rewrite with torch on "
+        f"the same random inputs (`tests/test_ops_numeric.py`):\n\n{items}\n\n"
     )
 
 

@@ -17,11 +17,37 @@ NumPy arrays, in ``migrate/weights/layouts.py`` (this package imports neither TF
                     from Keras order to torch order (LSTM i,f,c,o → i,f,g,o: unchanged;
                     GRU z,r,h → r,z,n)
 ``rnn_bias``        as ``rnn_kernel`` for a bias vector
+
+Layouts the code generator adds for the modules it emits (``migrate/codegen/``):
+
+``dense_conv``      a Dense applied to a channels-first image tensor becomes a 1×1 conv:
+                    Keras (in, out) → torch (out, in, 1, …, 1)
+``gru_bias``        Keras GRU bias (2, 3·units), ``reset_after=True``: row 0 → ``bias_ih``,
+                    row 1 → ``bias_hh``, each with gate blocks z,r,h → r,z,n
+``mha_in``          MultiHeadAttention query/key/value kernel (dim, heads, key_dim) →
+                    torch Linear weight (heads·key_dim, dim)
+``mha_out``         attention_output kernel (heads, key_dim, dim) → (dim, heads·key_dim)
+``flat``            any array → flattened to 1-D (MultiHeadAttention biases (heads, key_dim))
+
+The constructor side (``args``) maps a Keras layer's ``get_config()`` and its input shape (Keras
+order, channels last, batch dimension first) to the torch constructor's keyword arguments, with
+every Keras default that differs from torch's written out (DESIGN decision 4, SEMANTICS.md).
+``inits`` names, per torch parameter, the Keras config key of its initializer and torch's own
+default for it (``None``: torch's default differs from every Keras initializer, so always write
+one); ``initializer_call`` turns a Keras initializer into an ``nn.init`` call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import keyword
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Shape = Sequence[int | None]
+Args = Callable[[Mapping[str, Any], Shape], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -34,12 +60,369 @@ class Weight:
 @dataclass(frozen=True)
 class LayerSpec:
     keras: str  # Keras class name: "Dense"
-    torch: str  # qualified torch class: "torch.nn.Linear"
+    torch: str  # qualified torch class: "torch.nn.Linear"; "" when forward writes a function call
     weights: tuple[Weight, ...] = ()
+    # (config, input shape) → torch constructor keyword arguments, Keras defaults written out.
+    args: Args | None = None
+    positional: int = 0  # how many leading ``args`` entries read best as positional (sizes)
+    # (Keras initializer config key, torch parameter, torch's default: "ones"/"zeros"/None)
+    inits: tuple[tuple[str, str, str | None], ...] = ()
+    # Per-rank torch classes where the rank picks the module (BatchNorm1d/2d/3d, MaxPool1d…):
+    # the input rank (batch included) → qualified class.
+    by_rank: Mapping[int, str] = field(default_factory=dict)
 
 
-def _spec(keras: str, torch: str, *weights: Weight) -> LayerSpec:
-    return LayerSpec(keras, torch, tuple(weights))
+def module_attr(keras_name: str) -> str:
+    """The torch attribute for a Keras layer name (DESIGN decision 1): a valid identifier.
+
+    Characters that cannot appear in an identifier become ``_``; a leading digit gets a ``_``
+    prefix; a Python keyword gets a ``_`` suffix (``lambda`` → ``lambda_``).
+    """
+    name = re.sub(r"\W", "_", keras_name, flags=re.ASCII) or "_"
+    if name[0].isdigit():
+        name = "_" + name
+    if keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+# ---------------------------------------------------------------------------------------
+# Shapes and padding (pure arithmetic; the code generator calls these with static sizes).
+
+
+def _tuple(value: Any, n: int) -> tuple[int, ...]:
+    if isinstance(value, int):
+        return (value,) * n
+    return tuple(int(v) for v in value)
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TF's ``padding="same"``: output ceil(size/stride), the odd pixel goes after (bottom/right)."""
+    effective = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_pads(config: Mapping[str, Any], shape: Shape) -> list[tuple[int, int]] | None:
+    """(before, after) per spatial dimension of a conv or pool with ``padding="same"``.
+
+    None when padding is "valid"; raises ValueError when a "same" size is unknown statically
+    and would need it (stride > 1 or an even kernel).
+    """
+    if config.get("padding") != "same":
+        return None
+    spatial = list(shape[1:-1])
+    n = len(spatial)
+    kernel = _tuple(config.get("kernel_size", config.get("pool_size")), n)
+    strides = _tuple(config.get("strides") or kernel, n)
+    dilation = _tuple(config.get("dilation_rate", 1), n)
+    pads = []
+    for size, k, s, d in zip(spatial, kernel, strides, dilation):
+        if size is None:
+            if s != 1 or ((k - 1) * d) % 2:
+                raise ValueError("padding='same' with a stride or an even kernel needs a known input size")
+            pads.append(((k - 1) * d // 2,) * 2)
+        else:
+            pads.append(same_padding(size, k, s, d))
+    return pads
+
+
+def symmetric(pads: list[tuple[int, int]] | None) -> bool:
+    return pads is None or all(a == b for a, b in pads)
+
+
+def _conv_padding(config: Mapping[str, Any], shape: Shape) -> int | tuple[int, ...]:
+    pads = conv_pads(config, shape)
+    if pads is None or not symmetric(pads):
+        return 0  # asymmetric "same": the code generator writes an explicit F.pad before the conv
+    before = tuple(a for a, _ in pads)
+    return before[0] if len(set(before)) == 1 else before
+
+
+def _scalar(value: tuple[int, ...]) -> int | tuple[int, ...]:
+    return value[0] if len(set(value)) == 1 else value
+
+
+def _conv_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    n = len(shape) - 2
+    return {
+        "in_channels": shape[-1],
+        "out_channels": config["filters"],
+        "kernel_size": _scalar(_tuple(config["kernel_size"], n)),
+        "stride": _scalar(_tuple(config["strides"], n)),
+        "padding": _conv_padding(config, shape),
+        "dilation": _scalar(_tuple(config.get("dilation_rate", 1), n)),
+        "groups": config.get("groups", 1),
+        "bias": config["use_bias"],
+    }
+
+
+def _depthwise_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    n = len(shape) - 2
+    return {
+        "in_channels": shape[-1],
+        "out_channels": shape[-1] * config["depth_multiplier"],
+        "kernel_size": _scalar(_tuple(config["kernel_size"], n)),
+        "stride": _scalar(_tuple(config["strides"], n)),
+        "padding": _conv_padding(config, shape),
+        "dilation": _scalar(_tuple(config.get("dilation_rate", 1), n)),
+        "groups": shape[-1],
+        "bias": config["use_bias"],
+    }
+
+
+def _conv_transpose_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    n = len(shape) - 2
+    return {
+        "in_channels": shape[-1],
+        "out_channels": config["filters"],
+        "kernel_size": _scalar(_tuple(config["kernel_size"], n)),
+        "stride": _scalar(_tuple(config["strides"], n)),
+        "dilation": _scalar(_tuple(config.get("dilation_rate", 1), n)),
+        "bias": config["use_bias"],
+    }
+
+
+def transpose_crops(config: Mapping[str, Any], shape: Shape, out_shape: Shape) -> list[tuple[int, int]]:
+    """(crop before, crop after) per spatial dim of a transposed conv's full output.
+
+    A negative "after" means the output is longer than the full output (Keras "same" with
+    kernel < stride): torch's ``output_padding``.
+    """
+    n = len(shape) - 2
+    kernel = _tuple(config["kernel_size"], n)
+    strides = _tuple(config["strides"], n)
+    dilation = _tuple(config.get("dilation_rate", 1), n)
+    crops = []
+    for size, out, k, s, d in zip(shape[1:-1], out_shape[1:-1], kernel, strides, dilation):
+        full = (size - 1) * s + (k - 1) * d + 1
+        total = full - out
+        before = max(total, 0) // 2
+        crops.append((before, total - before))
+    return crops
+
+
+def _dense_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    return {"in_features": shape[-1], "out_features": config["units"], "bias": config["use_bias"]}
+
+
+def _axis(config: Mapping[str, Any], shape: Shape) -> int:
+    axis = config.get("axis", -1)
+    if isinstance(axis, (list, tuple)):
+        (axis,) = axis
+    return axis % len(shape)
+
+
+def _batch_norm_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    if config.get("center", True) != config.get("scale", True):
+        raise ValueError("center and scale differ: torch's affine switches both")
+    if config.get("renorm") or config.get("synchronized"):
+        raise ValueError("renorm / synchronized batch norm has no torch equivalent here")
+    return {
+        "num_features": shape[_axis(config, shape)],
+        "eps": config["epsilon"],
+        # Keras keeps `momentum` of the old statistic, torch takes `momentum` of the new one.
+        "momentum": round(1.0 - config["momentum"], 12),
+        "affine": config.get("scale", True),
+    }
+
+
+def _layer_norm_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    if config.get("rms_scaling"):
+        raise ValueError("rms_scaling=True: use torch.nn.RMSNorm by hand")
+    axes = config.get("axis", -1)
+    axes = sorted(a % len(shape) for a in (axes if isinstance(axes, (list, tuple)) else [axes]))
+    normalized = [shape[a] for a in axes]
+    return {
+        "normalized_shape": normalized[0] if len(normalized) == 1 else normalized,
+        "eps": config["epsilon"],
+        "elementwise_affine": config.get("scale", True),
+        "bias": config.get("center", True),
+    }
+
+
+def _group_norm_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    if config.get("center", True) != config.get("scale", True):
+        raise ValueError("center and scale differ: torch's affine switches both")
+    return {
+        "num_groups": config["groups"],
+        "num_channels": shape[_axis(config, shape)],
+        "eps": config["epsilon"],
+        "affine": config.get("scale", True),
+    }
+
+
+def _dropout_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    return {"p": config["rate"]}
+
+
+def pool_geometry(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    """Kernel, stride, symmetric padding and ceil_mode reproducing a Keras pool.
+
+    TF's "same" puts the odd cell after; torch pads symmetrically, and ``ceil_mode=True`` adds
+    the one trailing partial window — for average pools with ``count_include_pad=False`` it
+    averages only real cells, as TF does.
+    """
+    n = len(shape) - 2
+    kernel = _tuple(config["pool_size"], n)
+    strides = _tuple(config.get("strides") or kernel, n)
+    pads = conv_pads({**config, "strides": strides}, shape)
+    padding = tuple(a for a, _ in pads) if pads else (0,) * n
+    ceil = bool(pads) and not symmetric(pads)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError("padding='same' needs more padding than torch pools allow")
+    out = {"kernel_size": _scalar(kernel), "stride": _scalar(strides), "padding": _scalar(padding)}
+    if ceil:
+        out["ceil_mode"] = True
+    return out
+
+
+def _max_pool_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    return pool_geometry(config, shape)
+
+
+def _avg_pool_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    out = pool_geometry(config, shape)
+    if config.get("padding") == "same":
+        out["count_include_pad"] = False  # TF averages over real cells only
+    return out
+
+
+def _upsampling_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    n = len(shape) - 2
+    factors = _tuple(config["size"] if "size" in config else config["length"], n)
+    mode = config.get("interpolation", "nearest")
+    if mode not in ("nearest", "bilinear"):
+        raise ValueError(f"interpolation={mode!r} is not mapped")
+    out: dict[str, Any] = {"scale_factor": _scalar(tuple(float(f) for f in factors)), "mode": mode}
+    if mode == "bilinear":
+        out["align_corners"] = False  # tf.image.resize uses half-pixel centres
+    return out
+
+
+def _embedding_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    return {"num_embeddings": config["input_dim"], "embedding_dim": config["output_dim"]}
+
+
+def _rnn_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    return {"input_size": shape[-1], "hidden_size": config["units"], "batch_first": True}
+
+
+def _simple_rnn_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    activation = config.get("activation", "tanh")
+    if activation not in ("tanh", "relu"):
+        raise ValueError(f"activation={activation!r}: nn.RNN has tanh and relu only")
+    return {**_rnn_args(config, shape), "nonlinearity": activation, "bias": config.get("use_bias", True)}
+
+
+def _gated_args(config: Mapping[str, Any], shape: Shape) -> dict[str, Any]:
+    if config.get("activation", "tanh") != "tanh" or config.get("recurrent_activation", "sigmoid") != "sigmoid":
+        raise ValueError("only activation='tanh', recurrent_activation='sigmoid' match torch's cells")
+    if config.get("reset_after") is False:
+        raise ValueError("GRU(reset_after=False) has no nn.GRU equivalent")
+    if config.get("recurrent_dropout"):
+        raise ValueError("recurrent_dropout has no nn.LSTM/nn.GRU equivalent")
+    return {**_rnn_args(config, shape), "bias": config.get("use_bias", True)}
+
+
+# ---------------------------------------------------------------------------------------
+# Initializers: a Keras initializer config → an nn.init call on a torch parameter.
+
+TORCH_DEFAULT_INIT = {"ones": "Ones", "zeros": "Zeros"}
+
+
+def keras_fans(shape: Sequence[int]) -> tuple[int, int]:
+    """Keras's fan_in / fan_out of a Keras-layout variable (keras.src.initializers)."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _number(value: float) -> str:
+    return repr(float(f"{value:.9g}"))
+
+
+def initializer_call(init: Any, param: str, keras_shape: Sequence[int]) -> str | None:
+    """``nn.init`` source for Keras initializer ``init`` (name or config) on ``param``.
+
+    ``keras_shape`` is the variable's shape in Keras layout (fans are computed from it, as
+    Keras does, so a depthwise kernel gets Keras's fans, not torch's). None: not mapped.
+    """
+    if isinstance(init, str):
+        name, cfg = init, {}
+    elif isinstance(init, Mapping):
+        name, cfg = init.get("class_name", ""), init.get("config", {}) or {}
+    else:
+        return None
+    key = re.sub(r"[_\s]", "", name).lower()
+    scales = {
+        "glorotuniform": (1.0, "fan_avg", "uniform"),
+        "glorotnormal": (1.0, "fan_avg", "truncated_normal"),
+        "heuniform": (2.0, "fan_in", "uniform"),
+        "henormal": (2.0, "fan_in", "truncated_normal"),
+        "lecununiform": (1.0, "fan_in", "uniform"),
+        "lecunnormal": (1.0, "fan_in", "truncated_normal"),
+    }
+    if key in scales:
+        scale, mode, distribution = scales[key]
+        if key == "glorotuniform":
+            return f"nn.init.xavier_uniform_({param})  # glorot_uniform" if len(keras_shape) == 2 else (
+                _variance_scaling(scale, mode, distribution, param, keras_shape, "glorot_uniform"))
+        return _variance_scaling(scale, mode, distribution, param, keras_shape, name)
+    if key == "variancescaling":
+        return _variance_scaling(
+            cfg.get("scale", 1.0), cfg.get("mode", "fan_in"), cfg.get("distribution", "truncated_normal"),
+            param, keras_shape, "VarianceScaling",
+        )
+    if key == "zeros":
+        return f"nn.init.zeros_({param})"
+    if key == "ones":
+        return f"nn.init.ones_({param})"
+    if key == "constant":
+        return f"nn.init.constant_({param}, {_number(cfg.get('value', 0.0))})"
+    if key == "randomuniform":
+        return f"nn.init.uniform_({param}, {_number(cfg.get('minval', -0.05))}, {_number(cfg.get('maxval', 0.05))})"
+    if key == "randomnormal":
+        return f"nn.init.normal_({param}, {_number(cfg.get('mean', 0.0))}, {_number(cfg.get('stddev', 0.05))})"
+    if key == "truncatednormal":
+        mean, std = cfg.get("mean", 0.0), cfg.get("stddev", 0.05)
+        return (
+            f"nn.init.trunc_normal_({param}, {_number(mean)}, {_number(std)}, "
+            f"{_number(mean - 2 * std)}, {_number(mean + 2 * std)})"
+        )
+    if key == "orthogonal":
+        return f"nn.init.orthogonal_({param}, gain={_number(cfg.get('gain', 1.0))})"
+    return None
+
+
+def _variance_scaling(
+    scale: float, mode: str, distribution: str, param: str, keras_shape: Sequence[int], label: str
+) -> str:
+    fan_in, fan_out = keras_fans(keras_shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    variance = scale / max(1.0, n)
+    if distribution == "uniform":
+        limit = math.sqrt(3.0 * variance)
+        return f"nn.init.uniform_({param}, -{_number(limit)}, {_number(limit)})  # {label}"
+    if distribution == "untruncated_normal":
+        return f"nn.init.normal_({param}, 0.0, {_number(math.sqrt(variance))})  # {label}"
+    # Keras's truncated normal cuts at two standard deviations of a stretched normal.
+    std = math.sqrt(variance) / 0.87962566103423978
+    return f"nn.init.trunc_normal_({param}, 0.0, {_number(std)}, -{_number(2 * std)}, {_number(2 * std)})  # {label}"
+
+
+# ---------------------------------------------------------------------------------------
+# The table.
+
+
+def _spec(keras: str, torch: str, *weights: Weight, **more: Any) -> LayerSpec:
+    return LayerSpec(keras, torch, tuple(weights), **more)
 
 
 _KERNEL_BIAS = {
@@ -54,24 +437,124 @@ _BATCH_NORM = (
     Weight("moving_variance", "running_var"),
 )
 _NORM = (Weight("gamma", "weight"), Weight("beta", "bias"))
+_KB_INITS = (("kernel_initializer", "weight", None), ("bias_initializer", "bias", None))
+_NORM_INITS = (("gamma_initializer", "weight", "ones"), ("beta_initializer", "bias", "zeros"))
+_BN_INITS = _NORM_INITS + (
+    ("moving_mean_initializer", "running_mean", "zeros"),
+    ("moving_variance_initializer", "running_var", "ones"),
+)
+_RNN_WEIGHTS = (
+    Weight("kernel", "weight_ih_l0", "rnn_kernel"),
+    Weight("recurrent_kernel", "weight_hh_l0", "rnn_kernel"),
+    Weight("bias", "bias_ih_l0", "rnn_bias"),  # torch's bias_hh_l0 stays zero
+)
+_RNN_INITS = (
+    ("kernel_initializer", "weight_ih_l0", None),
+    ("recurrent_initializer", "weight_hh_l0", None),
+    ("bias_initializer", "bias_ih_l0", None),
+)
+_POOL_RANKS = {3: "1d", 4: "2d", 5: "3d"}
+
+
+def _ranked(prefix: str) -> dict[int, str]:
+    return {rank: f"{prefix}{suffix}" for rank, suffix in _POOL_RANKS.items()}
+
 
 LAYERS: dict[str, LayerSpec] = {
     spec.keras: spec
     for spec in (
-        _spec("Dense", "torch.nn.Linear", *_KERNEL_BIAS["dense"]),
-        _spec("Conv1D", "torch.nn.Conv1d", *_KERNEL_BIAS["conv"]),
-        _spec("Conv2D", "torch.nn.Conv2d", *_KERNEL_BIAS["conv"]),
-        _spec("Conv3D", "torch.nn.Conv3d", *_KERNEL_BIAS["conv"]),
-        _spec("Conv2DTranspose", "torch.nn.ConvTranspose2d", *_KERNEL_BIAS["conv_transpose"]),
+        _spec("Dense", "torch.nn.Linear", *_KERNEL_BIAS["dense"], args=_dense_args, positional=2, inits=_KB_INITS),
+        *(
+            _spec(f"Conv{n}D", f"torch.nn.Conv{n}d", *_KERNEL_BIAS["conv"], args=_conv_args, positional=3, inits=_KB_INITS)
+            for n in (1, 2, 3)
+        ),
+        *(
+            _spec(
+                f"Conv{n}DTranspose", f"torch.nn.ConvTranspose{n}d", *_KERNEL_BIAS["conv_transpose"],
+                args=_conv_transpose_args, positional=3, inits=_KB_INITS,
+            )
+            for n in (1, 2, 3)
+        ),
         _spec(
             "DepthwiseConv2D",
             "torch.nn.Conv2d",
             Weight("depthwise_kernel", "weight", "depthwise"),
             Weight("bias", "bias"),
+            args=_depthwise_args,
+            positional=3,
+            inits=(("depthwise_initializer", "weight", None), ("bias_initializer", "bias", None)),
         ),
-        _spec("BatchNormalization", "torch.nn.BatchNorm2d", *_BATCH_NORM),
-        _spec("LayerNormalization", "torch.nn.LayerNorm", *_NORM),
-        _spec("GroupNormalization", "torch.nn.GroupNorm", *_NORM),
-        _spec("Embedding", "torch.nn.Embedding", Weight("embeddings", "weight")),
+        # Two modules under one attribute: nn.Sequential(depthwise, pointwise).
+        _spec(
+            "SeparableConv2D",
+            "torch.nn.Sequential",
+            Weight("depthwise_kernel", "0.weight", "depthwise"),
+            Weight("pointwise_kernel", "1.weight", "conv"),
+            Weight("bias", "1.bias"),
+            inits=(
+                ("depthwise_initializer", "0.weight", None),
+                ("pointwise_initializer", "1.weight", None),
+                ("bias_initializer", "1.bias", None),
+            ),
+        ),
+        _spec(
+            "BatchNormalization", "torch.nn.BatchNorm2d", *_BATCH_NORM, args=_batch_norm_args, positional=1,
+            inits=_BN_INITS, by_rank={2: "torch.nn.BatchNorm1d", **_ranked("torch.nn.BatchNorm")},
+        ),
+        _spec("LayerNormalization", "torch.nn.LayerNorm", *_NORM, args=_layer_norm_args, positional=1, inits=_NORM_INITS),
+        _spec("GroupNormalization", "torch.nn.GroupNorm", *_NORM, args=_group_norm_args, positional=2, inits=_NORM_INITS),
+        _spec(
+            "Embedding", "torch.nn.Embedding", Weight("embeddings", "weight"), args=_embedding_args, positional=2,
+            inits=(("embeddings_initializer", "weight", None),),
+        ),
+        _spec("Dropout", "torch.nn.Dropout", args=_dropout_args),
+        _spec("SpatialDropout1D", "torch.nn.Dropout1d", args=_dropout_args),
+        _spec("SpatialDropout2D", "torch.nn.Dropout2d", args=_dropout_args),
+        _spec("SpatialDropout3D", "torch.nn.Dropout3d", args=_dropout_args),
+        *(
+            _spec(f"MaxPooling{n}D", f"torch.nn.MaxPool{n}d", args=_max_pool_args)
+            for n in (1, 2, 3)
+        ),
+        *(
+            _spec(f"AveragePooling{n}D", f"torch.nn.AvgPool{n}d", args=_avg_pool_args)
+            for n in (1, 2, 3)
+        ),
+        *(_spec(f"UpSampling{n}D", "torch.nn.Upsample", args=_upsampling_args) for n in (1, 2, 3)),
+        _spec("SimpleRNN", "torch.nn.RNN", *_RNN_WEIGHTS, args=_simple_rnn_args, positional=2, inits=_RNN_INITS),
+        _spec("LSTM", "torch.nn.LSTM", *_RNN_WEIGHTS, args=_gated_args, positional=2, inits=_RNN_INITS),
+        _spec(
+            "GRU", "torch.nn.GRU",
+            Weight("kernel", "weight_ih_l0", "rnn_kernel"),
+            Weight("recurrent_kernel", "weight_hh_l0", "rnn_kernel"),
+            Weight("bias", "bias_ih_l0+bias_hh_l0", "gru_bias"),
+            args=_gated_args, positional=2, inits=_RNN_INITS[:2],
+        ),
+        # Written as small classes inside the generated file (migrate/codegen/helpers.py):
+        # torch has no module with these semantics and no permute may enter forward.
+        _spec(
+            "MultiHeadAttention", "MultiHeadAttention",
+            Weight("query/kernel", "query.weight", "mha_in"), Weight("query/bias", "query.bias", "flat"),
+            Weight("key/kernel", "key.weight", "mha_in"), Weight("key/bias", "key.bias", "flat"),
+            Weight("value/kernel", "value.weight", "mha_in"), Weight("value/bias", "value.bias", "flat"),
+            Weight("attention_output/kernel", "attention_output.weight", "mha_out"),
+            Weight("attention_output/bias", "attention_output.bias"),
+        ),
+        _spec("Normalization", "Normalization", Weight("mean", "mean"), Weight("variance", "variance")),
+        _spec("LayerScale", "LayerScale", Weight("variable", "gamma")),  # keras.src.applications.convnext
+        _spec("StochasticDepth", "StochasticDepth"),  # keras.src.applications.convnext
+        # No module: forward writes a function call or an operator.
+        *(
+            _spec(name, "")
+            for name in (
+                "InputLayer", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Flatten", "Reshape",
+                "Permute", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+                "Rescaling", "Identity",
+                "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+                "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+                "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+                "Cropping1D", "Cropping2D", "Cropping3D",
+            )
+        ),
+        _spec("Bidirectional", "", ),  # the wrapped RNN's module with bidirectional=True
     )
 }

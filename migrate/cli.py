@@ -340,3 +340,119 @@ def rules(rule_id: str | None) -> None:
 
 # ---------------------------------------------------------------------------------------
 # `migrate weights`: Keras weights through ONNX into a state_dict (migrate/weights/).
+
+
+# ---------------------------------------------------------------------------------------
+# `migrate check`: the CI gate (migrate/gate/), and `migrate lsp`: the editor (migrate/lsp/).
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), help="Known findings (JSON): only new ones fail.")
+@click.option("--write-baseline", is_flag=True, help="Record the current findings in --baseline FILE and exit 0.")
+@click.option("--against", type=click.Path(path_type=Path), metavar="OUT", help="Check that OUT is what `convert PATHS -o OUT` makes (drift).")
+@click.option("--format", "fmt", type=click.Choice(["text", "sarif", "junit", "github"]), help="Output format (default: github under GitHub Actions, else text).")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the --format output to FILE; the terminal gets the text.")
+@click.option("--select", multiple=True, metavar="IDS", help="Rule ids or prefixes to check (comma-separated).")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Rule ids or prefixes to skip (comma-separated).")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="gitignore-style pattern of paths to skip.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip what .gitignore files ignore (default: yes).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the CPUs available).")
+def check(
+    paths: tuple[Path, ...],
+    baseline_path: Path | None,
+    write_baseline: bool,
+    against: Path | None,
+    fmt: str | None,
+    output: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    respect_gitignore: bool | None,
+    jobs: int | None,
+) -> None:
+    """CI gate: exit 1 if PATHS hold TF/Keras code that is not in the baseline.
+
+    Read-only: files are migrated in memory, nothing is written (except --output and
+    --write-baseline) and no user code runs. With --against OUT, check instead that the
+    migrated tree OUT is exactly what `migrate convert PATHS -o OUT` produces.
+    """
+    import os
+
+    from migrate import gate
+    from migrate.gate.formats import render
+
+    if write_baseline and baseline_path is None:
+        _fail("--write-baseline needs --baseline FILE: where to record the findings")
+    if write_baseline and against is not None:
+        _fail("--against checks drift, which is never baselined: drop --write-baseline")
+    if Path("-") in paths:
+        _fail("`migrate check` reads files, not standard input: name the files or directories")
+    console = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    fmt = fmt or console
+    try:
+        settings = config.load(paths[0])
+    except config.ConfigError as error:
+        _fail(str(error))
+    selection = Selection(_ids(select) or settings.select, settings.ignore + _ids(ignore))
+    from migrate.rules import default_registry
+
+    unknown = selection.unknown(default_registry().ids())
+    if unknown:
+        _fail(f"unknown rule id or prefix: {', '.join(unknown)} (see `migrate rules`)")
+    baseline = None
+    if baseline_path is not None and not (write_baseline and not baseline_path.exists()):
+        try:
+            baseline = gate.Baseline.read(baseline_path)
+        except gate.BaselineError as error:
+            _fail(str(error))
+    try:
+        files = discover(
+            paths,
+            settings.exclude + exclude,
+            respect_gitignore=settings.respect_gitignore if respect_gitignore is None else respect_gitignore,
+            skip=against,
+            base=settings.base,
+        )
+    except InputError as error:
+        _fail(str(error))
+    mirror = None
+    if against is not None:
+        single = len(paths) == 1 and paths[0].is_file()
+        as_file = single and (against.is_file() or (not against.is_dir() and against.suffix != ""))
+        mirror = {f: against if as_file else against / f.relative for f in files}
+
+    result = gate.run(files, selection, settings.base, jobs or settings.jobs or default_jobs(), against=mirror)
+    if write_baseline:
+        assert baseline_path is not None
+        recorded = (baseline or gate.Baseline()).updated(result)
+        try:
+            recorded.write(baseline_path)
+        except OSError as error:
+            _fail(f"{baseline_path}: cannot be written: {error.strerror or error}")
+        click.echo(f"migrate check: recorded {sum(recorded.counts.values())} findings in {baseline_path}")
+        for path, why in result.errors:
+            click.echo(f"{path}: error: {why}", err=True)
+        sys.exit(EXIT_ERROR if result.errors else EXIT_OK)
+    if baseline is not None:
+        result = baseline.apply(result)
+    if output is not None:
+        try:
+            write_atomic(output, render(result, fmt))
+        except OSError as error:
+            _fail(f"{output}: cannot be written: {error.strerror or error}")
+        click.echo(render(result, console), nl=False)
+    else:
+        click.echo(render(result, fmt), nl=False)
+    sys.exit(result.exit_code())
+
+
+@main.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the default, and the only way).")
+def lsp(stdio: bool) -> None:  # noqa: ARG001
+    """Language server for editors: diagnostics and "Migrate … to PyTorch" code actions."""
+    try:
+        from migrate.lsp.server import serve
+    except ImportError as error:
+        _fail(f"`migrate lsp` needs pygls: pip install 'migrate[lsp]' ({error})")
+    serve()

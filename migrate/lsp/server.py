@@ -1,0 +1,195 @@
+"""``migrate lsp``: diagnostics and "Migrate … to PyTorch" code actions over stdio (pygls).
+
+- Diagnostics on open and on every change: one per TF/Keras site the rules rewrite
+  (Information) or leave as a TODO (Warning), with the rule id as ``code`` and its doc page
+  as ``codeDescription``.
+- Code actions at the cursor: "Migrate this call to PyTorch" (a quick fix whose title
+  previews the new code), "Migrate this model to PyTorch" when the cursor is inside a class
+  that holds TF/Keras code (for now the same edit as the file), and "Migrate this file to
+  PyTorch". The file edit is exactly what ``migrate convert`` writes.
+- A text that does not parse (half-typed) gets no edits, and its diagnostics are not
+  recomputed: the last good ones stay until it parses again.
+- Settings come from ``[tool.migrate]`` of the nearest pyproject.toml (``select``,
+  ``ignore``, ``exclude``). Initialization option ``docsUrl`` points the rule links at a
+  documentation site instead of the checkout's ``docs/rules/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from migrate import __version__
+from migrate.lsp.document import (
+    CALL_TITLE,
+    FILE_TITLE,
+    MODEL_TITLE,
+    SOURCE,
+    Document,
+    SettingsCache,
+    text_edits,
+)
+
+KIND_CALL = lsp.CodeActionKind.QuickFix.value  # "quickfix"
+KIND_FILE = "source.migrate"
+KIND_MODEL = lsp.CodeActionKind.RefactorRewrite.value  # "refactor.rewrite"
+
+
+class MigrateServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("migrate", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.documents: dict[str, Document] = {}
+        self.settings = SettingsCache()
+        self.docs_url: str | None = None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def to_client(self, lines: list[str], line: int, character: int) -> lsp.Position:
+        return self.workspace.position_codec.position_to_client_units(lines, lsp.Position(line, character))
+
+    def refresh(self, uri: str) -> None:
+        """Run the engine on the document's current text and publish its diagnostics."""
+        text_document = self.workspace.get_text_document(uri)
+        path = _path(uri)
+        if not _is_python(text_document.language_id, uri):
+            return
+        selection, excluded, error = self.settings.for_path(path)
+        if error and error not in self.settings.errors_shown:
+            self.settings.errors_shown.add(error)
+            self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, f"migrate: {error}; using the defaults"))
+        if excluded:
+            self.documents.pop(uri, None)
+            self._publish(uri, text_document.version, [])
+            return
+        document = Document.analyse(uri, path, text_document.version, text_document.source, selection)
+        if not document.parses:
+            # Half-typed code: keep the last good diagnostics, offer no edits.
+            self.documents[uri] = document
+            return
+        self.documents[uri] = document
+        self._publish(uri, text_document.version, document.diagnostics(self.to_client, self.docs_url))
+
+    def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+    def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        uri = params.text_document.uri
+        document = self.documents.get(uri)
+        text_document = self.workspace.get_text_document(uri)
+        if document is None or not document.parses or document.text != text_document.source:
+            return []
+        only = params.context.only
+        wanted = lambda kind: not only or any(kind == k or kind.startswith(k + ".") for k in only)  # noqa: E731
+        actions = []
+        line = params.range.start.line
+        diagnostics = [d for d in params.context.diagnostics if d.source == SOURCE]
+        if wanted(KIND_CALL):
+            for finding in document.finding_at(line):
+                text = document.call_output(finding)
+                if text is None:
+                    continue
+                preview = _preview(document.text, text, finding.line - 1)
+                title = CALL_TITLE + (f": {preview}" if preview else "")
+                actions.append(
+                    self._action(title, KIND_CALL, uri, document, text, [d for d in diagnostics if d.range.start.line == line], True)
+                )
+        output = document.file_output()
+        if output is None:
+            return actions
+        model = document.class_at(line)
+        if model is not None and wanted(KIND_MODEL):
+            actions.append(self._action(f"{MODEL_TITLE} ({model})", KIND_MODEL, uri, document, output, [], False))
+        if wanted(KIND_FILE) or wanted(KIND_CALL):
+            # Also offered among the quick fixes: that is the menu most users open.
+            kind = KIND_FILE if wanted(KIND_FILE) else KIND_CALL
+            actions.append(self._action(FILE_TITLE, kind, uri, document, output, diagnostics, False))
+        return actions
+
+    def _action(
+        self, title: str, kind: str, uri: str, document: Document, new_text: str,
+        diagnostics: list[lsp.Diagnostic], preferred: bool,
+    ) -> lsp.CodeAction:
+        edits = text_edits(document.text, new_text, self.to_client)
+        change = lsp.TextDocumentEdit(
+            text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=document.version),
+            edits=edits,
+        )
+        return lsp.CodeAction(
+            title=title,
+            kind=kind,
+            diagnostics=diagnostics or None,
+            is_preferred=preferred or None,
+            edit=lsp.WorkspaceEdit(document_changes=[change]),
+        )
+
+
+def _preview(before: str, after: str, line: int, width: int = 60) -> str:
+    """The migrated text of ``line`` (0-based), shortened: the quick fix's preview."""
+    from migrate.lsp.document import split_lines
+
+    old, new = split_lines(before), split_lines(after)
+    # Lines above the target may have grown (imports added): count from the end.
+    from_end = len(old) - line
+    index = len(new) - from_end
+    if not 0 <= index < len(new):
+        return ""
+    text = " ".join(new[index].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path))
+
+
+def _is_python(language_id: str | None, uri: str) -> bool:
+    return language_id == "python" or uri.endswith((".py", ".pyi"))
+
+
+server = MigrateServer()
+
+
+@server.feature(lsp.INITIALIZE)
+def _initialize(ls: MigrateServer, params: lsp.InitializeParams) -> None:
+    options = params.initialization_options
+    if isinstance(options, dict) and isinstance(options.get("docsUrl"), str):
+        ls.docs_url = options["docsUrl"]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def _did_open(ls: MigrateServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    ls.refresh(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def _did_change(ls: MigrateServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    ls.refresh(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def _did_save(ls: MigrateServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    # A saved pyproject.toml may have changed the settings: the cache notices its mtime.
+    ls.refresh(params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def _did_close(ls: MigrateServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.documents.pop(params.text_document.uri, None)
+    ls._publish(params.text_document.uri, None, [])
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=[KIND_CALL, KIND_MODEL, KIND_FILE], resolve_provider=False),
+)
+def _code_action(ls: MigrateServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    return ls.code_actions(params)
+
+
+def serve() -> None:
+    server.start_io()

@@ -479,6 +479,7 @@ LAYERS: dict[str, LayerSpec] = {
             "DepthwiseConv2D",
             "torch.nn.Conv2d",
             Weight("depthwise_kernel", "weight", "depthwise"),
+            Weight("kernel", "weight", "depthwise"),  # Keras 3 names the variable "kernel"
             Weight("bias", "bias"),
             args=_depthwise_args,
             positional=3,

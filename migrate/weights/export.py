@@ -1,0 +1,101 @@
+"""Keras → ONNX with tf2onnx, keeping BatchNormalization whole and recording name scopes.
+
+Two things the default export loses, and how this module keeps them (shared/STACK.md):
+
+- BatchNormalization: Keras 3 computes it with plain TF math, which tf2onnx folds into the
+  previous Conv or into one Mul and one Add, and gamma/beta/mean/variance cannot be recovered
+  from those. ``unfused_batch_norm`` routes rank-4 channels-last BN through
+  ``fused_batch_norm`` (exported as one ONNX BatchNormalization) and switches off tf2onnx's
+  Conv+BN folding; both are restored afterwards.
+- Which layer made which node: TF makes name scopes unique with ``_N`` suffixes that do not
+  follow the layer names (a layer ``dense`` can get scope ``dense_2`` while ``dense_1`` gets
+  ``dense_1_1``). ``recorded_scopes`` notes, while the model is traced, the scope each layer
+  call really got, so ONNX node names are joined to layers exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import WeightsError
+from .keras_model import input_specs, quiet_tensorflow
+
+OPSET = 17
+
+
+@contextlib.contextmanager
+def unfused_batch_norm() -> Iterator[None]:
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn as keras_tf_nn
+    from tf2onnx.optimizer import back_to_back_optimizer
+
+    plain = keras_tf_nn.batch_normalization
+
+    def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):  # noqa: ANN001, ANN202
+        rank = len(x.shape)
+        if rank == 4 and axis in (-1, 3) and offset is not None and scale is not None and x.dtype == tf.float32:
+            y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+                x, scale, offset, mean=mean, variance=variance, epsilon=epsilon,
+                is_training=False, data_format="NHWC",
+            )
+            return y
+        return plain(x, mean, variance, axis, offset=offset, scale=scale, epsilon=epsilon)
+
+    folds = back_to_back_optimizer._func_map
+    key = ("Conv", "BatchNormalization")
+    fold = folds.pop(key, None)
+    keras_tf_nn.batch_normalization = batch_normalization
+    try:
+        yield
+    finally:
+        keras_tf_nn.batch_normalization = plain
+        if fold is not None:
+            folds[key] = fold
+
+
+@contextlib.contextmanager
+def recorded_scopes() -> Iterator[dict[str, list[Any]]]:
+    """Yields {TF name scope: [layers whose call opened it]}, filled while the model is traced."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import core
+
+    scopes: dict[str, list[Any]] = {}
+    enter = core.name_scope.__enter__
+
+    def recording_enter(self):  # noqa: ANN001, ANN202
+        result = enter(self)
+        if getattr(self, "_pop_on_exit", False) and self.caller is not None:
+            scope = tf.compat.v1.get_default_graph().get_name_scope()
+            callers = scopes.setdefault(scope, [])
+            if not any(c is self.caller for c in callers):
+                callers.append(self.caller)
+        return result
+
+    core.name_scope.__enter__ = recording_enter
+    try:
+        yield scopes
+    finally:
+        core.name_scope.__enter__ = enter
+
+
+def to_onnx(model: Any) -> tuple[Any, dict[str, list[Any]]]:
+    """(onnx.ModelProto, the scope map of ``recorded_scopes``) for a Keras model, inference mode."""
+    quiet_tensorflow()
+    import tensorflow as tf
+    import tf2onnx
+
+    specs = [tf.TensorSpec(shape, dtype, name=name) for name, shape, dtype in input_specs(model)]
+    several = len(specs) > 1
+
+    def call(*inputs):  # noqa: ANN002, ANN202
+        return model(list(inputs) if several else inputs[0], training=False)
+
+    with unfused_batch_norm(), recorded_scopes() as scopes:
+        try:
+            proto, _ = tf2onnx.convert.from_function(tf.function(call), input_signature=specs, opset=OPSET)
+        except Exception as error:  # noqa: BLE001 - tf2onnx raises anything; report it on one line
+            text = " ".join(str(error).split())[:200]
+            raise WeightsError(f"model {model.name!r}: tf2onnx cannot export it: {text}") from None
+    return proto, scopes

@@ -1,0 +1,146 @@
+"""The Keras side: load a model file safely, list its layers with their paths, read its graph."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rules.layers import module_attr
+
+from .errors import WeightsError
+
+
+def quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def load(path: str | os.PathLike[str], unsafe: bool = False) -> Any:
+    """The Keras model in ``path`` (.keras, .h5). Lambda layers need ``unsafe``: they run code."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(f"{path}: no such file")
+    if path.is_dir():
+        if (path / "saved_model.pb").exists():
+            raise WeightsError(
+                f"{path}: a SavedModel keeps no Keras layer graph that Keras 3 can load; "
+                "load it where it was made and save it with model.save('model.keras')"
+            )
+        raise WeightsError(f"{path}: is a directory, not a Keras model file")
+    if path.suffix not in (".keras", ".h5", ".hdf5"):
+        raise WeightsError(f"{path}: not a Keras model file (expected .keras, .h5 or a SavedModel directory)")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise WeightsError(f"{path}: not a Keras model file (a .keras file is a zip archive)")
+    quiet_tensorflow()
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False, safe_mode=not unsafe)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types; all are a bad input
+        text = " ".join(str(error).split())
+        if "lambda" in text.lower() and "safe" in text.lower():
+            raise WeightsError(
+                f"{path}: contains a Lambda layer, whose code runs when loaded; "
+                "pass --unsafe if you trust this file"
+            ) from None
+        raise WeightsError(f"{path}: cannot be loaded as a Keras model: {text[:200]}") from None
+    if not isinstance(model, keras.Model):
+        raise WeightsError(f"{path}: holds a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def is_container(layer: Any) -> bool:
+    """A model used as a layer (Functional, Sequential, subclassed): its layers become a
+    nested module whose attribute path is the layer path."""
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+@dataclass(frozen=True)
+class LayerPath:
+    layer: Any
+    keras_path: tuple[str, ...]  # Keras names, outermost first: ("encoder", "dense")
+
+    @property
+    def attr(self) -> str:
+        """The module attribute path: ``encoder.dense``."""
+        return ".".join(module_attr(name) for name in self.keras_path)
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.keras_path)
+
+
+def leaf_layers(model: Any) -> list[LayerPath]:
+    """Every non-model layer under ``model``, depth first, with its path of Keras names."""
+    found: list[LayerPath] = []
+    seen: set[int] = set()
+
+    def walk(container: Any, prefix: tuple[str, ...]) -> None:
+        attrs: dict[str, str] = {}
+        for layer in container.layers:
+            attr = module_attr(layer.name)
+            if attr in attrs:
+                raise WeightsError(
+                    f"layers {attrs[attr]!r} and {layer.name!r} would both be the module attribute {attr!r}"
+                )
+            attrs[attr] = layer.name
+            if id(layer) in seen:
+                continue  # a layer shared by two nested models is placed once, at its first path
+            seen.add(id(layer))
+            if is_container(layer):
+                walk(layer, (*prefix, layer.name))
+            else:
+                found.append(LayerPath(layer, (*prefix, layer.name)))
+
+    walk(model, ())
+    return found
+
+
+# Layers that change no positions: a Dense after Flatten → Dropout still sees HWC order.
+_POSITIONWISE = frozenset(
+    "Dropout GaussianNoise GaussianDropout AlphaDropout Activation ReLU LeakyReLU ELU "
+    "ActivityRegularization Identity".split()
+)
+
+
+def flatten_source(layer: Any) -> tuple[int, ...] | None:
+    """For a Dense fed by a Flatten of a (N, H, W, C) or (N, D, H, W, C) tensor: its (H, W[, D]…)
+    spatial shape, so its weight columns can be moved from HWC to CHW order. None otherwise.
+
+    Read from the Keras graph (each call of the layer), never from a run-time permute. A Dense
+    called on differently shaped flattens cannot have one torch layout: that is an error.
+    """
+    found: set[tuple[int, ...] | None] = set()
+    for node in getattr(layer, "_inbound_nodes", []):
+        found.add(_flatten_spatial(node))
+    if len(found) > 1:
+        raise WeightsError(
+            f"layer {layer.name!r}: called on inputs with different flatten orders; "
+            "one torch weight cannot serve them all"
+        )
+    return found.pop() if found else None
+
+
+def _flatten_spatial(node: Any) -> tuple[int, ...] | None:
+    parents = list(getattr(node, "parent_nodes", []))
+    while len(parents) == 1:
+        op = parents[0].operation
+        kind = type(op).__name__
+        if kind == "Flatten":
+            shape = tuple(parents[0].input_tensors[0].shape)
+            if len(shape) in (4, 5) and all(d is not None for d in shape[1:]):
+                return tuple(int(d) for d in shape[1:-1])
+            return None
+        if kind not in _POSITIONWISE:
+            return None
+        parents = list(parents[0].parent_nodes)
+    return None
+
+
+def input_specs(model: Any) -> list[tuple[str, tuple[int | None, ...], str]]:
+    """(name, shape, dtype) of each model input, batch dimension first."""
+    return [(t.name, tuple(t.shape), str(t.dtype)) for t in model.inputs]

@@ -1,0 +1,160 @@
+"""Keras model + ONNX export + migrated nn.Module → the module's state_dict.
+
+For every Keras layer with weights: read its variables back from the ONNX graph (``sites``),
+check each equals the Keras variable bit for bit, move it to the torch layout the layer table
+names (``rules/layers.py``, ``layouts``), fix a Dense after a Flatten of an image, and key it
+by the module attribute path (``encoder.dense.weight``). Then hold the result against the
+module's own state_dict: every tensor placed, every parameter filled, every shape equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rules.layers import LAYERS, module_attr
+
+from . import layouts
+from .errors import WeightsError
+from .keras_model import LayerPath, flatten_source, leaf_layers
+from .onnx_graph import OnnxGraph
+from .sites import READERS
+
+
+def check_supported(leaves: list[LayerPath]) -> None:
+    """Refuse, before the slow export, a layer whose weights have no known place."""
+    for leaf in leaves:
+        layer, kind = leaf.layer, type(leaf.layer).__name__
+        if kind == "Lambda":
+            continue  # loaded under --unsafe: runs in the graph, holds no weights
+        if not layer.weights:
+            continue
+        if kind not in LAYERS or kind not in READERS:
+            raise WeightsError(f"layer {leaf.name!r}: {kind} has weights, and migrate weights has no mapping for {kind}")
+        if kind == "GRU" and not getattr(layer, "reset_after", True):
+            raise WeightsError(
+                f"layer {leaf.name!r}: GRU(reset_after=False) has no torch.nn.GRU equivalent "
+                "(torch applies the reset gate after the recurrent matmul)"
+            )
+
+
+def keras_arrays(layer: Any) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+    for variable in layer.weights:
+        if variable.name in arrays:
+            raise WeightsError(f"layer {layer.name!r}: two variables named {variable.name!r}")
+        arrays[variable.name] = np.asarray(variable.numpy())
+    return arrays
+
+
+def _fit(value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """``value`` with ``shape``, when they differ only by dimensions of size 1 ((1,C,1,1) → (C,))."""
+    if value.shape == shape:
+        return value
+    if tuple(d for d in value.shape if d != 1) == tuple(d for d in shape if d != 1):
+        return value.reshape(shape)
+    raise WeightsError(f"{where}: ONNX holds shape {value.shape}, the Keras variable has {shape}")
+
+
+def recover(leaf: LayerPath, graph: OnnxGraph) -> dict[str, np.ndarray]:
+    """Each Keras variable of the layer, as read from ONNX and checked against Keras."""
+    layer = leaf.layer
+    found = READERS[type(layer).__name__].read(graph.view(leaf), layer)
+    recovered: dict[str, np.ndarray] = {}
+    for name, expected in keras_arrays(layer).items():
+        where = f"layer {leaf.name!r} ({type(layer).__name__}) variable {name!r}"
+        candidates = [_fit(np.asarray(v, dtype=expected.dtype), expected.shape, where) for v in found.get(name, [])]
+        if not candidates:
+            if not np.any(expected):
+                # An all-zero tensor (a fresh bias) is optimised out of the graph: proven zero.
+                recovered[name] = np.zeros_like(expected)
+                continue
+            raise WeightsError(f"{where}: not found in the ONNX graph")
+        for candidate in candidates:
+            if not np.array_equal(candidate, expected):
+                delta = float(np.max(np.abs(candidate.astype(np.float64) - expected)))
+                raise WeightsError(
+                    f"{where}: the ONNX tensor differs from the Keras variable (max |Δ| {delta:.3g}); "
+                    "this is a bug in migrate weights, please report it"
+                )
+        recovered[name] = candidates[0]
+    return recovered
+
+
+def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """({state_dict key: torch-layout array}, {key: Keras layer path}) for the whole model."""
+    leaves = leaf_layers(model)
+    check_supported(leaves)
+    graph = OnnxGraph(proto, scopes, leaves, {name: r.ops for name, r in READERS.items()})
+    arrays: dict[str, np.ndarray] = {}
+    owners: dict[str, str] = {}
+    for leaf in leaves:
+        if not leaf.layer.weights or type(leaf.layer).__name__ == "Lambda":
+            continue
+        recovered = recover(leaf, graph)
+        spec = LAYERS[type(leaf.layer).__name__]
+        spatial = flatten_source(leaf.layer) if spec.keras == "Dense" else None
+        kind = spec.keras
+        for weight in spec.weights:
+            if weight.keras not in recovered:
+                continue  # use_bias=False and the like: the module has no such tensor either
+            value = layouts.to_torch(weight.layout, recovered[weight.keras], kind)
+            if spatial is not None and weight.torch == "weight":
+                value = layouts.flatten_rows_hwc_to_chw(value, spatial)
+            targets = weight.torch.split("+")  # "bias_ih_l0+bias_hh_l0": one row each
+            parts = [value] if len(targets) == 1 else list(value)
+            for target, part in zip(targets, parts, strict=True):
+                key = f"{leaf.attr}.{target}"
+                arrays[key] = part
+                owners[key] = leaf.name
+        # Keras's LSTM and SimpleRNN add one bias; torch adds bias_ih and bias_hh. The Keras
+        # math is bias_hh = 0 (and the ONNX LSTM's recurrent bias was checked to be zero).
+        ih, hh = f"{leaf.attr}.bias_ih_l0", f"{leaf.attr}.bias_hh_l0"
+        if kind in ("LSTM", "SimpleRNN") and ih in arrays and hh not in arrays:
+            arrays[hh] = np.zeros_like(arrays[ih])
+            owners[hh] = leaf.name
+    return arrays, owners
+
+
+def _squeezed(shape: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in shape if d != 1)
+
+
+def state_dict_for(module: Any, arrays: dict[str, np.ndarray], owners: dict[str, str]) -> dict[str, Any]:
+    """The arrays as the module's state_dict, in its key order; refuses any mismatch."""
+    import torch
+
+    own = module.state_dict()
+    result: dict[str, torch.Tensor] = {}
+    for key, tensor in own.items():
+        if key.endswith("num_batches_tracked"):
+            result[key] = tensor.clone()  # a counter, not a weight: Keras has none
+            continue
+        if key not in arrays:
+            layer = key.rsplit(".", 1)[0]
+            raise WeightsError(
+                f"module {type(module).__name__}: {key} has no Keras weight (no Keras layer maps to "
+                f"attribute {layer!r}, or that layer has no such variable)"
+            )
+        value = arrays[key]
+        if tuple(value.shape) != tuple(tensor.shape) and _squeezed(value.shape) == _squeezed(tensor.shape):
+            value = value.reshape(tuple(tensor.shape))  # size-1 dimensions only: a Dense as 1×1 conv
+        if tuple(value.shape) != tuple(tensor.shape):
+            raise WeightsError(
+                f"layer {owners[key]!r}: {key} is {tuple(tensor.shape)} in the module, "
+                f"the Keras weight gives {tuple(value.shape)}"
+            )
+        result[key] = torch.from_numpy(np.array(value, copy=True)).to(tensor.dtype)
+    extra = [key for key in arrays if key not in own]
+    if extra:
+        key = extra[0]
+        attr = key.rsplit(".", 1)[0]
+        raise WeightsError(
+            f"layer {owners[key]!r}: the module {type(module).__name__} has no {key} "
+            f"(expected an attribute {attr!r} named after the Keras layer)"
+        )
+    return result
+
+
+__all__ = ["keyed_arrays", "state_dict_for", "module_attr"]

@@ -1,0 +1,69 @@
+"""The migrated nn.Module: import it from ``pkg.module:Class``, build it, materialise Lazy layers."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import WeightsError
+
+
+def build(spec: str, args_json: str | None = None) -> Any:
+    """An instance of the class ``spec`` names (``pkg.module:Class``), called with ``args_json``
+    (a JSON object of keyword arguments, or a list of positional ones)."""
+    import torch
+
+    module_name, _, class_name = spec.partition(":")
+    if not module_name or not class_name:
+        raise WeightsError(f"--module {spec!r}: expected PKG.MODULE:CLASS")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's package is here
+    try:
+        imported = importlib.import_module(module_name)
+    except Exception as error:  # noqa: BLE001 - any failure of the user's import is a bad input
+        raise WeightsError(f"--module {spec!r}: cannot import {module_name}: {error}") from None
+    cls = getattr(imported, class_name, None)
+    if cls is None:
+        raise WeightsError(f"--module {spec!r}: {module_name} has no {class_name}")
+    try:
+        args = json.loads(args_json) if args_json else {}
+    except json.JSONDecodeError as error:
+        raise WeightsError(f"--module-args: not JSON: {error}") from None
+    try:
+        instance = cls(*args) if isinstance(args, list) else cls(**args)
+    except Exception as error:  # noqa: BLE001
+        raise WeightsError(f"--module {spec!r}: {class_name}(…) failed: {error}") from None
+    if not isinstance(instance, torch.nn.Module):
+        raise WeightsError(f"--module {spec!r}: {class_name} is not a torch.nn.Module")
+    return instance
+
+
+def materialise(module: Any, inputs: list[tuple[str, tuple[int | None, ...], str]]) -> None:
+    """Give Lazy modules (nn.LazyLinear…) their shapes by one forward pass on a zero batch of
+    the Keras input shapes, channels moved first for images (the module is NCHW)."""
+    import torch
+    from torch.nn.parameter import UninitializedParameter
+
+    if not any(isinstance(p, UninitializedParameter) for p in module.parameters()):
+        return
+    batch = []
+    for name, shape, dtype in inputs:
+        dims = [1 if d is None else int(d) for d in shape[1:]]
+        if len(shape) in (4, 5):  # (N, H, W, C) → (N, C, H, W); 3-D likewise
+            if any(d is None for d in shape[1:]):
+                raise WeightsError(f"input {name!r}: shape {shape} is not static; a Lazy module needs it")
+            dims = [dims[-1], *dims[:-1]]
+        torch_dtype = torch.long if "int" in dtype else torch.float32
+        batch.append(torch.zeros((1, *dims), dtype=torch_dtype))
+    training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(*batch)
+    except Exception as error:  # noqa: BLE001
+        raise WeightsError(f"module {type(module).__name__}: the forward pass that sizes its Lazy layers failed: {error}") from None
+    finally:
+        module.train(training)

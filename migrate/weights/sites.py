@@ -1,0 +1,248 @@
+"""Where each Keras layer's variables sit in the ONNX graph, read back in Keras layout.
+
+One reader per Keras class, registered with the ONNX op types that hold its weights (the
+onnx2torch way: a registry keyed by what is converted, so the mapper has no special cases).
+A reader gets the layer's ``LayerView`` and the layer itself — for its configuration and
+variable *shapes* only: the values come from ONNX, and the mapper then checks each against
+the Keras variable. It returns ``{variable name: [array, …]}``, one array per place the
+variable was found (a shared layer is read once per call).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import WeightsError
+from .onnx_graph import LayerView
+
+Found = dict[str, list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    ops: frozenset[str]
+    read: Callable[[LayerView, Any], Found]
+
+
+READERS: dict[str, Reader] = {}
+
+
+def reader(*classes: str, ops: tuple[str, ...]) -> Callable[[Callable[[LayerView, Any], Found]], Callable[[LayerView, Any], Found]]:
+    def register(function: Callable[[LayerView, Any], Found]) -> Callable[[LayerView, Any], Found]:
+        for name in classes:
+            READERS[name] = Reader(frozenset(ops), function)
+        return function
+
+    return register
+
+
+_RESHAPES = frozenset({"Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Transpose"})
+
+
+def _bias_after(view: LayerView, node: Any) -> np.ndarray | None:
+    """The constant of an Add that follows ``node`` in the same layer, through reshapes (a bias
+    tf2onnx did not fuse: a Dense on a sequence is MatMul → Reshape → Add)."""
+    tensor = node.output[0]
+    for _ in range(4):
+        consumers = view.graph.consumers.get(tensor, [])
+        if len(consumers) != 1 or not view.owns(consumers[0]):
+            return None
+        consumer = consumers[0]
+        if consumer.op_type == "Add":
+            return next((view.graph.consts[n] for n in consumer.input if n in view.graph.consts), None)
+        if consumer.op_type not in _RESHAPES:
+            return None
+        tensor = consumer.output[0]
+    return None
+
+
+def _shape(layer: Any, name: str) -> tuple[int, ...] | None:
+    for variable in layer.weights:
+        if variable.name == name:
+            return tuple(variable.shape)
+    return None
+
+
+@reader("Dense", ops=("MatMul", "Gemm"))
+def dense(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("MatMul"):
+        kernel = view.const(node, 1)
+        if kernel is not None:  # MatMul keeps Keras's (in, out)
+            found["kernel"].append(kernel)
+            bias = _bias_after(view, node)
+            if bias is not None:
+                found["bias"].append(bias)
+    for node in view.of("Gemm"):
+        kernel = view.const(node, 1)
+        if kernel is not None:
+            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+            found["kernel"].append(kernel.T if trans_b else kernel)
+            bias = view.const(node, 2)
+            if bias is not None:
+                found["bias"].append(bias)
+    return found
+
+
+def _conv_bias(view: LayerView, node: Any, found: Found) -> None:
+    bias = view.const(node, 2)
+    if bias is None:
+        bias = _bias_after(view, node)
+    if bias is not None:
+        found["bias"].append(bias)
+
+
+@reader("Conv1D", "Conv2D", "Conv3D", ops=("Conv",))
+def conv(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("Conv"):
+        weight = view.const(node, 1)  # ONNX (out, in, *kernel) → Keras (*kernel, in, out)
+        if weight is not None:
+            found["kernel"].append(weight.transpose(*range(2, weight.ndim), 1, 0))
+            _conv_bias(view, node, found)
+    return found
+
+
+@reader("DepthwiseConv2D", ops=("Conv",))
+def depthwise(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    name = "kernel" if _shape(layer, "kernel") else "depthwise_kernel"  # Keras 3 / Keras 2
+    shape = _shape(layer, name)
+    if shape is None:
+        return found
+    channels, multiplier = shape[-2:]
+    for node in view.of("Conv"):
+        weight = view.const(node, 1)  # ONNX (in·mult, 1, *kernel), groups=in
+        if weight is not None:
+            grid = weight.reshape(channels, multiplier, *weight.shape[2:])
+            found[name].append(np.moveaxis(grid, (0, 1), (-2, -1)))
+            _conv_bias(view, node, found)
+    return found
+
+
+@reader("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", ops=("ConvTranspose",))
+def conv_transpose(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("ConvTranspose"):
+        weight = view.const(node, 1)  # ONNX (in, out, *kernel) → Keras (*kernel, out, in)
+        if weight is not None:
+            found["kernel"].append(weight.transpose(*range(2, weight.ndim), 1, 0))
+            _conv_bias(view, node, found)
+    return found
+
+
+@reader("BatchNormalization", ops=("BatchNormalization",))
+def batch_norm(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    nodes = view.of("BatchNormalization")
+    if not nodes and layer.weights:
+        raise WeightsError(
+            f"layer {layer.name!r}: tf2onnx folded this BatchNormalization into other ops "
+            "(only rank-4 channels-last BN stays whole), so gamma/beta/mean/variance are lost"
+        )
+    for node in nodes:  # inputs 1–4 by position: scale, bias, mean, var
+        for index, name in enumerate(("gamma", "beta", "moving_mean", "moving_variance"), start=1):
+            value = view.const(node, index)
+            if value is not None:
+                found[name].append(value)
+    return found
+
+
+@reader("LayerNormalization", ops=("LayerNormalization", "Mul", "Add"))
+def layer_norm(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("LayerNormalization"):
+        for index, name in ((1, "gamma"), (2, "beta")):
+            value = view.const(node, index)
+            if value is not None:
+                found[name].append(value)
+    if found:
+        return found
+    # Decomposed (tf2onnx 1.17): y = x·(γ/√(var+ε)) + (β − mean·γ/√(var+ε)). γ is the constant of
+    # a Mul, β that of an Add; ε is the Add constant whose sum goes into the square root.
+    for node in view.of("Mul", "Add"):
+        then = {c.op_type for c in view.graph.consumers.get(node.output[0], [])}
+        if node.op_type == "Add" and then & {"Sqrt", "Rsqrt", "Reciprocal", "Pow"}:
+            continue  # var + ε
+        for name in node.input:
+            value = view.graph.consts.get(name)
+            if value is not None:
+                found["gamma" if node.op_type == "Mul" else "beta"].append(value)
+    return found
+
+
+@reader("Embedding", ops=("Gather",))
+def embedding(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("Gather"):
+        table = view.const(node, 0)
+        if table is not None:
+            found["embeddings"].append(table)
+    return found
+
+
+_ONNX_LSTM_TO_KERAS = (0, 2, 3, 1)  # ONNX gate blocks i,o,f,c → Keras i,f,c,o
+
+
+def _blocks(a: np.ndarray, order: tuple[int, ...], axis: int = 0) -> np.ndarray:
+    parts = np.split(a, len(order), axis=axis)
+    return np.concatenate([parts[i] for i in order], axis=axis)
+
+
+@reader("LSTM", ops=("LSTM", "Loop"))
+def lstm(view: LayerView, layer: Any) -> Found:
+    found: Found = defaultdict(list)
+    for node in view.of("LSTM"):
+        direction = next((a.s.decode() for a in node.attribute if a.name == "direction"), "forward")
+        if direction != "forward":
+            raise WeightsError(f"layer {layer.name!r}: ONNX LSTM runs {direction}, expected forward")
+        w, r, b = (view.const(node, i) for i in (1, 2, 3))
+        if w is not None:  # (1, 4·units, in), gates i,o,f,c
+            found["kernel"].append(_blocks(w[0], _ONNX_LSTM_TO_KERAS).T)
+        if r is not None:
+            found["recurrent_kernel"].append(_blocks(r[0], _ONNX_LSTM_TO_KERAS).T)
+        if b is not None:  # (1, 8·units): input bias, then a recurrent bias Keras lacks
+            input_bias, recurrent_bias = np.split(b[0], 2)
+            if np.any(recurrent_bias):
+                raise WeightsError(f"layer {layer.name!r}: the ONNX LSTM has a recurrent bias Keras does not")
+            found["bias"].append(_blocks(input_bias, _ONNX_LSTM_TO_KERAS))
+    if not found:
+        return _loop_weights(view, layer)
+    return found
+
+
+@reader("GRU", "SimpleRNN", ops=("Loop",))
+def recurrent_loop(view: LayerView, layer: Any) -> Found:
+    return _loop_weights(view, layer)
+
+
+def _loop_weights(view: LayerView, layer: Any) -> Found:
+    """A recurrent layer exported as an ONNX Loop (tf2onnx's form of Keras 3's GRU and
+    SimpleRNN): its variables enter the Loop as loop-carried constants, in Keras layout.
+
+    Told apart by how the loop body uses them: the matrix multiplied with the step's input
+    row is the kernel, the one multiplied with a loop-carried state is the recurrent kernel,
+    and the one constant read otherwise (split, added) is the bias.
+    """
+    found: Found = defaultdict(list)
+    for node in view.of("Loop"):
+        body = next(a.g for a in node.attribute if a.name == "body")
+        body_inputs = [i.name for i in body.input]
+        states = {body_inputs[j] for j in range(2, len(body_inputs)) if j < len(node.input) and node.input[j] not in view.graph.consts}
+        for j in range(2, min(len(node.input), len(body_inputs))):
+            value = view.graph.consts.get(node.input[j])
+            if value is None or value.ndim == 0:
+                continue
+            uses = [n for n in body.node if body_inputs[j] in n.input]
+            matmuls = [n for n in uses if n.op_type == "MatMul" and list(n.input).index(body_inputs[j]) == 1]
+            if matmuls:
+                recurrent = matmuls[0].input[0] in states
+                found["recurrent_kernel" if recurrent else "kernel"].append(value)
+            elif uses:
+                found["bias"].append(value)
+    return found

@@ -71,9 +71,30 @@ def _is_literal(node: cst.BaseExpression | None) -> bool:
     return True
 
 
-def _tuple_code(node: cst.BaseExpression) -> str:
+def _tuple_code(node: cst.BaseExpression, ctx: RuleContext | None = None) -> str:
     """A shape/axes argument: a list literal becomes a tuple, anything else passes through."""
-    return _code(axis(node, None))  # type: ignore[arg-type]
+    return _code(_size(node, ctx) if ctx is not None else axis(node, None))  # type: ignore[arg-type]
+
+
+def _size(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """A shape argument. A list literal becomes a tuple. ``tf.shape(x)`` has become the int32
+    tensor ``torch.tensor(x.shape, dtype=...)`` by now, which torch refuses as a size: it
+    goes back to ``x.shape`` (and ``tf.shape(x)[1:]`` to ``x.shape[1:]``), the same sizes."""
+    inner, subscript = value, None
+    if isinstance(value, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in value.slice):
+        inner, subscript = value.value, value
+    if (
+        isinstance(inner, cst.Call)
+        and _code(inner.func) == _code(ctx.name("torch.tensor"))
+        and inner.args
+        and inner.args[0].keyword is None
+        and isinstance(inner.args[0].value, cst.Attribute)
+        and inner.args[0].value.attr.value == "shape"
+        and all(arg.keyword is not None and arg.keyword.value == "dtype" for arg in inner.args[1:])
+    ):
+        sizes = inner.args[0].value.with_changes(lpar=[], rpar=[])
+        return sizes if subscript is None else subscript.with_changes(value=sizes)
+    return axis(value, ctx)
 
 
 def _flat(value: Any) -> list[Any]:
@@ -233,8 +254,8 @@ def _build_constant(a: _Args) -> str:
         if not _is_literal(value):
             raise CannotMigrate("`shape=` with a value that is not a literal: TF broadcasts a scalar and reshapes a list")
         if not isinstance(lit, (list, tuple)):
-            return f"{a.name('torch.full')}({_tuple_code(a['shape'])}, {_code(value)}{dtype_kw})"
-        return f"{tensor}({_code(value)}{dtype_kw}).reshape({_tuple_code(a['shape'])})"
+            return f"{a.name('torch.full')}({_tuple_code(a['shape'], a.ctx)}, {_code(value)}{dtype_kw})"
+        return f"{tensor}({_code(value)}{dtype_kw}).reshape({_tuple_code(a['shape'], a.ctx)})"
     return f"{tensor}({_code(value)}{dtype_kw})"
 
 
@@ -262,7 +283,7 @@ def _build_fill(a: _Args) -> str:
     d = _dtype_of_literal(literal(value))
     if isinstance(literal(value), (list, tuple)):
         raise CannotMigrate("`value` must be a scalar")
-    return f"{a.name('torch.full')}({_tuple_code(a['dims'])}, {_code(value)}{f', dtype={d}' if d else ''})"
+    return f"{a.name('torch.full')}({_tuple_code(a['dims'], a.ctx)}, {_code(value)}{f', dtype={d}' if d else ''})"
 
 
 def _build_range(a: _Args) -> str:
@@ -424,7 +445,7 @@ def _build_scatter_nd(a: _Args) -> str:
     if not _simple(updates):
         raise CannotMigrate("`updates` gives the dtype and device of the result and is written twice: bind it to a name first")
     return (
-        f"{_code(updates)}.new_zeros({_tuple_code(a['shape'])})"
+        f"{_code(updates)}.new_zeros({_tuple_code(a['shape'], a.ctx)})"
         f".index_put({_index_tensor(a, 'indices')}, {_code(updates)}, accumulate=True)"
     )
 
@@ -725,9 +746,13 @@ RULES = [
         tf="tf.reshape",
         torch="torch.reshape",
         signature="tensor, shape, name=None",
-        args={"tensor": Pos(0), "shape": Pos(1, shape), "name": DROP},
+        args={"tensor": Pos(0), "shape": Pos(1, _size), "name": DROP},
         summary="`tf.reshape` → `torch.reshape`.",
-        why="Same operation; `-1` infers a dimension in both. A list literal becomes a tuple.",
+        why=(
+            "Same operation; `-1` infers a dimension in both. A list literal becomes a tuple. "
+            "torch refuses a size held in a tensor, so `tf.shape(y)` (by now "
+            "`torch.tensor(y.shape, dtype=torch.int32)`) goes back to `y.shape`."
+        ),
         example="y = tf.reshape(x, [-1, 28 * 28])",
         checks=[
             Check("tf.reshape(x, [-1, 6])", {"x": "f32[2,3,4]"}),
@@ -735,6 +760,7 @@ RULES = [
             Check("tf.reshape(x, [])", {"x": "f32[1,1]"}),
             Check("tf.reshape(x, [3, 0])", {"x": "f32[0,5]"}),
             Check("tf.reshape(x, shape=[2, -1, 2])", {"x": "bool[2,6]"}),
+            Check("tf.reshape(x, tf.shape(y))", {"x": "f32[6]", "y": "f32[2,3]"}),
         ],
     ),
     ApiCall(
@@ -774,12 +800,13 @@ RULES = [
         tf="tf.zeros",
         signature="shape, dtype='float32', name=None",
         handles=["shape", "dtype"],
-        build=lambda a: f"{a.name('torch.zeros')}({_tuple_code(a['shape'])}, dtype={a.torch_dtype('dtype') or a.name('torch.float32')})",
+        build=lambda a: f"{a.name('torch.zeros')}({_tuple_code(a['shape'], a.ctx)}, dtype={a.torch_dtype('dtype') or a.name('torch.float32')})",
         summary="`tf.zeros(shape)` → `torch.zeros(shape, dtype=torch.float32)`.",
         why=(
             "TF's default dtype is always float32; torch's follows `torch.set_default_dtype`, "
-            "so float32 is written out. A list shape becomes a tuple. A shape held in a tensor "
-            "must become a tuple of ints (`tuple(t.tolist())`): torch raises on a tensor."
+            "so float32 is written out. A list shape becomes a tuple; `tf.shape(x)` becomes "
+            "`x.shape` (torch refuses a size held in a tensor). Any other tensor of sizes "
+            "raises in torch: pass `tuple(t.tolist())`."
         ),
         example="h = tf.zeros([batch, units])\nm = tf.zeros((3,), dtype=tf.int32)",
         checks=[
@@ -788,6 +815,8 @@ RULES = [
             Check("tf.zeros(4, tf.bool)"),
             Check("tf.zeros([2, 0])"),
             Check("tf.zeros([])"),
+            Check("tf.zeros(tf.shape(x))", {"x": "f32[2,3]"}),
+            Check("tf.zeros([tf.shape(x)[0], 3], tf.int32)", {"x": "f32[4,1]"}),
         ],
     ),
     _Op(
@@ -795,7 +824,7 @@ RULES = [
         tf="tf.ones",
         signature="shape, dtype='float32', name=None",
         handles=["shape", "dtype"],
-        build=lambda a: f"{a.name('torch.ones')}({_tuple_code(a['shape'])}, dtype={a.torch_dtype('dtype') or a.name('torch.float32')})",
+        build=lambda a: f"{a.name('torch.ones')}({_tuple_code(a['shape'], a.ctx)}, dtype={a.torch_dtype('dtype') or a.name('torch.float32')})",
         summary="`tf.ones(shape)` → `torch.ones(shape, dtype=torch.float32)`.",
         why=(
             "As for `tf.zeros`: TF's default dtype is always float32, torch's follows "
@@ -807,6 +836,7 @@ RULES = [
             Check("tf.ones((3, 3), tf.int64)"),
             Check('tf.ones(2, dtype="float16")'),
             Check("tf.ones([0, 4])"),
+            Check("tf.ones(tf.shape(x)[1:])", {"x": "f32[2,3,4]"}),
         ],
     ),
     _Op(
@@ -1227,7 +1257,7 @@ RULES = [
         tf="tf.broadcast_to",
         torch="torch.broadcast_to",
         signature="input, shape, name=None",
-        args={"input": Pos(0), "shape": Pos(1, shape), "name": DROP},
+        args={"input": Pos(0), "shape": Pos(1, _size), "name": DROP},
         summary="`tf.broadcast_to` → `torch.broadcast_to`.",
         why=(
             "Same broadcasting rules. torch returns a view of the input (no copy): writing "
@@ -1239,6 +1269,7 @@ RULES = [
             Check("tf.broadcast_to(x, [2, 3])", {"x": "f32[3]"}),
             Check("tf.broadcast_to(x, (4, 2, 3))", {"x": "i32[2,1]"}),
             Check("tf.broadcast_to(x, [0, 3])", {"x": "f32[1,3]"}),
+            Check("tf.broadcast_to(x, tf.shape(y))", {"x": "f32[3]", "y": "f32[2,3]"}),
         ],
     ),
     _Op(
@@ -1259,6 +1290,7 @@ RULES = [
             Check("tf.fill((2,), 0.5)"),
             Check("tf.fill([2, 0], True)"),
             Check("tf.fill([n, 2], 3)", {"n": 3}),
+            Check("tf.fill(tf.shape(x), 2.0)", {"x": "i32[2,2]"}),
             Check("tf.fill([2], v)", {"v": "f32[]"}, todo=True),
         ],
     ),

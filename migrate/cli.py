@@ -342,6 +342,52 @@ def rules(rule_id: str | None) -> None:
 # `migrate weights`: Keras weights through ONNX into a state_dict (migrate/weights/).
 
 
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.option("--module", "module_spec", required=True, metavar="PKG.MODULE:CLASS", help="The migrated nn.Module class (imported with the current directory on sys.path).")
+@click.option("--module-args", metavar="JSON", help="Arguments for the class: a JSON object (keywords) or list (positional).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Write the state_dict here (torch.save; loads with weights_only=True).")
+@click.option("--onnx", "onnx_path", type=click.Path(path_type=Path), help="Also write the ONNX export the weights came through.")
+@click.option("--safetensors", "safetensors_path", type=click.Path(path_type=Path), help="Also write the state_dict as safetensors.")
+@click.option("--unsafe", is_flag=True, help="Load Lambda layers (they run code from the file): only for files you trust.")
+def weights(
+    model_path: Path,
+    module_spec: str,
+    module_args: str | None,
+    output: Path,
+    onnx_path: Path | None,
+    safetensors_path: Path | None,
+    unsafe: bool,
+) -> None:
+    """Convert the weights of MODEL (.keras, .h5) into a state_dict for the migrated module.
+
+    The route is Keras → tf2onnx → ONNX → the module's names and layouts (NCHW); every tensor
+    is checked against the Keras variable and the module loads it with strict=True.
+    """
+    from migrate.weights import WeightsError, run
+    from migrate.weights.module import build
+    from migrate.weights.outputs import safetensors_bytes, state_dict_bytes, write_all
+
+    try:
+        module = build(module_spec, module_args)
+        result = run(model_path, module, unsafe=unsafe)
+        outputs = {output: state_dict_bytes(result.state_dict)}
+        if onnx_path is not None:
+            outputs[onnx_path] = result.onnx.SerializeToString()
+        if safetensors_path is not None:
+            outputs[safetensors_path] = safetensors_bytes(result.state_dict)
+    except WeightsError as error:
+        _fail(str(error))
+    except ImportError as error:
+        _fail(f"`migrate weights` needs the ml extra: pip install 'migrate[ml]' ({error})")
+    try:
+        write_all(outputs)
+    except OSError as error:
+        _fail(f"{getattr(error, 'filename', None) or output}: cannot be written: {error.strerror or error}")
+    written = ", ".join(str(path) for path in outputs)
+    click.echo(f"{len(result.state_dict)} tensors from {result.layers} Keras layers → {written}")
+
+
 # ---------------------------------------------------------------------------------------
 # `migrate check`: the CI gate (migrate/gate/), and `migrate lsp`: the editor (migrate/lsp/).
 

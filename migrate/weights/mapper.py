@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rules.layers import LAYERS, module_attr
+from rules.layers import LAYERS
 
 from . import layouts
 from .errors import WeightsError
@@ -126,6 +126,16 @@ def state_dict_for(module: Any, arrays: dict[str, np.ndarray], owners: dict[str,
     import torch
 
     own = module.state_dict()
+    # Keras side first: a layer without its attribute is the likelier mistake, and the
+    # message can name the Keras layer.
+    extra = [key for key in arrays if key not in own]
+    if extra:
+        key = extra[0]
+        attr = key.rsplit(".", 1)[0]
+        raise WeightsError(
+            f"layer {owners[key]!r}: the module {type(module).__name__} has no {key} "
+            f"(expected an attribute {attr!r} named after the Keras layer)"
+        )
     result: dict[str, torch.Tensor] = {}
     for key, tensor in own.items():
         if key.endswith("num_batches_tracked"):
@@ -146,15 +156,5 @@ def state_dict_for(module: Any, arrays: dict[str, np.ndarray], owners: dict[str,
                 f"the Keras weight gives {tuple(value.shape)}"
             )
         result[key] = torch.from_numpy(np.array(value, copy=True)).to(tensor.dtype)
-    extra = [key for key in arrays if key not in own]
-    if extra:
-        key = extra[0]
-        attr = key.rsplit(".", 1)[0]
-        raise WeightsError(
-            f"layer {owners[key]!r}: the module {type(module).__name__} has no {key} "
-            f"(expected an attribute {attr!r} named after the Keras layer)"
-        )
     return result
 
-
-__all__ = ["keyed_arrays", "state_dict_for", "module_attr"]

@@ -81,6 +81,12 @@ def recurrent(kind: str) -> Callable[[], Any]:
     return build
 
 
+def dense_bn() -> Any:
+    x = keras.Input((5,), name="x")
+    h = L.ReLU()(L.BatchNormalization(name="bn")(L.Dense(8, name="dense")(x)))
+    return keras.Model(x, L.Dense(2, name="out")(h), name="dense_bn")
+
+
 def two_inputs() -> Any:
     a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
     shared = L.Dense(3, name="shared")
@@ -106,6 +112,8 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "embedding": (embed, migrated.Embed),
     "lstm": (recurrent("LSTM"), lambda: migrated.Recurrent("LSTM")),
     "gru": (recurrent("GRU"), lambda: migrated.Recurrent("GRU")),
+    "simple_rnn": (recurrent("SimpleRNN"), migrated.SimpleRecurrent),
+    "dense_batchnorm1d": (dense_bn, migrated.DenseBN),
     "two_inputs_shared_layer": (two_inputs, migrated.TwoInputs),
     "nested_submodel": (nested, migrated.Nested),
 }
@@ -135,6 +143,7 @@ def max_delta(model: Any, module: Any, inputs: list[np.ndarray]) -> float:
         got = module(*[torch.from_numpy(channels_first(a)).to(torch.long if a.dtype.kind == "i" else torch.float32) for a in inputs])
     got = [g.numpy() for g in (got if isinstance(got, (list, tuple)) else [got])]
     assert len(got) == len(expected)
+    assert all(np.std(e) > 0.1 for e in expected), "a constant output would prove nothing"
     return max(float(np.max(np.abs(channels_first(e) - g))) for e, g in zip(expected, got, strict=True))
 
 

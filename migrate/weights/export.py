@@ -35,12 +35,16 @@ def unfused_batch_norm() -> Iterator[None]:
 
     def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):  # noqa: ANN001, ANN202
         rank = len(x.shape)
-        if rank == 4 and axis in (-1, 3) and offset is not None and scale is not None and x.dtype == tf.float32:
+        last = axis in (-1, rank - 1)
+        if 2 <= rank <= 4 and last and offset is not None and scale is not None and x.dtype == tf.float32:
+            # fused_batch_norm takes 4-D input only: (N, C) and (N, L, C) pass as (N, 1, ·, C)
+            shape = tf.shape(x)
+            four = x if rank == 4 else tf.reshape(x, [shape[0], 1, -1, x.shape[-1]])
             y, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                x, scale, offset, mean=mean, variance=variance, epsilon=epsilon,
+                four, scale, offset, mean=mean, variance=variance, epsilon=epsilon,
                 is_training=False, data_format="NHWC",
             )
-            return y
+            return y if rank == 4 else tf.reshape(y, shape)
         return plain(x, mean, variance, axis, offset=offset, scale=scale, epsilon=epsilon)
 
     folds = back_to_back_optimizer._func_map

@@ -143,7 +143,7 @@ def batch_norm(view: LayerView, layer: Any) -> Found:
     if not nodes and layer.weights:
         raise WeightsError(
             f"layer {layer.name!r}: tf2onnx folded this BatchNormalization into other ops "
-            "(only rank-4 channels-last BN stays whole), so gamma/beta/mean/variance are lost"
+            "(only channels-last BN of rank 2 to 4 stays whole), so gamma/beta/mean/variance are lost"
         )
     for node in nodes:  # inputs 1–4 by position: scale, bias, mean, var
         for index, name in enumerate(("gamma", "beta", "moving_mean", "moving_variance"), start=1):

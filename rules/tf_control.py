@@ -310,7 +310,95 @@ class EnsureShape(Rule):
         return _parens(bound["x"].value) if not isinstance(bound["x"].value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) else bound["x"].value
 
 
+class Assert(Rule):
+    id = "ops.Assert"
+    names = ("tf.Assert", "tf.debugging.Assert")
+    summary = "`tf.Assert(cond, data)` → `torch._assert(cond, data)`."
+    why = (
+        "In eager TF, `tf.Assert` raises when the scalar `cond` is false, showing `data`, and "
+        "returns None. `torch._assert` is torch's assert that `torch.compile` and `torch.fx` "
+        "can trace (a plain `assert` statement is fine in eager code too); it raises "
+        "`AssertionError` where TF raises `InvalidArgumentError`, with `data` as the message. "
+        "`summarize` (how many entries of `data` are shown) is dropped."
+    )
+    example = "tf.Assert(tf.reduce_all(x >= 0), [x])"
+    checks = (
+        Check("tf.Assert(tf.reduce_all(x > -100.0), [x])", {"x": "f32[3]"}),
+        Check("tf.Assert(x > 0, ['x must be positive', x], summarize=3)", {"x": "i32[]:1..5"}),
+        Check(
+            "try:\n    tf.Assert(tf.reduce_any(x > 100.0), [x])\n    result = 'held'\n"
+            "except Exception:\n    result = 'raised'",
+            {"x": "f32[2,2]"},
+        ),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(self, "condition, data, summarize=None, name=None", call, ctx)
+        c, d = bound["condition"], bound["data"]
+        return build_call(call, ctx.name("torch._assert"), [NewArg(c.value, None, c), NewArg(d.value, None, d)])
+
+
+def _operand(node: cst.BaseExpression) -> cst.BaseExpression:
+    atomic = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString, cst.List, cst.Tuple)
+    return node if isinstance(node, atomic) or node.lpar else _parens(node)
+
+
+class AssertEqual(Rule):
+    id = "ops.assert_equal"
+    names = ("tf.debugging.assert_equal", "tf.assert_equal")
+    summary = "`tf.debugging.assert_equal(x, y)` → `torch._assert(torch.all(x == y), message)`."
+    why = (
+        "TF raises unless every element of `x == y` (broadcast) holds, and returns None. "
+        "`torch.all(x == y)` is that condition and `torch._assert` the traceable assert; it "
+        "raises `AssertionError` where TF raises `InvalidArgumentError`. Without a `message` "
+        "the rewrite states the comparison. `summarize` is dropped."
+    )
+    example = 'tf.debugging.assert_equal(tf.shape(a)[0], tf.shape(b)[0], message="batch sizes differ")'
+    checks = (
+        Check("tf.debugging.assert_equal(x, x)", {"x": "f32[2,3]"}),
+        Check("tf.assert_equal(x, 3, message='all three')", {"x": "i32[4]:3..4"}),
+        Check("tf.debugging.assert_equal(a + 0, b, summarize=2)", {"a": "i64[2,0]", "b": "i64[0]"}),
+        Check(
+            "try:\n    tf.debugging.assert_equal(x, x + 1)\n    result = 'held'\n"
+            "except Exception:\n    result = 'raised'",
+            {"x": "f32[3]"},
+        ),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(self, "x, y, message=None, summarize=None, name=None", call, ctx)
+        x, y = bound["x"], bound["y"]
+        condition = cst.Call(ctx.name("torch.all"), [cst.Arg(cst.Comparison(_operand(x.value), [cst.ComparisonTarget(cst.Equal(), _operand(y.value))]))])
+        message = bound.get("message")
+        if message is not None and not _is_none(message.value):
+            text = NewArg(message.value, None, message)
+        else:
+            text = NewArg(cst.SimpleString(repr(f"assert_equal({ctx.source(x.value)}, {ctx.source(y.value)}) failed")))
+        return build_call(call, ctx.name("torch._assert"), [NewArg(condition, None, x), text])
+
+
+class GetLogger(Rule):
+    id = "ops.get_logger"
+    names = ("tf.get_logger",)
+    summary = "`tf.get_logger()` → `logging.getLogger(\"tensorflow\")`."
+    why = (
+        "TF's logger is the standard `logging` logger named \"tensorflow\"; asking `logging` "
+        "for it by name gives the same object (its handlers and level as the program sets "
+        "them). Consider a logger of the program's own name once TF is gone."
+    )
+    example = "tf.get_logger().setLevel(\"ERROR\")"
+    checks = (Check("tf.get_logger().name"), Check("tf.get_logger().name == 'tensorflow'"))
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if call.args:
+            raise CannotMigrate("`tf.get_logger` takes no arguments")
+        return call.with_changes(func=ctx.name("logging.getLogger"), args=[cst.Arg(cst.SimpleString('"tensorflow"'))])
+
+
 RULES = [
+    Assert(),
+    AssertEqual(),
+    GetLogger(),
     NullContext(
         id="ops.name_scope",
         names=("tf.name_scope",),

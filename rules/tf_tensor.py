@@ -471,8 +471,66 @@ class TensorShape(Rule):
         return ctx.name("torch.Size")
 
 
+def _torch_rooted(node: cst.BaseExpression) -> bool:
+    """A call of a ``torch.*`` function, or an index/attribute of one: a tensor."""
+    while isinstance(node, (cst.Subscript, cst.Attribute)) and not (
+        isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+    ):
+        node = node.value
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    while isinstance(func, cst.Attribute):
+        func = func.value
+    return isinstance(func, cst.Name) and func.value == "torch"
+
+
+class GetStaticValue(Rule):
+    id = "ops.get_static_value"
+    names = ("tf.get_static_value",)
+    summary = "`tf.get_static_value(x)` → `(x.numpy(force=True) if torch.is_tensor(x) else x)`."
+    why = (
+        "Every torch value is known when the line runs, as every eager TF value is: TF then "
+        "returns a tensor's value as a NumPy array (a copy on the host) and any other value "
+        "unchanged. `x.numpy(force=True)` is that copy (it detaches and moves to the CPU). A "
+        "name is tested with `torch.is_tensor`, since callers pass Python values too "
+        "(`training` flags); a `torch` expression is a tensor; any other expression would be "
+        "evaluated twice and stays a TODO. A 0-d tensor gives TF a NumPy scalar and torch a "
+        "0-d array (they compute alike; that check compares values only). `partial=True` "
+        "stays a TODO."
+    )
+    example = "n = tf.get_static_value(batch_size)\nd = tf.get_static_value(tf.shape(x)[-1])\nf = tf.get_static_value(make())"
+    checks = (
+        Check("tf.get_static_value(x)", {"x": "f32[2,3]"}),
+        Check("tf.get_static_value(x)", {"x": True}),
+        Check("tf.get_static_value(x, partial=False)", {"x": "i64[0]"}),
+        Check("tf.get_static_value(tf.shape(x)[-1])", {"x": "f32[2,5]"}, dtype=False),
+        Check("tf.get_static_value(x + 1)", {"x": "f32[2]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        binder = ApiCall(id=self.id, tf=(), torch="", signature="tensor, partial=False", args={}, summary="", example="")
+        bound = binder.bind(call, ctx)
+        partial = bound.get("partial")
+        if partial is not None and not (isinstance(partial.value, cst.Name) and partial.value.value == "False"):
+            raise CannotMigrate("`partial=True` (a partly known value) has no torch meaning: every value is known")
+        x = bound["tensor"].value
+        force = kwarg("force", cst.Name("True"))
+        if _torch_rooted(x):
+            return method(x, "numpy", force)
+        if isinstance(x, (cst.Name, cst.Attribute)):
+            expr = cst.IfExp(
+                test=cst.Call(ctx.name("torch.is_tensor"), [cst.Arg(x)]),
+                body=method(x, "numpy", force),
+                orelse=x,
+            )
+            return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        raise CannotMigrate(f"`{ctx.source(x)}` would be evaluated twice: assign it to a name first")
+
+
 RULES = [
     TENSOR_TYPES,
+    GetStaticValue(),
     Variable(),
     SHAPE,
     SIZE,

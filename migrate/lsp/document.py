@@ -22,20 +22,15 @@ from migrate.codemod.findings import FileResult, Finding, Outcome
 from migrate.codemod.runner import migrate_text
 from migrate.codemod.selection import Selection
 from migrate.gate.check import public
+from migrate.lsp.chunks import ChunkedFindings, NotParsed, split_lines
 
 SOURCE = "migrate"
 CALL_TITLE = "Migrate this call to PyTorch"
 MODEL_TITLE = "Migrate this model to PyTorch"
 FILE_TITLE = "Migrate this file to PyTorch"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"  # a source checkout's rule pages
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # LSP's line breaks: \n, \r\n, \r
 _NAME = re.compile(r"[\w.]+")
 _IMPORT = re.compile(r"\s*(import\s|from\s\S+\s+import\s|#|$)")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their line breaks, as an LSP client counts them."""
-    return _LINE.findall(text)
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -96,20 +91,41 @@ class Document:
     version: int | None
     text: str
     selection: Selection
-    result: FileResult
-    seconds: float  # how long the engine took
+    findings: list[Finding]  # what the diagnostics show
+    parses: bool
+    seconds: float  # how long the analysis took
+    full: FileResult | None = None  # the whole-file engine run, once made
     _classes: list[tuple[int, int, str]] | None = None
     _calls: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    _edits: dict[str, list[lsp.TextEdit]] = field(default_factory=dict)
 
     @classmethod
-    def analyse(cls, uri: str, path: Path | None, version: int | None, text: str, selection: Selection) -> Document:
+    def analyse(
+        cls, uri: str, path: Path | None, version: int | None, text: str, selection: Selection,
+        chunks: ChunkedFindings | None = None,
+    ) -> Document:
+        """Findings for ``text``: piece by piece with ``chunks`` (fast after the first
+        time), else, or where pieces cannot tell, by a whole-file engine run."""
         start = time.perf_counter()
-        result = migrate_text(text, str(path) if path is not None else uri, selection)
-        return cls(uri, path, version, text, selection, result, time.perf_counter() - start)
+        name = str(path) if path is not None else uri
+        if chunks is not None:
+            try:
+                found = chunks.findings(text, name, selection)
+            except NotParsed:
+                return cls(uri, path, version, text, selection, [], False, time.perf_counter() - start)
+            if found is not None:
+                return cls(uri, path, version, text, selection, found, True, time.perf_counter() - start)
+        result = migrate_text(text, name, selection)
+        return cls(
+            uri, path, version, text, selection, result.findings, result.error is None, time.perf_counter() - start, result
+        )
 
     @property
-    def parses(self) -> bool:
-        return self.result.error is None
+    def result(self) -> FileResult:
+        """The whole-file engine run (what ``migrate convert`` does), made when first needed."""
+        if self.full is None:
+            self.full = migrate_text(self.text, str(self.path) if self.path is not None else self.uri, self.selection)
+        return self.full
 
     # -- diagnostics ----------------------------------------------------------------------
 
@@ -120,13 +136,13 @@ class Document:
         """
         lines = split_lines(self.text)
         out = []
-        for finding in self.result.findings:
+        for finding in self.findings:
             if finding.outcome is Outcome.IGNORED:
                 continue
-            out.append(self._diagnostic(finding, lines, to_client, docs_url))
+            out.append(self.diagnostic(finding, lines, to_client, docs_url))
         return out
 
-    def _diagnostic(self, finding: Finding, lines: list[str], to_client, docs_url: str | None) -> lsp.Diagnostic:  # noqa: ANN001
+    def diagnostic(self, finding: Finding, lines: list[str], to_client, docs_url: str | None) -> lsp.Diagnostic:  # noqa: ANN001
         line = finding.line - 1
         text = lines[line] if 0 <= line < len(lines) else ""
         if line == 0:
@@ -156,8 +172,16 @@ class Document:
 
     # -- edits ----------------------------------------------------------------------------
 
+    def edits_to(self, new_text: str, to_client) -> list[lsp.TextEdit]:  # noqa: ANN001
+        """``text_edits`` from this text to ``new_text``, made once per document version."""
+        if new_text not in self._edits:
+            self._edits[new_text] = text_edits(self.text, new_text, to_client)
+        return self._edits[new_text]
+
     def file_output(self) -> str | None:
         """What ``migrate convert`` writes for this text, or None when nothing changes."""
+        if not self.parses:
+            return None
         return self.result.output if self.result.changed else None
 
     def call_output(self, finding: Finding) -> str | None:
@@ -175,7 +199,7 @@ class Document:
         return answer
 
     def _call_output(self, finding: Finding) -> str | None:
-        if finding.outcome is not Outcome.REWRITTEN or not self.result.changed:
+        if not self.parses or finding.outcome is not Outcome.REWRITTEN or not self.result.changed:
             return None
         only = Selection((finding.rule,), self.selection.ignore)
         partial = migrate_text(self.text, self.result.path, only)
@@ -206,10 +230,11 @@ class Document:
             return None
         return text
 
-    def finding_at(self, line: int, col: int | None = None) -> list[Finding]:
-        """Rewritable findings on 0-based ``line`` (at or around ``col`` when given)."""
-        found = [f for f in self.result.findings if f.line - 1 == line and f.outcome is Outcome.REWRITTEN]
-        return found
+    def finding_at(self, line: int) -> list[Finding]:
+        """Rewritable findings on 0-based ``line``, as the whole-file run has them."""
+        if not self.parses:
+            return []
+        return [f for f in self.result.findings if f.line - 1 == line and f.outcome is Outcome.REWRITTEN]
 
     def class_at(self, line: int) -> str | None:
         """The name of the innermost class holding 0-based ``line`` that has TF/Keras code."""
@@ -220,7 +245,7 @@ class Document:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
             if tree is not None:
-                lines = {f.line for f in self.result.findings if f.outcome is not Outcome.IGNORED}
+                lines = {f.line for f in self.findings if f.outcome is not Outcome.IGNORED}
                 for node in ast.walk(tree):
                     if isinstance(node, ast.ClassDef):
                         first = min([node.lineno] + [d.lineno for d in node.decorator_list])

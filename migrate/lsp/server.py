@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -23,6 +25,8 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from migrate import __version__
+from migrate.codemod.findings import Outcome
+from migrate.lsp.chunks import ChunkedFindings, split_lines
 from migrate.lsp.document import (
     CALL_TITLE,
     FILE_TITLE,
@@ -30,20 +34,24 @@ from migrate.lsp.document import (
     SOURCE,
     Document,
     SettingsCache,
-    text_edits,
 )
 
 KIND_CALL = lsp.CodeActionKind.QuickFix.value  # "quickfix"
 KIND_FILE = "source.migrate"
 KIND_MODEL = lsp.CodeActionKind.RefactorRewrite.value  # "refactor.rewrite"
+IDLE_SECONDS = 0.4  # typing paused this long: run the whole file, whose findings win
 
 
 class MigrateServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("migrate", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.documents: dict[str, Document] = {}
+        self.chunks: dict[str, ChunkedFindings] = {}
         self.settings = SettingsCache()
         self.docs_url: str | None = None
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._diagnostic_cache: dict[str, dict] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrate-whole-file")
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -64,16 +72,69 @@ class MigrateServer(LanguageServer):
             self.documents.pop(uri, None)
             self._publish(uri, text_document.version, [])
             return
-        document = Document.analyse(uri, path, text_document.version, text_document.source, selection)
-        if not document.parses:
-            # Half-typed code: keep the last good diagnostics, offer no edits.
-            self.documents[uri] = document
-            return
+        chunks = self.chunks.setdefault(uri, ChunkedFindings())
+        document = Document.analyse(uri, path, text_document.version, text_document.source, selection, chunks)
         self.documents[uri] = document
-        self._publish(uri, text_document.version, document.diagnostics(self.to_client, self.docs_url))
+        if not document.parses:
+            return  # half-typed code: the last good diagnostics stay, no edits are offered
+        self._publish(uri, text_document.version, self._diagnostics(document))
+        if document.full is None:
+            self._when_idle(uri, document)
 
-    def _publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+    def _when_idle(self, uri: str, document: Document) -> None:
+        """Run the whole file once typing pauses; publish its findings if they differ."""
+        timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._timers[uri] = loop.call_later(IDLE_SECONDS, lambda: loop.create_task(self._whole_file(uri, document)))
+
+    async def _whole_file(self, uri: str, document: Document) -> None:
+        self._timers.pop(uri, None)
+        if self.documents.get(uri) is not document:
+            return  # superseded by an edit
+        result = await asyncio.get_running_loop().run_in_executor(self._pool, lambda: document.result)
+        if self.documents.get(uri) is not document or result.error is not None:
+            return
+        if result.findings != document.findings:
+            document.findings = result.findings
+            self._publish(uri, document.version, self._diagnostics(document))
+
+    def _diagnostics(self, document: Document) -> list[dict]:
+        """The document's diagnostics as JSON-ready dicts, each made once per finding and
+        line text: a 1,000-line file has hundreds, and building and serialising them anew
+        on every keystroke cost more than finding them."""
+        lines = split_lines(document.text)
+        cache = self._diagnostic_cache.get(document.uri, {})
+        fresh = {}
+        out = []
+        for finding in document.findings:
+            if finding.outcome is Outcome.IGNORED:
+                continue
+            line = finding.line - 1
+            key = (finding, lines[line] if 0 <= line < len(lines) else "")
+            made = cache.get(key) or fresh.get(key)
+            if made is None:
+                diagnostic = document.diagnostic(finding, lines, self.to_client, self.docs_url)
+                made = self.protocol._converter.unstructure(diagnostic)
+            fresh[key] = made
+            out.append(made)
+        self._diagnostic_cache[document.uri] = fresh
+        return out
+
+    def _publish(self, uri: str, version: int | None, diagnostics: list[dict]) -> None:
+        params = {"uri": uri, "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        send = getattr(self.protocol, "_send_data", None)
+        if send is None:  # a pygls without it: the typed (slower) way
+            typed = [self.protocol._converter.structure(d, lsp.Diagnostic) for d in diagnostics]
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=typed))
+            return
+        send({"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
     def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
@@ -112,7 +173,7 @@ class MigrateServer(LanguageServer):
         self, title: str, kind: str, uri: str, document: Document, new_text: str,
         diagnostics: list[lsp.Diagnostic], preferred: bool,
     ) -> lsp.CodeAction:
-        edits = text_edits(document.text, new_text, self.to_client)
+        edits = document.edits_to(new_text, self.to_client)
         change = lsp.TextDocumentEdit(
             text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=document.version),
             edits=edits,
@@ -128,8 +189,6 @@ class MigrateServer(LanguageServer):
 
 def _preview(before: str, after: str, line: int, width: int = 60) -> str:
     """The migrated text of ``line`` (0-based), shortened: the quick fix's preview."""
-    from migrate.lsp.document import split_lines
-
     old, new = split_lines(before), split_lines(after)
     # Lines above the target may have grown (imports added): count from the end.
     from_end = len(old) - line
@@ -180,6 +239,8 @@ def _did_save(ls: MigrateServer, params: lsp.DidSaveTextDocumentParams) -> None:
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def _did_close(ls: MigrateServer, params: lsp.DidCloseTextDocumentParams) -> None:
     ls.documents.pop(params.text_document.uri, None)
+    ls.chunks.pop(params.text_document.uri, None)
+    ls._diagnostic_cache.pop(params.text_document.uri, None)
     ls._publish(params.text_document.uri, None, [])
 
 

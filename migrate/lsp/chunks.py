@@ -1,0 +1,146 @@
+"""Diagnostics fast enough to follow typing: the file in top-level pieces, each cached.
+
+A full engine run parses the whole file with libcst; for a 1,000-line file that is most of
+a second, too slow to run on every keystroke. The findings of one top-level statement,
+though, depend only on that statement and on the file's imports. So the file is cut (with
+Python's own ``ast``, which is fast) into a *header* (the module-level imports, and any
+top-level statement holding one, such as ``try: import …``) and one *chunk* per other
+top-level statement. Each chunk is migrated as ``header + chunk``, and its findings are
+cached under that text: after an edit, only the edited statement is parsed again.
+
+This is an approximation of the whole-file run, used for diagnostics only (every edit is
+computed by the whole-file run). Where it could differ, it is not used: when a top-level
+statement rebinds an imported name (``tf = …`` hides the import for the rest of the file),
+``findings`` answers None and the caller runs the engine on the whole file. The server
+also runs the whole file when typing pauses and publishes its findings, which win.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import replace
+from typing import Iterator
+
+from migrate.codemod.engine import migrate_source
+from migrate.codemod.findings import Finding
+from migrate.codemod.selection import Selection
+
+_BOM = "\ufeff"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # Python's and LSP's line breaks: \n, \r\n, \r
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their line breaks, counted as Python and LSP clients count them (a form
+    feed or U+2028 is not a line break, as ``str.splitlines`` would have it)."""
+    return _LINE.findall(text)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class NotParsed(Exception):
+    """The text (or a piece of it) does not parse."""
+
+
+def _pieces(text: str) -> tuple[list[str], list[tuple[int, int, bool]], set[str]]:
+    """Lines, the top-level pieces as (first line, end line, is header), and imported names."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NotParsed from None
+    lines = split_lines(text)
+    pieces: list[tuple[int, int, bool]] = []
+    imported: set[str] = set()
+    for statement in tree.body:
+        first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])]) - 1
+        end = statement.end_lineno or statement.lineno
+        header = False
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for node in ast.walk(statement):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    header = True
+                    imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+        if pieces and first < pieces[-1][1]:  # `a = 1; b = 2`: one line, one piece
+            start, _, was_header = pieces.pop()
+            pieces.append((start, max(end, _), was_header or header))
+        else:
+            pieces.append((first, end, header))
+    return lines, pieces, imported
+
+
+def _bound_at_module_level(statement_text: str) -> set[str]:
+    """Names a top-level statement binds in the module scope."""
+    try:
+        tree = ast.parse(statement_text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise NotParsed from None
+    names: set[str] = set()
+
+    def walk(node: ast.AST) -> Iterator[ast.AST]:
+        for child in ast.iter_child_nodes(node):
+            yield child
+            if not isinstance(child, _SCOPES):
+                yield from walk(child)
+
+    for node in walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+class ChunkedFindings:
+    """Findings of a text, piece by piece, with a cache that follows the document."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[Selection, str, str], list[Finding] | str] = {}
+
+    def findings(self, text: str, path: str, selection: Selection) -> list[Finding] | None:
+        """The findings, lines as in ``text``; None when only a whole-file run can tell.
+
+        Raises NotParsed for a text that does not parse.
+        """
+        text = text.removeprefix(_BOM)
+        if "tensorflow" not in text and "keras" not in text:
+            return []  # what the engine answers too, as fast
+        lines, pieces, imported = _pieces(text)
+        header_lines = [n for first, end, header in pieces if header for n in range(first, end)]
+        header = "".join(_line(lines, n) for n in header_lines)
+        used: dict[tuple[Selection, str, str], list[Finding] | str] = {}
+        found: list[Finding] = []
+        for finding in self._run(used, selection, "", header, path):
+            found.append(replace(finding, line=header_lines[finding.line - 1] + 1))
+        offset = header.count("\n")
+        for first, end, is_header in pieces:
+            if is_header:
+                continue
+            chunk = "".join(_line(lines, n) for n in range(first, end))
+            key = (selection, header, chunk)
+            if key not in self._cache and imported & _bound_at_module_level(chunk):
+                return None  # rebinds an imported name: the rest of the file reads it anew
+            for finding in self._run(used, selection, header, chunk, path):
+                if finding.line > offset:
+                    found.append(replace(finding, line=first + finding.line - offset))
+        self._cache = used  # keep what this text uses, drop the rest
+        found.sort(key=lambda f: (f.line, f.col))
+        return found
+
+    def _run(self, used: dict, selection: Selection, header: str, chunk: str, path: str) -> list[Finding]:
+        key = (selection, header, chunk)
+        answer = self._cache.get(key)
+        if answer is None:
+            result = migrate_source(header + chunk, path, selection)
+            answer = result.error if result.error else result.findings
+        used[key] = answer
+        if isinstance(answer, str):
+            raise NotParsed(answer)
+        return answer
+
+
+def _line(lines: list[str], number: int) -> str:
+    line = lines[number] if number < len(lines) else ""
+    return line if line.endswith(("\n", "\r")) else line + "\n"

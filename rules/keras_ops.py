@@ -32,7 +32,7 @@ from migrate.rules.base import (
     to_node,
 )
 from migrate.rules.convert import axis as _axis
-from migrate.rules.convert import dtype as _dtype
+from migrate.rules.convert import dtype as _tf_dtype
 from migrate.rules.convert import shape as _shape
 
 # Which public submodule of keras.ops also exports a name (keras.ops.numpy.sum, ...).
@@ -56,6 +56,27 @@ _NN = {"softmax", "sigmoid", "relu", "silu", "gelu", "softplus", "one_hot",
 _CORE = {"cast", "shape", "slice", "slice_update", "scatter_update", "cond", "is_tensor",
          "convert_to_tensor", "convert_to_numpy", "stop_gradient", "unstack", "dtype"}
 _MATH = {"rsqrt", "top_k", "logsumexp", "erf", "erfinv", "in_top_k"}
+
+
+#: Dtype names Keras accepts beyond TF's (``keras.backend.standardize_dtype``).
+def _dtype(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """A dtype: ``"float32"`` → ``torch.float32``; Keras's ``"int"`` is int64."""
+    if isinstance(value, cst.SimpleString) and value.evaluated_value == "int":
+        return ctx.name("torch.int64")
+    return _tf_dtype(value, ctx)
+
+
+def _is_pure(node: cst.BaseExpression) -> bool:
+    """A read without side effects, safe to write twice: ``x``, ``self.w``, ``layer.weights[0]``."""
+    if isinstance(node, cst.Name):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _is_pure(node.value)
+    if isinstance(node, cst.Subscript):
+        return _is_pure(node.value) and all(
+            isinstance(e.slice, cst.Index) and (_is_number(e.slice.value) or isinstance(e.slice.value, cst.Name)) for e in node.slice
+        )
+    return False
 
 
 def _names(name: str) -> list[str]:
@@ -165,15 +186,25 @@ def _add(a: cst.BaseExpression, b: cst.BaseExpression) -> cst.BaseExpression:
 # Row factories.
 
 
+class _Function(ApiCall):
+    """A row whose torch target, as a value, is the same function: ``activation=ops.silu``
+    becomes ``activation=F.silu`` (Keras code passes these ops around as callables)."""
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return ctx.name(self.torch)
+
+
 def _unary(name: str, torch: str, *, why: str = "", checks: Sequence[Check] = (), example: str | None = None) -> ApiCall:
-    return ApiCall(
+    first = next(c for c in checks if not c.todo)
+    checks = [*checks, Check(f"f = ops.{name}\nresult = f({', '.join(first.inputs)})", first.inputs, atol=first.atol)]
+    return _Function(
         id=f"keras.ops.{name}",
         tf=_names(name),
         torch=torch,
         signature="x",
         args={"x": Pos(0)},
         summary=f"`keras.ops.{name}` → `{torch}`.",
-        why=why or "The same element-wise function.",
+        why=(why or "The same element-wise function.") + f" Passed as a value (`activation=ops.{name}`) it becomes `{torch}`.",
         example=example or f"y = keras.ops.{name}(x)",
         checks=checks,
     )
@@ -333,6 +364,46 @@ class _ConvertToNumpy(Rule):
         return _method(_method(_method(x, "detach"), "cpu"), "numpy")
 
 
+class _ExpandDims(Rule):
+    id = "keras.ops.expand_dims"
+    names = tuple(_names("expand_dims"))
+    summary = "`keras.ops.expand_dims(x, axis)` → `torch.unsqueeze(x, axis)`."
+    why = (
+        "The same operation, negative axes counting in the output as in NumPy. Keras also "
+        "takes a tuple of axes, positions in the output: a literal tuple of all non-negative "
+        "(or all negative) axes becomes nested `torch.unsqueeze` calls, inserted in "
+        "increasing (or, from the end, decreasing) order; a mix needs the rank and stays a "
+        "TODO. A tuple held in a variable makes `torch.unsqueeze` raise rather than misbehave."
+    )
+    example = "y = keras.ops.expand_dims(mask, axis=1)\nt = keras.ops.expand_dims(inv_timescales, [0, 1])"
+    checks = (
+        Check("ops.expand_dims(x, 1)", {"x": "f32[2,3]"}),
+        Check("ops.expand_dims(x, axis=-1)", {"x": "i32[2,3]"}),
+        Check("ops.expand_dims(x, 0)", {"x": "f32[]"}),
+        Check("ops.expand_dims(x, -3)", {"x": "f32[0,2]"}),
+        Check("ops.expand_dims(x, [0, 1])", {"x": "f32[3]"}),
+        Check("ops.expand_dims(x, (3, 0))", {"x": "f32[2,3]"}),
+        Check("ops.expand_dims(x, (-1, -3))", {"x": "i32[2,3]"}),
+        Check("ops.expand_dims(x, (0, -1))", {"x": "f32[3]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x", "axis"), ctx, required=2)
+        x, axis = bound["x"], bound["axis"]
+        if not isinstance(axis.value, (cst.List, cst.Tuple)):
+            return build_call(call, ctx.name("torch.unsqueeze"), [NewArg(x.value, None, x), NewArg(axis.value, None, axis)])
+        axes = _literal_or(axis.value, None)
+        if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise CannotMigrate("`axis` is not a literal tuple of ints")
+        if len(set(axes)) != len(axes) or not (all(a >= 0 for a in axes) or all(a < 0 for a in axes)):
+            raise CannotMigrate("axes counted from both ends need the rank of `x`")
+        order = sorted(axes) if axes[0] >= 0 else sorted(axes, reverse=True)
+        result: cst.BaseExpression = x.value
+        for a in order:
+            result = _call(ctx.name("torch.unsqueeze"), cst.Arg(result), cst.Arg(to_node(a)))
+        return result
+
+
 class _Transpose(Rule):
     id = "keras.ops.transpose"
     names = tuple(_names("transpose"))
@@ -341,7 +412,8 @@ class _Transpose(Rule):
         "`torch.transpose` swaps two dimensions; `keras.ops.transpose` permutes all of them "
         "(NumPy's `transpose`), which is `torch.permute`. Without `axes` NumPy reverses every "
         "axis: that becomes `x.permute(*reversed(range(x.ndim)))`, written only when `x` is a "
-        "plain name (it appears twice); `x.mT` would swap only the last two."
+        "plain read such as `x`, `self.kernel` or `layer.weights[0]` (it appears twice); "
+        "`x.mT` would swap only the last two."
     )
     example = "y = keras.ops.transpose(x, (0, 2, 1, 3))\nz = keras.ops.transpose(w)"
     checks = (
@@ -349,6 +421,7 @@ class _Transpose(Rule):
         Check("ops.transpose(x, axes=[1, 0])", {"x": "i32[2,3]"}),
         Check("ops.transpose(x)", {"x": "f32[2,3,4]"}),
         Check("ops.transpose(x)", {"x": "f32[3,0]"}),
+        Check("result = ops.transpose(w[0])", {"w": "f32[2,3,4]"}),
         Check("ops.transpose(x + 1)", {"x": "f32[2,3]"}, todo=True),
     )
 
@@ -358,12 +431,12 @@ class _Transpose(Rule):
         axes = bound.get("axes")
         if axes is not None and not (isinstance(axes.value, cst.Name) and axes.value.value == "None"):
             return build_call(call, ctx.name("torch.permute"), [NewArg(x.value, None, x), NewArg(_axis(axes.value, ctx), None, axes)])
-        if not isinstance(x.value, cst.Name):
+        if not _is_pure(x.value):
             raise CannotMigrate("without `axes` every axis is reversed, which needs the rank of `x`: name `x` first")
         reversed_range = cst.Call(
             cst.Name("reversed"), [cst.Arg(cst.Call(cst.Name("range"), [cst.Arg(_attr(x.value, "ndim"))]))]
         )
-        return cst.Call(cst.Attribute(x.value, cst.Name("permute")), [cst.Arg(reversed_range, star="*")])
+        return cst.Call(cst.Attribute(_receiver(x.value), cst.Name("permute")), [cst.Arg(reversed_range, star="*")])
 
 
 class _Where(Rule):
@@ -429,24 +502,32 @@ class _Slice(Rule):
     summary = "`keras.ops.slice(x, start, shape)` → `x[s0:s0 + n0, s1:s1 + n1, ...]`."
     why = (
         "Keras (like `tf.slice`, `lax.dynamic_slice`) takes start indices and sizes; torch "
-        "slices with a subscript. Written when both are list or tuple literals (their items may "
-        "be any expression, each used once or twice); a size of literal -1 (TF's \"to the "
-        "end\") becomes an open slice. A start or shape held in a variable stays a TODO."
+        "slices with a subscript. Written when `shape` is a list or tuple literal (its length "
+        "is the rank; items may be any expression); start indices held in a variable are "
+        "indexed per axis (`start[0]`, ...). A size of literal -1 (TF's \"to the end\") "
+        "becomes an open slice. A shape held in a variable stays a TODO."
     )
-    example = "y = keras.ops.slice(x, [0, start, 0], [batch, length, dim])"
+    example = "y = keras.ops.slice(x, [0, start, 0], [batch, length, dim])\nmask = keras.ops.slice(mask, start, (query_len, key_len))"
     checks = (
         Check("ops.slice(x, [0, 1], [2, 2])", {"x": "f32[3,4]"}),
         Check("ops.slice(x, (1, 0, 2), (1, 3, 2))", {"x": "i32[2,3,4]"}),
         Check("ops.slice(x, [1, 0], [-1, 0])", {"x": "f32[3,4]"}),
         Check("result = ops.slice(x, [0, s], [3, n])", {"x": "f32[3,5]", "s": 1, "n": 3}),
-        Check("ops.slice(x, start, [1, 1])", {"x": "f32[3,4]", "start": [0, 1]}, todo=True),
+        Check("ops.slice(x, start, [1, 2])", {"x": "f32[3,4]", "start": [2, 1]}),
+        Check("ops.slice(x, start, (2, 2))", {"x": "f32[3,4]", "start": "i32[2]:0..2"}),
+        Check("ops.slice(x, [0, 0], size)", {"x": "f32[3,4]", "size": [1, 1]}, todo=True),
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         bound = _bind(call, ("inputs", "start_indices", "shape"), ctx, required=3)
         starts, sizes = bound["start_indices"].value, bound["shape"].value
-        if not isinstance(starts, (cst.List, cst.Tuple)) or not isinstance(sizes, (cst.List, cst.Tuple)):
-            raise CannotMigrate("`start_indices` and `shape` must be list literals to be written as a subscript")
+        if not isinstance(sizes, (cst.List, cst.Tuple)) or any(isinstance(e, cst.StarredElement) for e in sizes.elements):
+            raise CannotMigrate("`shape` must be a list literal (it gives the rank) to be written as a subscript")
+        if not isinstance(starts, (cst.List, cst.Tuple)):
+            if not _is_pure(starts):
+                raise CannotMigrate("`start_indices` is used once per axis: name it first")
+            index = lambda d: cst.Subscript(starts, [cst.SubscriptElement(cst.Index(to_node(d)))])  # noqa: E731
+            starts = cst.List([cst.Element(index(d)) for d in range(len(sizes.elements))])
         if len(starts.elements) != len(sizes.elements) or any(e.value is None or isinstance(e, cst.StarredElement) for e in (*starts.elements, *sizes.elements)):
             raise CannotMigrate("`start_indices` and `shape` differ in length")
         slices = []
@@ -573,9 +654,28 @@ def _call(func: cst.BaseExpression, *args: cst.Arg) -> cst.Call:
     return cst.Call(func, built)
 
 
+def _is_python_int(node: cst.BaseExpression) -> bool:
+    """An expression that is a Python int whatever the inputs: ``x.shape[1]`` (what
+    ``ops.shape(x)[1]`` became), ``len(xs)``, an int literal, and int arithmetic of those."""
+    if isinstance(node, cst.Subscript):
+        return (
+            isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape"
+            and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+            and _is_number(node.slice[0].slice.value) and isinstance(_literal_or(node.slice[0].slice.value), int)
+        )
+    if isinstance(node, cst.Call):
+        return isinstance(node.func, cst.Name) and node.func.value == "len"
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide)):
+        return _is_python_int(node.left) and _is_python_int(node.right)
+    value = _literal_or(node, None)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _python_dtype(node: cst.BaseExpression) -> str | None:
     """``"int32"``/``"float32"``/``"bool"`` for a literal number, bool, or (nested) list of them,
     the dtype Keras gives it (Python ints are int32, floats floatx); None when not literal."""
+    if _is_python_int(node):
+        return "int32"
     try:
         value = literal(node)
     except NotLiteral:
@@ -612,7 +712,8 @@ class _ConvertToTensor(Rule):
             "convert Python values. Keras makes Python ints int32, torch int64: for a literal "
             "int (or list of ints) without `dtype` the rewrite writes `dtype=torch.int32`. A "
             "Python int held in a variable still becomes int64 in torch, the dtype torch "
-            "indexing wants. `sparse=`/`ragged=` other than None/False stay a TODO."
+            "indexing wants. `sparse=`/`ragged=` other than None/False stay a TODO. Passed as a "
+            "value (`tree.map_structure(ops.convert_to_tensor, ...)`) it becomes `torch.as_tensor`."
         )
         self.example = f"t = keras.ops.{name}([1, 2, 3])\nu = keras.ops.{name}(x, dtype=\"float32\")"
         self.checks = tuple(checks)
@@ -630,6 +731,9 @@ class _ConvertToTensor(Rule):
             args.append(NewArg(ctx.name("torch.int32"), "dtype"))
         return build_call(call, ctx.name("torch.as_tensor"), args)
 
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return ctx.name("torch.as_tensor")
+
 
 class _Arange(Rule):
     id = "keras.ops.arange"
@@ -640,9 +744,10 @@ class _Arange(Rule):
         "int64), float32 for floats. With literal bounds the rewrite writes that dtype; with "
         "a bound held in a variable and no `dtype` the dtype cannot be known (int32 for an "
         "int, float32 for a float, the tensor's own dtype), so that site stays a TODO: pass "
-        "`dtype=` to migrate it."
+        "`dtype=` to migrate it. A bound read from a shape (`ops.shape(x)[1]`, which became "
+        "`x.shape[1]`) or `len(...)` is a Python int, so int32."
     )
-    example = 'pos = keras.ops.arange(0, length, dtype="int32")\nsteps = keras.ops.arange(10)'
+    example = 'pos = keras.ops.arange(0, length, dtype="int32")\nsteps = keras.ops.arange(10)\nidx = keras.ops.arange(keras.ops.shape(x)[1])'
     checks = (
         Check("ops.arange(5)"),
         Check("ops.arange(2, 11, 3)"),
@@ -651,6 +756,8 @@ class _Arange(Rule):
         Check('ops.arange(n, dtype="int32")', {"n": 4}),
         Check("ops.arange(start=1, stop=4)"),
         Check("ops.arange(0)"),
+        Check("ops.arange(ops.shape(x)[1])", {"x": "f32[2,5]"}),
+        Check("ops.arange(1, ops.shape(x)[0] + 1)", {"x": "f32[3]"}),
         Check("ops.arange(n)", {"n": 4}, todo=True),
     )
 
@@ -1014,7 +1121,7 @@ class _Flip(Rule):
         x = bound["x"]
         axis = bound.get("axis")
         if axis is None or _is_none(axis.value):
-            if not isinstance(x.value, cst.Name):
+            if not _is_pure(x.value):
                 raise CannotMigrate("without `axis` every axis is flipped, which needs the rank of `x`: name `x` first")
             dims: cst.BaseExpression = _call(cst.Name("tuple"), cst.Arg(_call(cst.Name("range"), cst.Arg(_attr(x.value, "ndim")))))
         else:
@@ -1123,27 +1230,7 @@ RULES: list[Rule] = [
             Check("ops.reshape(x, ())", {"x": "f32[1]"}),
         ],
     ),
-    ApiCall(
-        id="keras.ops.expand_dims",
-        tf=_names("expand_dims"),
-        torch="torch.unsqueeze",
-        signature="x, axis",
-        args={"x": Pos(0), "axis": Pos(1, _int_axis)},
-        summary="`keras.ops.expand_dims(x, axis)` → `torch.unsqueeze(x, axis)`.",
-        why=(
-            "The same operation, negative axes counting in the output as in NumPy. Keras also "
-            "takes a tuple of axes; a tuple literal stays a TODO (torch inserts one at a time), "
-            "and a tuple held in a variable makes `torch.unsqueeze` raise rather than misbehave."
-        ),
-        example="y = keras.ops.expand_dims(mask, axis=1)",
-        checks=[
-            Check("ops.expand_dims(x, 1)", {"x": "f32[2,3]"}),
-            Check("ops.expand_dims(x, axis=-1)", {"x": "i32[2,3]"}),
-            Check("ops.expand_dims(x, 0)", {"x": "f32[]"}),
-            Check("ops.expand_dims(x, -3)", {"x": "f32[0,2]"}),
-            Check("ops.expand_dims(x, (0, 1))", {"x": "f32[3]"}, todo=True),
-        ],
-    ),
+    _ExpandDims(),
     _Transpose(),
     _reduction(
         "sum", "torch.sum", keepdim_needs_dim=True,
@@ -1233,6 +1320,7 @@ RULES: list[Rule] = [
         Check('ops.convert_to_tensor(n, "int32")', {"n": 7}),
         Check("ops.convert_to_tensor([[0.5, 1], [2, 3]])"),
         Check("ops.convert_to_tensor(x, dtype=y.dtype)", {"x": "i32[3]", "y": "f64[1]"}),
+        Check("f = ops.convert_to_tensor\nresult = f(x)", {"x": "f32[2]"}),
         Check("ops.convert_to_tensor(x, sparse=True)", {"x": "f32[2]"}, todo=True),
     ]),
     _unary("logical_not", "torch.logical_not", checks=[

@@ -73,3 +73,75 @@ def test_settings_come_from_the_nearest_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.migrate]\nselct = ["ops"]\n')
     selection, excluded, error = cache.for_path(tmp_path / "a.py")
     assert error is not None and "selct" in error and selection == Selection()
+
+
+# ---------------------------------------------------------------------------------------
+# Diagnostics piece by piece (migrate/lsp/chunks.py) must equal the whole-file run.
+
+from migrate.codemod.runner import migrate_text  # noqa: E402
+from migrate.lsp.chunks import ChunkedFindings, NotParsed  # noqa: E402
+
+from .conftest import FIXTURES  # noqa: E402
+
+EDGE_CASES = {
+    "semicolons": "import tensorflow as tf\na = tf.reduce_sum(x); b = tf.reduce_mean(a)\n",
+    "decorated": "import tensorflow as tf\n\n# a comment\n@tf.function\ndef f(x):\n    return tf.sqrt(x)\n",
+    "try_import": "try:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n\ny = tf.reduce_sum(x)\n",
+    "late_import": "x = 1\nimport tensorflow as tf\ny = tf.reduce_sum(x)\nfrom tensorflow import keras\nz = keras.layers.Dense(3)\n",
+    "star": "from tensorflow import *\ny = reduce_sum(x)\n",
+    "crlf": "import tensorflow as tf\r\ny = tf.reduce_sum(x)\r\n\r\nz = tf.sqrt(y)\r\n",
+    "form_feed": "import tensorflow as tf\n\x0c\ny = tf.reduce_sum(x)  # \u2028 not a line break\nz = tf.sqrt(y)\n",
+    "class": "import tensorflow as tf\n\n\nclass M(tf.Module):\n    def __call__(self, x):\n        return tf.reduce_sum(x)\n",
+    "no_tf": "import numpy as np\nx = np.ones(3)\n",
+    "bom": "\ufeffimport tensorflow as tf\ny = tf.reduce_sum(x)\n",
+}
+
+
+def _fixture_sample() -> list[Path]:
+    files = sorted(FIXTURES.rglob("*.py"))
+    return files[::6]  # a spread over every namespace; the whole set is slow on a shared machine
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_chunked_findings_equal_the_whole_file_run_on_edge_cases(name: str) -> None:
+    text = EDGE_CASES[name]
+    found = ChunkedFindings().findings(text, "t.py", Selection())
+    assert found == migrate_text(text, "t.py").findings
+
+
+def test_chunked_findings_equal_the_whole_file_run_on_fixtures() -> None:
+    differ = []
+    for path in _fixture_sample():
+        text = path.read_text(encoding="utf-8")
+        whole = migrate_text(text, str(path))
+        try:
+            found = ChunkedFindings().findings(text, str(path), Selection())
+        except NotParsed:
+            assert whole.error is not None, path
+            continue
+        if found is not None and whole.error is None and found != whole.findings:
+            differ.append(path)
+    assert not differ
+
+
+def test_rebinding_an_imported_name_falls_back_to_the_whole_file() -> None:
+    text = "import tensorflow as tf\ny = tf.reduce_sum(x)\ntf = None\nz = tf.sqrt(y)\n"
+    assert ChunkedFindings().findings(text, "t.py", Selection()) is None
+    document = Document.analyse("file:///t.py", None, 1, text, Selection(), ChunkedFindings())
+    assert document.findings == migrate_text(text, "t.py").findings  # the whole-file answer
+
+
+def test_an_edit_parses_only_the_edited_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate.lsp import chunks as module
+
+    text = "import tensorflow as tf\n" + "".join(f"\ndef f{i}(x):\n    return tf.reduce_sum(x, axis={i})\n" for i in range(20))
+    cache = ChunkedFindings()
+    first = cache.findings(text, "t.py", Selection())
+    runs = []
+    real = module.migrate_source
+    monkeypatch.setattr(module, "migrate_source", lambda source, *a: runs.append(source) or real(source, *a))
+    edited = text.replace("axis=7)", "axis=7) + 1")
+    again = cache.findings(edited, "t.py", Selection())
+    assert len(runs) == 1 and "axis=7) + 1" in runs[0]
+    assert len(again) == len(first) == 20
+    assert again == migrate_text(edited, "t.py").findings

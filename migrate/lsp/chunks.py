@@ -60,10 +60,13 @@ def _pieces(text: str) -> tuple[list[str], list[tuple[int, int, bool]], set[str]
                     header = True
                     imported.update((a.asname or a.name).split(".")[0] for a in node.names)
         if pieces and first < pieces[-1][1]:  # `a = 1; b = 2`: one line, one piece
-            start, _, was_header = pieces.pop()
-            pieces.append((start, max(end, _), was_header or header))
+            start, last, was_header = pieces.pop()
+            pieces.append((start, max(end, last), was_header or header))
         else:
-            pieces.append((first, end, header))
+            # A piece starts where the previous one ended: the comments and blank lines
+            # above a statement are its own, as they are in libcst (and as the engine
+            # reads them, e.g. a TODO marker already written there).
+            pieces.append((pieces[-1][1] if pieces else first, end, header))
     return lines, pieces, imported
 
 

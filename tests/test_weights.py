@@ -46,11 +46,18 @@ def mlp() -> Any:
     return keras.Model(x, L.Dense(3, name="dense")(h), name="mlp")
 
 
+def sequential_mlp() -> Any:
+    return keras.Sequential(
+        [keras.Input((6,)), L.Dense(8, activation="relu", name="dense_1"), L.Dense(3, name="dense")],
+        name="sequential_mlp",
+    )
+
+
 def cnn() -> Any:
     x = keras.Input((8, 8, 3), name="image")
     h = L.Conv2D(4, 3, padding="same", name="conv-1")(x)
     h = L.BatchNormalization(name="bn")(h)
-    h = L.ReLU()(L.MaxPooling2D(2)(h)) if False else L.MaxPooling2D(2)(L.ReLU()(h))
+    h = L.MaxPooling2D(2)(L.ReLU()(h))
     return keras.Model(x, L.Dense(5, name="head")(L.Flatten()(h)), name="cnn")
 
 
@@ -87,6 +94,17 @@ def dense_bn() -> Any:
     return keras.Model(x, L.Dense(2, name="out")(h), name="dense_bn")
 
 
+def conv1d() -> Any:
+    x = keras.Input((10, 2), name="x")
+    h = L.GlobalAveragePooling1D()(L.Conv1D(4, 3, name="conv1d")(x))
+    return keras.Model(x, L.Dense(3, name="out")(h), name="conv1d_net")
+
+
+def pixel_dense() -> Any:
+    x = keras.Input((4, 4, 2), name="image")
+    return keras.Model(x, L.Dense(3, name="pixel")(x), name="pixel_dense")
+
+
 def two_inputs() -> Any:
     a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
     shared = L.Dense(3, name="shared")
@@ -105,6 +123,7 @@ def nested() -> Any:
 # case id → (Keras builder, torch module factory)
 CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "dense_mlp": (mlp, migrated.MLP),
+    "sequential_mlp": (sequential_mlp, migrated.MLP),
     "conv_bn_pool_flatten_dense": (cnn, migrated.CNN),
     "lazy_conv_bn_pool_flatten_dense": (cnn, migrated.LazyCNN),
     "depthwise_conv_transpose": (depthwise_up, migrated.DepthwiseUp),
@@ -114,6 +133,8 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "gru": (recurrent("GRU"), lambda: migrated.Recurrent("GRU")),
     "simple_rnn": (recurrent("SimpleRNN"), migrated.SimpleRecurrent),
     "dense_batchnorm1d": (dense_bn, migrated.DenseBN),
+    "conv1d": (conv1d, migrated.Conv1DNet),
+    "dense_on_image_as_1x1_conv": (pixel_dense, migrated.PixelDense),
     "two_inputs_shared_layer": (two_inputs, migrated.TwoInputs),
     "nested_submodel": (nested, migrated.Nested),
 }

@@ -143,4 +143,13 @@ def _flatten_spatial(node: Any) -> tuple[int, ...] | None:
 
 def input_specs(model: Any) -> list[tuple[str, tuple[int | None, ...], str]]:
     """(name, shape, dtype) of each model input, batch dimension first."""
-    return [(t.name, tuple(t.shape), str(t.dtype)) for t in model.inputs]
+    try:
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError):
+        inputs = []
+    if not inputs:
+        raise WeightsError(
+            f"model {model.name!r} has no symbolic inputs (a subclassed model not built as a "
+            "functional one): wrap it, keras.Model(inputs, model(inputs)), and save that"
+        )
+    return [(t.name, tuple(t.shape), str(t.dtype)) for t in inputs]

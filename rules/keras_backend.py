@@ -12,7 +12,7 @@ import libcst as cst
 from migrate.rules.base import CannotMigrate, Check, to_node
 from migrate.rules.convert import axis as axis_convert
 from migrate.rules.convert import dtype as dtype_convert
-from migrate.rules.tf_nn import Args, Composite, _FLOAT_DTYPES, call, dtype_name, is_simple, method
+from migrate.rules.tf_nn import _FLOAT_DTYPES, Args, Composite, call, dtype_name, is_simple, method, paren
 
 KB = "tf.keras.backend"  # the Keras 2 functions, as the checks reach them
 
@@ -45,13 +45,18 @@ def _reduction(name: str, torch: str, *, needs_keepdim_dim: bool) -> Composite:
             f"The Keras 2 reduction, TF's `reduce_{name}`: same result with `axis`→`dim`, "
             "`keepdims`→`keepdim`; a list of axes becomes a tuple."
             + (" Keras casts a bool input to float first; torch's mean refuses bool and integers." if name == "mean" else "")
+            + (
+                " Over an empty axis TF gives -inf/inf where torch raises."
+                if name in ("max", "min")
+                else ""
+            )
         ),
         example=f"m = K.{name}(x, axis=-1, keepdims=True)",
         checks=[
             Check(f"{KB}.{name}(x)", {"x": "f32[3,4]"}, atol=1e-5),
             Check(f"{KB}.{name}(x, axis=-1, keepdims=True)", {"x": "f64[2,3,4]"}),
             Check(f"{KB}.{name}(x, axis=[0, 2])", {"x": "f32[2,3,4]"}, atol=1e-5),
-            Check(f"{KB}.{name}(x, 1)", {"x": "f32[3,0]"} if name != "max" else {"x": "f32[0,3]"}),
+            Check(f"{KB}.{name}(x, 1)", {"x": "f32[0,3]"} if name in ("max", "min") else {"x": "f32[3,0]"}),
         ],
     )
 
@@ -234,6 +239,54 @@ def _maximum(torch: str, clamp: str):  # noqa: ANN202
         return call(a.name(torch), x, y)
 
     return build
+
+
+def _dtype_of(a: Args) -> cst.BaseExpression:
+    text = call(cst.Name("str"), cst.Attribute(paren(a["x"]), cst.Name("dtype")))
+    return method(text, "removeprefix", "torch.")
+
+
+def _is_keras_tensor(a: Args) -> cst.BaseExpression:
+    a.simple("x", "")  # dropped: it must be free of side effects
+    return cst.Name("False")
+
+
+def _batch_set_value(a: Args) -> cst.BaseExpression:
+    x, value = cst.Name("variable"), cst.Name("value")
+    new = call(a.name("torch.as_tensor"), value, dtype=cst.Attribute(x, cst.Name("dtype")))
+    element = method(cst.Attribute(x, cst.Name("data")), "copy_", new)
+    target = cst.Tuple([cst.Element(x, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Element(value)], lpar=[], rpar=[])
+    return cst.ListComp(element, cst.CompFor(target=target, iter=a["tuples"]))
+
+
+def _cast_to_floatx(a: Args) -> cst.BaseExpression:
+    return call(a.name("torch.as_tensor"), a["x"], dtype=call(a.name("torch.get_default_dtype")))
+
+
+def _count_params(a: Args) -> cst.BaseExpression:
+    return method(a["x"], "numel")
+
+
+def _k_relu(a: Args) -> cst.BaseExpression:
+    slope = a.lit("alpha", "it picks the torch function")
+    max_value = a.lit("max_value", "it picks the torch function")
+    if a.lit("threshold", "it picks the torch function") != 0:
+        raise CannotMigrate("a `threshold` other than 0 has no torch activation")
+    if slope == 0 and max_value is None:
+        return call(a.name("torch.relu"), a["x"])
+    if slope == 0 and max_value == 6:
+        return call(a.name("torch.nn.functional.relu6"), a["x"])
+    if slope == 0:
+        return call(a.name("torch.clamp"), a["x"], min=0.0, max=max_value)
+    if max_value is None:
+        return call(a.name("torch.nn.functional.leaky_relu"), a["x"], negative_slope=slope)
+    raise CannotMigrate("`alpha` together with `max_value` has no torch activation")
+
+
+def _k_elu(a: Args) -> cst.BaseExpression:
+    if a.is_default("alpha"):
+        return call(a.name("torch.nn.functional.elu"), a["x"])
+    return call(a.name("torch.nn.functional.elu"), a["x"], alpha=a["alpha"])
 
 
 RULES = [
@@ -631,5 +684,109 @@ RULES = [
         why="Element-wise maximum with broadcasting; `torch.maximum` needs two tensors, so a number becomes `torch.clamp`.",
         example="y = K.maximum(x, 0.0)",
         checks=[Check(f"{KB}.maximum(x, y)", {"x": "f32[3,4]", "y": "f32[4]"}), Check(f"{KB}.maximum(x, 0.5)", {"x": "f32[5]"})],
+    ),
+    _reduction("all", "torch.all", needs_keepdim_dim=True),
+    _reduction("min", "torch.amin", needs_keepdim_dim=False),
+    Composite(
+        id="backend.dtype",
+        tf="keras.backend.dtype",
+        signature="x",
+        handles=("x",),
+        build=_dtype_of,
+        summary="`K.dtype(x)` → `str(x.dtype).removeprefix(\"torch.\")` (the dtype's name).",
+        why=(
+            "Keras returns the dtype's name as a string (`\"float32\"`); torch's dtype prints as "
+            "`torch.float32`, so the prefix is removed and string comparisons keep working. "
+            "Where the name is passed back as a dtype, `x.dtype` itself is the torch idiom."
+        ),
+        example='if K.dtype(x) == "float16":\n    x = tf.cast(x, "float32")',
+        checks=[Check(f"{KB}.dtype(x)", {"x": "f32[2]"}), Check(f"{KB}.dtype(x)", {"x": "i64[0]"}), Check(f"{KB}.dtype(x)", {"x": "bf16[3]"})],
+    ),
+    Composite(
+        id="backend.is_keras_tensor",
+        tf="keras.backend.is_keras_tensor",
+        signature="x",
+        handles=("x",),
+        build=_is_keras_tensor,
+        summary="`K.is_keras_tensor(x)` → `False`.",
+        why=(
+            "True only for the symbolic tensors of Keras's functional API while a model is "
+            "being built. Migrated code runs eagerly on torch tensors, where no such tensor "
+            "exists, so the answer is `False` (as Keras gives for every eager tensor). The "
+            "argument is dropped, so it must be a name (no side effects lost)."
+        ),
+        example="if not K.is_keras_tensor(inputs):\n    inputs = tf.convert_to_tensor(inputs)",
+        checks=[Check("K.is_keras_tensor(x)", {"x": "f32[3]"}), Check(f"{KB}.is_keras_tensor(x)", {"x": "i32[2,2]"}), Check("K.is_keras_tensor(x + 1)", {"x": "f32[3]"}, todo=True)],
+    ),
+    Composite(
+        id="backend.batch_set_value",
+        tf="keras.backend.batch_set_value",
+        signature="tuples",
+        handles=("tuples",),
+        build=_batch_set_value,
+        summary="`K.batch_set_value(pairs)` → `[variable.data.copy_(torch.as_tensor(value, dtype=variable.dtype)) for variable, value in pairs]`.",
+        why="`K.set_value` for each (variable, value) pair: an in-place copy outside autograd, converted to the variable's dtype.",
+        example="K.batch_set_value(zip(model.weights, saved))",
+        checks=[
+            Check(f"v = {KB}.variable(a)\nw = {KB}.variable(b)\n{KB}.batch_set_value([(v, [1.0, 2.0]), (w, [3.0])])\nresult = [{KB}.get_value(v), {KB}.get_value(w)]", {"a": "f32[2]", "b": "f32[1]"}),
+        ],
+    ),
+    Composite(
+        id="backend.cast_to_floatx",
+        tf="keras.backend.cast_to_floatx",
+        signature="x",
+        handles=("x",),
+        build=_cast_to_floatx,
+        summary="`K.cast_to_floatx(x)` → `torch.as_tensor(x, dtype=torch.get_default_dtype())`.",
+        why=(
+            "Keras casts to its configured float type, whose torch counterpart is the default "
+            "dtype (see `backend.floatx`). Keras returns a NumPy array for a NumPy or Python "
+            "input and a tensor for a tensor; the rewrite returns a tensor for all of them."
+        ),
+        example="w = K.cast_to_floatx(w)",
+        checks=[Check(f"{KB}.cast_to_floatx(x)", {"x": "i32[3]"}), Check(f"{KB}.cast_to_floatx(x)", {"x": "f64[2,2]"})],
+    ),
+    Composite(
+        id="backend.count_params",
+        tf="keras.backend.count_params",
+        signature="x",
+        handles=("x",),
+        build=_count_params,
+        summary="`K.count_params(x)` → `x.numel()`.",
+        why="The number of elements, as a Python int in both.",
+        example="total = sum(K.count_params(w) for w in model.trainable_weights)",
+        checks=[Check(f"{KB}.count_params(x)", {"x": "f32[3,4]"}), Check(f"{KB}.count_params(x)", {"x": "f32[0,4]"})],
+    ),
+    Composite(
+        id="backend.relu",
+        tf="keras.backend.relu",
+        signature="x, alpha=0.0, max_value=None, threshold=0.0",
+        handles=("x", "alpha", "max_value", "threshold"),
+        build=_k_relu,
+        summary="`K.relu` → `torch.relu` / `F.leaky_relu` / `F.relu6` / `torch.clamp`.",
+        why=(
+            "As `keras.activations.relu`: the slope (`alpha`), cap and threshold pick the "
+            "torch function, so they must be literals; a threshold, or a slope with a cap, "
+            "has none: a TODO."
+        ),
+        example="y = K.relu(x, max_value=6.0)",
+        checks=[
+            Check(f"{KB}.relu(x)", {"x": "f32[3,4]"}),
+            Check(f"{KB}.relu(x, alpha=0.1)", {"x": "f64[6]"}),
+            Check(f"{KB}.relu(x * 5, max_value=2.5)", {"x": "f32[8]"}),
+            Check(f"{KB}.relu(x * 5, max_value=6.0)", {"x": "f32[8]"}),
+            Check(f"{KB}.relu(x, threshold=0.5)", {"x": "f32[8]"}, todo=True),
+        ],
+    ),
+    Composite(
+        id="backend.elu",
+        tf="keras.backend.elu",
+        signature="x, alpha=1.0",
+        handles=("x", "alpha"),
+        build=_k_elu,
+        summary="`K.elu` → `F.elu`.",
+        why="Keras scales the negative part by `alpha` (1.0 by default), as `F.elu` does.",
+        example="y = K.elu(x, alpha=0.5)",
+        checks=[Check(f"{KB}.elu(x)", {"x": "f32[3,4]"}), Check(f"{KB}.elu(x, 0.5)", {"x": "f64[6]"})],
     ),
 ]

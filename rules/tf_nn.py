@@ -165,6 +165,7 @@ class Args:
     def __init__(self, rule: "Composite", bound: dict[str, cst.BaseExpression], ctx: RuleContext):
         self.rule, self.bound, self.ctx = rule, bound, ctx
         self.defaults = {p.name: p for p in rule.signature}
+        self.qualified = ""  # the canonical name the site called
 
     def __contains__(self, name: str) -> bool:
         return name in self.bound
@@ -249,6 +250,7 @@ class Composite(Rule):
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         bound = {k: a.value for k, a in ApiCall.bind(self, call, ctx).items()}  # type: ignore[arg-type]
         args = Args(self, bound, ctx)
+        args.qualified = qualified
         for param in self.signature:
             if param.name not in self.handles and not args.is_default(param.name):
                 raise CannotMigrate(f"argument `{param.name}=` has no PyTorch equivalent here")
@@ -432,6 +434,186 @@ def _batch_normalization(a: Args) -> cst.BaseExpression:
     if not (isinstance(a["offset"], cst.Name) and a["offset"].value == "None"):
         out = binop(out, "+", a["offset"])
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Convolution and pooling, functional forms: TF's default layout is channels last (NHWC),
+# torch's functions want NCHW, so the input is permuted in and the result out again.
+
+
+def _layout(a: Args, default: str = "NHWC") -> bool:
+    """True for channels last (permute), False for NCHW; a TODO otherwise."""
+    fmt = a.lit("data_format", "it decides where the channels are")
+    if fmt is None:
+        fmt = default
+    if fmt in ("NHWC", "NWC", "NDHWC", "channels_last"):
+        return True
+    if fmt in ("NCHW", "NCW", "NCDHW", "channels_first"):
+        return False
+    raise CannotMigrate(f"data_format={fmt!r}")
+
+
+def _window(a: Args, name: str, channels_last: bool, rank: int = 2) -> Any:
+    """A 2-D window or stride from TF's int / [k] / [kh, kw] / [1, kh, kw, 1] forms."""
+    value = a.lit(name, "it is the window of the torch call")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
+        value = list(value)
+        if len(value) == 1:
+            return value[0]
+        if len(value) == rank + 2:
+            outer = (value[0], value[-1]) if channels_last else (value[0], value[1])
+            if outer != (1, 1):
+                raise CannotMigrate(f"`{name}` over the batch or channel axis")
+            value = value[1:-1] if channels_last else value[2:]
+        if len(value) == rank:
+            return value[0] if len(set(value)) == 1 else tuple(value)  # torch takes an int for a square window
+    raise CannotMigrate(f"`{name}={value!r}` is not a window")
+
+
+def _all_one(value: Any) -> bool:
+    return value == 1 or (isinstance(value, tuple) and all(v == 1 for v in value))
+
+
+def _padding(a: Args, kernel: Any, stride: Any, *, conv: bool) -> dict[str, Any]:
+    padding = a.lit("padding", "it decides the output size")
+    if padding == "VALID":
+        return {}
+    if padding == "SAME":
+        if not _all_one(stride):
+            raise CannotMigrate(
+                "`padding=\"SAME\"` with a stride > 1 pads by an amount that depends on the input "
+                "size (extra on the bottom/right); pad with `F.pad` first"
+            )
+        if conv:
+            return {"padding": "same"}
+        sizes = kernel if isinstance(kernel, tuple) else (kernel, kernel)
+        if kernel is None or any(k % 2 == 0 for k in sizes):
+            raise CannotMigrate("`padding=\"SAME\"` with an even window pads one side more; pad with `F.pad` first")
+        half = tuple((k - 1) // 2 for k in sizes)
+        return {"padding": half[0] if len(set(half)) == 1 else half}
+    raise CannotMigrate(f"padding={padding!r} (explicit paddings) is not migrated")
+
+
+def _in(a: Args, name: str, channels_last: bool) -> cst.BaseExpression:
+    return method(a[name], "permute", 0, 3, 1, 2) if channels_last else a[name]
+
+
+def _out(value: cst.BaseExpression, channels_last: bool) -> cst.BaseExpression:
+    return method(value, "permute", 0, 2, 3, 1) if channels_last else value
+
+
+def _pool(torch: str, *, nd_name: bool):  # noqa: ANN202
+    def build(a: Args) -> cst.BaseExpression:
+        if nd_name and a.qualified.endswith("_pool") and a.get("data_format") is None:
+            sizes = [a.get(n) for n in ("ksize", "strides")]
+            if not any(isinstance(v, (cst.List, cst.Tuple)) and len(v.elements) == 4 for v in sizes):
+                raise CannotMigrate(
+                    "the pooling rank follows the input's rank, which the source does not say: "
+                    "use the 2-D name, `data_format=\"NHWC\"` or a 4-element `ksize`"
+                )
+        channels_last = _layout(a)
+        kernel = _window(a, "ksize", channels_last)
+        stride = _window(a, "strides", channels_last)
+        kwargs: dict[str, Any] = {"kernel_size": kernel, "stride": stride}
+        kwargs.update(_padding(a, kernel, stride, conv=False))
+        if "avg" in torch and "padding" in kwargs:
+            kwargs["count_include_pad"] = False  # TF averages over the real cells only
+        return _out(call(a.name(torch), _in(a, "input", channels_last), **kwargs), channels_last)
+
+    return build
+
+
+def _dilation(a: Args, channels_last: bool) -> dict[str, Any]:
+    if a.is_default("dilations"):
+        return {}
+    dilation = _window(a, "dilations", channels_last)
+    return {} if _all_one(dilation) else {"dilation": dilation}
+
+
+def _conv2d(a: Args) -> cst.BaseExpression:
+    channels_last = _layout(a)
+    stride = _window(a, "strides", channels_last)
+    kwargs: dict[str, Any] = {}
+    if not _all_one(stride):
+        kwargs["stride"] = stride
+    kwargs.update(_padding(a, None, stride, conv=True))
+    kwargs.update(_dilation(a, channels_last))
+    weight = method(a["filters"], "permute", 3, 2, 0, 1)  # HWIO -> OIHW
+    return _out(call(a.name("torch.nn.functional.conv2d"), _in(a, "input", channels_last), weight, **kwargs), channels_last)
+
+
+def _depthwise_weight(a: Args, name: str) -> tuple[cst.BaseExpression, cst.BaseExpression]:
+    """(kh, kw, in, mult) -> (in * mult, 1, kh, kw), and the group count (in)."""
+    filt = a.simple(name, "(its input-channel count is the number of groups)")
+    weight = method(method(method(filt, "permute", 2, 3, 0, 1), "flatten", 0, 1), "unsqueeze", 1)
+    groups = cst.Subscript(cst.Attribute(filt, cst.Name("shape")), [cst.SubscriptElement(cst.Index(to_node(2)))])
+    return weight, groups
+
+
+def _depthwise_conv2d(a: Args) -> cst.BaseExpression:
+    channels_last = _layout(a)
+    stride = _window(a, "strides", channels_last)
+    weight, groups = _depthwise_weight(a, "filter")
+    kwargs: dict[str, Any] = {}
+    if not _all_one(stride):
+        kwargs["stride"] = stride
+    kwargs.update(_padding(a, None, stride, conv=True))
+    if not a.is_default("dilations"):
+        kwargs.update({} if _all_one(_window(a, "dilations", channels_last)) else {"dilation": _window(a, "dilations", channels_last)})
+    kwargs["groups"] = groups
+    return _out(call(a.name("torch.nn.functional.conv2d"), _in(a, "input", channels_last), weight, **kwargs), channels_last)
+
+
+def _separable_conv2d(a: Args) -> cst.BaseExpression:
+    channels_last = _layout(a)
+    stride = _window(a, "strides", channels_last)
+    weight, groups = _depthwise_weight(a, "depthwise_filter")
+    kwargs: dict[str, Any] = {}
+    if not _all_one(stride):
+        kwargs["stride"] = stride
+    kwargs.update(_padding(a, None, stride, conv=True))
+    if not a.is_default("dilations"):
+        kwargs.update({} if _all_one(_window(a, "dilations", channels_last)) else {"dilation": _window(a, "dilations", channels_last)})
+    kwargs["groups"] = groups
+    depthwise = call(a.name("torch.nn.functional.conv2d"), _in(a, "input", channels_last), weight, **kwargs)
+    pointwise = method(a["pointwise_filter"], "permute", 3, 2, 0, 1)
+    return _out(call(a.name("torch.nn.functional.conv2d"), depthwise, pointwise), channels_last)
+
+
+def _pool_row(kind: str, tf_names: list[str], torch: str, nd: bool) -> Composite:
+    what = "average" if kind == "avg" else "maximum"
+    return Composite(
+        id=f"nn.{kind}_pool",
+        tf=tf_names,
+        signature="input, ksize, strides, padding, data_format=None, name=None",
+        handles=("input", "ksize", "strides", "padding", "data_format"),
+        build=_pool(torch, nd_name=nd),
+        summary=f"`tf.nn.{kind}_pool2d` → `{torch.replace('torch.nn.functional.', 'F.')}` on `NCHW` (permuted in and out).",
+        why=(
+            f"The 2-D {what} pool of a channels-last batch: permuted to `NCHW` for torch and "
+            "back. TF's `ksize`/`strides` may be an int, `[k]`, `[kh, kw]` or "
+            "`[1, kh, kw, 1]`; torch takes `(kh, kw)`. `VALID` is torch's default (no "
+            "padding). `SAME` with stride 1 and an odd window pads (k-1)/2 on each side"
+            + (", and TF averages over the real cells only: `count_include_pad=False`" if kind == "avg" else ", where torch pads with -inf like TF")
+            + "; `SAME` with a larger stride or an even window pads by an amount that "
+            "depends on the input size: a TODO. `tf.nn."
+            + kind
+            + "_pool` pools over as many axes as the input has, which the source does "
+            "not show unless `data_format` or a 4-element `ksize` says so: otherwise a TODO."
+        ),
+        example=f'y = tf.nn.{kind}_pool2d(x, ksize=2, strides=2, padding="VALID")',
+        checks=[
+            Check(f'tf.nn.{kind}_pool2d(x, ksize=2, strides=2, padding="VALID")', {"x": "f32[2,6,8,3]"}, atol=1e-6),
+            Check(f'tf.nn.{kind}_pool2d(x, [3, 2], [1, 2], "VALID")', {"x": "f64[1,7,6,2]"}),
+            Check(f'tf.nn.{kind}_pool(x, ksize=[1, 3, 3, 1], strides=[1, 1, 1, 1], padding="SAME")', {"x": "f32[2,5,5,3]"}, atol=1e-6),
+            Check(f'tf.nn.{kind}_pool(x, 2, 2, "VALID", data_format="NHWC")', {"x": "f32[1,4,4,1]"}, atol=1e-6),
+            Check(f'tf.nn.{kind}_pool2d(x, 2, 2, "VALID", data_format="NCHW")', {"x": "f32[1,2,4,6]"}, atol=1e-6),
+            Check(f'tf.nn.{kind}_pool2d(x, 2, 2, "SAME")', {"x": "f32[1,5,5,1]"}, todo=True),
+            Check(f'tf.nn.{kind}_pool(x, 2, 2, "VALID")', {"x": "f32[1,4,4,1]"}, todo=True),
+        ],
+    )
 
 
 RULES = [
@@ -814,6 +996,74 @@ RULES = [
                 "tf.nn.batch_normalization(x, m, v, offset=b, scale=None, variance_epsilon=1e-5)",
                 {"x": "f32[0,3]", "m": "f32[3]", "v": "f32[3]:pos", "b": "f32[3]"},
             ),
+        ],
+    ),
+    _pool_row("avg", ["tf.nn.avg_pool2d", "tf.nn.avg_pool"], "torch.nn.functional.avg_pool2d", True),
+    _pool_row("max", ["tf.nn.max_pool2d", "tf.nn.max_pool"], "torch.nn.functional.max_pool2d", True),
+    Composite(
+        id="nn.conv2d",
+        tf="tf.nn.conv2d",
+        signature="input, filters, strides, padding, data_format='NHWC', dilations=None, name=None",
+        handles=("input", "filters", "strides", "padding", "data_format", "dilations"),
+        build=_conv2d,
+        summary="`tf.nn.conv2d` → `F.conv2d` on `NCHW` with the filter `HWIO` → `OIHW`.",
+        why=(
+            "TF convolves a channels-last batch with a `(kh, kw, in, out)` filter; "
+            "`F.conv2d` wants `NCHW` and `(out, in, kh, kw)`, so the input is permuted in and "
+            "out and the filter by `permute(3, 2, 0, 1)`. Strides and dilations take TF's "
+            "int / 2- / 4-element forms. `SAME` with stride 1 is torch's `padding=\"same\"` "
+            "(both put the odd pixel at the end); with a larger stride the padding depends "
+            "on the input size: a TODO. Both compute in float32 with other summation orders, "
+            "so checks allow 1e-5."
+        ),
+        example='y = tf.nn.conv2d(x, kernel, strides=1, padding="SAME")',
+        checks=[
+            Check('tf.nn.conv2d(x, w, strides=1, padding="SAME")', {"x": "f32[2,6,6,3]", "w": "f32[3,3,3,4]"}, atol=1e-5),
+            Check('tf.nn.conv2d(x, w, [1, 2, 2, 1], "VALID")', {"x": "f64[1,7,7,2]", "w": "f64[3,3,2,5]"}),
+            Check('tf.nn.conv2d(x, w, 1, "SAME", dilations=2)', {"x": "f32[1,8,8,2]", "w": "f32[2,2,2,3]"}, atol=1e-5),
+            Check('tf.nn.conv2d(x, w, 1, "VALID", data_format="NCHW")', {"x": "f32[1,2,5,5]", "w": "f32[3,3,2,4]"}, atol=1e-5),
+            Check('tf.nn.conv2d(x, w, 2, "SAME")', {"x": "f32[1,5,5,1]", "w": "f32[3,3,1,1]"}, todo=True),
+        ],
+    ),
+    Composite(
+        id="nn.depthwise_conv2d",
+        tf="tf.nn.depthwise_conv2d",
+        signature="input, filter, strides, padding, data_format=None, dilations=None, name=None",
+        handles=("input", "filter", "strides", "padding", "data_format", "dilations"),
+        build=_depthwise_conv2d,
+        summary="`tf.nn.depthwise_conv2d` → `F.conv2d(..., groups=in_channels)` with the filter reshaped.",
+        why=(
+            "TF's `(kh, kw, in, multiplier)` filter convolves each input channel separately; "
+            "torch does that with `groups=in` and a `(in * multiplier, 1, kh, kw)` weight, "
+            "which is `filter.permute(2, 3, 0, 1).flatten(0, 1).unsqueeze(1)` (output "
+            "channel `c * multiplier + m`, TF's order). The group count is read from the "
+            "filter's shape, so the filter must be a name. Layout, strides and padding as "
+            "for `nn.conv2d`."
+        ),
+        example='y = tf.nn.depthwise_conv2d(x, dw, strides=[1, 1, 1, 1], padding="SAME")',
+        checks=[
+            Check('tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME")', {"x": "f32[2,6,6,3]", "w": "f32[3,3,3,2]"}, atol=1e-5),
+            Check('tf.nn.depthwise_conv2d(x, w, strides=[1, 2, 2, 1], padding="VALID")', {"x": "f64[1,7,7,2]", "w": "f64[3,3,2,1]"}),
+            Check('tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "VALID", dilations=[2, 2])', {"x": "f32[1,8,8,2]", "w": "f32[3,3,2,2]"}, atol=1e-5),
+            Check('tf.nn.depthwise_conv2d(x, w * 2, [1, 1, 1, 1], "SAME")', {"x": "f32[1,5,5,1]", "w": "f32[3,3,1,1]"}, todo=True),
+        ],
+    ),
+    Composite(
+        id="nn.separable_conv2d",
+        tf="tf.nn.separable_conv2d",
+        signature="input, depthwise_filter, pointwise_filter, strides, padding, data_format=None, dilations=None, name=None",
+        handles=("input", "depthwise_filter", "pointwise_filter", "strides", "padding", "data_format", "dilations"),
+        build=_separable_conv2d,
+        summary="`tf.nn.separable_conv2d` → a depthwise `F.conv2d` (groups) followed by a 1×1 `F.conv2d`.",
+        why=(
+            "A depthwise convolution (as `nn.depthwise_conv2d`) then a pointwise 1×1 "
+            "convolution whose `(1, 1, in * multiplier, out)` filter becomes `OIHW` by "
+            "`permute(3, 2, 0, 1)`; both on `NCHW`, permuted in and out once."
+        ),
+        example='y = tf.nn.separable_conv2d(x, dw, pw, strides=[1, 1, 1, 1], padding="SAME")',
+        checks=[
+            Check('tf.nn.separable_conv2d(x, d, p, [1, 1, 1, 1], "SAME")', {"x": "f32[2,6,6,3]", "d": "f32[3,3,3,2]", "p": "f32[1,1,6,4]"}, atol=1e-5),
+            Check('tf.nn.separable_conv2d(x, d, p, strides=[1, 2, 2, 1], padding="VALID")', {"x": "f64[1,7,7,2]", "d": "f64[3,3,2,1]", "p": "f64[1,1,2,3]"}),
         ],
     ),
 ]

@@ -338,6 +338,43 @@ def rules(rule_id: str | None) -> None:
 # `migrate model`: nn.Module source from a built Keras model (migrate/codegen/).
 
 
+@main.command()
+@click.argument("target")
+@click.option("--args", "args_json", metavar="JSON", help="Keyword arguments for the factory, as a JSON object.")
+@click.option("--class-name", metavar="NAME", help="Name of the generated nn.Module class (default: from the model name).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the module here (default: standard output).")
+@click.option("--allow-todo", is_flag=True, help="Write a stub that raises NotImplementedError for unmapped layers (exit 1).")
+@click.option("--unsafe", is_flag=True, help="Load a saved model with safe_mode=False (Lambda layers run pickled code).")
+def model(target: str, args_json: str | None, class_name: str | None, output: Path | None, allow_todo: bool, unsafe: bool) -> None:
+    """Write PyTorch source for the Keras model TARGET.
+
+    TARGET is a factory, `pkg.module:function` or `pkg.module.Function` (imported and called
+    with --args; e.g. keras.applications.ResNet50), or a saved .keras/.h5 file.
+    """
+    if class_name is not None and not class_name.isidentifier():
+        _fail(f"--class-name {class_name!r} is not a Python identifier")
+    from migrate.codegen import CodegenError, generate
+    from migrate.codegen.load import LoadError, load_target, parse_args
+
+    try:
+        keras_model = load_target(target, parse_args(args_json), unsafe=unsafe)
+        generated = generate(keras_model, class_name, allow_todo=allow_todo)
+    except (LoadError, CodegenError) as error:
+        _fail(str(error))
+    if output is None:
+        sys.stdout.write(generated.source)
+    else:
+        try:
+            write_atomic(output, generated.source)
+        except OSError as error:
+            _fail(f"{output}: cannot be written: {error.strerror or error}")
+    where = f"wrote {output}" if output is not None else "written to standard output"
+    todo = f", {len(generated.todos)} TODO: {', '.join(generated.todos)}" if generated.todos else ""
+    click.echo(f"migrate: {where}: class {generated.class_name}, {len(generated.slots)} weights mapped{todo}", err=True)
+    sys.exit(EXIT_FINDINGS if generated.todos else EXIT_OK)
+
+
+
 # ---------------------------------------------------------------------------------------
 # `migrate weights`: Keras weights through ONNX into a state_dict (migrate/weights/).
 

@@ -77,13 +77,15 @@ async def change(client: LanguageClient, path: Path, text: str, version: int) ->
     )
 
 
-async def actions_at(client: LanguageClient, path: Path, line: int, character: int) -> list[lsp.CodeAction]:
+async def actions_at(
+    client: LanguageClient, path: Path, line: int, character: int, only: list[str] | None = None
+) -> list[lsp.CodeAction]:
     uri = path.as_uri()
     diagnostics = [d for d in client.diagnostics.get(uri, []) if d.range.start.line == line]
     where = lsp.Range(lsp.Position(line, character), lsp.Position(line, character))
     result = await asyncio.wait_for(
         client.text_document_code_action_async(
-            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), where, lsp.CodeActionContext(diagnostics))
+            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), where, lsp.CodeActionContext(diagnostics, only=only))
         ),
         TIMEOUT,
     )
@@ -172,3 +174,14 @@ async def test_settings_come_from_tool_migrate(client: LanguageClient, tmp_path:
     edited = apply_workspace_edit(SOURCE, path.as_uri(), file_action.edit)
     assert edited == convert_output(path, tmp_path)  # convert reads the same pyproject
     assert "tf.reduce_mean" in edited
+
+
+async def test_the_kinds_follow_what_the_client_asks_for(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "kinds.py"
+    await open_and_wait(client, path, SOURCE)
+    everything = {a.title: a.kind for a in await actions_at(client, path, 4, 16)}
+    assert everything["Migrate this file to PyTorch"] == "refactor.rewrite"  # VS Code's light bulb hides source.*
+    source = await actions_at(client, path, 4, 16, only=["source"])
+    assert [(a.title, a.kind) for a in source] == [("Migrate this file to PyTorch", "source.migrate")]
+    quick = await actions_at(client, path, 4, 16, only=["quickfix"])
+    assert {a.kind for a in quick} == {"quickfix"} and len(quick) == 2

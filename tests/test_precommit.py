@@ -75,6 +75,8 @@ def test_a_commit_adding_tf_code_fails_and_passes_once_converted(repo: tuple[Pat
     converted = run(root, str(BIN / "migrate"), "convert", "src/model.py", "--in-place", env=env)
     assert converted.returncode == 0, converted.stdout + converted.stderr
     assert "torch.sum(x, dim=1)" in (root / "src" / "model.py").read_text()
+    # pre-commit's `python` type also matches a script without a suffix: not for migrate.
+    (root / "tool").write_text("#!/usr/bin/env python\nprint('hi')\n")
     run(root, "git", "add", ".", env=env)
     accepted = run(root, "git", "commit", "-m", "add a torch op", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr

@@ -163,9 +163,14 @@ class MigrateServer(LanguageServer):
         model = document.class_at(line)
         if model is not None and wanted(KIND_MODEL):
             actions.append(self._action(f"{MODEL_TITLE} ({model})", KIND_MODEL, uri, document, output, [], False))
-        if wanted(KIND_FILE) or wanted(KIND_CALL):
-            # Also offered among the quick fixes: that is the menu most users open.
-            kind = KIND_FILE if wanted(KIND_FILE) else KIND_CALL
+        # The file action's kind follows what was asked for: a client asking for everything
+        # (VS Code's light bulb, which hides source actions) gets a refactoring; "Source
+        # Action…" (only=source) a source action; a quick-fix menu a quick fix.
+        if not only:
+            kind = KIND_MODEL
+        else:
+            kind = next((k for k in (KIND_FILE, KIND_CALL, KIND_MODEL) if wanted(k)), None)
+        if kind is not None:
             actions.append(self._action(FILE_TITLE, kind, uri, document, output, diagnostics, False))
         return actions
 

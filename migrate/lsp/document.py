@@ -113,6 +113,8 @@ class Document:
                 found = chunks.findings(text, name, selection)
             except NotParsed:
                 return cls(uri, path, version, text, selection, [], False, time.perf_counter() - start)
+            except Exception:  # noqa: BLE001  (a bug in the fast path must not cost the diagnostics)
+                found = None
             if found is not None:
                 return cls(uri, path, version, text, selection, found, True, time.perf_counter() - start)
         result = migrate_text(text, name, selection)

@@ -250,7 +250,7 @@ def _build_constant(a: _Args) -> str:
             "torch int64; write the dtype"
         )
     dtype_kw = f", dtype={d}" if d else ""
-    if "shape" in a and a.lit("shape", None) is not None:
+    if "shape" in a and not (_is_literal(a["shape"]) and literal(a["shape"]) is None):
         if not _is_literal(value):
             raise CannotMigrate("`shape=` with a value that is not a literal: TF broadcasts a scalar and reshapes a list")
         if not isinstance(lit, (list, tuple)):
@@ -588,17 +588,24 @@ def _build_one_hot(a: _Args) -> str:
         if d is None:
             if any(v is None for v in values):
                 raise CannotMigrate("`on_value`/`off_value` is not a literal and no `dtype=` is given: TF takes the dtype from it")
-            if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
-                raise CannotMigrate("`on_value`/`off_value` must be numbers")
+            if values == [True, False] and on is not None:
+                return _moved(a, f"{hot}.bool()")
+            if any(isinstance(v, bool) for v in values) or not all(isinstance(v, (int, float)) for v in values):
+                raise CannotMigrate("`on_value`/`off_value` must be two booleans or numbers")
             d = a.name("torch.float32") if any(isinstance(v, float) for v in values) else a.name("torch.int32")
         on_code = "1" if on is None else _code(on)
         off_code = "0" if off is None else _code(off)
         result = f"{a.name('torch.where')}({hot}.bool(), {on_code}, {off_code}).to({d})"
     else:
         result = f"{hot}.to({d or a.name('torch.float32')})"
+    return _moved(a, result)
+
+
+def _moved(a: _Args, result: str) -> str:
+    """The one-hot dimension moved from last to TF's `axis`."""
     ax = a.lit("axis", None, "the position of the new axis must be known")
     if ax is not None and ax != -1:
-        result = f"{result}.movedim(-1, {ax})"
+        return f"{result}.movedim(-1, {ax})"
     return result
 
 
@@ -639,6 +646,18 @@ def _build_searchsorted(a: _Args) -> str:
     int32 = ", out_int32=True" if out == a.name("torch.int32") else ""
     side_kw = ', side="right"' if side == "right" else ""
     return f"{a.name('torch.searchsorted')}({a.code('sorted_sequence')}, {a.code('values')}{side_kw}{int32})"
+
+
+class _Method(ApiCall):
+    """A call becomes a tensor method (``x.clone()``); the function used as a value (passed
+    as a callback) becomes the equivalent torch function, ``reference``."""
+
+    def __init__(self, reference: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.reference = reference
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return ctx.name(self.reference)
 
 
 class _Cast(ApiCall):
@@ -712,6 +731,7 @@ RULES = [
             Check("tf.constant(np.full((2, 3), 0.1), dtype=tf.float32)"),
             Check("tf.constant(0.5, shape=[2, 3])"),
             Check("tf.constant([1, 2, 3, 4], shape=[2, 2])"),
+            Check("tf.constant(-1, shape=[n, 2])", {"n": 3}),
             Check("tf.constant(w)", {"w": "f32[2]"}, todo=True),
             Check('tf.constant("abc")', todo=True),
         ],
@@ -1065,7 +1085,8 @@ RULES = [
             Check("tf.squeeze(x, -1)", {"x": "f32[0,1]"}),
         ],
     ),
-    ApiCall(
+    _Method(
+        "torch.clone",
         id="ops.identity",
         tf="tf.identity",
         torch="Tensor.clone",
@@ -1076,13 +1097,15 @@ RULES = [
             "TF tensors are immutable, so `tf.identity` hands back a value nothing can change "
             "behind the caller's back. Returning `x` itself would let a later in-place torch "
             "op change both; `clone()` is a copy that gradients flow through, like "
-            "`tf.identity`."
+            "`tf.identity`. Passed as a function (`activation=tf.identity`) it becomes "
+            "`torch.clone`."
         ),
         example="y = tf.identity(x)",
         checks=[
             Check("tf.identity(x)", {"x": "f32[2,3]"}),
             Check("tf.identity(x)", {"x": "i64[0]"}),
             Check("tf.identity(x * 2)", {"x": "i32[3]"}),
+            Check("result = list(map(tf.identity, [x, x]))", {"x": "f32[2]"}),
         ],
     ),
     _Op(
@@ -1114,21 +1137,28 @@ RULES = [
             Check("tf.one_hot(i, 3, axis=1)", {"i": "i32[2,4]:0..3"}),
             Check("tf.one_hot(i, 3, dtype=tf.float64)", {"i": "u8[4]:0..3"}),
             Check("tf.one_hot(i, 3)", {"i": "i32[0]"}),
+            Check("tf.one_hot(i, 3, on_value=True, off_value=False, axis=0)", {"i": "i32[4]:0..3"}),
             Check("tf.one_hot(i, 3, on_value=v)", {"i": "i32[2]:0..3", "v": 2.0}, todo=True),
         ],
     ),
-    ApiCall(
+    _Method(
+        "torch.Tensor.detach",
         id="ops.stop_gradient",
         tf="tf.stop_gradient",
         torch="Tensor.detach",
         signature="input, name=None",
         args={"input": Pos(0), "name": DROP},
         summary="`tf.stop_gradient(x)` → `x.detach()`.",
-        why="Both return the same values with no gradient flowing back into `x`.",
+        why=(
+            "Both return the same values with no gradient flowing back into `x`. Passed as a "
+            "function (`tf.nest.map_structure(tf.stop_gradient, s)`) it becomes "
+            "`torch.Tensor.detach`."
+        ),
         example="target = tf.stop_gradient(q_next)",
         checks=[
             Check("tf.stop_gradient(x)", {"x": "f32[2,3]"}),
             Check("tf.stop_gradient(x + 1)", {"x": "i32[0,2]"}),
+            Check("result = [f(x) for f in (tf.stop_gradient,)]", {"x": "f32[3]"}),
         ],
     ),
     _Op(

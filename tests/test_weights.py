@@ -22,7 +22,8 @@ torch = pytest.importorskip("torch")
 sys.path.insert(0, str(FIXTURES / "models"))
 import migrated  # noqa: E402  (fixtures/models/migrated.py)
 
-from migrate.weights import WeightsError, convert  # noqa: E402
+from migrate.weights import convert  # noqa: E402
+from migrate.weights.keras_model import input_layouts  # noqa: E402
 
 TOLERANCE = 1e-5  # max |Δ| for fp32, one small model (README of the project's tests)
 L = keras.layers
@@ -100,6 +101,18 @@ def conv1d() -> Any:
     return keras.Model(x, L.Dense(3, name="out")(h), name="conv1d_net")
 
 
+def conv1d_flat() -> Any:
+    x = keras.Input((10, 2), name="x")
+    h = L.Flatten()(L.Conv1D(4, 3, name="conv1d")(x))
+    return keras.Model(x, L.Dense(3, name="out")(h), name="conv1d_flat")
+
+
+def flatten_dropout() -> Any:
+    x = keras.Input((5, 5, 2), name="image")
+    h = L.Dropout(0.5)(L.Flatten()(L.Conv2D(3, 3, name="conv")(x)))
+    return keras.Model(x, L.Dense(2, name="out")(h), name="flatten_dropout")
+
+
 def pixel_dense() -> Any:
     x = keras.Input((4, 4, 2), name="image")
     return keras.Model(x, L.Dense(3, name="pixel")(x), name="pixel_dense")
@@ -134,6 +147,8 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "simple_rnn": (recurrent("SimpleRNN"), migrated.SimpleRecurrent),
     "dense_batchnorm1d": (dense_bn, migrated.DenseBN),
     "conv1d": (conv1d, migrated.Conv1DNet),
+    "conv1d_flatten_dense": (conv1d_flat, migrated.Conv1DFlat),
+    "flatten_dropout_dense": (flatten_dropout, migrated.FlattenDropout),
     "dense_on_image_as_1x1_conv": (pixel_dense, migrated.PixelDense),
     "two_inputs_shared_layer": (two_inputs, migrated.TwoInputs),
     "nested_submodel": (nested, migrated.Nested),
@@ -152,20 +167,25 @@ def batch(model: Any, seed: int) -> list[np.ndarray]:
     return arrays
 
 
-def channels_first(array: np.ndarray) -> np.ndarray:
-    return np.moveaxis(array, -1, 1) if array.ndim == 4 else array
+def channels_first(array: np.ndarray, first: bool = True) -> np.ndarray:
+    return np.moveaxis(array, -1, 1) if first and array.ndim >= 3 else array
 
 
 def max_delta(model: Any, module: Any, inputs: list[np.ndarray]) -> float:
+    """Max |Δ| between the outputs; inputs go channels-first where the module takes them so."""
     expected = model(inputs if len(inputs) > 1 else inputs[0], training=False)
-    expected = [np.asarray(e) for e in (expected if isinstance(expected, (list, tuple)) else [expected])]
+    expected = [keras.ops.convert_to_numpy(e) for e in (expected if isinstance(expected, (list, tuple)) else [expected])]
     module.eval()
+    layouts = input_layouts(model)
     with torch.no_grad():
-        got = module(*[torch.from_numpy(channels_first(a)).to(torch.long if a.dtype.kind == "i" else torch.float32) for a in inputs])
+        got = module(*[
+            torch.from_numpy(np.ascontiguousarray(channels_first(a, first))).to(torch.long if a.dtype.kind == "i" else torch.float32)
+            for a, first in zip(inputs, layouts, strict=True)
+        ])
     got = [g.numpy() for g in (got if isinstance(got, (list, tuple)) else [got])]
     assert len(got) == len(expected)
     assert all(np.std(e) > 0.1 for e in expected), "a constant output would prove nothing"
-    return max(float(np.max(np.abs(channels_first(e) - g))) for e, g in zip(expected, got, strict=True))
+    return max(float(np.max(np.abs(channels_first(e, e.ndim == 4) - g))) for e, g in zip(expected, got, strict=True))
 
 
 @pytest.fixture(scope="module")

@@ -43,13 +43,13 @@ def convert(model: Any, module: Any, unsafe: bool = False) -> dict[str, Any]:
 
 def run(model: Any, module: Any, unsafe: bool = False) -> Conversion:
     from .export import to_onnx
-    from .keras_model import input_specs, leaf_layers
+    from .keras_model import input_layouts, input_specs, leaf_layers
     from .mapper import check_supported, keyed_arrays, state_dict_for
     from .module import materialise
 
     model = _as_model(model, unsafe)
     check_supported(leaf_layers(model))  # before the slow export
-    materialise(module, input_specs(model))
+    materialise(module, input_specs(model), input_layouts(model))
     proto, scopes = to_onnx(model)
     arrays, owners = keyed_arrays(model, proto, scopes)
     state = state_dict_for(module, arrays, owners)

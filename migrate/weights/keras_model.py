@@ -100,19 +100,29 @@ def leaf_layers(model: Any) -> list[LayerPath]:
     return found
 
 
-# Layers that change no positions: a Dense after Flatten → Dropout still sees HWC order.
-_POSITIONWISE = frozenset(
-    "Dropout GaussianNoise GaussianDropout AlphaDropout Activation ReLU LeakyReLU ELU "
-    "ActivityRegularization Identity".split()
+# Layers whose input and output of rank 3 are channels-first in the migrated module, the way
+# `migrate model` lays them out (migrate/codegen/generate.py): a (N, L, C) tensor they make or
+# read is (N, C, L) in torch. Images (rank 4 and 5) are always channels-first.
+CHANNELS_FIRST_1D = frozenset(
+    "Conv1D Conv1DTranspose SeparableConv1D DepthwiseConv1D MaxPooling1D AveragePooling1D "
+    "UpSampling1D SpatialDropout1D".split()
+)
+# Layers that keep the layout of their input (channels-first in, channels-first out).
+_KEEPS_LAYOUT = frozenset(
+    "Dropout Activation Identity ReLU LeakyReLU ELU BatchNormalization GaussianNoise "
+    "GaussianDropout ZeroPadding1D Cropping1D".split()
 )
 
 
 def flatten_source(layer: Any) -> tuple[int, ...] | None:
-    """For a Dense fed by a Flatten of a (N, H, W, C) or (N, D, H, W, C) tensor: its (H, W[, D]…)
-    spatial shape, so its weight columns can be moved from HWC to CHW order. None otherwise.
+    """For a Dense fed directly by a Flatten of a channels-first tensor (an image, or a sequence
+    a Conv1D made): the spatial shape (H, W…) of that tensor, so the Dense weight's columns move
+    from Keras's H,W,C order to torch's C,H,W. None otherwise.
 
-    Read from the Keras graph (each call of the layer), never from a run-time permute. A Dense
-    called on differently shaped flattens cannot have one torch layout: that is an error.
+    This is `migrate model`'s convention: it writes ``torch.flatten(x, 1)`` on the NCHW tensor
+    when every consumer of the Flatten is a Dense, and leaves the fix to the weights; in any
+    other case it permutes back to H,W,C at run time and the weight keeps Keras's order. Read
+    from the Keras graph, once per call of the layer; calls that disagree are an error.
     """
     found: set[tuple[int, ...] | None] = set()
     for node in getattr(layer, "_inbound_nodes", []):
@@ -127,18 +137,51 @@ def flatten_source(layer: Any) -> tuple[int, ...] | None:
 
 def _flatten_spatial(node: Any) -> tuple[int, ...] | None:
     parents = list(getattr(node, "parent_nodes", []))
-    while len(parents) == 1:
-        op = parents[0].operation
-        kind = type(op).__name__
-        if kind == "Flatten":
-            shape = tuple(parents[0].input_tensors[0].shape)
-            if len(shape) in (4, 5) and all(d is not None for d in shape[1:]):
-                return tuple(int(d) for d in shape[1:-1])
-            return None
-        if kind not in _POSITIONWISE:
-            return None
-        parents = list(parents[0].parent_nodes)
-    return None
+    if len(parents) != 1 or type(parents[0].operation).__name__ != "Flatten":
+        return None
+    flatten = parents[0]
+    consumers = {type(n.operation).__name__ for n in getattr(flatten.operation, "_outbound_nodes", [])}
+    if consumers != {"Dense"}:
+        return None
+    source = flatten.input_tensors[0]
+    shape = tuple(source.shape)
+    if any(d is None for d in shape[1:]) or not _channels_first(source, flatten):
+        return None
+    return tuple(int(d) for d in shape[1:-1])
+
+
+def _channels_first(tensor: Any, node: Any) -> bool:
+    rank = len(tensor.shape)
+    if rank >= 4:
+        return True
+    if rank != 3:
+        return False
+    while True:  # rank 3: channels-first when a 1-D conv family layer made it
+        parents = list(getattr(node, "parent_nodes", []))
+        if len(parents) != 1:
+            return False
+        kind = type(parents[0].operation).__name__
+        if kind in CHANNELS_FIRST_1D:
+            return True
+        if kind not in _KEEPS_LAYOUT:
+            return False
+        node = parents[0]
+
+
+def input_layouts(model: Any) -> list[bool]:
+    """Whether each model input is channels-first in the migrated module: images always, a
+    sequence when only 1-D conv family layers read it (as `migrate model` decides)."""
+    layouts = []
+    for tensor in model.inputs:
+        rank = len(tensor.shape)
+        readers = {
+            type(node.operation).__name__
+            for layer in model.layers
+            for node in getattr(layer, "_inbound_nodes", [])
+            if any(t is tensor for t in node.input_tensors)
+        }
+        layouts.append(rank >= 4 or (rank == 3 and bool(readers) and readers <= CHANNELS_FIRST_1D))
+    return layouts
 
 
 def input_specs(model: Any) -> list[tuple[str, tuple[int | None, ...], str]]:

@@ -41,18 +41,19 @@ def build(spec: str, args_json: str | None = None) -> Any:
     return instance
 
 
-def materialise(module: Any, inputs: list[tuple[str, tuple[int | None, ...], str]]) -> None:
+def materialise(module: Any, inputs: list[tuple[str, tuple[int | None, ...], str]], channels_first: list[bool]) -> None:
     """Give Lazy modules (nn.LazyLinear…) their shapes by one forward pass on a zero batch of
-    the Keras input shapes, channels moved first for images (the module is NCHW)."""
+    the Keras input shapes, channels moved first where the module takes them so (images;
+    sequences read by 1-D convs — ``keras_model.input_layouts``)."""
     import torch
     from torch.nn.parameter import UninitializedParameter
 
     if not any(isinstance(p, UninitializedParameter) for p in module.parameters()):
         return
     batch = []
-    for name, shape, dtype in inputs:
+    for (name, shape, dtype), first in zip(inputs, channels_first, strict=True):
         dims = [1 if d is None else int(d) for d in shape[1:]]
-        if len(shape) in (4, 5):  # (N, H, W, C) → (N, C, H, W); 3-D likewise
+        if first:  # (N, H, W, C) → (N, C, H, W); (N, L, C) → (N, C, L)
             if any(d is None for d in shape[1:]):
                 raise WeightsError(f"input {name!r}: shape {shape} is not static; a Lazy module needs it")
             dims = [dims[-1], *dims[:-1]]

@@ -202,3 +202,35 @@ def test_unmapped_layer_is_an_error_naming_it_or_a_todo_stub():
     assert generated.todos == ["double (Lambda)"]
     assert "TODO(model.unmapped) double (Lambda)" in generated.source
     ast.parse(generated.source)
+
+
+def test_fresh_module_starts_from_keras_initial_distributions():
+    """Keras initializers are written out: glorot/he/lecun scales, uniform embeddings, the
+    LSTM's unit forget bias, zero biases — compared by standard deviation (10 %)."""
+    import torch
+    from .codegen_support import load_module
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((16, 16, 32))
+    x = L.Conv2D(64, 3, kernel_initializer="he_normal", name="c")(inp)
+    x = L.DepthwiseConv2D(5, name="dw")(x)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dense(300, kernel_initializer="lecun_uniform", name="d")(x)
+    model = keras.Model(inp, x, name="init_check")
+    seq = _seq((7,), L.Embedding(1000, 64, name="emb"), L.LSTM(32, name="lstm"), name="init_seq")
+    for keras_model in (model, seq):
+        generated = generate(keras_model)
+        torch.manual_seed(0)
+        module = load_module(generated.source, generated.class_name)()
+        for slot in generated.slots:
+            variable = keras_model.get_layer(slot.layer_path[-1]).weights[slot.index]
+            keras_std = float(np.std(variable.numpy()))
+            key = slot.torch.split("+")[0]
+            torch_value = module.state_dict()[key].numpy()
+            if keras_std == 0.0:
+                assert np.all(torch_value == variable.numpy().reshape(-1)[0]) or slot.keras == "bias", key
+                continue
+            assert abs(float(np.std(torch_value)) - keras_std) <= 0.1 * keras_std, (key, np.std(torch_value), keras_std)
+    lstm = load_module(generate(seq).source, "InitSeq")()
+    assert torch.all(lstm.lstm.bias_ih_l0[32:64] == 1) and torch.all(lstm.lstm.bias_ih_l0[:32] == 0)
+    assert torch.all(lstm.lstm.bias_hh_l0 == 0)

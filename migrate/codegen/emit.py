@@ -106,7 +106,8 @@ _TORCH_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias"
 
 def _module(spec_torch: str, args: dict, positional: int) -> str:
     keep = {k: v for i, (k, v) in enumerate(args.items()) if i < positional or _TORCH_DEFAULTS.get(k, object()) != v}
-    return f"{spec_torch.replace('torch.nn.', 'nn.')}({_kw(keep, positional)})"
+    name = spec_torch.replace("torch.nn.", "nn.")
+    return f"{name}({_kw(keep, positional)})"
 
 
 def _slots(layer: Any, spec: table.LayerSpec, layout_override: dict | None = None, extra: dict | None = None) -> list[WeightSlot]:

@@ -49,13 +49,15 @@ _NUMPY = {
     "negative", "prod", "std", "var", "sort", "isnan", "isfinite", "swapaxes", "outer",
     "cumprod", "tan", "arctan", "logical_xor", "mod", "sinh", "cosh", "arcsin", "arccos",
     "isinf", "trace", "count_nonzero", "full_like", "absolute", "amax", "amin", "average",
+    "nan_to_num", "arctan2",
 }
 _NN = {"softmax", "sigmoid", "relu", "silu", "gelu", "softplus", "one_hot",
        "dot_product_attention", "log_softmax", "relu6", "elu", "selu", "leaky_relu", "softsign",
-       "log_sigmoid", "hard_sigmoid"}
+       "log_sigmoid", "hard_sigmoid", "hard_silu", "glu", "normalize", "sparse_categorical_crossentropy"}
 _CORE = {"cast", "shape", "slice", "slice_update", "scatter_update", "cond", "is_tensor",
-         "convert_to_tensor", "convert_to_numpy", "stop_gradient", "unstack", "dtype"}
+         "convert_to_tensor", "convert_to_numpy", "stop_gradient", "unstack", "dtype", "fori_loop"}
 _MATH = {"rsqrt", "top_k", "logsumexp", "erf", "erfinv", "in_top_k"}
+_LINALG = {"norm"}
 
 
 #: Dtype names Keras accepts beyond TF's (``keras.backend.standardize_dtype``).
@@ -81,7 +83,7 @@ def _is_pure(node: cst.BaseExpression) -> bool:
 
 def _names(name: str) -> list[str]:
     names = [f"keras.ops.{name}"]
-    for module, members in (("numpy", _NUMPY), ("nn", _NN), ("core", _CORE), ("math", _MATH)):
+    for module, members in (("numpy", _NUMPY), ("nn", _NN), ("core", _CORE), ("math", _MATH), ("linalg", _LINALG)):
         if name in members:
             names.append(f"keras.ops.{module}.{name}")
     return names
@@ -192,6 +194,24 @@ class _Function(ApiCall):
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         return ctx.name(self.torch)
+
+
+class _Extra(ApiCall):
+    """A row that also writes constant keyword arguments (``correction=0``)."""
+
+    def __init__(self, *args: Any, extra: dict[str, Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.extra = extra
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        result = super().rewrite_call(call, qualified, ctx)
+        assert isinstance(result, cst.Call)
+        args = list(result.args)
+        if args and not isinstance(args[-1].comma, cst.Comma):
+            args[-1] = args[-1].with_changes(comma=_COMMA)
+        added = [_kwarg(k, to_node(v)) for k, v in self.extra.items()]
+        added = [a.with_changes(comma=_COMMA) for a in added[:-1]] + added[-1:]
+        return result.with_changes(args=args + added)
 
 
 def _unary(name: str, torch: str, *, why: str = "", checks: Sequence[Check] = (), example: str | None = None) -> ApiCall:
@@ -890,6 +910,7 @@ class _Pad(Rule):
 class _Cumsum(Rule):
     id = "keras.ops.cumsum"
     names = tuple(_names("cumsum"))
+    torch = "torch.cumsum"
     summary = "`keras.ops.cumsum(x, axis)` → `torch.cumsum(x, dim=axis)`; no axis: over the flattened input."
     why = (
         "NumPy's `cumsum` without `axis` runs over the flattened input; `torch.cumsum` needs a "
@@ -915,7 +936,7 @@ class _Cumsum(Rule):
             args = [NewArg(x.value, None, x), NewArg(_int_axis(bound["axis"].value, ctx), "dim", bound["axis"])]
         if "dtype" in bound and not _is_none(bound["dtype"].value):
             args.append(NewArg(_dtype(bound["dtype"].value, ctx), "dtype", bound["dtype"]))
-        return build_call(call, ctx.name("torch.cumsum"), args)
+        return build_call(call, ctx.name(self.torch), args)
 
 
 class _OneHot(Rule):
@@ -1133,6 +1154,200 @@ class _Flip(Rule):
             else:
                 raise CannotMigrate("`axis` is not a literal: torch wants a tuple of dims")
         return build_call(call, ctx.name("torch.flip"), [NewArg(x.value, None, x), NewArg(dims, "dims", axis)])
+
+
+class _Cumprod(_Cumsum):
+    id = "keras.ops.cumprod"
+    names = tuple(_names("cumprod"))
+    torch = "torch.cumprod"
+    summary = "`keras.ops.cumprod(x, axis)` → `torch.cumprod(x, dim=axis)`; no axis: over the flattened input."
+    why = (
+        "NumPy's `cumprod` without `axis` runs over the flattened input; `torch.cumprod` needs a "
+        "`dim`, so that case is `torch.cumprod(torch.flatten(x), dim=0)`. Integer inputs "
+        "accumulate in int32 in Keras and int64 in torch."
+    )
+    example = "decay = keras.ops.cumprod(alphas, axis=0)"
+    checks = (
+        Check("ops.cumprod(x, axis=1)", {"x": "f32[2,4]:pos"}, atol=1e-5),
+        Check("ops.cumprod(x)", {"x": "f32[2,3]:pos"}, atol=1e-5),
+        Check("ops.cumprod(x, axis=-1)", {"x": "i32[3,3]"}, dtype=False),
+    )
+
+
+class _Sort(Rule):
+    id = "keras.ops.sort"
+    names = tuple(_names("sort"))
+    summary = "`keras.ops.sort(x, axis)` → `torch.sort(x, dim=axis).values`."
+    why = "`torch.sort` returns (values, indices); Keras returns the sorted values. Ascending in both; NumPy's `axis=None` stays a TODO."
+    example = "y = keras.ops.sort(scores, axis=-1)"
+    checks = (
+        Check("ops.sort(x)", {"x": "f32[2,5]"}),
+        Check("ops.sort(x, axis=0)", {"x": "i32[4,3]"}),
+        Check("ops.sort(x, axis=None)", {"x": "f32[4]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x", "axis"), ctx)
+        args = [NewArg(bound["x"].value, None, bound["x"])]
+        if "axis" in bound:
+            if _is_none(bound["axis"].value):
+                raise CannotMigrate("`axis=None` sorts the flattened input: write `torch.flatten(x)` first")
+            args.append(NewArg(_int_axis(bound["axis"].value, ctx), "dim", bound["axis"]))
+        else:
+            args.append(NewArg(to_node(-1), "dim"))
+        return _attr(build_call(call, ctx.name("torch.sort"), args), "values")
+
+
+class _Logsumexp(Rule):
+    id = "keras.ops.logsumexp"
+    names = tuple(_names("logsumexp"))
+    summary = "`keras.ops.logsumexp(x, axis)` → `torch.logsumexp(x, dim=axis)`."
+    why = (
+        "The same stable reduction. `torch.logsumexp` needs a `dim`: without an axis Keras "
+        "reduces everything, which is `torch.logsumexp(torch.flatten(x), dim=0)`; with "
+        "`keepdims=True` and no axis the rank is needed and it stays a TODO."
+    )
+    example = "lse = keras.ops.logsumexp(logits, axis=-1, keepdims=True)"
+    checks = (
+        Check("ops.logsumexp(x, axis=-1)", {"x": "f32[2,5]"}, atol=1e-5),
+        Check("ops.logsumexp(x, axis=(0, 1), keepdims=True)", {"x": "f32[2,3,4]"}, atol=1e-5),
+        Check("ops.logsumexp(x)", {"x": "f32[3,4]"}, atol=1e-5),
+        Check("ops.logsumexp(x, keepdims=True)", {"x": "f32[3,4]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x", "axis", "keepdims"), ctx)
+        keep = bound.get("keepdims")
+        if keep is not None and _literal_or(keep.value, None) is False:
+            keep = None
+        x = bound["x"]
+        if "axis" not in bound or _is_none(bound["axis"].value):
+            if keep is not None:
+                raise CannotMigrate("`keepdims` without `axis` needs the rank of `x`")
+            return build_call(call, ctx.name("torch.logsumexp"), [NewArg(_call(ctx.name("torch.flatten"), cst.Arg(x.value)), None, x), NewArg(to_node(0), "dim")])
+        args = [NewArg(x.value, None, x), NewArg(_axis(bound["axis"].value, ctx), "dim", bound["axis"])]
+        if keep is not None:
+            args.append(NewArg(keep.value, "keepdim", keep))
+        return build_call(call, ctx.name("torch.logsumexp"), args)
+
+
+class _DivideNoNan(Rule):
+    id = "keras.ops.divide_no_nan"
+    names = tuple(_names("divide_no_nan"))
+    summary = "`keras.ops.divide_no_nan(a, b)` → `torch.where(b == 0, 0.0, a / b)`."
+    why = (
+        "Keras gives 0 where the divisor is 0 (even for 0/0); torch has no such op, so the "
+        "quotient is masked. `b` appears twice and must be a plain read. (The masked quotient "
+        "still has an inf/NaN gradient where `b == 0`.)"
+    )
+    example = "ratio = keras.ops.divide_no_nan(hits, total)"
+    checks = (
+        Check("ops.divide_no_nan(a, b)", {"a": "f32[6]", "b": "f32[6]"}),
+        Check("ops.divide_no_nan(a, b * 0.0)", {"a": "f32[3]", "b": "f32[3]"}, todo=True),
+        Check("result = ops.divide_no_nan(a, ops.where(m, b, 0.0))", {"a": "f32[5]", "b": "f32[5]", "m": "bool[5]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x1", "x2"), ctx, required=2)
+        a, b = bound["x1"].value, bound["x2"].value
+        if not _is_pure(b):
+            raise CannotMigrate("the divisor is used twice: name it first")
+        zero = cst.Comparison(b, [cst.ComparisonTarget(_op(cst.Equal), cst.Integer("0"))])
+        wrap = lambda n: n if isinstance(n, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or n.lpar else n.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # noqa: E731
+        quotient = cst.BinaryOperation(wrap(a), _op(cst.Divide), wrap(b))
+        return _call(ctx.name("torch.where"), cst.Arg(zero), cst.Arg(cst.Float("0.0")), cst.Arg(quotient))
+
+
+class _Normalize(Rule):
+    id = "keras.ops.normalize"
+    names = ("keras.ops.normalize", "keras.ops.nn.normalize")
+    summary = "`keras.ops.normalize(x, axis, order)` → `F.normalize(x, p=order, dim=axis, eps=1e-07)`."
+    why = (
+        "Both divide by max(‖x‖_p, epsilon) along one axis. Keras's epsilon defaults to "
+        "`keras.backend.epsilon()` (1e-7), `F.normalize`'s to 1e-12, so Keras's is written. "
+        "A tuple of axes is a matrix norm in Keras and stays a TODO."
+    )
+    example = "emb = keras.ops.normalize(emb, axis=-1)"
+    checks = (
+        Check("ops.normalize(x)", {"x": "f32[3,4]"}, atol=1e-6),
+        Check("ops.normalize(x, axis=0, order=1)", {"x": "f32[3,4]"}, atol=1e-6),
+        Check("ops.normalize(x, epsilon=1e-3)", {"x": "f32[2,3]"}, atol=1e-6),
+        Check("ops.nn.normalize(x, axis=-1)", {"x": "f32[2,0]"}),
+        Check("ops.normalize(x * 0.0)", {"x": "f32[2,3]"}),
+        Check("ops.normalize(x, axis=(0, 1))", {"x": "f32[2,3]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x", "axis", "order", "epsilon"), ctx)
+        args = [NewArg(bound["x"].value, None, bound["x"])]
+        if "order" in bound:
+            args.append(NewArg(bound["order"].value, "p", bound["order"]))
+        axis = bound.get("axis")
+        args.append(NewArg(_int_axis(axis.value, ctx) if axis else to_node(-1), "dim", axis))
+        eps = bound.get("epsilon")
+        if eps is None or _is_none(eps.value):
+            args.append(NewArg(cst.Float("1e-07"), "eps", eps))
+        else:
+            args.append(NewArg(eps.value, "eps", eps))
+        return build_call(call, ctx.name("torch.nn.functional.normalize"), args)
+
+
+class _SparseCategoricalCrossentropy(Rule):
+    id = "keras.ops.sparse_categorical_crossentropy"
+    names = tuple(_names("sparse_categorical_crossentropy"))
+    summary = "`keras.ops.sparse_categorical_crossentropy(y, logits, from_logits=True)` → `F.cross_entropy(..., reduction=\"none\")`."
+    why = (
+        "Keras returns the per-example loss with classes on the last axis; `F.cross_entropy` "
+        "wants classes on axis 1 and int64 targets and reduces by default, so the logits get "
+        "`.movedim(-1, 1)` (a no-op for 2-D), the targets `.long()`, and `reduction=\"none\"`. "
+        "Keras's default `from_logits=False` takes probabilities, clipped by epsilon before the "
+        "log: no torch function does that, so it stays a TODO, as does another `axis`."
+    )
+    example = "loss = keras.ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)"
+    checks = (
+        Check("ops.sparse_categorical_crossentropy(y, z, from_logits=True)", {"y": "i32[4]:0..5", "z": "f32[4,5]"}, atol=1e-5),
+        Check("ops.sparse_categorical_crossentropy(y, z, True, axis=-1)", {"y": "i64[2,3]:0..4", "z": "f32[2,3,4]"}, atol=1e-5),
+        Check("ops.sparse_categorical_crossentropy(y, p)", {"y": "i32[4]:0..3", "p": "f32[4,3]:unit"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("target", "output", "from_logits", "axis"), ctx, required=2)
+        if "from_logits" not in bound or _literal_or(bound["from_logits"].value, None) is not True:
+            raise CannotMigrate("`from_logits=False` takes probabilities (clipped by epsilon before the log): no torch function does that")
+        if "axis" in bound and _literal_or(bound["axis"].value, None) != -1:
+            raise CannotMigrate("classes on an axis other than the last")
+        y, z = bound["target"], bound["output"]
+        return build_call(call, ctx.name("torch.nn.functional.cross_entropy"), [
+            NewArg(_method(z.value, "movedim", to_node(-1), to_node(1)), None, z),
+            NewArg(_method(y.value, "long"), None, y),
+            NewArg(cst.SimpleString('"none"'), "reduction"),
+        ])
+
+
+class _ForiLoop(Rule):
+    id = "keras.ops.fori_loop"
+    names = tuple(_names("fori_loop"))
+    summary = "`keras.ops.fori_loop(lo, hi, body, init)` → `functools.reduce(lambda val, i: body(i, val), range(lo, hi), init)`."
+    why = (
+        "Keras calls `body(i, val)` for i in [lo, hi) and threads the value through, which "
+        "is a fold over the range; eager PyTorch runs it as Python. The bounds must be Python "
+        "ints (a tensor bound needs `int(...)`)."
+    )
+    example = "total = keras.ops.fori_loop(0, steps, body, init)"
+    checks = (
+        Check("ops.fori_loop(0, 4, lambda i, v: v * 2.0 + i, x)", {"x": "f32[3]"}),
+        Check("ops.fori_loop(2, 2, lambda i, v: v + 1, x)", {"x": "i32[2]"}),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("lower", "upper", "body_fun", "init_val"), ctx, required=4)
+        body = bound["body_fun"].value
+        if not (isinstance(body, cst.Lambda) or (_is_pure(body) and not isinstance(body, cst.Subscript))):
+            raise CannotMigrate("`body_fun` is an expression: name the function first")
+        params = cst.Parameters([cst.Param(cst.Name("val"), comma=_COMMA), cst.Param(cst.Name("i"))])
+        step = cst.Lambda(params, _call(_receiver(body), cst.Arg(cst.Name("i")), cst.Arg(cst.Name("val"))))
+        span = _call(cst.Name("range"), cst.Arg(bound["lower"].value), cst.Arg(bound["upper"].value))
+        return _call(ctx.name("functools.reduce"), cst.Arg(step), cst.Arg(span), cst.Arg(bound["init_val"].value))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1855,4 +2070,205 @@ RULES: list[Rule] = [
             Check("ops.roll(x, shift=(1, -1), axis=(0, 1))", {"x": "f32[3,3]"}),
         ],
     ),
+    _Cumprod(),
+    _Sort(),
+    _Logsumexp(),
+    _DivideNoNan(),
+    _Normalize(),
+    _SparseCategoricalCrossentropy(),
+    _ForiLoop(),
+    ApiCall(
+        id="keras.ops.log_softmax",
+        tf=_names("log_softmax"),
+        torch="torch.log_softmax",
+        signature="x, axis=-1",
+        args={"x": Pos(0), "axis": Kw("dim", _int_axis, default=-1)},
+        summary="`keras.ops.log_softmax(x, axis=-1)` → `torch.log_softmax(x, dim=-1)`.",
+        why="Keras defaults to the last axis; torch needs the axis stated, so it is written.",
+        example="logp = keras.ops.log_softmax(logits)",
+        checks=[
+            Check("ops.log_softmax(x)", {"x": "f32[2,5]"}, atol=1e-6),
+            Check("ops.log_softmax(x, axis=0)", {"x": "f32[3,2]"}, atol=1e-6),
+        ],
+    ),
+    *[
+        _Extra(
+            id=f"keras.ops.{name}",
+            extra={"correction": 0},
+            tf=_names(name),
+            torch=f"torch.{name}",
+            signature="x, axis=None, keepdims=False",
+            args={"x": Pos(0), "axis": Kw("dim", _axis, default=None, default_with="keepdims"), "keepdims": Kw("keepdim", omit_if=(False,))},
+            summary=f"`keras.ops.{name}` → `torch.{name}(..., correction=0)`.",
+            why=(
+                f"NumPy's `{name}` is the population {what} (ddof=0); `torch.{name}` defaults to "
+                "Bessel's correction, so `correction=0` is written. Keras computes an integer "
+                "input as float32; torch refuses it (an error, not a wrong value)."
+            ),
+            example=f"s = keras.ops.{name}(x, axis=-1, keepdims=True)",
+            checks=[
+                Check(f"ops.{name}(x)", {"x": "f32[3,4]"}, atol=1e-5),
+                Check(f"ops.{name}(x, axis=-1, keepdims=True)", {"x": "f32[2,5]"}, atol=1e-5),
+                Check(f"ops.{name}(x, axis=(0, 2))", {"x": "f32[2,3,4]"}, atol=1e-5),
+            ],
+        )
+        for name, what in (("std", "standard deviation"), ("var", "variance"))
+    ],
+    ApiCall(
+        id="keras.ops.prod",
+        tf=_names("prod"),
+        torch="torch.prod",
+        signature="x, axis=None, keepdims=False, dtype=None",
+        args={"x": Pos(0), "axis": Kw("dim", _int_axis, omit_if=(None,)), "keepdims": Kw("keepdim", omit_if=(False,)), "dtype": Kw("dtype", _dtype, omit_if=(None,))},
+        summary="`keras.ops.prod(x, axis)` → `torch.prod(x, dim=axis)`.",
+        why="The same product; `torch.prod` takes one axis (a tuple stays a TODO) and every axis without one." + _INT_SUM,
+        example="n = keras.ops.prod(shape_tensor)",
+        checks=[
+            Check("ops.prod(x)", {"x": "f32[2,3]:pos"}, atol=1e-5),
+            Check("ops.prod(x, axis=-1, keepdims=True)", {"x": "f32[2,3]"}, atol=1e-6),
+            Check("ops.prod(x, axis=0)", {"x": "i32[3,2]"}, dtype=False),
+            Check("ops.prod(x, axis=(0, 1))", {"x": "f32[2,3]"}, todo=True),
+        ],
+    ),
+    ApiCall(
+        id="keras.ops.swapaxes",
+        tf=_names("swapaxes"),
+        torch="torch.swapaxes",
+        signature="x, axis1, axis2",
+        args={"x": Pos(0), "axis1": Pos(1), "axis2": Pos(2)},
+        summary="`keras.ops.swapaxes(x, a, b)` → `torch.swapaxes(x, a, b)`.",
+        why="The same operation (torch returns a view).",
+        example="y = keras.ops.swapaxes(x, 1, 2)",
+        checks=[Check("ops.swapaxes(x, 1, 2)", {"x": "f32[2,3,4]"}), Check("ops.swapaxes(x, -1, 0)", {"x": "i32[2,3]"})],
+    ),
+    ApiCall(
+        id="keras.ops.full_like",
+        tf=_names("full_like"),
+        torch="torch.full_like",
+        signature="x, fill_value, dtype=None",
+        args={"x": Pos(0), "fill_value": Pos(1), "dtype": Kw("dtype", _dtype, omit_if=(None,))},
+        summary="`keras.ops.full_like(x, v)` → `torch.full_like(x, v)`.",
+        why="The same function: `x`'s shape and dtype unless `dtype` is given.",
+        example="neg = keras.ops.full_like(scores, -1e9)",
+        checks=[
+            Check("ops.full_like(x, -1e9)", {"x": "f32[2,3]"}),
+            Check("ops.full_like(x, 7)", {"x": "i32[4]"}),
+            Check('ops.full_like(x, 1, dtype="float32")', {"x": "i64[0]"}),
+        ],
+    ),
+    _binary("mod", "torch.remainder", operator=_op(cst.Modulo), example="col = keras.ops.mod(index, width)", checks=[
+        Check("ops.mod(x, 3)", {"x": "i32[6]"}),
+        Check("ops.mod(x, y)", {"x": "f32[4]", "y": "f32[4]:pos"}, atol=1e-6),
+        Check("ops.mod(7, x)", {"x": "i32[4]:1..5"}),
+    ], why="Both take the sign of the divisor (Python's `%`), not C's truncation."),
+    _binary("logical_xor", "torch.logical_xor", example="flip = keras.ops.logical_xor(a, b)", checks=[
+        Check("ops.logical_xor(a, b)", {"a": "bool[2,3]", "b": "bool[3]"}),
+    ]),
+    _binary("arctan2", "torch.atan2", example="angle = keras.ops.arctan2(y, x)", checks=[
+        Check("ops.arctan2(y, x)", {"y": "f32[2,3]", "x": "f32[2,3]"}, atol=1e-6),
+    ]),
+    _binary("outer", "torch.outer", example="freqs = keras.ops.outer(t, inv_freq)", checks=[
+        Check("ops.outer(a, b)", {"a": "f32[3]", "b": "f32[4]"}),
+        Check("ops.outer(a, b)", {"a": "i32[2]", "b": "i32[0]"}),
+    ], why="NumPy flattens N-D operands; `torch.outer` takes 1-D ones only (an error otherwise)."),
+    ApiCall(
+        id="keras.ops.count_nonzero",
+        tf=_names("count_nonzero"),
+        torch="torch.count_nonzero",
+        signature="x, axis=None",
+        args={"x": Pos(0), "axis": Kw("dim", _axis, omit_if=(None,))},
+        summary="`keras.ops.count_nonzero(x, axis)` → `torch.count_nonzero(x, dim=axis)`.",
+        why="The same count." + _INDEX_DTYPE.replace("indices", "counts").replace("indexing, `gather` and `one_hot` require", "uses for counts"),
+        example="n = keras.ops.count_nonzero(mask, axis=-1)",
+        checks=[
+            Check("ops.count_nonzero(m)", {"m": "bool[3,4]"}, dtype=False),
+            Check("ops.count_nonzero(x, axis=-1)", {"x": "i32[3,4]:0..2"}, dtype=False),
+            Check("ops.count_nonzero(x, axis=(0, 1))", {"x": "f32[2,3,2]"}, dtype=False),
+        ],
+    ),
+    ApiCall(
+        id="keras.ops.nan_to_num",
+        tf=_names("nan_to_num"),
+        torch="torch.nan_to_num",
+        signature="x, nan=0.0, posinf=None, neginf=None",
+        args={"x": Pos(0), "nan": Kw("nan", omit_if=(0.0,)), "posinf": Kw("posinf", omit_if=(None,)), "neginf": Kw("neginf", omit_if=(None,))},
+        summary="`keras.ops.nan_to_num(x)` → `torch.nan_to_num(x)`.",
+        why="The same replacements and defaults (NaN → 0, ±inf → the dtype's largest finite values).",
+        example="y = keras.ops.nan_to_num(x, nan=0.0, posinf=1e4)",
+        checks=[
+            Check("ops.nan_to_num(ops.log(x))", {"x": "f32[6]:-1..1"}),
+            Check("ops.nan_to_num(ops.log(x), nan=-1.0, neginf=-5.0)", {"x": "f32[6]:-1..1"}),
+        ],
+    ),
+    ApiCall(
+        id="keras.ops.norm",
+        tf=_names("norm"),
+        torch="torch.linalg.norm",
+        signature="x, ord=None, axis=None, keepdims=False",
+        args={"x": Pos(0), "ord": Kw("ord", omit_if=(None,)), "axis": Kw("dim", _axis, omit_if=(None,)), "keepdims": Kw("keepdim", omit_if=(False,))},
+        summary="`keras.ops.norm(x, ord, axis)` → `torch.linalg.norm(x, ord, dim=axis)`.",
+        why="Both follow `numpy.linalg.norm`: a vector norm for one axis or a 1-D input, a matrix norm for two axes, the 2-norm of the flattened input by default.",
+        example="n = keras.ops.norm(x, axis=-1, keepdims=True)",
+        checks=[
+            Check("ops.norm(x)", {"x": "f32[3,4]"}, atol=1e-5),
+            Check("ops.norm(x, axis=-1, keepdims=True)", {"x": "f32[2,5]"}, atol=1e-5),
+            Check("ops.norm(x, ord=1, axis=0)", {"x": "f32[3,2]"}, atol=1e-5),
+            Check('ops.norm(x, ord="fro", axis=(0, 1))', {"x": "f32[3,2]"}, atol=1e-5),
+        ],
+    ),
+    ApiCall(
+        id="keras.ops.elu",
+        tf=_names("elu"),
+        torch="torch.nn.functional.elu",
+        signature="x, alpha=1.0",
+        args={"x": Pos(0), "alpha": Kw("alpha", omit_if=(1.0,))},
+        summary="`keras.ops.elu(x, alpha)` → `F.elu(x, alpha)`.",
+        why="The same function and default alpha 1.0.",
+        example="y = keras.ops.elu(x)",
+        checks=[Check("ops.elu(x)", {"x": "f32[2,3]"}, atol=1e-6), Check("ops.elu(x, alpha=0.5)", {"x": "f32[4]"}, atol=1e-6)],
+    ),
+    ApiCall(
+        id="keras.ops.leaky_relu",
+        tf=_names("leaky_relu"),
+        torch="torch.nn.functional.leaky_relu",
+        signature="x, negative_slope=0.2",
+        args={"x": Pos(0), "negative_slope": Kw("negative_slope", default=0.2)},
+        summary="`keras.ops.leaky_relu(x)` → `F.leaky_relu(x, negative_slope=0.2)`.",
+        why="Keras's default slope is 0.2, torch's 0.01: Keras's is written.",
+        example="y = keras.ops.leaky_relu(x)",
+        checks=[Check("ops.leaky_relu(x)", {"x": "f32[2,3]"}), Check("ops.leaky_relu(x, negative_slope=0.1)", {"x": "f32[4]"})],
+    ),
+    ApiCall(
+        id="keras.ops.glu",
+        tf=_names("glu"),
+        torch="torch.nn.functional.glu",
+        signature="x, axis=-1",
+        args={"x": Pos(0), "axis": Kw("dim", _int_axis, omit_if=(-1,))},
+        summary="`keras.ops.glu(x, axis)` → `F.glu(x, dim=axis)`.",
+        why="Both split `axis` in halves a, b and return a * sigmoid(b), on the last axis by default.",
+        example="y = keras.ops.glu(x)",
+        checks=[Check("ops.glu(x)", {"x": "f32[2,6]"}, atol=1e-6), Check("ops.glu(x, axis=0)", {"x": "f32[4,3]"}, atol=1e-6)],
+    ),
+    _unary("erf", "torch.erf", checks=[Check("ops.erf(x)", {"x": "f32[2,3]"}, atol=1e-6), Check("ops.erf(x)", {"x": "f32[0]"})]),
+    _unary("erfinv", "torch.erfinv", checks=[Check("ops.erfinv(x)", {"x": "f32[5]:-0.9..0.9"}, atol=1e-5)]),
+    _unary("log1p", "torch.log1p", checks=[Check("ops.log1p(x)", {"x": "f32[2,3]:unit"})]),
+    _unary("expm1", "torch.expm1", checks=[Check("ops.expm1(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("negative", "torch.neg", checks=[Check("ops.negative(x)", {"x": "f32[2,3]"}), Check("ops.negative(x)", {"x": "i32[4]"})]),
+    _unary("isnan", "torch.isnan", checks=[Check("ops.isnan(ops.log(x))", {"x": "f32[6]:-1..1"}), Check("ops.isnan(x)", {"x": "i32[3]"})]),
+    _unary("isfinite", "torch.isfinite", checks=[Check("ops.isfinite(ops.log(x))", {"x": "f32[6]:-1..1"})]),
+    _unary("isinf", "torch.isinf", checks=[Check("ops.isinf(ops.log(x))", {"x": "f32[6]:0..1"})]),
+    _unary("tan", "torch.tan", checks=[Check("ops.tan(x)", {"x": "f32[2,3]:-1..1"}, atol=1e-6)]),
+    _unary("sinh", "torch.sinh", checks=[Check("ops.sinh(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("cosh", "torch.cosh", checks=[Check("ops.cosh(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("arcsin", "torch.asin", checks=[Check("ops.arcsin(x)", {"x": "f32[5]:-1..1"}, atol=1e-6)]),
+    _unary("arccos", "torch.acos", checks=[Check("ops.arccos(x)", {"x": "f32[5]:-1..1"}, atol=1e-6)]),
+    _unary("arctan", "torch.atan", checks=[Check("ops.arctan(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("relu6", "torch.nn.functional.relu6", checks=[Check("ops.relu6(x * 4.0)", {"x": "f32[2,3]"})]),
+    _unary("selu", "torch.nn.functional.selu", checks=[Check("ops.selu(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("softsign", "torch.nn.functional.softsign", checks=[Check("ops.softsign(x)", {"x": "f32[2,3]"})]),
+    _unary("log_sigmoid", "torch.nn.functional.logsigmoid", checks=[Check("ops.log_sigmoid(x)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("hard_sigmoid", "torch.nn.functional.hardsigmoid", why="Both compute relu6(x + 3) / 6 (Keras 3's definition).",
+           checks=[Check("ops.hard_sigmoid(x * 4.0)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _unary("hard_silu", "torch.nn.functional.hardswish", why="Both compute x * relu6(x + 3) / 6 (hard swish).",
+           checks=[Check("ops.hard_silu(x * 4.0)", {"x": "f32[2,3]"}, atol=1e-6)]),
 ]

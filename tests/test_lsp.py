@@ -68,6 +68,14 @@ async def open_and_wait(client: LanguageClient, path: Path, text: str, version: 
     return client.diagnostics[uri]
 
 
+async def published_again(client: LanguageClient, path: Path, before: list[lsp.Diagnostic]) -> list[lsp.Diagnostic]:
+    """Wait for the next diagnostics of ``path`` (notifications for other files may come first)."""
+    uri = path.as_uri()
+    while client.diagnostics.get(uri) is before:
+        await asyncio.wait_for(client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), TIMEOUT)
+    return client.diagnostics[uri]
+
+
 async def change(client: LanguageClient, path: Path, text: str, version: int) -> None:
     client.text_document_did_change(
         lsp.DidChangeTextDocumentParams(
@@ -120,9 +128,9 @@ async def test_migrate_this_file_gives_exactly_what_convert_writes(client: Langu
     edited = apply_workspace_edit(SOURCE, path.as_uri(), file_action.edit)
     assert edited == convert_output(path, tmp_path)
     # The client applies the edit: the server sees the new text, and only the TODO is left.
+    before = client.diagnostics[path.as_uri()]
     await change(client, path, edited, 2)
-    await asyncio.wait_for(client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), TIMEOUT)
-    assert {d.code for d in client.diagnostics[path.as_uri()]} == {"unmapped"}
+    assert {d.code for d in await published_again(client, path, before)} == {"unmapped"}
 
 
 async def test_migrate_this_call_changes_that_call_only(client: LanguageClient, tmp_path: Path) -> None:
@@ -158,8 +166,7 @@ async def test_half_typed_code_keeps_the_last_diagnostics_and_offers_no_edit(cli
     assert await actions_at(client, path, 4, 16) == []
     assert client.diagnostics[uri] == good
     await change(client, path, SOURCE + "y = tf.reduce_sum(x, axis=0)\n", 3)
-    await asyncio.wait_for(client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), TIMEOUT)
-    assert len(client.diagnostics[uri]) == len(good) + 1  # alive, and up to date again
+    assert len(await published_again(client, path, good)) == len(good) + 1  # alive, and up to date again
 
 
 async def test_settings_come_from_tool_migrate(client: LanguageClient, tmp_path: Path) -> None:
@@ -185,3 +192,22 @@ async def test_the_kinds_follow_what_the_client_asks_for(client: LanguageClient,
     assert [(a.title, a.kind) for a in source] == [("Migrate this file to PyTorch", "source.migrate")]
     quick = await actions_at(client, path, 4, 16, only=["quickfix"])
     assert {a.kind for a in quick} == {"quickfix"} and len(quick) == 2
+
+
+async def test_positions_are_in_utf16_units_and_exclude_is_respected(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.migrate]\nexclude = ["legacy/"]\n')
+    path = tmp_path / "emoji.py"
+    text = 'import tensorflow as tf\nx = "😋"; y = tf.reduce_sum(x)\n'
+    [diagnostic] = await open_and_wait(client, path, text)
+    assert (diagnostic.range.start.character, diagnostic.range.end.character) == (14, 27)  # code point 13; 😋 is two UTF-16 units
+    [file_action] = [a for a in await actions_at(client, path, 1, 14) if a.title == "Migrate this file to PyTorch"]
+    assert apply_workspace_edit(text, path.as_uri(), file_action.edit) == migrate_source(text).output
+    (tmp_path / "legacy").mkdir()
+    assert await open_and_wait(client, tmp_path / "legacy" / "old.py", SOURCE) == []
+
+
+async def test_a_file_that_rebinds_tf_is_analysed_whole(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "rebind.py"
+    text = "import tensorflow as tf\ny = tf.reduce_sum(x)\ntf = None\nz = tf.sqrt(y)\n"
+    diagnostics = await open_and_wait(client, path, text)
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("ops.reduce_sum", 1)]

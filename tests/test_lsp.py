@@ -203,7 +203,7 @@ async def test_positions_are_in_utf16_units_and_exclude_is_respected(client: Lan
     [file_action] = [a for a in await actions_at(client, path, 1, 14) if a.title == "Migrate this file to PyTorch"]
     assert apply_workspace_edit(text, path.as_uri(), file_action.edit) == migrate_source(text).output
     (tmp_path / "legacy").mkdir()
-    assert await open_and_wait(client, tmp_path / "legacy" / "old.py", SOURCE) == []
+    assert list(await open_and_wait(client, tmp_path / "legacy" / "old.py", SOURCE)) == []
 
 
 async def test_a_file_that_rebinds_tf_is_analysed_whole(client: LanguageClient, tmp_path: Path) -> None:

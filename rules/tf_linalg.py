@@ -152,6 +152,29 @@ def _global_norm(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: 
     return build_call(call, ctx.name("torch.linalg.vector_norm"), [NewArg(_call(ctx, "torch.stack", comprehension))])
 
 
+def _set_diag(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    k = _scalar_k(values)
+    return build_call(
+        call,
+        ctx.name("torch.diagonal_scatter"),
+        [
+            NewArg(values["input"]),
+            NewArg(values["diagonal"]),
+            *([NewArg(k, "offset")] if k is not None else []),
+            NewArg(to_node(-2), "dim1"),
+            NewArg(to_node(-1), "dim2"),
+        ],
+    )
+
+
+def _qr_mode(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    try:
+        full = literal(value)
+    except NotLiteral:
+        raise CannotMigrate("`full_matrices` is not a literal: torch's `mode` is a string chosen from it") from None
+    return cst.SimpleString('"complete"' if full else '"reduced"')
+
+
 def _svd(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     try:
         compute_uv = _lit(values.get("compute_uv"), True)
@@ -484,6 +507,44 @@ RULES: list[Rule] = [
             Check("tf.linalg.global_norm([a, b])", {"a": "f32[3,4]", "b": "f32[5]"}),
             Check("tf.linalg.global_norm([a, None, b])", {"a": "f64[2]", "b": "f64[2,2]"}),
             Check("tf.linalg.global_norm(t_list=(a,))", {"a": "f32[2,0]"}),
+        ],
+    ),
+    Custom(
+        id="linalg.set_diag",
+        tf=["tf.linalg.set_diag"],
+        signature="input, diagonal, name='set_diag', k=0, align='RIGHT_LEFT'",
+        handled=["input", "diagonal", "k"],
+        build=_set_diag,
+        summary="`tf.linalg.set_diag(x, d)` → `torch.diagonal_scatter(x, d, dim1=-2, dim2=-1)`.",
+        why=(
+            "Both return a copy of `x` whose diagonal (of the last two dimensions, batched, "
+            "offset `k`) is replaced by `d`. A band (`k` a pair) is a TODO."
+        ),
+        example="m = tf.linalg.set_diag(m, tf.zeros_like(tf.linalg.diag_part(m)))",
+        checks=[
+            Check("tf.linalg.set_diag(x, d)", {"x": "f32[3,3]", "d": "f32[3]"}),
+            Check("tf.linalg.set_diag(x, d)", {"x": "f64[2,3,4]", "d": "f64[2,3]"}),
+            Check("tf.linalg.set_diag(x, d, k=1)", {"x": "i32[4,4]", "d": "i32[3]"}),
+            Check("tf.linalg.set_diag(x, d, k=(0, 1))", {"x": "f32[3,3]", "d": "f32[2,3]"}, todo=True),
+        ],
+    ),
+    ApiCall(
+        id="linalg.qr",
+        tf=["tf.linalg.qr"],
+        torch="torch.linalg.qr",
+        signature="input, full_matrices=False, name=None",
+        args={"input": Pos(0), "full_matrices": Kw("mode", _qr_mode, omit_if=(False,)), "name": DROP},
+        summary="`tf.linalg.qr` → `torch.linalg.qr` (`full_matrices=True`: `mode=\"complete\"`).",
+        why=(
+            "Both return (q, r) from the same Householder factorisation, reduced by default; "
+            "TF's `full_matrices=True` is torch's `mode=\"complete\"`."
+        ),
+        example="q, r = tf.linalg.qr(x)",
+        checks=[
+            Check("tf.linalg.qr(x)", {"x": "f64[4,3]"}),
+            Check("tf.linalg.qr(x, full_matrices=True)", {"x": "f64[4,3]"}),
+            Check("tf.linalg.qr(x)", {"x": "f32[2,3,3]"}, atol=1e-5),
+            Check("tf.linalg.qr(x, full_matrices=f)", {"x": "f32[3,3]", "f": True}, todo=True),
         ],
     ),
     Custom(

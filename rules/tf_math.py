@@ -758,7 +758,8 @@ RULES: list[Rule] = [
     # Element-wise, one argument.
     _unary("abs", "torch.abs", [*_float_checks("abs"), Check("tf.abs(x)", {"x": "i32[6]"})]),
     _unary("exp", "torch.exp", [*_float_checks("exp"), Check("tf.exp(x)", {"x": "f32[3]"})]),
-    _unary("log", "torch.log", _float_checks("log", "pos"), tf_names=("tf.math.log",)),
+    _unary("log", "torch.log", _float_checks("log", "pos"), tf_names=("tf.math.log", "tf.log"),
+           why="Same element-wise natural logarithm. (`tf.log` is the TF 1 spelling.)"),
     _unary("sqrt", "torch.sqrt", [*_float_checks("sqrt", "pos"), Check("tf.sqrt(x)", {"x": "f32[3]:pos"})]),
     _unary("square", "torch.square", [*_float_checks("square"), Check("tf.square(x)", {"x": "i32[6]"})]),
     _unary("tanh", "torch.tanh", [*_float_checks("tanh"), Check("tf.tanh(x)", {"x": "f32[3]"})]),
@@ -1391,5 +1392,128 @@ RULES.extend([
             Check("tf.norm(x, axis=0)", {"x": "f32[0,3]"}),
             Check("tf.norm(x, ord=p, axis=0)", {"x": "f32[3,4]", "p": 1}, todo=True),
         ],
+    ),
+])
+
+
+# ---------------------------------------------------------------------------------------
+# Less common element-wise functions, bit operations and complex parts.
+
+
+def _multiply_no_nan(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    x, y = values["x"], values["y"]
+    if not _repeatable(y, ctx):
+        raise CannotMigrate(
+            "`y` is written twice in the rewrite (`torch.where(y != 0, x * y, 0.0)`) and this "
+            "expression may not give the same value twice: assign it to a name first"
+        )
+    condition = cst.Comparison(_atom(y), [cst.ComparisonTarget(cst.NotEqual(), cst.Integer("0"))])
+    product = cst.BinaryOperation(_atom(x), cst.Multiply(), _atom(y))
+    return build_call(call, ctx.name("torch.where"), [NewArg(condition), NewArg(product), NewArg(cst.Float("0.0"))])
+
+
+def _scalar_mul(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    return build_call(call, ctx.name("torch.mul"), [NewArg(values["x"]), NewArg(values["scalar"])])
+
+
+def _bitwise(name: str, torch: str, checks: Sequence[Check], *, commutative: bool) -> Binary:
+    row = Binary(name, torch, checks, commutative=commutative, tf_names=(f"tf.bitwise.{name}",), left_number_ok=not commutative)
+    row.id = f"bitwise.{name}"
+    row.why = (
+        "Same bit operation on integer tensors, with broadcasting; a number operand is "
+        "accepted on either side. Shifts of signed integers are arithmetic in both."
+    )
+    return row
+
+
+RULES.extend([
+    Custom(
+        id="ops.multiply_no_nan",
+        tf=["tf.math.multiply_no_nan"],
+        signature="x, y, name=None",
+        handled=["x", "y"],
+        build=_multiply_no_nan,
+        summary="`tf.math.multiply_no_nan(x, y)` → `torch.where(y != 0, x * y, 0.0)`.",
+        why=(
+            "TF gives 0 wherever `y` is 0, even where `x` is inf or NaN (plain multiplication "
+            "gives NaN there). `y` appears twice, so an expression that may not give the same "
+            "value twice is a TODO."
+        ),
+        example="masked = tf.math.multiply_no_nan(log_probs, mask)",
+        checks=[
+            Check("tf.math.multiply_no_nan(tf.math.log(x), y * tf.cast(y > 0, tf.float32))", {"x": "f32[3,4]", "y": "f32[3,4]"}),
+            Check("tf.math.multiply_no_nan(x, y)", {"x": "f64[2,3]", "y": "f64[3]"}),
+            Check("tf.math.multiply_no_nan(x, f(y))", {"x": "f32[3]", "y": "f32[3]"}, todo=True),
+        ],
+    ),
+    Custom(
+        id="ops.scalar_mul",
+        tf=["tf.math.scalar_mul", "tf.scalar_mul"],
+        signature="scalar, x, name=None",
+        handled=["scalar", "x"],
+        build=_scalar_mul,
+        summary="`tf.math.scalar_mul(s, x)` → `torch.mul(x, s)`.",
+        why="Multiplies a tensor by a scalar (a number or 0-d tensor); torch takes the tensor first.",
+        example="y = tf.math.scalar_mul(0.5, x)",
+        checks=[
+            Check("tf.math.scalar_mul(0.5, x)", {"x": "f32[3,4]"}),
+            Check("tf.scalar_mul(s, x)", {"s": "f32[]", "x": "f32[2,3]"}),
+            Check("tf.math.scalar_mul(3, x)", {"x": "i32[5]"}),
+        ],
+    ),
+    Custom(
+        id="ops.cumulative_logsumexp",
+        tf=["tf.math.cumulative_logsumexp"],
+        signature="x, axis=0, exclusive=False, reverse=False, name=None",
+        handled=["x", "axis", "exclusive", "reverse"],
+        build=_cumulative("torch.logcumsumexp"),
+        summary="`tf.math.cumulative_logsumexp` → `torch.logcumsumexp`, with TF's default `axis=0` written out.",
+        why=(
+            "Same running log-sum-exp. torch has no default dim, so TF's 0 is written; "
+            "`reverse=True` becomes a flip before and after; `exclusive=True` is a TODO."
+        ),
+        example="log_cdf = tf.math.cumulative_logsumexp(log_p, axis=-1)",
+        checks=[
+            Check("tf.math.cumulative_logsumexp(x)", {"x": "f32[4,3]"}),
+            Check("tf.math.cumulative_logsumexp(x, axis=-1, reverse=True)", {"x": "f64[2,5]"}),
+            Check("tf.math.cumulative_logsumexp(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}, todo=True),
+        ],
+    ),
+    _unary("real", "torch.real", [Check("tf.math.real(x)", {"x": "c64[3,4]"}), Check("tf.math.real(x)", {"x": "f32[3]"})], tf_names=("tf.math.real",), param="input",
+           why="The real part; a real tensor is returned as it is in both."),
+    _unary("imag", "torch.imag", [Check("tf.math.imag(x)", {"x": "c64[3,4]"})], tf_names=("tf.math.imag",), param="input",
+           why="The imaginary part of a complex tensor. TF gives zeros for a real tensor; `torch.imag` refuses one (loudly)."),
+    _unary("conj", "torch.conj", [Check("tf.math.conj(x)", {"x": "c64[3,4]"}), Check("tf.math.conj(x)", {"x": "f32[3]"})], tf_names=("tf.math.conj",),
+           why="The complex conjugate (a lazy view in torch, resolved when read); a real tensor is returned as it is."),
+    _unary("angle", "torch.angle", [Check("tf.math.angle(x)", {"x": "c64[3,4]"}), Check("tf.math.angle(x)", {"x": "f32[5]"})], tf_names=("tf.math.angle",), param="input",
+           why="The argument of a complex number; for real input 0 or π by sign, in both."),
+    _unary("bessel_i0", "torch.special.i0", _float_checks("bessel_i0", f16=False), tf_names=("tf.math.bessel_i0", "tf.math.special.bessel_i0")),
+    _unary("bessel_i0e", "torch.special.i0e", _float_checks("bessel_i0e", f16=False), tf_names=("tf.math.bessel_i0e", "tf.math.special.bessel_i0e")),
+    _unary("bessel_i1", "torch.special.i1", _float_checks("bessel_i1", f16=False), tf_names=("tf.math.bessel_i1", "tf.math.special.bessel_i1")),
+    _unary("bessel_i1e", "torch.special.i1e", _float_checks("bessel_i1e", f16=False), tf_names=("tf.math.bessel_i1e", "tf.math.special.bessel_i1e")),
+    _unary("ndtri", "torch.special.ndtri", _float_checks("ndtri", "unit", f16=False), tf_names=("tf.math.ndtri",)),
+    Binary("igamma", "torch.special.gammainc", [Check("tf.math.igamma(a, x)", {"a": "f32[3,4]:pos", "x": "f32[3,4]:pos"}, atol=1e-5), Check("tf.math.igamma(a, x)", {"a": "f64[4]:pos", "x": "f64[2,4]:pos"})],
+           commutative=False, left_number_ok=True, tf_names=("tf.math.igamma",), params=("a", "x"), why="The regularized lower incomplete gamma function P(a, x)."),
+    Binary("igammac", "torch.special.gammaincc", [Check("tf.math.igammac(a, x)", {"a": "f32[3,4]:pos", "x": "f32[3,4]:pos"}, atol=1e-5), Check("tf.math.igammac(a, x)", {"a": "f64[4]:pos", "x": "f64[2,4]:pos"})],
+           commutative=False, left_number_ok=True, tf_names=("tf.math.igammac",), params=("a", "x"), why="The regularized upper incomplete gamma function Q(a, x)."),
+    Binary("zeta", "torch.special.zeta", [Check("tf.math.zeta(x, q)", {"x": "f32[3,4]:1.5..4", "q": "f32[3,4]:pos"}, atol=1e-4), Check("tf.math.zeta(x, q)", {"x": "f64[4]:1.5..4", "q": "f64[4]:pos"})],
+           commutative=False, left_number_ok=True, tf_names=("tf.math.zeta",), params=("x", "q"), why="The Hurwitz zeta function."),
+    Binary("nextafter", "torch.nextafter", [Check("tf.math.nextafter(x1, x2)", {"x1": "f32[3,4]", "x2": "f32[3,4]"}), Check("tf.math.nextafter(x1, x2)", {"x1": "f64[4]", "x2": "f64[4]"})],
+           commutative=False, tf_names=("tf.math.nextafter",), params=("x1", "x2"), why="The next representable float after x1 towards x2."),
+    _bitwise("bitwise_and", "torch.bitwise_and", [Check("tf.bitwise.bitwise_and(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_and(x, 7)", {"x": "i64[2,3]:-50..50"}), Check("tf.bitwise.bitwise_and(x, y)", {"x": "u8[6]", "y": "u8[6]"})], commutative=True),
+    _bitwise("bitwise_or", "torch.bitwise_or", [Check("tf.bitwise.bitwise_or(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_or(x, 1)", {"x": "i64[2,3]:-50..50"})], commutative=True),
+    _bitwise("bitwise_xor", "torch.bitwise_xor", [Check("tf.bitwise.bitwise_xor(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_xor(x, 5)", {"x": "i64[2,3]:-50..50"})], commutative=True),
+    _bitwise("left_shift", "torch.bitwise_left_shift", [Check("tf.bitwise.left_shift(x, y)", {"x": "i32[8]:-50..50", "y": "i32[8]:0..8"}), Check("tf.bitwise.left_shift(1, y)", {"y": "i32[6]:0..10"})], commutative=False),
+    _bitwise("right_shift", "torch.bitwise_right_shift", [Check("tf.bitwise.right_shift(x, y)", {"x": "i32[8]:-500..500", "y": "i32[8]:0..8"}), Check("tf.bitwise.right_shift(x, 2)", {"x": "i64[6]:-500..500"})], commutative=False),
+    ApiCall(
+        id="bitwise.invert",
+        tf=["tf.bitwise.invert"],
+        torch="torch.bitwise_not",
+        signature="x, name=None",
+        args={"x": Pos(0), "name": DROP},
+        summary="`tf.bitwise.invert` → `torch.bitwise_not`.",
+        why="Flips every bit (two's complement: ~x = -x - 1 for signed integers) in both.",
+        example="y = tf.bitwise.invert(x)",
+        checks=[Check("tf.bitwise.invert(x)", {"x": "i32[3,4]:-50..50"}), Check("tf.bitwise.invert(x)", {"x": "u8[5]"})],
     ),
 ])

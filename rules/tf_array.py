@@ -210,11 +210,11 @@ def _keep_comments(call: cst.Call, rewritten: cst.BaseExpression) -> None:
             raise CannotMigrate("the rewrite would drop a comment inside the call: move it above the statement")
 
 
-def _dim_index(position: int, index: str, *, before: int = 0) -> str:
+def _dim_index(position: int, index: str) -> str:
     """The subscript that puts ``index`` at dimension ``position`` (``x[:, :, i]``,
     ``x[..., i, :]`` for a negative position)."""
     if position >= 0:
-        return ", ".join([":"] * (position - before) + [index])
+        return ", ".join([":"] * position + [index])
     return ", ".join(["..."] + [index] + [":"] * (-position - 1))
 
 

@@ -149,8 +149,10 @@ async def test_migrate_this_call_changes_that_call_only(client: LanguageClient, 
 async def test_migrate_this_model_inside_a_class(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "scale.py"
     await open_and_wait(client, path, SOURCE)
-    titles = [a.title for a in await actions_at(client, path, 10, 20)]
-    assert "Migrate this model to PyTorch (Scale)" in titles
+    [model] = [a for a in await actions_at(client, path, 10, 20) if a.title == "Migrate this model to PyTorch (Scale)"]
+    edited = apply_workspace_edit(SOURCE, path.as_uri(), model.edit)
+    assert "torch.sqrt(" in edited and "tf.reduce_sum(x, axis=1)" in edited  # the class only
+    assert migrate_source(edited).output == migrate_source(SOURCE).output
     titles = [a.title for a in await actions_at(client, path, 3, 0)]  # `def loss`: not in a class
     assert not any("model" in t for t in titles)
 

@@ -56,6 +56,17 @@ def test_the_call_edit_migrates_one_call_and_agrees_with_the_file_edit() -> None
     assert migrate_source(text).output == migrate_source(SOURCE).output == document.file_output()
 
 
+def test_the_model_edit_migrates_the_class_only() -> None:
+    source = SOURCE + "\n\nclass Net:\n    def __call__(self, x):\n        return tf.sqrt(x)\n"
+    document = Document.analyse("file:///t.py", None, 1, source, Selection())
+    line = source.splitlines().index("        return tf.sqrt(x)")
+    assert document.class_at(line) == "Net" and document.class_at(3) is None
+    text = document.model_output(line)
+    assert text is not None
+    assert "return torch.sqrt(x)" in text and "tf.reduce_sum(x, axis=1)" in text
+    assert migrate_source(text).output == document.file_output()
+
+
 def test_half_typed_code_gives_no_diagnostics_and_no_edits() -> None:
     document = Document.analyse("file:///t.py", None, 1, SOURCE + "y = tf.reduce_sum(\n", Selection())
     assert not document.parses

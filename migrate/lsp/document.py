@@ -207,20 +207,40 @@ class Document:
         partial = migrate_text(self.text, self.result.path, only)
         if not partial.changed:
             return None
-        before, after = split_lines(self.text), split_lines(partial.output)
+        return self._within(partial.output, finding.line - 1, finding.line - 1)
+
+    def model_output(self, line: int) -> str | None:
+        """The text with only the class around 0-based ``line`` migrated (and the imports
+        it needs), on the same terms as ``call_output``; None where that cannot be had."""
+        around = self._class_around(line)
+        if around is None or self.file_output() is None:
+            return None
+        key = (-1 - around[0], around[1])
+        if key not in self._calls:
+            self._calls[key] = self._within(self.result.output, around[0], around[1])
+        return self._calls[key]
+
+    def _within(self, migrated: str, first: int, last: int) -> str | None:
+        """``self.text`` with the changes of ``migrated`` that touch lines ``first``..``last``
+        (0-based) and the changes of import lines; None unless migrating the result as a
+        whole gives exactly the whole-file output."""
+        before, after = split_lines(self.text), split_lines(migrated)
         # A BOM is not in the engine's line 1 either, so line numbers agree.
         pieces: list[str] = []
-        target = finding.line - 1  # 0-based
         took_target = False
         matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            on_target = i1 <= target < max(i2, i1 + 1)
-            imports_only = tag == "insert" and all(_IMPORT.match(line) for line in after[j1:j2])
+            on_target = i1 <= last and max(i2, i1 + 1) > first
+            imports_only = all(_IMPORT.match(line) for line in before[i1:i2] + after[j1:j2])
             if tag == "equal" or not (on_target or imports_only):
                 pieces += before[i1:i2]
-            else:
+            elif on_target:
                 pieces += after[j1:j2]
-                took_target = took_target or on_target
+                took_target = True
+            else:
+                # Imports: add what the new code needs, remove nothing (code outside the
+                # range may still use a TF import; migrating the rest drops it later).
+                pieces += before[i1:i2] + [line for line in after[j1:j2] if line not in before[i1:i2]]
         text = "".join(pieces)
         if not took_target or text == self.text:
             return None
@@ -240,6 +260,10 @@ class Document:
 
     def class_at(self, line: int) -> str | None:
         """The name of the innermost class holding 0-based ``line`` that has TF/Keras code."""
+        around = self._class_around(line)
+        return around[2] if around is not None else None
+
+    def _class_around(self, line: int) -> tuple[int, int, str] | None:
         if self._classes is None:
             self._classes = []
             try:
@@ -255,7 +279,7 @@ class Document:
                         if any(first <= n <= last for n in lines):
                             self._classes.append((first - 1, last - 1, node.name))
         inside = [c for c in self._classes if c[0] <= line <= c[1]]
-        return min(inside, key=lambda c: c[1] - c[0])[2] if inside else None
+        return min(inside, key=lambda c: c[1] - c[0]) if inside else None
 
 
 def rule_doc(rule: str, docs_url: str | None) -> str | None:

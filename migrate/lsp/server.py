@@ -5,8 +5,10 @@
   as ``codeDescription``.
 - Code actions at the cursor: "Migrate this call to PyTorch" (a quick fix whose title
   previews the new code), "Migrate this model to PyTorch" when the cursor is inside a class
-  that holds TF/Keras code (for now the same edit as the file), and "Migrate this file to
-  PyTorch". The file edit is exactly what ``migrate convert`` writes.
+  that holds TF/Keras code (the class and its imports; the whole file where the class alone
+  cannot be migrated consistently), and "Migrate this file to PyTorch". The file edit is
+  exactly what ``migrate convert`` writes; a call or class edit followed by migrating the
+  rest gives exactly that too, or it is not offered.
 - A text that does not parse (half-typed) gets no edits, and its diagnostics are not
   recomputed: the last good ones stay until it parses again.
 - Settings come from ``[tool.migrate]`` of the nearest pyproject.toml (``select``,
@@ -162,7 +164,9 @@ class MigrateServer(LanguageServer):
             return actions
         model = document.class_at(line)
         if model is not None and wanted(KIND_MODEL):
-            actions.append(self._action(f"{MODEL_TITLE} ({model})", KIND_MODEL, uri, document, output, [], False))
+            # The class alone where that agrees with the whole file; else the whole file.
+            text = document.model_output(line) or output
+            actions.append(self._action(f"{MODEL_TITLE} ({model})", KIND_MODEL, uri, document, text, [], False))
         # The file action's kind follows what was asked for: a client asking for everything
         # (VS Code's light bulb, which hides source actions) gets a refactoring; "Source
         # Action…" (only=source) a source action; a quick-fix menu a quick fix.

@@ -10,7 +10,8 @@ import re
 
 import libcst as cst
 
-from migrate.rules.base import DROP, ApiCall, CannotMigrate, Check, Drop, Kw, NewArg, Pos, Rule, RuleContext, build_call
+from migrate.rules.base import ApiCall, CannotMigrate, Check, NewArg, Rule, RuleContext, build_call
+from migrate.rules.tf_tensor import kwarg
 
 _NULLCONTEXT = "contextlib.nullcontext"
 
@@ -170,8 +171,9 @@ class MapFn(Rule):
         "results; iterating a torch tensor yields the same slices. A one-argument `lambda` is "
         "written as a comprehension. `fn_output_signature`/`dtype` only declare the dtype "
         "`fn` returns (TF raises if they differ), so a plain dtype is dropped; a nested or "
-        "ragged signature, and `elems` given as a tuple or list (a nested structure), stay "
-        "TODOs. `back_prop=False` stays a TODO (it would need `torch.no_grad()`); "
+        "ragged signature, and `elems` given as a list, a dict or a deeper structure, stay "
+        "TODOs; a tuple of tensors is zipped (`zip(..., strict=True)`, which, like TF, refuses different lengths), so `fn` gets a tuple of slices as in TF. "
+        "`back_prop=False` (no gradient through the map) becomes `.detach()` on the result; "
         "`parallel_iterations`, `swap_memory` and `infer_shape` are performance hints and are "
         "dropped. Two differences: an empty `elems` gives TF an empty tensor and "
         "`torch.stack` an error, and a `fn` that returns a Python number fails in "
@@ -188,8 +190,11 @@ class MapFn(Rule):
         Check("def f(v):\n    return tf.cast(v, tf.int32)\nresult = tf.map_fn(f, x, fn_output_signature=tf.int32)", {"x": "f32[5]"}),
         Check("tf.map_fn(fn=lambda v: v[1:] * 2, elems=x, dtype=tf.int64, parallel_iterations=4)", {"x": "i64[2,3]"}),
         Check("elem = 3.0\nresult = tf.map_fn(lambda e: e * elem, x)", {"x": "f32[2,2,2]"}),
-        Check("tf.map_fn(lambda ab: ab[0] + ab[1], (x, x))", {"x": "f32[3]"}, todo=True),
-        Check("tf.map_fn(lambda v: v, x, back_prop=False)", {"x": "f32[3]"}, todo=True),
+        Check("tf.map_fn(lambda ab: ab[0] * ab[1], (x, y), fn_output_signature=tf.float32)", {"x": "f32[3]", "y": "f32[3,1]"}),
+        Check("def f(pair):\n    a, b = pair\n    return a - b\nresult = tf.map_fn(f, (x, x * 2), fn_output_signature=tf.int32)", {"x": "i32[2,2]"}),
+        Check("tf.map_fn(lambda v: v * 3.0, x, back_prop=False)", {"x": "f32[3]"}),
+        Check("tf.map_fn(lambda ab: ab[0] + ab[1], [x, x])", {"x": "f32[3]"}, todo=True),
+        Check("tf.map_fn(lambda v: v, x, back_prop=flag)", {"x": "f32[3]", "flag": True}, todo=True),
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -201,13 +206,27 @@ class MapFn(Rule):
             ctx,
         )
         fn, elems = bound["fn"].value, bound["elems"].value
-        if isinstance(elems, (cst.Tuple, cst.List, cst.Dict)):
-            raise CannotMigrate("`elems` is a nested structure: zip its tensors and map `fn` over the tuples by hand")
+        if isinstance(elems, cst.Tuple) and elems.elements and all(
+            isinstance(e, cst.Element) and not isinstance(e.value, (cst.Tuple, cst.List, cst.Dict, cst.Set)) for e in elems.elements
+        ):
+            # A tuple of tensors: `fn` gets a tuple of their slices, which `zip` makes
+            # (`strict=True`: TF, too, refuses tensors of different lengths).
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            elems = cst.Call(
+                cst.Name("zip"),
+                [cst.Arg(e.value, comma=comma) for e in elems.elements] + [kwarg("strict", cst.Name("True"))],
+            )
+        elif isinstance(elems, (cst.Tuple, cst.List, cst.Dict)):
+            raise CannotMigrate("`elems` is a nested structure other than a tuple of tensors: map `fn` over its slices by hand")
         for name in ("dtype", "fn_output_signature"):
             if name in bound and not _is_none(bound[name].value) and not _is_dtype(bound[name].value):
                 raise CannotMigrate(f"`{name}={ctx.source(bound[name].value)}` is not a plain dtype (a nested or ragged output)")
-        if "back_prop" in bound and not (isinstance(bound["back_prop"].value, cst.Name) and bound["back_prop"].value.value == "True"):
-            raise CannotMigrate("`back_prop=` other than True needs `torch.no_grad()` around the loop")
+        detach = False
+        if "back_prop" in bound:
+            flag = bound["back_prop"].value
+            if not (isinstance(flag, cst.Name) and flag.value in ("True", "False")):
+                raise CannotMigrate(f"`back_prop={ctx.source(flag)}` is not a literal: gradients flow or not")
+            detach = flag.value == "False"
         if (
             isinstance(fn, cst.Lambda)
             and len(fn.params.params) == 1
@@ -227,7 +246,8 @@ class MapFn(Rule):
             target = cst.Name(name)
             element = cst.Call(_parens(fn) if isinstance(fn, cst.Lambda) else fn, [cst.Arg(cst.Name(name))])
         comp = cst.ListComp(element, cst.CompFor(target=target, iter=elems))
-        return build_call(call, ctx.name("torch.stack"), [NewArg(comp)])
+        stacked = build_call(call, ctx.name("torch.stack"), [NewArg(comp)])
+        return cst.Call(cst.Attribute(stacked, cst.Name("detach"))) if detach else stacked
 
 
 # ---------------------------------------------------------------------------------------

@@ -50,6 +50,12 @@ class RuleContext(Protocol):
         """The source text of ``node``, for messages."""
         ...
 
+    def call(self, func: cst.BaseExpression, args: Sequence[cst.Arg] = ()) -> cst.BaseExpression:
+        """``func(*args)`` for a rule that turns a value into a call (``tf.cond``'s branches):
+        when ``func`` is a TF reference that could not be rewritten as a value, the call is
+        migrated by its own rule, so one run reaches what a second run would."""
+        ...
+
 
 def expand(name: str) -> str:
     """Expand the ``tf.`` shorthand used in tables to the module's real name."""

@@ -271,3 +271,46 @@ def test_decorator_calls_are_sites_and_their_arguments_too() -> None:
         ("tensorflow.raw_ops.P", Outcome.TODO),
     ]
     assert "@tf.keras.utils.register_keras_serializable(package=tf.raw_ops.P)\nclass Block" in result.output
+
+
+class _CallBranches(Rule):
+    """A stand-in for ``tf.cond``: turns its two value arguments into calls."""
+
+    id = "test.cond"
+    names = ("tf.cond",)
+    summary = why = example = ""
+
+    def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+        predicate, true_fn, false_fn = (arg.value for arg in call.args)
+        return cst.IfExp(test=predicate, body=ctx.call(true_fn), orelse=ctx.call(false_fn))
+
+
+class _CallOnly(Rule):
+    """A stand-in for ``tf.no_op``: migrated as a call, not as a value."""
+
+    id = "test.no_op"
+    names = ("tf.no_op",)
+    summary = why = example = ""
+
+    def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+        return cst.Name("None")
+
+
+def test_a_reference_a_rule_makes_a_call_is_migrated_in_the_same_run() -> None:
+    registry = Registry([_CallBranches(), _CallOnly()])
+    source = "import tensorflow as tf\nz = tf.cond(p, f, tf.no_op)\n"
+    result = migrate_source(source, registry=registry)
+    assert result.output == "z = f() if p else None\n"
+    assert [(f.rule, f.outcome) for f in result.findings] == [
+        ("test.cond", Outcome.REWRITTEN),
+        ("test.no_op", Outcome.REWRITTEN),
+    ]
+    assert migrate_source(result.output, registry=registry).output == result.output
+
+
+def test_a_reference_made_a_call_keeps_its_todo_when_its_rule_refuses_the_call() -> None:
+    registry = Registry([_CallBranches()])
+    source = "import tensorflow as tf\nz = tf.cond(p, f, tf.math.unknown)\n"
+    result = migrate_source(source, registry=registry)
+    assert "# migrate: TODO(unmapped)" in result.output
+    assert "tf.math.unknown()" in result.output

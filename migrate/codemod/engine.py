@@ -49,11 +49,18 @@ class RuleCrashed(Exception):
 class _Context:
     """The RuleContext handed to rules."""
 
-    def __init__(self, plan: imports.ImportPlan):
+    def __init__(self, plan: imports.ImportPlan, rewriter: "_Rewriter"):
         self._plan = plan
+        self._rewriter = rewriter
 
     def name(self, qualified: str) -> cst.BaseExpression:
         return self._plan.spell(qualified)
+
+    def call(self, func: cst.BaseExpression, args: Sequence[cst.Arg] = ()) -> cst.BaseExpression:
+        """``func(*args)``, itself migrated when ``func`` is a TF reference left as it was
+        (``tf.cond(p, f, tf.no_op)`` → ``f() if p else None``): a rule that turns a value into
+        a call must not leave a site that only a second run would rewrite."""
+        return self._rewriter.call_left_reference(func, args)
 
     def source(self, node: cst.CSTNode) -> str:
         return _EMPTY_MODULE.code_for_node(node)
@@ -94,6 +101,22 @@ class _Outcomes:
         self.uses_left[site.spelling.split(".", 1)[0]] += 1  # "*" for star imports: harmless
         self.markers.setdefault(site.statement, []).append(((site.line, site.col), rule_id, why))
 
+    def retract_todo(self, rule_id: str, site: Site) -> None:
+        """Take back the TODO of a site that a later rewrite migrated after all."""
+        for i in range(len(self.findings) - 1, -1, -1):
+            finding = self.findings[i]
+            if finding.rule == rule_id and (finding.line, finding.col) == (site.line, site.col) and finding.outcome is Outcome.TODO:
+                del self.findings[i]
+                break
+        self.uses_left[site.spelling.split(".", 1)[0]] -= 1
+        marks = self.markers.get(site.statement, [])
+        for i, (where, rule, _) in enumerate(marks):
+            if where == (site.line, site.col) and rule == rule_id:
+                del marks[i]
+                break
+        if not marks:
+            self.markers.pop(site.statement, None)
+
     def _finding(self, rule_id: str, outcome: Outcome, site: Site, message: str) -> None:
         self.findings.append(Finding(rule_id, outcome, site.qualified, message, site.line, site.col))
 
@@ -120,8 +143,11 @@ class _Rewriter(cst.CSTTransformer):
         super().__init__()
         self.pending = pending
         self.outcomes = outcomes
-        self.ctx = _Context(plan)
+        self.ctx = _Context(plan, self)
         self.header_comments = header_comments
+        # References a rule could not rewrite as values, by the id of the node left in their
+        # place, in case an enclosing rule makes them calls (``_Context.call``).
+        self.left_references: dict[int, tuple[cst.CSTNode, Site, Rule]] = {}
         self.markers_added = False
         # Statements holding a pending site, and every statement on the way to some work (a
         # statement that only gets a marker is not entered: its leading lines are enough).
@@ -210,9 +236,29 @@ class _Rewriter(cst.CSTTransformer):
             result = getattr(rule, hook)(updated, site.qualified, self.ctx)
         except CannotMigrate as reason:
             self.outcomes.todo(rule.id, site, reason.reason)
+            if hook == "rewrite_reference":
+                self.left_references[id(updated)] = (updated, site, rule)
             return updated
         except Exception as error:  # a bug in a rule must not take the file down with it
             raise RuleCrashed(rule.id, error) from error
+        self.outcomes.rewritten(rule.id, site)
+        return result
+
+
+    def call_left_reference(self, func: cst.BaseExpression, args: Sequence[cst.Arg]) -> cst.BaseExpression:
+        call = cst.Call(func, list(args))
+        entry = self.left_references.get(id(func))
+        if entry is None or entry[0] is not func:
+            return call
+        _, site, rule = entry
+        try:
+            result = rule.rewrite_call(call, site.qualified, self.ctx)
+        except CannotMigrate:
+            return call  # the reference's TODO stands, and is as true of the call
+        except Exception as error:
+            raise RuleCrashed(rule.id, error) from error
+        del self.left_references[id(func)]
+        self.outcomes.retract_todo(rule.id, site)
         self.outcomes.rewritten(rule.id, site)
         return result
 

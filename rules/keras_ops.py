@@ -1350,6 +1350,60 @@ class _ForiLoop(Rule):
         return _call(ctx.name("functools.reduce"), cst.Arg(step), cst.Arg(span), cst.Arg(bound["init_val"].value))
 
 
+class _ImageResize(Rule):
+    id = "keras.ops.image.resize"
+    names = ("keras.ops.image.resize",)
+    summary = "`keras.ops.image.resize(images, size)` → `F.interpolate` on a channels-first view."
+    why = (
+        "Keras resizes (batch, height, width, channels) images by default (the default "
+        "`image_data_format`, channels_last); `F.interpolate` wants channels first, so the "
+        "input is permuted to (N, C, H, W) and back. Both sample at half-pixel centres: "
+        "\"bilinear\" is `mode=\"bilinear\"` (with `antialias` passed on: TF's and torch's "
+        "antialiased kernels agree), \"nearest\" is `mode=\"nearest-exact\"` (torch's "
+        "\"nearest\" uses the legacy asymmetric rule). Bicubic (TF's a=-0.5 vs torch's -0.75), "
+        "area, crop/pad to aspect ratio, a `data_format` that is not a literal, and unbatched "
+        "3-D images stay a TODO or fail loudly. Integer images come back in their dtype in "
+        "Keras; cast float results back with `.round().to(dtype)`."
+    )
+    example = (
+        "small = keras.ops.image.resize(images, (224, 224))\n"
+        "masks = keras.ops.image.resize(masks, (h, w), interpolation=\"nearest\")\n"
+        "cf = keras.ops.image.resize(x, size, data_format=\"channels_first\")"
+    )
+    checks = (
+        Check("ops.image.resize(x, (10, 14))", {"x": "f32[2,5,7,3]"}, atol=1e-5),
+        Check('ops.image.resize(x, (3, 4), interpolation="bilinear", antialias=True)', {"x": "f32[1,9,8,2]"}, atol=1e-5),
+        Check('ops.image.resize(x, [8, 5], interpolation="nearest")', {"x": "f32[2,4,4,1]"}),
+        Check('ops.image.resize(x, (6, 6), data_format="channels_first")', {"x": "f32[1,3,4,5]"}, atol=1e-5),
+        Check('ops.image.resize(x, (6, 6), interpolation="bicubic")', {"x": "f32[1,4,4,3]"}, todo=True),
+        Check("ops.image.resize(x, (6, 6), data_format=fmt)", {"x": "f32[1,4,4,3]"}, todo=True),
+    )
+
+    _MODES = {"bilinear": "bilinear", "nearest": "nearest-exact"}
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        signature = ("images", "size", "interpolation", "antialias", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value", "data_format")
+        bound = _bind(call, signature, ctx, required=2)
+        for name in ("crop_to_aspect_ratio", "pad_to_aspect_ratio"):
+            if name in bound and _literal_or(bound[name].value, None) is not False:
+                raise CannotMigrate(f"`{name}` has no `F.interpolate` equivalent")
+        mode = _literal_or(bound["interpolation"].value, None) if "interpolation" in bound else "bilinear"
+        if mode not in self._MODES:
+            raise CannotMigrate(f"interpolation {ctx.source(bound['interpolation'].value)} has no matching `F.interpolate` mode")
+        fmt = _literal_or(bound["data_format"].value, "?") if "data_format" in bound else None
+        if fmt not in (None, "channels_last", "channels_first"):
+            raise CannotMigrate("`data_format` is not a literal: the layout decides the permutation")
+        images, size = bound["images"], bound["size"]
+        value: cst.BaseExpression = images.value
+        if fmt != "channels_first":
+            value = _method(value, "permute", *map(to_node, (0, 3, 1, 2)))
+        args = [NewArg(value, None, images), NewArg(_shape(size.value, ctx), "size", size), NewArg(cst.SimpleString(f'"{self._MODES[mode]}"'), "mode", bound.get("interpolation"))]
+        if mode == "bilinear" and "antialias" in bound and _literal_or(bound["antialias"].value, None) is not False:
+            args.append(NewArg(bound["antialias"].value, "antialias", bound["antialias"]))
+        out = build_call(call, ctx.name("torch.nn.functional.interpolate"), args)
+        return out if fmt == "channels_first" else _method(out, "permute", *map(to_node, (0, 2, 3, 1)))
+
+
 # ---------------------------------------------------------------------------------------
 # The table.
 
@@ -2271,4 +2325,5 @@ RULES: list[Rule] = [
            checks=[Check("ops.hard_sigmoid(x * 4.0)", {"x": "f32[2,3]"}, atol=1e-6)]),
     _unary("hard_silu", "torch.nn.functional.hardswish", why="Both compute x * relu6(x + 3) / 6 (hard swish).",
            checks=[Check("ops.hard_silu(x * 4.0)", {"x": "f32[2,3]"}, atol=1e-6)]),
+    _ImageResize(),
 ]

@@ -105,18 +105,22 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
 
 
 def conv_pads(config: Mapping[str, Any], shape: Shape) -> list[tuple[int, int]] | None:
-    """(before, after) per spatial dimension of a conv or pool with ``padding="same"``.
+    """(before, after) per spatial dimension of a conv or pool with ``padding="same"``
+    (or a Conv1D's ``"causal"``).
 
     None when padding is "valid"; raises ValueError when a "same" size is unknown statically
     and would need it (stride > 1 or an even kernel).
     """
-    if config.get("padding") != "same":
+    padding = config.get("padding")
+    if padding not in ("same", "causal"):
         return None
     spatial = list(shape[1:-1])
     n = len(spatial)
     kernel = _tuple(config.get("kernel_size", config.get("pool_size")), n)
     strides = _tuple(config.get("strides") or kernel, n)
     dilation = _tuple(config.get("dilation_rate", 1), n)
+    if padding == "causal":  # Conv1D: all the padding before, so no step sees the future
+        return [((k - 1) * d, 0) for k, d in zip(kernel, dilation)]
     pads = []
     for size, k, s, d in zip(spatial, kernel, strides, dilation):
         if size is None:

@@ -42,6 +42,7 @@ CASES = {
     "dense_on_sequence": (lambda: _seq((4, 6), L.Dense(5, activation="gelu")), False),
     "dense_on_image_is_1x1_conv": (lambda: _seq((5, 5, 3), L.Conv2D(4, 1), L.Dense(6)), False),
     "conv1d_same_stride2": (lambda: _seq((11, 3), L.Conv1D(4, 3, strides=2, padding="same")), False),
+    "conv1d_causal_dilated": (lambda: _seq((9, 3), L.Conv1D(4, 3, padding="causal", dilation_rate=2)), False),
     "conv2d_valid": (lambda: _seq((8, 8, 3), L.Conv2D(4, 3, activation="tanh")), False),
     "conv2d_same_stride2": (lambda: _seq((9, 9, 3), L.Conv2D(4, 3, strides=2, padding="same")), False),
     "conv2d_same_stride2_even_input": (lambda: _seq((8, 8, 3), L.Conv2D(4, 3, strides=2, padding="same")), False),
@@ -75,6 +76,9 @@ CASES = {
     "max_pool_same": (lambda: _seq((8, 8, 3), L.MaxPooling2D(3, 2, padding="same")), False),
     "avg_pool_same": (lambda: _seq((8, 8, 3), L.AveragePooling2D(3, 2, padding="same")), False),
     "avg_pool_same_odd": (lambda: _seq((7, 7, 3), L.AveragePooling2D(2, 2, padding="same")), False),
+    "max_pool_same_stride1_odd": (lambda: _seq((5, 6, 2), L.MaxPooling2D(2, 1, padding="same")), False),
+    "avg_pool_same_stride3_uneven": (lambda: _seq((10, 7, 2), L.AveragePooling2D((2, 3), 3, padding="same")), False),
+    "avg_pool_same_stride3": (lambda: _seq((10, 7, 2), L.AveragePooling2D(3, 3, padding="same")), False),
     "pool_1d": (lambda: _seq((9, 3), L.MaxPooling1D(2), L.AveragePooling1D(2, padding="same")), False),
     "pool_3d": (lambda: _seq((4, 4, 4, 2), L.MaxPooling3D(2), L.AveragePooling3D(1)), False),
     "global_pools": (lambda: _seq((5, 5, 3), L.GlobalMaxPooling2D(keepdims=True), L.GlobalAveragePooling2D()), False),
@@ -96,6 +100,9 @@ CASES = {
     "bidirectional_sum_last": (lambda: _seq((5, 4), L.Bidirectional(L.GRU(3), merge_mode="sum")), True),
     "multi_head_attention": (
         lambda: keras.Model(*(lambda i: (i, L.MultiHeadAttention(2, 4)(i, i)))(keras.Input((5, 6)))), False),
+    "multi_head_attention_causal": (
+        lambda: keras.Model(*(lambda i: (i, L.MultiHeadAttention(2, 3)(i, i, use_causal_mask=True)))(
+            keras.Input((5, 6)))), False),
     "multi_head_attention_cross": (
         lambda: keras.Model(*(lambda q, v: ([q, v], L.MultiHeadAttention(3, 2, value_dim=5)(q, v)))(
             keras.Input((4, 6)), keras.Input((7, 8)))), False),
@@ -115,7 +122,14 @@ CASES = {
     "normalization_adapted": (lambda: _seq((4, 4, 3), L.Normalization()), False),
     "normalization_given": (lambda: _seq((4, 4, 3), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0])), False),
     "nested_and_shared": (lambda: _nested(), True),
+    "sequential_built_by_shape": (lambda: _built_sequential(), False),
 }
+
+
+def _built_sequential():
+    model = keras.Sequential([L.Dense(4, activation="relu"), L.Dense(2)], name="seq")
+    model.build((None, 3))
+    return model
 
 
 def _nested():

@@ -105,7 +105,10 @@ _TORCH_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias"
 
 
 def _module(spec_torch: str, args: dict, positional: int) -> str:
-    keep = {k: v for i, (k, v) in enumerate(args.items()) if i < positional or _TORCH_DEFAULTS.get(k, object()) != v}
+    defaults = dict(_TORCH_DEFAULTS)
+    if "Pool" in spec_torch:
+        defaults.pop("stride")  # a torch pool's stride defaults to its kernel size, not 1
+    keep = {k: v for i, (k, v) in enumerate(args.items()) if i < positional or defaults.get(k, object()) != v}
     name = spec_torch.replace("torch.nn.", "nn.")
     return f"{name}({_kw(keep, positional)})"
 
@@ -654,7 +657,43 @@ def _pool(call: Call) -> Emission:
     except ValueError as error:
         raise Unsupported(str(error)) from None
     out = call.out_names[0]
-    return Emission(_module(spec.torch, args, 0), [], [f"{out} = {call.attr}({channels_first(value)})"], [_out(call, True)])
+    src = channels_first(value)
+    lines = []
+    try:
+        _check_pool_size(args, value.shape, call.out_shapes[0])
+    except Unsupported:
+        pads = conv_pads({**call.config, "strides": call.config.get("strides") or call.config["pool_size"]}, value.shape)
+        if not type(call.layer).__name__.startswith("Max") or not pads:
+            raise
+        # ceil_mode cannot add the trailing cell (stride 1): pad with -inf, as TF's max pool ignores padding.
+        lines.append(_spatial_pad_line(out, src, pads, value.rank, value='float("-inf")'))
+        src = out
+        args = {**args, "padding": 0}
+        args.pop("ceil_mode", None)
+        _check_pool_size(args, tuple(value.shape[:1]) + tuple(
+            n + a + b if n is not None else None for n, (a, b) in zip(value.shape[1:-1], pads)) + tuple(value.shape[-1:]),
+            call.out_shapes[0])
+    lines.append(f"{out} = {call.attr}({src})")
+    return Emission(_module(spec.torch, args, 0), [], lines, [_out(call, True)])
+
+
+def _check_pool_size(args: dict, shape: tuple, out_shape: tuple) -> None:
+    """torch's pool arithmetic must land on Keras's output size, or the mapping is wrong."""
+    n = len(shape) - 2
+
+    def each(v: Any) -> tuple:
+        return tuple(v) if isinstance(v, tuple) else (v,) * n
+
+    for size, want, k, s, p in zip(shape[1:-1], out_shape[1:-1], each(args["kernel_size"]), each(args["stride"]),
+                                   each(args["padding"])):
+        if size is None:
+            continue
+        span = size + 2 * p - k
+        out = (-(-span // s) if args.get("ceil_mode") else span // s) + 1
+        if args.get("ceil_mode") and (out - 1) * s >= size + p:
+            out -= 1  # torch drops a last window that would start in the right padding
+        if out != want:
+            raise Unsupported(f"torch pooling gives {out} cells where Keras gives {want}")
 
 
 @handles("UpSampling1D", "UpSampling2D", "UpSampling3D")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import DROP, ApiCall, CannotMigrate, Check, Drop, NewArg, NotLiteral, Pos, Rule, RuleContext, build_call, literal
+from migrate.rules.base import DROP, ApiCall, CannotMigrate, Check, Drop, Kw, NewArg, NotLiteral, Pos, Rule, RuleContext, build_call, literal
 from migrate.rules.tf_tensor import _literal_kind, attr, kwarg
 
 _ATTRIBUTES = (
@@ -111,6 +111,41 @@ RULES = [
             Check("tf.sparse.from_dense(x)", {"x": "f32[5]"}),
             Check("tf.sparse.from_dense(x)", {"x": "f64[2,0,3]"}),
             Check("tf.sparse.from_dense(x)", {"x": "bool[2,3]"}),
+        ],
+    ),
+    ApiCall(
+        id="sparse.concat",
+        tf="tf.sparse.concat",
+        torch="torch.cat",
+        signature="axis, sp_inputs, expand_nonconcat_dims=False, name=None",
+        args={"axis": Kw("dim"), "sp_inputs": Pos(0), "expand_nonconcat_dims": Drop(only=(False,)), "name": DROP},
+        summary="`tf.sparse.concat(axis, sts)` → `torch.cat(sts, dim=axis)`.",
+        why=(
+            "`torch.cat` concatenates sparse COO tensors into a sparse tensor, as TF does; note "
+            "TF's argument order (axis first). `expand_nonconcat_dims=True` (growing the other "
+            "dimensions to the largest) has no torch form and stays a TODO." + _ATTRIBUTES
+        ),
+        example="batch = tf.sparse.concat(0, [a, b])",
+        checks=[
+            Check("tf.sparse.concat(0, [tf.sparse.from_dense(a), tf.sparse.from_dense(b)])", {"a": "f32[2,3]", "b": "f32[1,3]"}),
+            Check("tf.sparse.concat(axis=-1, sp_inputs=[tf.sparse.from_dense(a), tf.sparse.from_dense(a)])", {"a": "i32[2,2]:0..2"}),
+            Check("tf.sparse.concat(1, [tf.sparse.from_dense(a), tf.sparse.from_dense(b)], expand_nonconcat_dims=False)", {"a": "f32[2,0]", "b": "f32[2,2]"}),
+            Check("tf.sparse.concat(0, [tf.sparse.from_dense(a)], expand_nonconcat_dims=True)", {"a": "f32[2,2]"}, todo=True),
+        ],
+    ),
+    ApiCall(
+        id="sparse.expand_dims",
+        tf="tf.sparse.expand_dims",
+        torch="torch.unsqueeze",
+        signature="sp_input, axis=None, name=None",
+        args={"sp_input": Pos(0), "axis": Pos(1, required=True), "name": DROP},
+        summary="`tf.sparse.expand_dims(st, axis)` → `torch.unsqueeze(st, axis)`.",
+        why="`torch.unsqueeze` inserts a dimension of size 1 into a sparse COO tensor as into a dense one; negative axes count from the end in both." + _ATTRIBUTES,
+        example="st = tf.sparse.expand_dims(st, axis=-1)",
+        checks=[
+            Check("tf.sparse.expand_dims(tf.sparse.from_dense(a), -1)", {"a": "f32[2,3]"}),
+            Check("tf.sparse.expand_dims(tf.sparse.from_dense(a), axis=0)", {"a": "i64[3]:0..2"}),
+            Check("tf.sparse.expand_dims(tf.sparse.from_dense(a), 1)", {"a": "f32[2,0]"}),
         ],
     ),
 ]

@@ -40,9 +40,19 @@ def _as_dtype(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression
         return dtype(value, ctx)
     if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "torch":
         return value  # `tf.float32` was rewritten to `torch.float32` already
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        # A name may hold a dtype name (Keras configs, `layer.dtype`) or a dtype object (a TF
+        # dtype this tool rewrote to torch's): `getattr(torch, name)` is the torch dtype of a
+        # name ("float32", "int64", "half", "double", "bool" ...).
+        expr = cst.IfExp(
+            test=cst.Call(cst.Name("isinstance"), [cst.Arg(value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(cst.Name("str"))]),
+            body=cst.Call(cst.Name("getattr"), [cst.Arg(ctx.name("torch"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(value)]),
+            orelse=value,
+        )
+        return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     raise CannotMigrate(
         f"`{ctx.source(value)}` may be a string, a NumPy dtype or a TF dtype: torch has no "
-        "`as_dtype`; write the torch dtype (`torch.float32`) here"
+        "`as_dtype`; assign it to a name, or write the torch dtype (`torch.float32`) here"
     )
 
 
@@ -52,16 +62,25 @@ class AsDType(Rule):
     summary = "`tf.as_dtype(\"float32\")` → `torch.float32`."
     why = (
         "torch has no `as_dtype`: a dtype is named by its object. A string literal becomes "
-        "that object and a TF dtype object is already one; any other value (a variable, a "
-        "NumPy dtype) could be any of those, so it stays a TODO."
+        "that object and a TF dtype object is already one (this tool rewrites it to torch's). "
+        "A name may hold either (Keras keeps dtypes as strings), so it becomes "
+        "`(getattr(torch, d) if isinstance(d, str) else d)`: right for every dtype name torch "
+        "shares with TF and for dtype objects; `\"string\"` fails loudly there, and a NumPy "
+        "dtype passes through and fails where torch expects a dtype. Any other expression "
+        "would be evaluated twice and stays a TODO. `tf.DType` properties (`is_floating`, "
+        "`as_numpy_dtype`, `size`) are attributes this rule does not see: torch's are "
+        "`is_floating_point`, `itemsize`."
     )
-    example = 'd = tf.as_dtype("float16")\ne = tf.as_dtype(tf.int32)\nf = tf.as_dtype(config.dtype)'
+    example = 'd = tf.as_dtype("float16")\ne = tf.as_dtype(tf.int32)\nf = tf.as_dtype(self.dtype)\ng = tf.as_dtype(config["dtype"])'
     checks = (
         Check('tf.as_dtype("float32")'),
         Check('tf.dtypes.as_dtype("int64")'),
         Check("tf.as_dtype(tf.bfloat16)"),
         Check('tf.cast(x, tf.as_dtype("float16"))', {"x": "f32[2,0]"}),
-        Check("tf.as_dtype(d)", {"d": "float32"}, todo=True),
+        Check("d = 'int32'\nresult = tf.as_dtype(d)"),
+        Check("d = tf.float64\nresult = tf.as_dtype(d)"),
+        Check("class C:\n    dtype = 'bfloat16'\nresult = tf.cast(x, tf.as_dtype(C.dtype))", {"x": "f32[3]"}),
+        Check("tf.as_dtype(config['dtype'])", {"config": {"dtype": "float32"}}, todo=True),
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:

@@ -2,7 +2,7 @@
 
 ``keras.ops.X``, ``from keras import ops; ops.X`` and ``keras.src.ops...`` all reach these rows
 as ``keras.ops.X``; the public submodule spellings (``keras.ops.numpy.X``, ``keras.ops.nn.X``,
-``keras.ops.core.X``, ``keras.ops.math.X``) are claimed by the same rows.
+``keras.ops.linalg.X``) are claimed by the same rows.
 
 Keras follows NumPy/JAX semantics: a missing ``axis`` means "flatten" or "all axes", Python
 ints become int32 and Python floats float32 (``floatx``), and index-producing ops return
@@ -54,9 +54,6 @@ _NUMPY = {
 _NN = {"softmax", "sigmoid", "relu", "silu", "gelu", "softplus", "one_hot",
        "dot_product_attention", "log_softmax", "relu6", "elu", "selu", "leaky_relu", "softsign",
        "log_sigmoid", "hard_sigmoid", "hard_silu", "glu", "normalize", "sparse_categorical_crossentropy"}
-_CORE = {"cast", "shape", "slice", "slice_update", "scatter_update", "cond", "is_tensor",
-         "convert_to_tensor", "convert_to_numpy", "stop_gradient", "unstack", "dtype", "fori_loop"}
-_MATH = {"rsqrt", "top_k", "logsumexp", "erf", "erfinv", "in_top_k"}
 _LINALG = {"norm"}
 
 
@@ -83,7 +80,7 @@ def _is_pure(node: cst.BaseExpression) -> bool:
 
 def _names(name: str) -> list[str]:
     names = [f"keras.ops.{name}"]
-    for module, members in (("numpy", _NUMPY), ("nn", _NN), ("core", _CORE), ("math", _MATH), ("linalg", _LINALG)):
+    for module, members in (("numpy", _NUMPY), ("nn", _NN), ("linalg", _LINALG)):
         if name in members:
             names.append(f"keras.ops.{module}.{name}")
     return names
@@ -2056,7 +2053,8 @@ RULES: list[Rule] = [
         Check("ops.softplus(x)", {"x": "f32[4]:15..30"}),
     ]),
     _unary("sign", "torch.sign", checks=[Check("ops.sign(x)", {"x": "f32[2,3]"}), Check("ops.sign(x)", {"x": "i32[5]"})]),
-    ApiCall(
+    _Extra(
+        extra={"stable": True},
         id="keras.ops.argsort",
         tf=_names("argsort"),
         torch="torch.argsort",
@@ -2068,6 +2066,7 @@ RULES: list[Rule] = [
         checks=[
             Check("ops.argsort(x)", {"x": "f32[2,5]"}, dtype=False),
             Check("ops.argsort(x, axis=0)", {"x": "i32[6,2]:0..3"}, dtype=False),
+            Check("ops.argsort(x)", {"x": "i32[40]:0..3"}, dtype=False),
         ],
     ),
     _unary("copy", "torch.clone", why="Both return a new tensor with the same values.", checks=[Check("ops.copy(x)", {"x": "f32[2,3]"}), Check("ops.copy(x)", {"x": "i32[0]"})]),

@@ -247,7 +247,11 @@ def _dtype_of(a: Args) -> cst.BaseExpression:
 
 
 def _is_keras_tensor(a: Args) -> cst.BaseExpression:
-    a.simple("x", "")  # dropped: it must be free of side effects
+    if not is_simple(a["x"]):
+        raise CannotMigrate(
+            f"`{a.ctx.source(a['x'])}` would no longer be evaluated (the answer is `False` for "
+            "every torch tensor); assign it to a name first"
+        )
     return cst.Name("False")
 
 

@@ -31,12 +31,17 @@ def _no_seed(a: Args) -> None:
         )
 
 
-def _dtype(a: Args, name: str = "dtype", default: str = "float32") -> tuple[str, cst.BaseExpression]:
-    """The dtype's name and the torch expression for it (TF's default written out)."""
+def _dtype(a: Args, name: str = "dtype", default: str = "float32", *, float_only: bool = False) -> tuple[str, cst.BaseExpression]:
+    """The dtype's name and the torch expression for it (TF's default written out).
+
+    With ``float_only`` (a draw TF makes only in floats) a dtype that cannot be read, such
+    as ``x.dtype``, passes through, named ``"float"``."""
     if name not in a or (isinstance(a[name], cst.Name) and a[name].value == "None"):
         return default, a.name(f"torch.{default}")
     value = a[name]
     dname = dtype_name(value)
+    if dname is None and float_only:
+        return "float", value
     if dname is None:
         raise CannotMigrate(f"`{name}={a.ctx.source(value)}` cannot be read: float and integer draws need different torch functions")
     if isinstance(value, cst.SimpleString):
@@ -72,12 +77,13 @@ def _shape(a: Args, name: str = "shape") -> cst.BaseExpression:
 
 def _uniform(a: Args, maxval_default: float | None = None) -> cst.BaseExpression:
     _no_seed(a)
-    dname, dtype = _dtype(a)
-    shape = _shape(a)
     minval = a["minval"]
     maxval = a.get("maxval")
     if maxval is not None and isinstance(maxval, cst.Name) and maxval.value == "None":
         maxval = None
+    # Without `maxval` TF draws only floats (an integer draw needs it), so any dtype is a float.
+    dname, dtype = _dtype(a, float_only=maxval is None or maxval_default is not None)
+    shape = _shape(a)
     if dname not in _FLOAT_DTYPES:
         if maxval is None:
             raise CannotMigrate("an integer draw needs `maxval`")
@@ -98,7 +104,7 @@ def _uniform(a: Args, maxval_default: float | None = None) -> cst.BaseExpression
 
 def _normal(a: Args) -> cst.BaseExpression:
     _no_seed(a)
-    dname, dtype = _dtype(a)
+    dname, dtype = _dtype(a, float_only=True)
     if dname not in _FLOAT_DTYPES:
         raise CannotMigrate(f"a normal draw of dtype {dname}")
     shape = _shape(a)
@@ -119,7 +125,7 @@ def _normal(a: Args) -> cst.BaseExpression:
 
 def _truncated_normal(a: Args) -> cst.BaseExpression:
     _no_seed(a)
-    dname, dtype = _dtype(a)
+    dname, dtype = _dtype(a, float_only=True)
     if dname not in _FLOAT_DTYPES:
         raise CannotMigrate(f"a normal draw of dtype {dname}")
     mean, std = a["mean"], a["stddev"]
@@ -160,7 +166,7 @@ def _set_seed(a: Args) -> cst.BaseExpression:
 
 def _gamma(a: Args) -> cst.BaseExpression:
     _no_seed(a)
-    dname, dtype = _dtype(a)
+    dname, dtype = _dtype(a, float_only=True)
     if dname not in _FLOAT_DTYPES:
         raise CannotMigrate(f"a gamma draw of dtype {dname}")
     alpha = call(a.name("torch.as_tensor"), a["alpha"], dtype=dtype)
@@ -220,6 +226,7 @@ RULES = [
             Check("tf.random.uniform([6], maxval=5, dtype='int64')", compare="shape"),
             Check("tf.random.uniform(tf.shape(x))", {"x": "f32[2,3]"}, compare="shape"),
             Check("tf.random.uniform(s, maxval=3, dtype=tf.int32)", {"s": [2, 5]}, compare="shape"),
+            Check("tf.random.uniform([3], dtype=x.dtype)", {"x": "f64[2]"}, compare="shape"),
             Check("tf.random.uniform([3], seed=1)", todo=True),
             Check("tf.random.uniform([3], maxval=5, dtype=d)", {"d": None}, todo=True),
         ],
@@ -246,6 +253,7 @@ RULES = [
             Check("tf.random.normal([4], mean=m, stddev=0.0)", {"m": "f32[4]"}),
             Check("tf.random.normal([2, 2], stddev=s)", {"s": 0.5}, compare="shape"),
             Check("tf.random.normal(tf.shape(x), mean=m)", {"x": "f32[4,2]", "m": "f32[2]"}, compare="shape"),
+            Check("tf.random.normal([3], dtype=x.dtype)", {"x": "f64[2]"}, compare="shape"),
             Check("tf.random.normal([3], seed=7)", todo=True),
         ],
     ),
@@ -268,6 +276,7 @@ RULES = [
             Check("tf.random.truncated_normal([5], 1.0, 2.0, dtype=tf.float64)", compare="shape"),
             Check("result = tf.reduce_all(tf.abs(tf.random.truncated_normal([1000], mean=3.0, stddev=0.5) - 3.0) <= 1.0)"),
             Check("result = tf.reduce_max(tf.abs(tf.random.truncated_normal([1000], stddev=s))) <= 2 * s", {"s": 0.5}),
+            Check("tf.random.truncated_normal([2, 3], dtype=x.dtype)", {"x": "f16[2]"}, compare="shape"),
             Check("tf.random.truncated_normal([3], stddev=tf.sqrt(v))", {"v": "f32[]:pos"}, todo=True),
         ],
     ),

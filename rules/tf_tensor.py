@@ -84,9 +84,8 @@ class TypeNames(Rule):
 
 
 _SPEC = (
-    "a TypeSpec describes a traced signature (`tf.function(input_signature=...)`, Keras "
-    "inputs, `tf.data` element specs); torch traces real example inputs instead "
-    "(`torch.export` with `torch.export.Dim` for dynamic sizes), so there is no object to map to"
+    "a TypeSpec describes a traced signature; torch traces example inputs instead "
+    "(`torch.export` with `torch.export.Dim` for dynamic sizes)"
 )
 
 TENSOR_TYPES = TypeNames(
@@ -97,17 +96,16 @@ TENSOR_TYPES = TypeNames(
         "tf.TypeSpec": _SPEC,
         "tf.type_spec_from_value": _SPEC,
         "tf.RaggedTensor": (
-            "torch has no ragged tensor type: `torch.nested` tensors (jagged layout) cover "
-            "ragged batches with a few operations; padding with a mask is the usual rewrite"
+            "torch has no ragged tensor type: pad with a mask, or use `torch.nested` "
+            "(jagged layout), which supports fewer operations"
         ),
         "tf.RaggedTensorSpec": _SPEC,
         "tf.SparseTensorSpec": _SPEC,
         "tf.IndexedSlices": (
-            "torch has no IndexedSlices: sparse gradients of `nn.Embedding(sparse=True)` are "
-            "sparse COO tensors (`x.is_sparse`), and everything else is a dense tensor"
+            "torch has no IndexedSlices: sparse gradients are sparse COO tensors (`x.is_sparse`)"
         ),
         "tf.Operation": "torch has no graph operations: an eager torch program has only tensors",
-        "tf.Graph": "torch has no graph object: code runs eagerly (`torch.fx.Graph` is a compiler IR, not a TF graph)",
+        "tf.Graph": "torch has no graph object: code runs eagerly",
     },
     summary="`tf.Tensor` in annotations and `isinstance` checks → `torch.Tensor`; spec and graph types are TODOs.",
     why=(

@@ -11,7 +11,9 @@ HELPERS: dict[str, str] = {
 class ChannelLayerNorm(nn.Module):
     """Keras LayerNormalization over the channel axis of a channels-first tensor (dim 1)."""
 
-    def __init__(self, num_channels: int, eps: float, affine: bool = True, bias: bool = True) -> None:
+    def __init__(
+        self, num_channels: int, eps: float, affine: bool = True, bias: bool = True
+    ) -> None:
         super().__init__()
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(num_channels)) if affine else None
@@ -54,12 +56,13 @@ class StochasticDepth(nn.Module):
         if not self.training or self.p == 0.0:
             return x
         keep = 1.0 - self.p
-        mask = torch.floor(keep + torch.rand((x.shape[0],) + (1,) * (x.dim() - 1), dtype=x.dtype, device=x.device))
+        shape = (x.shape[0],) + (1,) * (x.dim() - 1)
+        mask = torch.floor(keep + torch.rand(shape, dtype=x.dtype, device=x.device))
         return x / keep * mask
 ''',
     "NoiseDropout": '''
 class NoiseDropout(nn.Module):
-    """Dropout whose mask is shared along the dimensions where noise_shape is 1 (Keras noise_shape)."""
+    """Dropout with one mask value along each dim where Keras's noise_shape is 1."""
 
     def __init__(self, p: float, noise_shape: tuple) -> None:
         super().__init__()
@@ -89,7 +92,7 @@ class Normalization(nn.Module):
 ''',
     "MultiHeadAttention": '''
 class MultiHeadAttention(nn.Module):
-    """Keras MultiHeadAttention: per-head projections to key_dim, scaled dot product, output projection."""
+    """Keras MultiHeadAttention: per-head projections, scaled dot product, output projection."""
 
     def __init__(
         self, query_dim: int, key_dim: int, value_dim: int, num_heads: int, head_dim: int,
@@ -114,8 +117,9 @@ class MultiHeadAttention(nn.Module):
         q = self.query(query).view(batch, -1, self.num_heads, self.head_dim).transpose(1, 2)
         k = self.key(key).view(batch, -1, self.num_heads, self.head_dim).transpose(1, 2)
         v = self.value(value).view(batch, -1, self.num_heads, self.value_head_dim).transpose(1, 2)
+        dropout = self.dropout if self.training else 0.0
         out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0, is_causal=is_causal
+            q, k, v, attn_mask=attn_mask, dropout_p=dropout, is_causal=is_causal
         )
         out = out.transpose(1, 2).reshape(batch, -1, self.num_heads * self.value_head_dim)
         return self.attention_output(out)
@@ -130,7 +134,9 @@ class TodoLayer(nn.Module):
         self.keras_class = keras_class
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"migrate: TODO(model.unmapped) Keras layer {self.keras_name!r} ({self.keras_class})")
+        raise NotImplementedError(
+            f"migrate: TODO(model.unmapped) Keras layer {self.keras_name!r} ({self.keras_class})"
+        )
 ''',
 }
 

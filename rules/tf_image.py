@@ -140,6 +140,27 @@ def _flip(dim: int):  # noqa: ANN202
     return build
 
 
+def _convert_image_dtype(a: Args) -> cst.BaseExpression:
+    from migrate.rules.convert import dtype as dtype_convert
+    from migrate.rules.tf_nn import _FLOAT_DTYPES, dtype_name
+
+    target = dtype_name(a["dtype"])
+    if target is None:
+        raise CannotMigrate("the target dtype cannot be read: float and integer targets scale differently")
+    if target not in _FLOAT_DTYPES:
+        raise CannotMigrate("an integer target scales by the range and rounds; write the scaling out")
+    image = a.simple("image", "(its dtype decides the scale)")
+    dtype = dtype_convert(a["dtype"], a.ctx)
+    scale = cst.IfExp(
+        test=method(image, "is_floating_point"),
+        body=cst.Float("1.0"),
+        orelse=binop(1.0, "/", cst.Attribute(call(a.name("torch.iinfo"), cst.Attribute(image, cst.Name("dtype"))), cst.Name("max"))).with_changes(lpar=[], rpar=[]),
+        lpar=[cst.LeftParen()],
+        rpar=[cst.RightParen()],
+    )
+    return binop(method(image, "to", dtype), "*", scale)
+
+
 def _grayscale_to_rgb(a: Args) -> cst.BaseExpression:
     return method(a["images"], "repeat_interleave", 3, dim=-1)
 
@@ -261,5 +282,28 @@ RULES = [
         why="TF repeats the single channel three times (it requires a last axis of size 1, where repeating and tiling agree).",
         example="rgb = tf.image.grayscale_to_rgb(gray)",
         checks=[Check("tf.image.grayscale_to_rgb(x)", {"x": "f32[4,5,1]"}), Check("tf.image.grayscale_to_rgb(x)", {"x": "u8[2,3,3,1]"})],
+    ),
+    Composite(
+        id="image.convert_image_dtype",
+        tf="tf.image.convert_image_dtype",
+        signature="image, dtype, saturate=False, name=None",
+        handles=("image", "dtype"),
+        build=_convert_image_dtype,
+        summary="`tf.image.convert_image_dtype(x, tf.float32)` → `x.to(torch.float32) * (1.0 if x.is_floating_point() else 1.0 / torch.iinfo(x.dtype).max)`.",
+        why=(
+            "TF maps integer images to [0, 1] by multiplying with `1 / max` of the input's "
+            "integer dtype, and only casts float images. The input dtype is known at run "
+            "time only, so the rewrite decides there (`x * 1.0` leaves a float image as the "
+            "cast made it); `x` is written three times, so it must be a name. An integer "
+            "target (scaled by `max + 0.5` and truncated, or saturated) stays a TODO."
+        ),
+        example="image = tf.image.convert_image_dtype(image, tf.float32)",
+        checks=[
+            Check("tf.image.convert_image_dtype(x, tf.float32)", {"x": "u8[4,5,3]:0..256"}),
+            Check("tf.image.convert_image_dtype(x, tf.float32)", {"x": "i32[6]:0..100000"}),
+            Check("tf.image.convert_image_dtype(x, dtype='float32')", {"x": "f64[2,3]"}),
+            Check("tf.image.convert_image_dtype(x, tf.float64)", {"x": "f32[2,0,3]"}),
+            Check("tf.image.convert_image_dtype(x, tf.uint8)", {"x": "f32[3]:unit"}, todo=True),
+        ],
     ),
 ]

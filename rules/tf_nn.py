@@ -288,17 +288,25 @@ def _fn_row(
 # Rows.
 
 
+def _none_is_last(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """TF's `axis=None` means the last axis; torch's `dim=None` means something else."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return to_node(-1)
+    return value
+
+
 def _softmax_row(name: str, torch: str) -> Fn:
     return Fn(
         id=f"nn.{name}",
         tf=[f"tf.nn.{name}", f"tf.math.{name}"],
         torch=torch,
         signature="logits, axis=None, name=None",
-        args={"logits": Pos(0), "axis": Kw("dim", default=-1), "name": DROP},
+        args={"logits": Pos(0), "axis": Kw("dim", _none_is_last, default=-1), "name": DROP},
         summary=f"`tf.nn.{name}` → `{torch}`, writing TF's default `axis=-1`.",
         why=(
-            "TF normalises over the last axis by default; `torch.softmax`/`torch.log_softmax` "
-            "have no default dimension, so `dim=-1` is written out. Used as a value "
+            "TF normalises over the last axis by default (also for an explicit `axis=None`); "
+            "`torch.softmax`/`torch.log_softmax` have no default dimension, so `dim=-1` is "
+            "written out. Used as a value "
             f"(`activation=tf.nn.{name}`) the name becomes `functools.partial({torch}, dim=-1)`, "
             "which is the same function of one argument."
         ),
@@ -308,6 +316,7 @@ def _softmax_row(name: str, torch: str) -> Fn:
             Check(f"tf.nn.{name}(x, axis=0)", {"x": "f32[3,5]"}),
             Check(f"tf.math.{name}(x, -2)", {"x": "f64[2,3,4]"}),
             Check(f"tf.nn.{name}(x, axis=1)", {"x": "f32[2,0,3]"}),
+            Check(f"tf.nn.{name}(x, axis=None)", {"x": "f32[2,3,4]"}),
             Check(f"tf.nn.{name}(x)", {"x": "f16[4,6]"}, atol=2e-3, rtol=2e-3),
             reference_check(f"tf.nn.{name}", {"x": "f32[2,7]"}),
         ],

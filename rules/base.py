@@ -120,6 +120,11 @@ class Rule:
             f"`{ctx.source(node)}` is used as a value; only calls to it can be migrated"
         )
 
+    def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
+        """Rewrite a class whose first TF base is ``qualified`` (the sites inside it are
+        already rewritten)."""
+        raise CannotMigrate(f"subclassing `{qualified}` has no PyTorch counterpart yet")
+
     def rewrite_decorator(
         self, decorator: cst.Decorator, qualified: str, ctx: RuleContext
     ) -> cst.Decorator | None:

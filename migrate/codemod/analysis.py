@@ -34,6 +34,7 @@ class Kind(Enum):
     CALL = "call"  # keyed by the Call node; the rule rewrites the whole call
     DECORATOR = "decorator"  # keyed by the Decorator node (`@tf.function`, `@tf.function(...)`)
     REFERENCE = "reference"  # keyed by the Name/Attribute node
+    CLASS = "class"  # keyed by the ClassDef whose first TF base it is (`class M(keras.Model)`)
     STAR_IMPORT = "star_import"  # keyed by the ImportFrom node
 
 
@@ -271,9 +272,21 @@ class SiteFinder:
         self._statements.pop()
 
     def _class(self, node: cst.ClassDef) -> None:
+        # A class with a TF base (`class M(keras.Model)`) is one site: its rule rewrites the
+        # whole class (base, `call` → `forward` …) after the sites inside it.
         self._statements.append(id(node))
         self._walk_all(node.decorators)
-        for arg in (*node.bases, *node.keywords):
+        based = False
+        for arg in node.bases:
+            resolved = None
+            if not based and not arg.keyword and type(arg.value) in (cst.Name, cst.Attribute):
+                resolved = self._resolve(arg.value)
+            if resolved:
+                self._record(node, Kind.CLASS, *resolved)
+                based = True
+            else:
+                self._walk(arg.value)
+        for arg in node.keywords:
             self._walk(arg.value)
         self._walk(node.body)
         self._statements.pop()

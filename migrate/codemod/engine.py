@@ -223,6 +223,9 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         return self._apply(original_node, updated_node, "rewrite_call")
 
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        return self._apply(original_node, updated_node, "rewrite_class")
+
     def leave_Decorator(self, original_node: cst.Decorator, updated_node: cst.Decorator):  # type: ignore[override]
         result = self._apply(original_node, updated_node, "rewrite_decorator")
         return cst.RemoveFromParent() if result is None else result

@@ -1,0 +1,229 @@
+"""Subclassed models and layers: ``class M(keras.Model)`` / ``class L(keras.layers.Layer)``.
+
+A structural rule: the engine hands it the whole class after the sites inside it are
+rewritten. It makes the class an ``nn.Module``: ``call`` becomes ``forward``, the
+``training`` argument becomes the module's own ``self.training`` (set by ``.train()`` /
+``.eval()``), sub-layers are no longer told ``training=``, and Keras-only constructor
+arguments no longer reach ``nn.Module.__init__``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from migrate.rules.base import CannotMigrate, Rule, RuleContext
+
+_TRAINING = "training"
+
+
+def _methods(body: Sequence[cst.BaseStatement]) -> dict[str, cst.FunctionDef]:
+    return {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+
+
+def _dotted_tail(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+class _SuperInit(cst.CSTTransformer):
+    """``super().__init__(**kwargs)`` → ``super().__init__()``: ``nn.Module`` takes no
+    ``name=``, ``dtype=``, ``trainable=`` …"""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        func = updated_node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
+            return updated_node.with_changes(args=[])
+        return updated_node
+
+
+class _SuperGetConfig(cst.CSTTransformer):
+    """``super().get_config()`` → ``{}``: ``nn.Module`` has no config of its own."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = updated_node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get_config"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
+            return cst.Dict([])
+        return updated_node
+
+
+class _TrainingFlag(cst.CSTTransformer):
+    """Inside ``forward``: the ``training`` argument is ``self.training``, and calls of
+    sub-layers (``self.dropout(x, training=training)``) lose ``training=``; calls of the
+    class's own methods keep it (they take it as a plain argument)."""
+
+    def __init__(self, own_methods: set[str]):
+        super().__init__()
+        self.own_methods = own_methods
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function: its own `training` is its own business
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return not any(p.name.value == _TRAINING for p in node.params.params)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        func = updated_node.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+            and func.attr.value not in self.own_methods
+        ):
+            return updated_node
+        # `self.dropout(x, training=training)` and `self.dropout(x, training)` alike.
+        args = [
+            new
+            for old, new in zip(original_node.args, updated_node.args)
+            if not (old.keyword and old.keyword.value == _TRAINING)
+            and not (old.keyword is None and not old.star and isinstance(old.value, cst.Name) and old.value.value == _TRAINING)
+        ]
+        if len(args) == len(updated_node.args):
+            return updated_node
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(args=args)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if updated_node.value == _TRAINING:
+            return cst.Attribute(cst.Name("self"), cst.Name(_TRAINING))
+        return updated_node
+
+    # Names that are not reads of the variable (a keyword, an attribute) keep their name.
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        return updated_node.with_changes(attr=original_node.attr)
+
+
+def _without_training_param(params: cst.Parameters) -> tuple[cst.Parameters, bool]:
+    kept = [p for p in params.params if p.name.value != _TRAINING]
+    kwonly = [p for p in params.kwonly_params if p.name.value != _TRAINING]
+    removed = len(kept) != len(params.params) or len(kwonly) != len(params.kwonly_params)
+    if kept and len(kept) != len(params.params) and not kwonly and isinstance(params.star_arg, cst.MaybeSentinel) and params.star_kwarg is None:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return params.with_changes(params=kept, kwonly_params=kwonly), removed
+
+
+def _assigns_training(node: cst.CSTNode) -> bool:
+    """Whether ``training`` is rebound (``training = …``): then it is not the module's mode."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
+            nonlocal found
+            found |= isinstance(target.target, cst.Name) and target.target.value == _TRAINING
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            nonlocal found
+            found |= isinstance(node.target, cst.Name) and node.target.value == _TRAINING
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+            return False
+
+    node.visit(Finder())
+    return found
+
+
+class SubclassedModule(Rule):
+    id = "models.subclass"
+    names = ("keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer")
+    summary = "`class M(keras.Model)` / `class L(keras.layers.Layer)` → `class M(nn.Module)` with `forward`."
+    why = (
+        "A Keras model or layer subclass and a torch module have the same shape: sub-layers "
+        "created in `__init__`, the computation in one method. `call` becomes `forward`. Keras "
+        "passes `training` to every call; torch keeps it as module state (`model.train()` / "
+        "`model.eval()`), so the argument becomes `self.training` and sub-layer calls no longer "
+        "pass `training=` (calls of the class's own helper methods keep it, with the value "
+        "`self.training`). `super().__init__(**kwargs)` loses its arguments (`nn.Module` takes no "
+        "`name=`/`dtype=`), and `super().get_config()` is `{}`, so `get_config` keeps working "
+        "as a plain method. A class with `build(input_shape)` or `add_weight` creates its weights "
+        "once the input shape is known: that is left as a TODO until the weights can be moved "
+        "to `__init__` (as `nn.Parameter` with explicit sizes) or Lazy modules."
+    )
+    example = (
+        "import tensorflow as tf\n\n\n"
+        "class Classifier(tf.keras.Model):\n"
+        "    def __init__(self, hidden, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.hidden = hidden\n\n"
+        "    def call(self, inputs, training=None):\n"
+        "        x = self.body(inputs, training=training)\n"
+        "        if training:\n"
+        "            x = x * 0.5\n"
+        "        return x\n"
+    )
+
+    def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
+        if not isinstance(node.body, cst.IndentedBlock):
+            raise CannotMigrate("a one-line class body; write it as a block first")
+        methods = _methods(node.body.body)
+        for blocker in ("build", "add_weight"):
+            if blocker in methods:
+                raise CannotMigrate(
+                    f"`{blocker}` creates weights when the input shape is known; move them to "
+                    "`__init__` as `nn.Parameter` with explicit sizes (or use Lazy modules)"
+                )
+        if _uses_add_weight(node):
+            raise CannotMigrate(
+                "`self.add_weight(...)` creates a Keras variable; it becomes an `nn.Parameter` "
+                "with explicit sizes — not yet automatic"
+            )
+        body = [self._method(s, set(methods)) if isinstance(s, cst.FunctionDef) else s for s in node.body.body]
+        return node.with_changes(bases=self._bases(node, qualified, ctx), body=node.body.with_changes(body=body))
+
+    def _bases(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> list[cst.Arg]:
+        tail = qualified.rsplit(".", 1)[1]
+        bases = list(node.bases)
+        for i, arg in enumerate(bases):
+            if not arg.keyword and _dotted_tail(arg.value) == tail:
+                bases[i] = arg.with_changes(value=ctx.name("torch.nn.Module"))
+                return bases
+        raise CannotMigrate(f"the `{tail}` base of the class could not be found")
+
+    def _method(self, function: cst.FunctionDef, own: set[str]) -> cst.FunctionDef:
+        name = function.name.value
+        if name == "__init__":
+            return function.visit(_SuperInit())  # type: ignore[return-value]
+        if name == "get_config":
+            return function.visit(_SuperGetConfig())  # type: ignore[return-value]
+        if name != "call":
+            return function
+        if _assigns_training(function.body):
+            raise CannotMigrate("`call` assigns to `training`; it cannot become the module's `self.training`")
+        params, _ = _without_training_param(function.params)
+        body = function.body.visit(_TrainingFlag(own - {"call"}))
+        return function.with_changes(name=cst.Name("forward"), params=params, body=body)
+
+
+def _uses_add_weight(node: cst.ClassDef) -> bool:
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            nonlocal found
+            if attribute.attr.value == "add_weight" and isinstance(attribute.value, cst.Name) and attribute.value.value == "self":
+                found = True
+
+    node.visit(Finder())
+    return found
+
+
+RULES = [SubclassedModule()]

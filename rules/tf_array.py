@@ -415,7 +415,7 @@ def _build_gather(a: _Args) -> str:
 def _index_tensor(a: _Args, name: str) -> str:
     """``indices`` of the `*_nd` ops as a tensor whose last axis is unbound into a tuple."""
     node = a[name]
-    if _is_literal(node):
+    if isinstance(node, (cst.List, cst.Tuple)):
         return f"{a.name('torch.tensor')}({_code(node)}).unbind(-1)"
     return f"{_atom(node)}.unbind(-1)"
 
@@ -435,6 +435,8 @@ def _build_gather_nd(a: _Args) -> str:
 def _build_scatter_update(accumulate: bool) -> Callable[[_Args], str]:
     def build(a: _Args) -> str:
         extra = ", accumulate=True" if accumulate else ""
+        if isinstance(a["updates"], (cst.List, cst.Tuple)):
+            raise CannotMigrate("`updates` is a Python list: `index_put` needs a tensor (torch.stack or torch.tensor, depending on what it holds)")
         return f"{_atom(a['tensor'])}.index_put({_index_tensor(a, 'indices')}, {a.code('updates')}{extra})"
 
     return build
@@ -575,9 +577,32 @@ def _build_boolean_mask(a: _Args) -> str:
     return f"{_atom(a['tensor'])}[{_dim_index(ax, a.code('mask'))}]"
 
 
+def _one_hot_mask(a: _Args) -> tuple[str, str, str]:
+    """A boolean one-hot tensor with TF's rows of False for an index outside [0, depth): as
+    an argument, as the receiver of a method call, and a 0/1 tensor to cast from.
+
+    A name is compared with the positions (on its own device); a list of indices is made a
+    tensor first; any other expression is written once, shifted by one and clamped so that
+    every out-of-range index lands on one of two extra classes that are then cut off.
+    """
+    indices, depth = a["indices"], a["depth"]
+    arange = a.name("torch.arange")
+    if isinstance(indices, (cst.List, cst.Tuple)):
+        mask = f"{a.name('torch.tensor')}({_code(indices)}).unsqueeze(-1) == {arange}({_code(depth)})"
+        return mask, f"({mask})", f"({mask})"
+    if _simple(indices):
+        code = _code(indices)
+        mask = f"{code}.unsqueeze(-1) == {arange}({_code(depth)}, device={code}.device)"
+        return mask, f"({mask})", f"({mask})"
+    one_hot = a.name("torch.nn.functional.one_hot")
+    n = literal(depth) if _is_literal(depth) else None
+    wider = str(n + 2) if isinstance(n, int) else f"{_atom(depth)} + 2"
+    hot = f"{one_hot}({_atom(indices)}.long().clamp(-1, {_code(depth)}) + 1, {wider})[..., 1:-1]"
+    return f"{hot}.bool()", f"{hot}.bool()", hot
+
+
 def _build_one_hot(a: _Args) -> str:
-    indices = a["indices"]
-    hot = f"{a.name('torch.nn.functional.one_hot')}({_atom(indices)}.long(), {a.code('depth')})"
+    mask, receiver, hot = _one_hot_mask(a)
     on, off = a.get("on_value"), a.get("off_value")
     on = None if on is None or _is_literal(on) and literal(on) is None else on
     off = None if off is None or _is_literal(off) and literal(off) is None else off
@@ -585,27 +610,27 @@ def _build_one_hot(a: _Args) -> str:
     d = a.torch_dtype("dtype")
     if on_off:
         values = [literal(n) if _is_literal(n) else None for n in on_off]
+        if values == [True, False] and on is not None and d in (None, a.name("torch.bool")):
+            return _moved(a, mask, receiver)
         if d is None:
             if any(v is None for v in values):
                 raise CannotMigrate("`on_value`/`off_value` is not a literal and no `dtype=` is given: TF takes the dtype from it")
-            if values == [True, False] and on is not None:
-                return _moved(a, f"{hot}.bool()")
             if any(isinstance(v, bool) for v in values) or not all(isinstance(v, (int, float)) for v in values):
                 raise CannotMigrate("`on_value`/`off_value` must be two booleans or numbers")
             d = a.name("torch.float32") if any(isinstance(v, float) for v in values) else a.name("torch.int32")
         on_code = "1" if on is None else _code(on)
         off_code = "0" if off is None else _code(off)
-        result = f"{a.name('torch.where')}({hot}.bool(), {on_code}, {off_code}).to({d})"
+        result = f"{a.name('torch.where')}({mask}, {on_code}, {off_code}).to({d})"
     else:
         result = f"{hot}.to({d or a.name('torch.float32')})"
     return _moved(a, result)
 
 
-def _moved(a: _Args, result: str) -> str:
+def _moved(a: _Args, result: str, receiver: str | None = None) -> str:
     """The one-hot dimension moved from last to TF's `axis`."""
     ax = a.lit("axis", None, "the position of the new axis must be known")
     if ax is not None and ax != -1:
-        return f"{result}.movedim(-1, {ax})"
+        return f"{receiver or result}.movedim(-1, {ax})"
     return result
 
 
@@ -1117,14 +1142,18 @@ RULES = [
         signature="indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None",
         handles=["indices", "depth", "on_value", "off_value", "axis", "dtype"],
         build=_build_one_hot,
-        summary="`tf.one_hot` → `F.one_hot(i.long(), depth)` as float32, with on/off values and axis.",
+        summary="`tf.one_hot(i, depth)` → `(i.unsqueeze(-1) == torch.arange(depth)).to(torch.float32)`.",
         why=(
-            "`F.one_hot` wants int64 indices and returns int64; TF takes int32 too and returns "
-            "float32 by default, so the indices are made long and the result cast to TF's "
-            "dtype. `on_value`/`off_value` become a `torch.where` (their dtype is TF's when no "
-            "`dtype=` is given: int32 for Python ints), and `axis` a `movedim` of the new last "
-            "dimension. One difference remains: TF writes a row of `off_value` for an index "
-            "outside [0, depth) (e.g. -1 for padding), `F.one_hot` raises."
+            "TF writes a row of `off_value` for an index outside [0, depth): -1 is the usual "
+            "'no class' label, and `tf.one_hot([-1, axis], rank)` a common idiom. `F.one_hot` "
+            "raises on such an index, so the rewrite compares the indices with the positions "
+            "instead (on the indices' device), which is exact for every index. That names "
+            "the indices twice; an expression that is not a name is written once, as "
+            "`F.one_hot(i.long().clamp(-1, depth) + 1, depth + 2)[..., 1:-1]` (every "
+            "out-of-range index lands on one of two extra classes, which are cut off). The "
+            "result is float32 unless `dtype=` says otherwise; `on_value`/`off_value` become "
+            "a `torch.where` (without `dtype=`, their own dtype: int32 for Python ints, bool "
+            "for True/False), and `axis` a `movedim` of the new last dimension."
         ),
         example=(
             "y = tf.one_hot(labels, num_classes)\n"
@@ -1141,6 +1170,10 @@ RULES = [
             Check("tf.one_hot(i, 3, dtype=tf.float64)", {"i": "u8[4]:0..3"}),
             Check("tf.one_hot(i, 3)", {"i": "i32[0]"}),
             Check("tf.one_hot(i, 3, on_value=True, off_value=False, axis=0)", {"i": "i32[4]:0..3"}),
+            Check("tf.one_hot(i, 4)", {"i": "i32[3,4]:-3..7"}),
+            Check("tf.one_hot(i + 0, 4, on_value=2.0, off_value=-1.0)", {"i": "i64[8]:-3..7"}),
+            Check("tf.one_hot(i * 1, 3, on_value=True, off_value=False, dtype=tf.bool)", {"i": "i32[6]:-2..5"}),
+            Check("tf.one_hot([-1, a], 3, dtype=tf.int32)", {"a": 1}),
             Check("tf.one_hot(i, 3, on_value=v)", {"i": "i32[2]:0..3", "v": 2.0}, todo=True),
         ],
     ),

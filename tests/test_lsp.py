@@ -86,7 +86,7 @@ async def change(client: LanguageClient, path: Path, text: str, version: int) ->
 
 
 async def actions_at(
-    client: LanguageClient, path: Path, line: int, character: int, only: list[str] | None = None
+    client: LanguageClient, path: Path, line: int, character: int, only: list[str] | None = None, resolve: bool = True
 ) -> list[lsp.CodeAction]:
     uri = path.as_uri()
     diagnostics = [d for d in client.diagnostics.get(uri, []) if d.range.start.line == line]
@@ -97,7 +97,11 @@ async def actions_at(
         ),
         TIMEOUT,
     )
-    return [a for a in result or [] if isinstance(a, lsp.CodeAction)]
+    actions = [a for a in result or [] if isinstance(a, lsp.CodeAction)]
+    if not resolve:
+        return actions
+    # As VS Code and Neovim do when the user picks one: the edit comes on request.
+    return [a if a.edit is not None else await asyncio.wait_for(client.code_action_resolve_async(a), TIMEOUT) for a in actions]
 
 
 async def test_diagnostics_name_the_rule_and_link_its_doc(client: LanguageClient, tmp_path: Path) -> None:
@@ -120,10 +124,13 @@ async def test_migrate_this_file_gives_exactly_what_convert_writes(client: Langu
     path = tmp_path / "model.py"
     path.write_text(SOURCE)
     await open_and_wait(client, path, SOURCE)
+    listed = await actions_at(client, path, 4, 16, resolve=False)
+    assert [a.title.split(":")[0] for a in listed] == ["Migrate this call to PyTorch", "Migrate this file to PyTorch"]
+    assert all(a.edit is None and a.data["version"] == 1 for a in listed)  # edits come on resolve
     actions = await actions_at(client, path, 4, 16)
-    titles = [a.title for a in actions]
-    assert titles[0].startswith("Migrate this call to PyTorch: total = torch.sum(x"), titles
-    assert "Migrate this file to PyTorch" in titles
+    titles = [a.title for a in await actions_at(client, path, 4, 16)]
+    # Once the whole file has been run, the quick fix's title previews the new code.
+    assert titles[0] == "Migrate this call to PyTorch: total = torch.sum(x, dim=1) # keep me", titles
     [file_action] = [a for a in actions if a.title == "Migrate this file to PyTorch"]
     edited = apply_workspace_edit(SOURCE, path.as_uri(), file_action.edit)
     assert edited == convert_output(path, tmp_path)
@@ -213,3 +220,14 @@ async def test_a_file_that_rebinds_tf_is_analysed_whole(client: LanguageClient, 
     text = "import tensorflow as tf\ny = tf.reduce_sum(x)\ntf = None\nz = tf.sqrt(y)\n"
     diagnostics = await open_and_wait(client, path, text)
     assert [(d.code, d.range.start.line) for d in diagnostics] == [("ops.reduce_sum", 1)]
+
+
+async def test_an_action_resolved_after_an_edit_gets_no_edit(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "stale.py"
+    await open_and_wait(client, path, SOURCE)
+    [stale] = [a for a in await actions_at(client, path, 4, 16, resolve=False) if a.title == "Migrate this file to PyTorch"]
+    before = client.diagnostics[path.as_uri()]
+    await change(client, path, SOURCE + "w = tf.sqrt(2.0)\n", 2)
+    await published_again(client, path, before)
+    resolved = await asyncio.wait_for(client.code_action_resolve_async(stale), TIMEOUT)
+    assert resolved.edit is None  # computed for a text that is gone: no edit rather than a wrong one

@@ -75,6 +75,6 @@ def test_neovim_receives_diagnostics_and_applies_the_code_action(tmp_path: Path)
     assert seen["ok"], seen
     assert seen["codes"] == ["ops.reduce_sum", "ops.reduce_mean", "unmapped"]
     assert "Migrate this file to PyTorch" in seen["titles"]
-    assert any(t.startswith("Migrate this call to PyTorch: total = torch.sum(") for t in seen["titles"])
+    assert any(t.startswith("Migrate this call to PyTorch") for t in seen["titles"])
     assert saved.read_text() == expected.read_text()  # the editor's buffer is convert's output
     assert seen["left"] == ["unmapped"]

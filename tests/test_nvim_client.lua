@@ -68,6 +68,20 @@ local function main()
     report.error = "no 'Migrate this file to PyTorch' action"
     return
   end
+  if not chosen.edit then
+    -- The server sends edits on request (codeAction/resolve), as Neovim's own
+    -- vim.lsp.buf.code_action() asks for them.
+    local resolved = vim.lsp.buf_request_sync(buf, "codeAction/resolve", chosen, 30000)
+    for _, response in pairs(resolved or {}) do
+      if response.result and response.result.edit then
+        chosen = response.result
+      end
+    end
+  end
+  if not chosen.edit then
+    report.error = "the action came without an edit, and resolving it gave none"
+    return
+  end
   vim.lsp.util.apply_workspace_edit(chosen.edit, "utf-16")
   vim.cmd("write! " .. vim.fn.fnameescape(os.getenv("MIGRATE_NVIM_SAVED")))
 

@@ -98,6 +98,7 @@ class Document:
     _classes: list[tuple[int, int, str]] | None = None
     _calls: dict[tuple[int, int], str | None] = field(default_factory=dict)
     _edits: dict[str, list[lsp.TextEdit]] = field(default_factory=dict)
+    _opcodes: dict[str, tuple[list, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def analyse(
@@ -173,6 +174,19 @@ class Document:
         )
 
     # -- edits ----------------------------------------------------------------------------
+
+    def line_in(self, new_text: str, line: int) -> str:
+        """What 0-based ``line`` of this text became in ``new_text`` ("" if it went)."""
+        if new_text not in self._opcodes:
+            matcher = difflib.SequenceMatcher(None, split_lines(self.text), split_lines(new_text), autojunk=False)
+            self._opcodes[new_text] = (matcher.get_opcodes(), split_lines(new_text))
+        opcodes, new_lines = self._opcodes[new_text]
+        for tag, i1, i2, j1, j2 in opcodes:
+            if i1 <= line < i2:
+                if tag == "delete":
+                    return ""
+                return new_lines[j1 + min(line - i1, j2 - j1 - 1)]
+        return ""
 
     def edits_to(self, new_text: str, to_client) -> list[lsp.TextEdit]:  # noqa: ANN001
         """``text_edits`` from this text to ``new_text``, made once per document version."""

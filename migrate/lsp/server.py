@@ -9,6 +9,8 @@
   cannot be migrated consistently), and "Migrate this file to PyTorch". The file edit is
   exactly what ``migrate convert`` writes; a call or class edit followed by migrating the
   rest gives exactly that too, or it is not offered.
+- Clients that resolve code actions (``codeAction/resolve`` for ``edit``) get the list
+  without edits, at no engine cost, and the edit of the action picked.
 - A text that does not parse (half-typed) gets no edits, and its diagnostics are not
   recomputed: the last good ones stay until it parses again.
 - Settings come from ``[tool.migrate]`` of the nearest pyproject.toml (``select``,
@@ -138,35 +140,65 @@ class MigrateServer(LanguageServer):
             return
         send({"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
+    def _resolves_edits(self) -> bool:
+        """Whether the client asks for an action's edit only when the user picks it."""
+        try:
+            properties = self.client_capabilities.text_document.code_action.resolve_support.properties
+        except AttributeError:
+            return False
+        return "edit" in (properties or [])
+
     def code_actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        """The actions at the cursor. A client that resolves edits (VS Code, Neovim) gets
+        them without edits, at no engine cost: editors ask on every cursor move, and a
+        call edit costs two engine runs. The edit comes with ``codeAction/resolve``."""
         uri = params.text_document.uri
         document = self.documents.get(uri)
         text_document = self.workspace.get_text_document(uri)
         if document is None or not document.parses or document.text != text_document.source:
             return []
+        lazy = self._resolves_edits()
         only = params.context.only
         wanted = lambda kind: not only or any(kind == k or kind.startswith(k + ".") for k in only)  # noqa: E731
         actions = []
         line = params.range.start.line
         diagnostics = [d for d in params.context.diagnostics if d.source == SOURCE]
+        on_line = [d for d in diagnostics if d.range.start.line == line]
         if wanted(KIND_CALL):
-            for finding in document.finding_at(line):
+            calls = [f for f in document.findings if f.line - 1 == line and f.outcome is Outcome.REWRITTEN]
+            for finding in calls if lazy else document.finding_at(line):
+                if lazy:
+                    full = document.full.output if document.full is not None and document.full.error is None else None
+                    preview = _preview(document, full, line) if full else ""
+                    title = CALL_TITLE + (f": {preview}" if preview else "")
+                    data = {"what": "call", "line": finding.line, "col": finding.col}
+                    actions.append(self._lazy_action(title, KIND_CALL, uri, document, data, on_line, True))
+                    continue
                 text = document.call_output(finding)
                 if text is None:
                     continue
-                preview = _preview(document.text, text, finding.line - 1)
+                preview = _preview(document, text, line)
                 title = CALL_TITLE + (f": {preview}" if preview else "")
-                actions.append(
-                    self._action(title, KIND_CALL, uri, document, text, [d for d in diagnostics if d.range.start.line == line], True)
-                )
-        output = document.file_output()
-        if output is None:
+                actions.append(self._action(title, KIND_CALL, uri, document, text, on_line, True))
+        if lazy:
+            changes = document.file_output() is not None if document.full is not None else any(
+                f.outcome is not Outcome.IGNORED for f in document.findings
+            )
+            output = None
+        else:
+            output = document.file_output()
+            changes = output is not None
+        if not changes:
             return actions
         model = document.class_at(line)
         if model is not None and wanted(KIND_MODEL):
-            # The class alone where that agrees with the whole file; else the whole file.
-            text = document.model_output(line) or output
-            actions.append(self._action(f"{MODEL_TITLE} ({model})", KIND_MODEL, uri, document, text, [], False))
+            title = f"{MODEL_TITLE} ({model})"
+            if lazy:
+                actions.append(self._lazy_action(title, KIND_MODEL, uri, document, {"what": "model", "line": line}, [], False))
+            else:
+                # The class alone where that agrees with the whole file; else the whole file.
+                text = document.model_output(line) or output
+                actions.append(self._action(title, KIND_MODEL, uri, document, text, [], False))
         # The file action's kind follows what was asked for: a client asking for everything
         # (VS Code's light bulb, which hides source actions) gets a refactoring; "Source
         # Action…" (only=source) a source action; a quick-fix menu a quick fix.
@@ -175,36 +207,66 @@ class MigrateServer(LanguageServer):
         else:
             kind = next((k for k in (KIND_FILE, KIND_CALL, KIND_MODEL) if wanted(k)), None)
         if kind is not None:
-            actions.append(self._action(FILE_TITLE, kind, uri, document, output, diagnostics, False))
+            if lazy:
+                actions.append(self._lazy_action(FILE_TITLE, kind, uri, document, {"what": "file"}, diagnostics, False))
+            else:
+                actions.append(self._action(FILE_TITLE, kind, uri, document, output, diagnostics, False))
         return actions
 
-    def _action(
-        self, title: str, kind: str, uri: str, document: Document, new_text: str,
+    def resolve(self, action: lsp.CodeAction) -> lsp.CodeAction:
+        """The edit of an action ``code_actions`` gave without one; none if the text moved on."""
+        data = action.data if isinstance(action.data, dict) else {}
+        document = self.documents.get(data.get("uri", ""))
+        if document is None or document.version != data.get("version") or not document.parses:
+            return action
+        what = data.get("what")
+        text = None
+        if what == "call":
+            found = [f for f in document.finding_at(data.get("line", 0) - 1) if f.col == data.get("col")]
+            text = document.call_output(found[0]) if found else None
+        elif what == "model":
+            text = document.model_output(data.get("line", -1))
+        # Where the call or class alone cannot be migrated consistently: the whole file.
+        text = text or document.file_output()
+        if text is not None:
+            action.edit = self._edit(document, text)
+        return action
+
+    def _lazy_action(
+        self, title: str, kind: str, uri: str, document: Document, data: dict,
         diagnostics: list[lsp.Diagnostic], preferred: bool,
     ) -> lsp.CodeAction:
-        edits = document.edits_to(new_text, self.to_client)
-        change = lsp.TextDocumentEdit(
-            text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=document.version),
-            edits=edits,
-        )
         return lsp.CodeAction(
             title=title,
             kind=kind,
             diagnostics=diagnostics or None,
             is_preferred=preferred or None,
-            edit=lsp.WorkspaceEdit(document_changes=[change]),
+            data={**data, "uri": uri, "version": document.version},
         )
 
+    def _action(
+        self, title: str, kind: str, uri: str, document: Document, new_text: str,
+        diagnostics: list[lsp.Diagnostic], preferred: bool,
+    ) -> lsp.CodeAction:
+        return lsp.CodeAction(
+            title=title,
+            kind=kind,
+            diagnostics=diagnostics or None,
+            is_preferred=preferred or None,
+            edit=self._edit(document, new_text),
+        )
 
-def _preview(before: str, after: str, line: int, width: int = 60) -> str:
+    def _edit(self, document: Document, new_text: str) -> lsp.WorkspaceEdit:
+        change = lsp.TextDocumentEdit(
+            text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=document.uri, version=document.version),
+            edits=document.edits_to(new_text, self.to_client),
+        )
+        return lsp.WorkspaceEdit(document_changes=[change])
+
+
+def _preview(document: Document, after: str, line: int, width: int = 60) -> str:
     """The migrated text of ``line`` (0-based), shortened: the quick fix's preview."""
-    old, new = split_lines(before), split_lines(after)
-    # Lines above the target may have grown (imports added): count from the end.
-    from_end = len(old) - line
-    index = len(new) - from_end
-    if not 0 <= index < len(new):
-        return ""
-    text = " ".join(new[index].split())
+    text = " ".join(document.line_in(after, line).split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -255,10 +317,15 @@ def _did_close(ls: MigrateServer, params: lsp.DidCloseTextDocumentParams) -> Non
 
 @server.feature(
     lsp.TEXT_DOCUMENT_CODE_ACTION,
-    lsp.CodeActionOptions(code_action_kinds=[KIND_CALL, KIND_MODEL, KIND_FILE], resolve_provider=False),
+    lsp.CodeActionOptions(code_action_kinds=[KIND_CALL, KIND_MODEL, KIND_FILE], resolve_provider=True),
 )
 def _code_action(ls: MigrateServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     return ls.code_actions(params)
+
+
+@server.feature(lsp.CODE_ACTION_RESOLVE)
+def _code_action_resolve(ls: MigrateServer, params: lsp.CodeAction) -> lsp.CodeAction:
+    return ls.resolve(params)
 
 
 def serve() -> None:

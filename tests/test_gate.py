@@ -264,3 +264,22 @@ def test_github_annotations_when_running_in_actions(tree: Path) -> None:
     assert first.startswith("::error file=src/we%2Cird%3Aname.py,line=2,col=5,title=migrate unmapped::`tf.no_such_api_anywhere`")
     assert "migrate check: 1 file · 1 new finding" in result.stdout  # and the summary for the log
     assert check("src", "--format", "text", env={"GITHUB_ACTIONS": "true"}).stdout.startswith("migrate check:")
+
+
+def test_notebook_findings_name_their_cell_and_baseline_by_cell_text(tree: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# A model"),
+        nbformat.v4.new_code_cell("import tensorflow as tf"),
+        nbformat.v4.new_code_cell("x = 1\ny = tf.reduce_sum(x)"),
+    ]
+    (tree / "nb.ipynb").write_text(nbformat.writes(notebook))
+    result = check("nb.ipynb")
+    assert result.exit_code == 1
+    assert "nb.ipynb[cell 2]:2:5: ops.reduce_sum" in result.output
+    check("nb.ipynb", "--baseline", "b.json", "--write-baseline")
+    notebook.cells.insert(1, nbformat.v4.new_code_cell("print('a new cell above')"))
+    (tree / "nb.ipynb").write_text(nbformat.writes(notebook))
+    assert check("nb.ipynb", "--baseline", "b.json").exit_code == 0  # moved to cell 3: still known

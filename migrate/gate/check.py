@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from migrate.codemod.files import SourceFile, read_text
+from migrate.codemod.files import InputError, SourceFile, read_text
 from migrate.codemod.findings import FileResult, Finding, Outcome
 from migrate.codemod.runner import migrate_files
 from migrate.codemod.selection import Selection
@@ -214,7 +214,7 @@ def _drift(source_file: SourceFile, result: FileResult, destination: Path, root:
     hint = f"regenerate it with `migrate convert {source_file.path} -o {destination}`"
     try:
         actual = read_text(destination) if destination.is_file() else None
-    except Exception:  # noqa: BLE001  (not UTF-8, unreadable: it differs, whatever it is)
+    except (InputError, OSError):  # not UTF-8, unreadable: it differs, whatever it is
         actual = ""
     if actual is None:
         return [GateFinding(display, key, 1, 0, DRIFT, "", f"missing: `migrate convert` writes it from {source_file.path}; {hint}", outcome="drift")]

@@ -49,11 +49,13 @@ _NUMPY = {
     "negative", "prod", "std", "var", "sort", "isnan", "isfinite", "swapaxes", "outer",
     "cumprod", "tan", "arctan", "logical_xor", "mod", "sinh", "cosh", "arcsin", "arccos",
     "isinf", "trace", "count_nonzero", "full_like", "absolute", "amax", "amin", "average",
-    "nan_to_num", "arctan2",
+    "nan_to_num", "arctan2", "nonzero", "size", "tensordot", "isclose", "hstack", "vstack",
+    "ravel", "identity", "argmin", "true_divide",
 }
 _NN = {"softmax", "sigmoid", "relu", "silu", "gelu", "softplus", "one_hot",
        "dot_product_attention", "log_softmax", "relu6", "elu", "selu", "leaky_relu", "softsign",
-       "log_sigmoid", "hard_sigmoid", "hard_silu", "glu", "normalize", "sparse_categorical_crossentropy"}
+       "log_sigmoid", "hard_sigmoid", "hard_silu", "glu", "normalize", "sparse_categorical_crossentropy", "moments",
+       "binary_crossentropy", "categorical_crossentropy"}
 _LINALG = {"norm"}
 
 
@@ -1401,6 +1403,80 @@ class _ImageResize(Rule):
         return out if fmt == "channels_first" else _method(out, "permute", *map(to_node, (0, 2, 3, 1)))
 
 
+class _Size(Rule):
+    id = "keras.ops.size"
+    names = tuple(_names("size"))
+    summary = "`keras.ops.size(x)` → `x.numel()`."
+    why = (
+        "The number of elements. Keras gives an int32 0-d tensor, torch a Python int, which "
+        "does everything the tensor did in eager code (the check compares values only)."
+    )
+    example = "n = keras.ops.size(mask)"
+    checks = (Check("ops.size(x)", {"x": "f32[2,3]"}, dtype=False), Check("ops.size(x)", {"x": "i32[0,4]"}, dtype=False))
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return _method(_bind(call, ("x",), ctx)["x"].value, "numel")
+
+
+class _Moments(Rule):
+    id = "keras.ops.moments"
+    names = tuple(_names("moments"))
+    summary = "`keras.ops.moments(x, axes)` → `torch.var_mean(x, dim=axes, correction=0)[::-1]`."
+    why = (
+        "Keras returns (mean, variance), the population variance; `torch.var_mean` returns "
+        "(variance, mean) with Bessel's correction by default, so `correction=0` is written and "
+        "the pair reversed. `synchronized=True` (a cross-replica mean) stays a TODO."
+    )
+    example = "mean, variance = keras.ops.moments(x, axes=[1, 2], keepdims=True)"
+    checks = (
+        Check("ops.moments(x, axes=[0])", {"x": "f32[4,3]"}, atol=1e-6),
+        Check("ops.moments(x, axes=(1, 2), keepdims=True)", {"x": "f32[2,3,4]"}, atol=1e-6),
+        Check("ops.moments(x, -1)", {"x": "f32[3,5]"}, atol=1e-6),
+        Check("ops.moments(x, [0], synchronized=True)", {"x": "f32[3]"}, todo=True),
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("x", "axes", "keepdims", "synchronized"), ctx, required=2)
+        if "synchronized" in bound and _literal_or(bound["synchronized"].value, None) is not False:
+            raise CannotMigrate("`synchronized=True` averages across replicas: use `torch.distributed.all_reduce`")
+        args = [NewArg(bound["x"].value, None, bound["x"]), NewArg(_axis(bound["axes"].value, ctx), "dim", bound["axes"]), NewArg(to_node(0), "correction")]
+        if "keepdims" in bound and _literal_or(bound["keepdims"].value, None) is not False:
+            args.append(NewArg(bound["keepdims"].value, "keepdim", bound["keepdims"]))
+        pair = build_call(call, ctx.name("torch.var_mean"), args)
+        return cst.Subscript(pair, [cst.SubscriptElement(cst.Slice(lower=None, upper=None, step=to_node(-1), second_colon=cst.Colon()))])
+
+
+class _CrossEntropy(Rule):
+    """``binary_crossentropy`` / ``categorical_crossentropy`` from logits."""
+
+    def __init__(self, name: str, torch: str, signature: tuple[str, ...], movedim: bool, checks: Sequence[Check]):
+        self.id = f"keras.ops.{name}"
+        self.names = tuple(_names(name))
+        self.torch, self.signature, self.movedim = torch, signature, movedim
+        self.summary = f"`keras.ops.{name}(y, logits, from_logits=True)` → `{torch}(..., reduction=\"none\")`."
+        self.why = (
+            "Keras returns the loss per element"
+            + (" (per example, classes on the last axis)" if movedim else "")
+            + f"; `{torch.rsplit('.', 1)[1]}` reduces by default, so `reduction=\"none\"` is written"
+            + (", and classes move to axis 1 where torch wants them (`.movedim(-1, 1)`, a no-op for 2-D; the target is a probability distribution in both)." if movedim else ".")
+            + " Keras's default `from_logits=False` takes probabilities clipped to [epsilon, 1 - epsilon] before the log, which no torch function does: it stays a TODO."
+        )
+        self.example = f"loss = keras.ops.{name}(labels, logits, from_logits=True)"
+        self.checks = tuple(checks)
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, self.signature, ctx, required=2)
+        if "from_logits" not in bound or _literal_or(bound["from_logits"].value, None) is not True:
+            raise CannotMigrate("`from_logits=False` takes probabilities clipped by epsilon before the log: no torch function does that")
+        if "axis" in bound and _literal_or(bound["axis"].value, None) != -1:
+            raise CannotMigrate("classes on an axis other than the last")
+        y, z = bound["target"], bound["output"]
+        move = (lambda v: _method(v, "movedim", to_node(-1), to_node(1))) if self.movedim else (lambda v: v)
+        return build_call(call, ctx.name(self.torch), [
+            NewArg(move(z.value), None, z), NewArg(move(y.value), None, y), NewArg(cst.SimpleString('"none"'), "reduction"),
+        ])
+
+
 # ---------------------------------------------------------------------------------------
 # The table.
 
@@ -2325,4 +2401,120 @@ RULES: list[Rule] = [
     _unary("hard_silu", "torch.nn.functional.hardswish", why="Both compute x * relu6(x + 3) / 6 (hard swish).",
            checks=[Check("ops.hard_silu(x * 4.0)", {"x": "f32[2,3]"}, atol=1e-6)]),
     _ImageResize(),
+    _Size(),
+    _Moments(),
+    _CrossEntropy("binary_crossentropy", "torch.nn.functional.binary_cross_entropy_with_logits", ("target", "output", "from_logits"), False, checks=[
+        Check("ops.binary_crossentropy(y, z, from_logits=True)", {"y": "f32[3,4]:unit", "z": "f32[3,4]"}, atol=1e-6),
+        Check("ops.binary_crossentropy(y, z, True)", {"y": "f32[5]:unit", "z": "f32[5]:-30..30"}, atol=1e-5),
+        Check("ops.binary_crossentropy(y, p)", {"y": "f32[3]:unit", "p": "f32[3]:unit"}, todo=True),
+    ]),
+    _CrossEntropy("categorical_crossentropy", "torch.nn.functional.cross_entropy", ("target", "output", "from_logits", "axis"), True, checks=[
+        Check("ops.categorical_crossentropy(ops.softmax(t), z, from_logits=True)", {"t": "f32[4,5]", "z": "f32[4,5]"}, atol=1e-5),
+        Check("ops.categorical_crossentropy(ops.one_hot(y, 4), z, from_logits=True, axis=-1)", {"y": "i32[2,3]:0..4", "z": "f32[2,3,4]"}, atol=1e-5),
+        Check("ops.categorical_crossentropy(y, p)", {"y": "f32[2,3]:unit", "p": "f32[2,3]:unit"}, todo=True),
+    ]),
+    ApiCall(
+        id="keras.ops.argmin",
+        tf=_names("argmin"),
+        torch="torch.argmin",
+        signature="x, axis=None, keepdims=False",
+        args={"x": Pos(0), "axis": Kw("dim", _int_axis, omit_if=(None,)), "keepdims": Kw("keepdim", omit_if=(False,))},
+        summary="`keras.ops.argmin(x, axis)` → `torch.argmin(x, dim=axis)`.",
+        why="NumPy's `argmin` flattens without an axis, as `torch.argmin` does without a `dim`; ties go to the first index in both." + _INDEX_DTYPE,
+        example="nearest = keras.ops.argmin(distances, axis=-1)",
+        checks=[
+            Check("ops.argmin(x, axis=-1)", {"x": "f32[2,5]"}, dtype=False),
+            Check("ops.argmin(x)", {"x": "i32[3,4]"}, dtype=False),
+        ],
+    ),
+    _Extra(
+        extra={"as_tuple": True},
+        id="keras.ops.nonzero",
+        tf=_names("nonzero"),
+        torch="torch.nonzero",
+        signature="x",
+        args={"x": Pos(0)},
+        summary="`keras.ops.nonzero(x)` → `torch.nonzero(x, as_tuple=True)`.",
+        why="NumPy's `nonzero` returns one index tensor per axis, which is torch's `as_tuple=True` form (the default returns an (N, rank) matrix)." + _INDEX_DTYPE,
+        example="rows, cols = keras.ops.nonzero(mask)",
+        checks=[Check("ops.nonzero(x)", {"x": "i32[3,4]:0..2"}, dtype=False), Check("ops.nonzero(m)", {"m": "bool[5]"}, dtype=False)],
+    ),
+    _unary("ravel", "torch.ravel", why="The same flattening (a view where possible).", checks=[Check("ops.ravel(x)", {"x": "f32[2,3]"}), Check("ops.ravel(x)", {"x": "i32[0,2]"})]),
+    _unary("absolute", "torch.abs", why="NumPy's other name for `abs`.", checks=[Check("ops.absolute(x)", {"x": "f32[2,3]"})]),
+    _reduction("amax", "torch.amax", why="The same reduction; every axis without an `axis`, a list of axes becomes a tuple.", checks=[
+        Check("ops.amax(x)", {"x": "f32[2,3]"}), Check("ops.amax(x, axis=-1, keepdims=True)", {"x": "i32[2,3]"}),
+    ]),
+    _reduction("amin", "torch.amin", why="The same reduction; every axis without an `axis`, a list of axes becomes a tuple.", checks=[
+        Check("ops.amin(x)", {"x": "f32[2,3]"}), Check("ops.amin(x, axis=[0, 1])", {"x": "f32[2,3,2]"}),
+    ]),
+    _binary("true_divide", "torch.true_divide", operator=_op(cst.Divide), example="p = keras.ops.true_divide(counts, total)", checks=[
+        Check("ops.true_divide(x, y)", {"x": "f32[2,3]", "y": "f32[3]:pos"}),
+        Check("ops.true_divide(x, 2)", {"x": "i32[4]"}),
+    ]),
+    ApiCall(
+        id="keras.ops.identity",
+        tf=_names("identity"),
+        torch="torch.eye",
+        signature="n, dtype=None",
+        args={"n": Pos(0), "dtype": Kw("dtype", _dtype, omit_if=(None,))},
+        summary="`keras.ops.identity(n)` → `torch.eye(n)`.",
+        why="The n×n identity, float32 by default in both.",
+        example="i = keras.ops.identity(dim)",
+        checks=[Check("ops.identity(3)"), Check('ops.identity(2, dtype="int32")')],
+    ),
+    *[
+        ApiCall(
+            id=f"keras.ops.{name}",
+            tf=_names(name),
+            torch=f"torch.{name}",
+            signature="xs",
+            args={"xs": Pos(0)},
+            summary=f"`keras.ops.{name}(xs)` → `torch.{name}(xs)`.",
+            why=f"NumPy's `{name}`, which `torch.{name}` copies." + extra,
+            example=f"y = keras.ops.{name}([a, b])",
+            checks=[
+                Check(f"ops.{name}([a, b])", {"a": "f32[2,3]", "b": "f32[2,3]"}),
+                Check(f"ops.{name}((a, b))", {"a": "i32[3,1]", "b": "i32[3,1]"}),
+                *extra_checks,
+            ],
+        )
+        for name, extra, extra_checks in (
+            ("hstack", " 1-D inputs are joined end to end in both.", [Check("ops.hstack((a, b))", {"a": "i32[3]", "b": "i32[2]"})]),
+            (
+                "vstack",
+                " For 1-D inputs NumPy, JAX and torch stack rows (2, n), but Keras's TensorFlow "
+                "backend concatenates them (2n,): code that relied on that needs `torch.cat`.",
+                [],
+            ),
+        )
+    ],
+    ApiCall(
+        id="keras.ops.tensordot",
+        tf=_names("tensordot"),
+        torch="torch.tensordot",
+        signature="x1, x2, axes=2",
+        args={"x1": Pos(0), "x2": Pos(1), "axes": Kw("dims", omit_if=(2,))},
+        summary="`keras.ops.tensordot(a, b, axes)` → `torch.tensordot(a, b, dims=axes)`.",
+        why="The same contraction: a count of trailing/leading axes or a pair of axis lists; the default is 2 in both.",
+        example="y = keras.ops.tensordot(x, w, axes=[[2], [0]])",
+        checks=[
+            Check("ops.tensordot(a, b, axes=[[2], [0]])", {"a": "f32[2,3,4]", "b": "f32[4,5]"}, atol=1e-5),
+            Check("ops.tensordot(a, b, 1)", {"a": "f32[2,3]", "b": "f32[3,4]"}, atol=1e-5),
+            Check("ops.tensordot(a, b)", {"a": "f32[2,3,4]", "b": "f32[3,4,2]"}, atol=1e-5),
+        ],
+    ),
+    ApiCall(
+        id="keras.ops.isclose",
+        tf=_names("isclose"),
+        torch="torch.isclose",
+        signature="x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False",
+        args={"x1": Pos(0), "x2": Pos(1), "rtol": Kw("rtol", omit_if=(1e-05,)), "atol": Kw("atol", omit_if=(1e-08,)), "equal_nan": Kw("equal_nan", omit_if=(False,))},
+        summary="`keras.ops.isclose(a, b)` → `torch.isclose(a, b)`.",
+        why="The same test |a - b| <= atol + rtol * |b| with the same defaults.",
+        example="same = keras.ops.isclose(a, b, atol=1e-6)",
+        checks=[
+            Check("ops.isclose(a, a + d * 1e-6)", {"a": "f32[6]", "d": "f32[6]"}),
+            Check("ops.isclose(a, b, atol=0.5)", {"a": "f32[6]", "b": "f32[6]"}),
+        ],
+    ),
 ]

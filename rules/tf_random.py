@@ -96,6 +96,8 @@ def _uniform(a: Args, maxval_default: float | None = None) -> cst.BaseExpression
     if low is not None and high is not None:
         return method(call(a.name("torch.empty"), shape, dtype=dtype), "uniform_", minval, maxval)
     # TF computes `rand * (maxval - minval) + minval`, which also broadcasts tensor bounds.
+    if low == 0:
+        return binop(call(a.name("torch.rand"), shape, dtype=dtype), "*", maxval)
     if not is_simple(minval):
         raise CannotMigrate(f"`{a.ctx.source(minval)}` would be evaluated twice; assign it to a name first")
     scaled = binop(call(a.name("torch.rand"), shape, dtype=dtype), "*", binop(maxval, "-", minval))
@@ -223,6 +225,8 @@ RULES = [
             Check("tf.random.uniform([2, 3], dtype=tf.float64)", compare="shape"),
             Check("tf.random.uniform([4], minval=2.0, maxval=2.0)"),
             Check("tf.random.uniform([4], minval=lo, maxval=lo)", {"lo": "f32[4]"}),
+            Check("tf.random.uniform([4], maxval=hi) * 0", {"hi": "f32[4]"}),
+            Check("tf.random.uniform([2, 3], 0, hi)", {"hi": 5.0}, compare="shape"),
             Check("tf.random.uniform([6], maxval=5, dtype='int64')", compare="shape"),
             Check("tf.random.uniform(tf.shape(x))", {"x": "f32[2,3]"}, compare="shape"),
             Check("tf.random.uniform(s, maxval=3, dtype=tf.int32)", {"s": [2, 5]}, compare="shape"),

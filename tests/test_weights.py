@@ -113,6 +113,12 @@ def flatten_dropout() -> Any:
     return keras.Model(x, L.Dense(2, name="out")(h), name="flatten_dropout")
 
 
+def flatten_output() -> Any:
+    x = keras.Input((5, 5, 2), name="image")
+    flat = L.Flatten()(L.Conv2D(3, 3, name="conv")(x))
+    return keras.Model(x, [flat, L.Dense(2, name="out")(flat)], name="flatten_output")
+
+
 def pixel_dense() -> Any:
     x = keras.Input((4, 4, 2), name="image")
     return keras.Model(x, L.Dense(3, name="pixel")(x), name="pixel_dense")
@@ -149,6 +155,7 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "conv1d": (conv1d, migrated.Conv1DNet),
     "conv1d_flatten_dense": (conv1d_flat, migrated.Conv1DFlat),
     "flatten_dropout_dense": (flatten_dropout, migrated.FlattenDropout),
+    "flatten_as_output_and_dense": (flatten_output, migrated.FlattenOutput),
     "dense_on_image_as_1x1_conv": (pixel_dense, migrated.PixelDense),
     "two_inputs_shared_layer": (two_inputs, migrated.TwoInputs),
     "nested_submodel": (nested, migrated.Nested),

@@ -112,21 +112,25 @@ _KEEPS_LAYOUT = frozenset(
     "Dropout Activation Identity ReLU LeakyReLU ELU BatchNormalization GaussianNoise "
     "GaussianDropout ZeroPadding1D Cropping1D".split()
 )
+# Layers `migrate model` looks through when it asks who reads a Flatten (its _PASS_THROUGH).
+_PASS_THROUGH = frozenset({"Dropout", "Activation", "Identity"})
 
 
-def flatten_source(layer: Any) -> tuple[int, ...] | None:
-    """For a Dense fed directly by a Flatten of a channels-first tensor (an image, or a sequence
-    a Conv1D made): the spatial shape (H, W…) of that tensor, so the Dense weight's columns move
-    from Keras's H,W,C order to torch's C,H,W. None otherwise.
+def flatten_source(layer: Any, model_outputs: frozenset[int] = frozenset()) -> tuple[int, ...] | None:
+    """For a Dense fed by a Flatten of a channels-first tensor (an image, or a sequence a Conv1D
+    made): the spatial shape (H, W…) of that tensor, so the Dense weight's columns move from
+    Keras's H,W,C order to torch's C,H,W. None otherwise.
 
-    This is `migrate model`'s convention: it writes ``torch.flatten(x, 1)`` on the NCHW tensor
-    when every consumer of the Flatten is a Dense, and leaves the fix to the weights; in any
-    other case it permutes back to H,W,C at run time and the weight keeps Keras's order. Read
-    from the Keras graph, once per call of the layer; calls that disagree are an error.
+    This is `migrate model`'s convention (migrate/codegen/): it writes ``torch.flatten(x, 1)``
+    on the NCHW tensor when every reader of the Flatten, looking through Dropout, Activation
+    and Identity, is a Dense and the Flatten is no model output, and leaves the fix to the
+    weights; otherwise it permutes back to H,W,C at run time and the weight keeps Keras's
+    order. Read from the Keras graph, once per call of the layer; calls that disagree are an
+    error. ``model_outputs``: ids of the tensors that are outputs of the model or a submodel.
     """
     found: set[tuple[int, ...] | None] = set()
     for node in getattr(layer, "_inbound_nodes", []):
-        found.add(_flatten_spatial(node))
+        found.add(_flatten_spatial(node, model_outputs))
     if len(found) > 1:
         raise WeightsError(
             f"layer {layer.name!r}: called on inputs with different flatten orders; "
@@ -135,19 +139,50 @@ def flatten_source(layer: Any) -> tuple[int, ...] | None:
     return found.pop() if found else None
 
 
-def _flatten_spatial(node: Any) -> tuple[int, ...] | None:
+def _flatten_spatial(node: Any, model_outputs: frozenset[int]) -> tuple[int, ...] | None:
     parents = list(getattr(node, "parent_nodes", []))
+    while len(parents) == 1 and type(parents[0].operation).__name__ in _PASS_THROUGH:
+        parents = list(parents[0].parent_nodes)
     if len(parents) != 1 or type(parents[0].operation).__name__ != "Flatten":
         return None
     flatten = parents[0]
-    consumers = {type(n.operation).__name__ for n in getattr(flatten.operation, "_outbound_nodes", [])}
-    if consumers != {"Dense"}:
+    if _readers(flatten, model_outputs) != {"Dense"}:
         return None
     source = flatten.input_tensors[0]
     shape = tuple(source.shape)
     if any(d is None for d in shape[1:]) or not _channels_first(source, flatten):
         return None
     return tuple(int(d) for d in shape[1:-1])
+
+
+def _readers(node: Any, model_outputs: frozenset[int]) -> set[str]:
+    """Classes of the layers that read ``node``'s outputs, through pass-through layers."""
+    kinds: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if any(id(t) in model_outputs for t in current.output_tensors):
+            kinds.add("<output>")
+        for reader in getattr(current.operation, "_outbound_nodes", []):
+            if not any(any(t is o for o in current.output_tensors) for t in reader.input_tensors):
+                continue  # a call of the same layer on other tensors
+            kind = type(reader.operation).__name__
+            if kind in _PASS_THROUGH:
+                stack.append(reader)
+            else:
+                kinds.add(kind)
+    return kinds
+
+
+def model_output_ids(model: Any) -> frozenset[int]:
+    """ids of the output tensors of ``model`` and of every model nested in it."""
+    ids: set[int] = set()
+    stack = [model]
+    while stack:
+        current = stack.pop()
+        ids.update(id(t) for t in getattr(current, "outputs", None) or [])
+        stack.extend(layer for layer in getattr(current, "layers", []) if is_container(layer))
+    return frozenset(ids)
 
 
 def _channels_first(tensor: Any, node: Any) -> bool:

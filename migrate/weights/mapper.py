@@ -17,7 +17,7 @@ from rules.layers import LAYERS
 
 from . import layouts
 from .errors import WeightsError
-from .keras_model import LayerPath, flatten_source, leaf_layers
+from .keras_model import LayerPath, flatten_source, leaf_layers, model_output_ids
 from .onnx_graph import OnnxGraph
 from .sites import READERS
 
@@ -89,12 +89,13 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
     graph = OnnxGraph(proto, scopes, leaves, {name: r.ops for name, r in READERS.items()})
     arrays: dict[str, np.ndarray] = {}
     owners: dict[str, str] = {}
+    outputs = model_output_ids(model)
     for leaf in leaves:
         if not leaf.layer.weights or type(leaf.layer).__name__ == "Lambda":
             continue
         recovered = recover(leaf, graph)
         spec = LAYERS[type(leaf.layer).__name__]
-        spatial = flatten_source(leaf.layer) if spec.keras == "Dense" else None
+        spatial = flatten_source(leaf.layer, outputs) if spec.keras == "Dense" else None
         kind = spec.keras
         for weight in spec.weights:
             if weight.keras not in recovered:

@@ -76,14 +76,29 @@ def module_attr(keras_name: str) -> str:
     """The torch attribute for a Keras layer name (DESIGN decision 1): a valid identifier.
 
     Characters that cannot appear in an identifier become ``_``; a leading digit gets a ``_``
-    prefix; a Python keyword gets a ``_`` suffix (``lambda`` → ``lambda_``).
+    prefix; a Python keyword or an ``nn.Module`` member gets a ``_`` suffix (``lambda`` →
+    ``lambda_``, ``forward`` → ``forward_``).
     """
     name = re.sub(r"\W", "_", keras_name, flags=re.ASCII) or "_"
     if name[0].isdigit():
         name = "_" + name
-    if keyword.iskeyword(name):
+    if keyword.iskeyword(name) or name in _MODULE_MEMBERS:
         name += "_"
     return name
+
+
+# nn.Module's own public members (torch 2.13) and the generated class's method: a layer named
+# "forward" or "train" must not shadow them (``self.forward = nn.Linear(…)`` breaks the module).
+_MODULE_MEMBERS = frozenset(
+    "T_destination add_module apply bfloat16 buffers call_super_init children compile cpu cuda double "
+    "dump_patches eval extra_repr float forward get_buffer get_extra_state get_parameter get_submodule "
+    "half ipu load_state_dict modules mtia named_buffers named_children named_modules named_parameters "
+    "parameters register_backward_hook register_buffer register_forward_hook register_forward_pre_hook "
+    "register_full_backward_hook register_full_backward_pre_hook register_load_state_dict_post_hook "
+    "register_load_state_dict_pre_hook register_module register_parameter register_state_dict_post_hook "
+    "register_state_dict_pre_hook requires_grad_ set_extra_state set_submodule share_memory state_dict to "
+    "to_empty train training type xpu zero_grad reset_parameters".split()
+)
 
 
 # ---------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_saved_keras_file(tmp_path):
 
 
 def test_stdout_without_output_option():
-    result = _run("model", "tests.test_codegen_cli:tiny")
+    result = _run("model", "tests.test_codegen_cli.tiny")  # the dotted form, as keras.applications.ResNet50
     assert result.exit_code == 0
     assert "class TinyNet(nn.Module)" in result.stdout
 

@@ -123,6 +123,8 @@ CASES = {
     "normalization_given": (lambda: _seq((4, 4, 3), L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0])), False),
     "nested_and_shared": (lambda: _nested(), True),
     "sequential_built_by_shape": (lambda: _built_sequential(), False),
+    "awkward_layer_names": (lambda: _seq((3,), L.Dense(4, name="forward"), L.Dense(4, name="train"),
+                                         L.Dense(2, name="1st-layer.out"), L.Dense(2, name="lambda")), True),
 }
 
 

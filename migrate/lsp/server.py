@@ -7,8 +7,9 @@
   previews the new code), "Migrate this model to PyTorch" when the cursor is inside a class
   that holds TF/Keras code (the class and its imports; the whole file where the class alone
   cannot be migrated consistently), and "Migrate this file to PyTorch". The file edit is
-  exactly what ``migrate convert`` writes; a call or class edit followed by migrating the
-  rest gives exactly that too, or it is not offered.
+  exactly what ``migrate convert`` writes. A call or class edit is used only where
+  migrating the rest afterwards gives exactly that too; elsewhere the action carries the
+  file's edit (or, for a client that takes edits with the list, the call is not offered).
 - Clients that resolve code actions (``codeAction/resolve`` for ``edit``) get the list
   without edits, at no engine cost, and the edit of the action picked.
 - A text that does not parse (half-typed) gets no edits, and its diagnostics are not

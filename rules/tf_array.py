@@ -26,7 +26,7 @@ from migrate.rules.base import (
     _equals_default,
     literal,
 )
-from migrate.rules.convert import axis, dtype, shape
+from migrate.rules.convert import axis, dtype
 
 # ---------------------------------------------------------------------------------------
 # Building expressions from templates.
@@ -95,6 +95,19 @@ def _size(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
         sizes = inner.args[0].value.with_changes(lpar=[], rpar=[])
         return sizes if subscript is None else subscript.with_changes(value=sizes)
     return axis(value, ctx)
+
+
+def _tensors(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """The tensors of ``tf.stack``/``tf.concat``: TF packs Python numbers among them
+    (``tf.stack([1, n, 1])`` is an int32 shape); torch takes tensors only."""
+    if isinstance(value, (cst.List, cst.Tuple)) and any(
+        not isinstance(e, cst.StarredElement) and _is_literal(e.value) for e in value.elements
+    ):
+        raise CannotMigrate(
+            "the list holds Python numbers, which TF packs into a tensor (int32 for ints) and "
+            "torch.stack/torch.cat refuse: build it with torch.tensor or x.shape"
+        )
+    return value
 
 
 def _flat(value: Any) -> list[Any]:
@@ -829,15 +842,19 @@ RULES = [
         tf="tf.concat",
         torch="torch.cat",
         signature="values, axis, name='concat'",
-        args={"values": Pos(0), "axis": Kw("dim"), "name": DROP},
+        args={"values": Pos(0, _tensors), "axis": Kw("dim"), "name": DROP},
         summary="`tf.concat` → `torch.cat`.",
-        why="Same operation; `axis` is called `dim`.",
+        why=(
+            "Same operation; `axis` is called `dim`. A list holding a Python number (which TF "
+            "converts, torch refuses) stays a TODO."
+        ),
         example="y = tf.concat([a, b], axis=-1)",
         checks=[
             Check("tf.concat([a, b], axis=-1)", {"a": "f32[2,3]", "b": "f32[2,4]"}),
             Check("tf.concat([a, b], 0)", {"a": "i32[0,3]", "b": "i32[2,3]"}),
             Check("tf.concat([a, b, a], axis=1)", {"a": "f64[2,1,3]", "b": "f64[2,2,3]"}),
             Check("tf.concat((a,), 0)", {"a": "bool[3]"}),
+            Check("tf.concat([a, [1, 2]], 0)", {"a": "i32[3]"}, todo=True),
         ],
     ),
     _Op(
@@ -981,15 +998,20 @@ RULES = [
         tf="tf.stack",
         torch="torch.stack",
         signature="values, axis=0, name='stack'",
-        args={"values": Pos(0), "axis": Kw("dim", omit_if=(0,)), "name": DROP},
+        args={"values": Pos(0, _tensors), "axis": Kw("dim", omit_if=(0,)), "name": DROP},
         summary="`tf.stack` → `torch.stack`.",
-        why="Same operation and the same default axis 0; negative axes count the new dimension in both.",
+        why=(
+            "Same operation and the same default axis 0; negative axes count the new dimension "
+            "in both. TF also packs Python numbers (`tf.stack([1, n, 1])`, often a shape); "
+            "torch takes tensors only, so a list holding a number literal stays a TODO."
+        ),
         example="y = tf.stack([a, b], axis=1)",
         checks=[
             Check("tf.stack([a, b])", {"a": "f32[2,3]", "b": "f32[2,3]"}),
             Check("tf.stack([a, b], axis=-1)", {"a": "i32[2,3]", "b": "i32[2,3]"}),
             Check("tf.stack([a, b, a], axis=1)", {"a": "f32[0,3]", "b": "f32[0,3]"}),
             Check("tf.stack((a,), axis=0)", {"a": "bool[]"}),
+            Check("tf.stack([-1, n])", {"n": 3}, todo=True),
         ],
     ),
     ApiCall(
@@ -997,7 +1019,7 @@ RULES = [
         tf="tf.tile",
         torch="torch.tile",
         signature="input, multiples, name=None",
-        args={"input": Pos(0), "multiples": Pos(1, shape), "name": DROP},
+        args={"input": Pos(0), "multiples": Pos(1, _size), "name": DROP},
         summary="`tf.tile` → `torch.tile`.",
         why=(
             "Same operation: each dimension repeated `multiples[i]` times. A list becomes a "
@@ -1009,6 +1031,7 @@ RULES = [
             Check("tf.tile(x, (1, 0, 2))", {"x": "i32[2,3,1]"}),
             Check("tf.tile(x, [3])", {"x": "bool[2]"}),
             Check("tf.tile(x, multiples=[2, 1])", {"x": "f32[0,3]"}),
+            Check("tf.tile(x, tf.shape(y))", {"x": "f32[1,1]", "y": "f32[2,3]"}),
         ],
     ),
     _Op(

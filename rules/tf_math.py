@@ -332,6 +332,15 @@ def _is_none(node: cst.BaseExpression) -> bool:
 # Element-wise functions.
 
 
+class Elementwise(ApiCall):
+    """A one-argument element-wise row; used as a value (``map(tf.math.sigmoid, xs)``,
+    ``activation=tf.math.tanh``) the name becomes the torch function, which takes the same
+    single tensor argument."""
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return ctx.name(self.torch)
+
+
 def _unary(
     name: str,
     torch: str,
@@ -342,7 +351,7 @@ def _unary(
     why: str = "",
 ) -> ApiCall:
     names = list(tf_names or (f"tf.math.{name}", f"tf.{name}"))
-    return ApiCall(
+    return Elementwise(
         id=f"ops.{name}",
         tf=names,
         torch=torch,
@@ -406,6 +415,11 @@ class Binary(Rule):
         )
         self.example = f"z = {self.names[-1]}(x, y)\nw = {self.names[-1]}(2.0, x)"
 
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        """Used as a value (``functools.reduce(tf.add, xs)``) the name becomes the torch
+        function: it takes the same two tensors positionally."""
+        return ctx.name(self.torch)
+
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         names = [*self.params, "name"]
         args: dict[str, cst.Arg] = {}
@@ -445,6 +459,27 @@ def _binary_checks(name: str, *, ints: bool = True, number: float | int = 2.0, p
 
 # ---------------------------------------------------------------------------------------
 # Rows with a structural rewrite.
+
+
+def _with_dtype(result: cst.BaseExpression, wanted: cst.BaseExpression | None, ctx: RuleContext) -> cst.BaseExpression:
+    """``result.to(wanted)`` unless ``wanted`` is absent, None, or int64 (torch's index dtype)."""
+    if wanted is None or _is_none(wanted):
+        return result
+    text = ctx.source(wanted).replace('"', "'")
+    if text.endswith(".int64") or text == "'int64'":
+        return result
+    return _call(ctx, "Tensor.to", result, dtype(wanted, ctx))
+
+
+def _arg(torch: str) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
+    def build(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+        dim = values.get("axis")
+        if dim is None or _is_none(dim):
+            dim = cst.Integer("0")
+        result = build_call(call, ctx.name(torch), [NewArg(values["input"]), NewArg(dim, "dim")])
+        return _with_dtype(result, values.get("output_type"), ctx)
+
+    return build
 
 
 def _divide_no_nan(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
@@ -511,13 +546,7 @@ def _count_nonzero(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx
     ax = values.get("axis")
     if ax is not None and not _is_none(ax):
         args.append(NewArg(axis(ax, ctx), "dim"))
-    result: cst.BaseExpression = build_call(call, ctx.name("torch.count_nonzero"), args)
-    wanted = values.get("dtype")
-    if wanted is not None:
-        text = ctx.source(wanted).replace('"', "'")
-        if not (text.endswith(".int64") or text == "'int64'"):
-            result = _call(ctx, "Tensor.to", result, dtype(wanted, ctx))
-    return result
+    return _with_dtype(build_call(call, ctx.name("torch.count_nonzero"), args), values.get("dtype"), ctx)
 
 
 def _cumulative(torch: str) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
@@ -718,41 +747,49 @@ RULES: list[Rule] = [
             Check("tf.reduce_logsumexp(x, keepdims=True)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
-    ApiCall(
+    Custom(
         id="ops.argmax",
         tf=["tf.math.argmax", "tf.argmax"],
-        torch="torch.argmax",
         signature="input, axis=None, output_type=None, name=None",
-        args={"input": Pos(0), "axis": Kw("dim", default=0), "name": DROP},
+        handled=["input", "axis", "output_type"],
+        build=_arg("torch.argmax"),
         summary="`tf.argmax` → `torch.argmax`, writing TF's default `axis=0` explicitly.",
         why=(
             "Without an axis TF reduces axis 0, while `torch.argmax` without `dim` flattens the "
-            "tensor first: the default is written out. TF returns int64 like torch; an "
-            "explicit `output_type` is left as a TODO. Ties go to the first index in both."
+            "tensor first: the default is written out. Both return int64 by default; another "
+            "`output_type` (often `tf.int32`) becomes `.to(dtype)`. Ties go to the first index "
+            "in both."
         ),
-        example="i = tf.argmax(logits)",
+        example="i = tf.argmax(logits)\nj = tf.argmax(logits, axis=-1, output_type=tf.int32)",
         checks=[
             Check("tf.argmax(x)", {"x": "f32[3,4]"}),
             Check("tf.math.argmax(x, axis=-1)", {"x": "f32[2,3,4]"}),
             Check("tf.argmax(x, 1)", {"x": "i32[4,6]:0..3"}),
             Check("tf.argmax(x, axis=0)", {"x": "f64[5]"}),
-            Check("tf.argmax(x, axis=1, output_type=tf.int32)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.argmax(x, axis=1, output_type=tf.int32)", {"x": "f32[3,4]"}),
+            Check("tf.argmax(x, -1, output_type=tf.int64)", {"x": "f32[3,4]"}),
+            Check("tf.argmax(input=x, axis=k, output_type='int32')", {"x": "f32[3,4]", "k": 1}),
+            Check("tf.argmax(x, dimension=1)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
-    ApiCall(
+    Custom(
         id="ops.argmin",
         tf=["tf.math.argmin", "tf.argmin"],
-        torch="torch.argmin",
         signature="input, axis=None, output_type=None, name=None",
-        args={"input": Pos(0), "axis": Kw("dim", default=0), "name": DROP},
+        handled=["input", "axis", "output_type"],
+        build=_arg("torch.argmin"),
         summary="`tf.argmin` → `torch.argmin`, writing TF's default `axis=0` explicitly.",
-        why="As for `tf.argmax`: TF's missing axis means 0, torch's means 'flatten'. Ties go to the first index in both.",
+        why=(
+            "As for `tf.argmax`: TF's missing axis means 0, torch's means 'flatten'; an "
+            "`output_type` other than int64 becomes `.to(dtype)`. Ties go to the first index in both."
+        ),
         example="i = tf.argmin(distances)",
         checks=[
             Check("tf.argmin(x)", {"x": "f32[3,4]"}),
             Check("tf.math.argmin(x, axis=-1)", {"x": "f32[2,3,4]"}),
             Check("tf.argmin(x, 1)", {"x": "i64[4,6]:0..3"}),
-            Check("tf.argmin(x, axis=1, output_type=tf.int32)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.argmin(x, axis=1, output_type=tf.int32)", {"x": "f32[3,4]"}),
+            Check("tf.argmin(x, dimension=1)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
     # Element-wise, one argument.
@@ -762,10 +799,11 @@ RULES: list[Rule] = [
            why="Same element-wise natural logarithm. (`tf.log` is the TF 1 spelling.)"),
     _unary("sqrt", "torch.sqrt", [*_float_checks("sqrt", "pos"), Check("tf.sqrt(x)", {"x": "f32[3]:pos"})]),
     _unary("square", "torch.square", [*_float_checks("square"), Check("tf.square(x)", {"x": "i32[6]"})]),
-    _unary("tanh", "torch.tanh", [*_float_checks("tanh"), Check("tf.tanh(x)", {"x": "f32[3]"})]),
+    _unary("tanh", "torch.tanh", [*_float_checks("tanh"), Check("tf.tanh(x)", {"x": "f32[3]"}), Check("list(map(tf.math.tanh, [x, y]))", {"x": "f32[3]", "y": "f64[2]"})]),
     _unary(
         "sigmoid", "torch.sigmoid",
-        [*_float_checks("sigmoid"), Check("tf.nn.sigmoid(x)", {"x": "f32[3]"}), Check("tf.sigmoid(x)", {"x": "f32[3]"})],
+        [*_float_checks("sigmoid"), Check("tf.nn.sigmoid(x)", {"x": "f32[3]"}), Check("tf.sigmoid(x)", {"x": "f32[3]"}),
+         Check("f = tf.math.sigmoid\nresult = f(x)", {"x": "f32[2,3]"})],
         tf_names=("tf.math.sigmoid", "tf.sigmoid", "tf.nn.sigmoid"),
     ),
     _unary("cos", "torch.cos", [*_float_checks("cos"), Check("tf.cos(x)", {"x": "f32[3]"})]),
@@ -815,7 +853,7 @@ RULES: list[Rule] = [
         [Check("tf.logical_not(x)", {"x": "bool[3,4]"}), Check("tf.math.logical_not(x)", {"x": "bool[2,0]"})],
     ),
     # Element-wise, two arguments.
-    Binary("add", "torch.add", _binary_checks("add"), commutative=True),
+    Binary("add", "torch.add", _binary_checks("add", also=[Check("list(map(tf.add, [x, y], [y, x]))", {"x": "f32[3]", "y": "f32[3]"})]), commutative=True),
     Binary("subtract", "torch.subtract", _binary_checks("subtract"), commutative=False, reversed_op="torch.rsub"),
     Binary("multiply", "torch.multiply", _binary_checks("multiply", also=[Check("tf.multiply(x, y)", {"x": "bf16[4]", "y": "bf16[4]"}, atol=1e-2)]), commutative=True),
     Binary("maximum", "torch.maximum", _binary_checks("maximum", number=0.0, also=[Check("tf.maximum(x, 0)", {"x": "i32[6]"}), Check("tf.maximum(1e-6, x)", {"x": "f32[6]"}), Check("tf.maximum(x, 1.0 - 0.5)", {"x": "f32[6]"})]), commutative=True, clamp="min"),

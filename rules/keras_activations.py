@@ -88,7 +88,7 @@ def _act(name: str, torch: str, *, signature: str = "x", checks: list[Check], wh
         build=build or default_build,
         summary=f"`keras.activations.{name}` → `{torch.replace('torch.nn.functional.', 'F.')}`.",
         why=why,
-        example=f"y = keras.activations.{name}(x)\nlayer = keras.layers.Dense(8, activation=keras.activations.{name})",
+        example=f"import keras\n\ny = keras.activations.{name}(x)\nact = keras.activations.{name}",
         checks=checks,
         reference=lambda ctx: _function(ctx, name),
     )
@@ -160,7 +160,7 @@ RULES = [
             "time: a TODO. `deserialize` of a name is the same lookup. The names follow "
             "Keras 3 (`hard_sigmoid` is `relu6(x + 3) / 6`; Keras 2's was `0.2x + 0.5`)."
         ),
-        example='act = keras.activations.get("gelu")\ny = keras.activations.get(self.activation)(x)',
+        example='import keras\n\nact = keras.activations.get("gelu")\ny = keras.activations.get(self.activation)(x)',
         checks=[
             Check('keras.activations.get("relu")(x)', {"x": "f32[3,4]"}),
             Check('keras.activations.get("gelu")(x)', {"x": "f32[6]"}),
@@ -190,7 +190,7 @@ RULES = [
             "cap `torch.clamp(x, min=0.0, max=cap)`. A threshold, or a slope with a cap, has "
             "no torch function: a TODO. Keras 2 called the slope `alpha`; both are read."
         ),
-        example="y = keras.activations.relu(x, max_value=6.0)",
+        example="import keras\n\ny = keras.activations.relu(x, max_value=6.0)\nact = keras.activations.relu",
         checks=[
             Check("keras.activations.relu(x)", {"x": "f32[3,4]"}),
             Check("keras.activations.relu(x, negative_slope=0.1)", {"x": "f64[6]"}),
@@ -215,7 +215,7 @@ RULES = [
             "the same tanh formula as torch's `approximate=\"tanh\"`. A flag that is not a "
             "literal stays a TODO."
         ),
-        example="y = keras.activations.gelu(x)\nlayer = keras.layers.Dense(8, activation=keras.activations.gelu)",
+        example="import keras\n\ny = keras.activations.gelu(x)\nact = keras.activations.gelu",
         checks=[
             Check("keras.activations.gelu(x)", {"x": "f32[3,4]"}),
             Check("keras.activations.gelu(x, approximate=True)", {"x": "f64[6]"}),

@@ -719,7 +719,7 @@ RULES = [
             "exists, so the answer is `False` (as Keras gives for every eager tensor). The "
             "argument is dropped, so it must be a name (no side effects lost)."
         ),
-        example="if not K.is_keras_tensor(inputs):\n    inputs = tf.convert_to_tensor(inputs)",
+        example="symbolic = K.is_keras_tensor(inputs)",
         checks=[Check("K.is_keras_tensor(x)", {"x": "f32[3]"}), Check(f"{KB}.is_keras_tensor(x)", {"x": "i32[2,2]"}), Check("K.is_keras_tensor(x + 1)", {"x": "f32[3]"}, todo=True)],
     ),
     Composite(
@@ -794,3 +794,13 @@ RULES = [
         checks=[Check(f"{KB}.elu(x)", {"x": "f32[3,4]"}), Check(f"{KB}.elu(x, 0.5)", {"x": "f64[6]"})],
     ),
 ]
+
+
+def _with_imports(example: str) -> str:
+    """Examples spell the backend `K`, as Keras code does: the doc example imports it."""
+    head = "from keras import backend as K\n" + ("import tensorflow as tf\n" if "tf." in example else "")
+    return head + "\n" + example
+
+
+for _rule in RULES:
+    _rule.example = _with_imports(_rule.example)

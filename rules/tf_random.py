@@ -470,3 +470,8 @@ RULES = [
         ],
     ),
 ]
+
+
+for _rule in RULES:
+    if "keras." in _rule.example and "import " not in _rule.example:
+        _rule.example = "import keras\n\n" + _rule.example

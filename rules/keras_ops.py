@@ -1748,9 +1748,9 @@ RULES: list[Rule] = [
     _binary("divide", "torch.divide", operator=_op(cst.Divide), example="probs = keras.ops.divide(counts, total)\ninv = keras.ops.divide(1.0, scale)", checks=[
         Check("ops.divide(x, y)", {"x": "f32[2,3]", "y": "f32[3]:pos"}),
         Check("ops.divide(x, 2)", {"x": "i32[4]"}),
-        Check("ops.divide(x, y)", {"x": "i64[3]", "y": "i64[3]:1..5"}, dtype=False),
+        Check("ops.divide(x, y)", {"x": "i64[3]", "y": "i64[3]:1..5"}),
         Check("ops.divide(1.0, x)", {"x": "f32[3]:pos"}),
-    ], why="Both divide integers as floats; Keras makes int64 ÷ int64 float32, torch float32 too only for int32 (int64 also gives float32 under torch's default dtype), so only the dtype of int64 inputs is unchecked."),
+    ], why="Both divide integers as true division into float32 (torch's default dtype), int64 included."),
     _Pad(),
     _binary("logical_and", "torch.logical_and", example="keep = keras.ops.logical_and(valid, keras.ops.logical_not(padding))", checks=[
         Check("ops.logical_and(a, b)", {"a": "bool[2,3]", "b": "bool[3]"}),

@@ -110,6 +110,15 @@ def _tensors(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
     return value
 
 
+def _tensor(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """A tensor argument. TF converts a Python number or list literal where it wants a
+    tensor; torch does not: it becomes ``torch.tensor`` with TF's dtype (int32 for ints)."""
+    if not _is_literal(value) or literal(value) is None:
+        return value
+    d = _dtype_of_literal(literal(value))
+    return cst.parse_expression(f"{_code(ctx.name('torch.tensor'))}({_code(value)}{f', dtype={_code(ctx.name(d))}' if d else ''})")
+
+
 def _flat(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return [v for item in value for v in _flat(item)]
@@ -804,7 +813,7 @@ RULES = [
         tf="tf.reshape",
         torch="torch.reshape",
         signature="tensor, shape, name=None",
-        args={"tensor": Pos(0), "shape": Pos(1, _size), "name": DROP},
+        args={"tensor": Pos(0, _tensor), "shape": Pos(1, _size), "name": DROP},
         summary="`tf.reshape` → `torch.reshape`.",
         why=(
             "Same operation; `-1` infers a dimension in both. A list literal becomes a tuple. "
@@ -819,6 +828,8 @@ RULES = [
             Check("tf.reshape(x, [3, 0])", {"x": "f32[0,5]"}),
             Check("tf.reshape(x, shape=[2, -1, 2])", {"x": "bool[2,6]"}),
             Check("tf.reshape(x, tf.shape(y))", {"x": "f32[6]", "y": "f32[2,3]"}),
+            Check("tf.reshape([1.0, 2.0, 3.0, 4.0], (1, -1, 1))"),
+            Check("tf.reshape([[1, 2], [3, 4]], [-1])"),
         ],
     ),
     ApiCall(
@@ -826,7 +837,7 @@ RULES = [
         tf="tf.expand_dims",
         torch="torch.unsqueeze",
         signature="input, axis, name=None",
-        args={"input": Pos(0), "axis": Pos(1), "name": DROP},
+        args={"input": Pos(0, _tensor), "axis": Pos(1), "name": DROP},
         summary="`tf.expand_dims` → `torch.unsqueeze`.",
         why="Same operation, negative axes included (-1 appends a dimension in both).",
         example="y = tf.expand_dims(x, -1)",
@@ -835,6 +846,7 @@ RULES = [
             Check("tf.expand_dims(x, 0)", {"x": "i32[3]"}),
             Check("tf.expand_dims(x, axis=1)", {"x": "f32[2,0]"}),
             Check("tf.expand_dims(x, 0)", {"x": "f64[]"}),
+            Check("tf.expand_dims(3, 0)"),
         ],
     ),
     ApiCall(
@@ -1019,7 +1031,7 @@ RULES = [
         tf="tf.tile",
         torch="torch.tile",
         signature="input, multiples, name=None",
-        args={"input": Pos(0), "multiples": Pos(1, _size), "name": DROP},
+        args={"input": Pos(0, _tensor), "multiples": Pos(1, _size), "name": DROP},
         summary="`tf.tile` → `torch.tile`.",
         why=(
             "Same operation: each dimension repeated `multiples[i]` times. A list becomes a "
@@ -1032,6 +1044,7 @@ RULES = [
             Check("tf.tile(x, [3])", {"x": "bool[2]"}),
             Check("tf.tile(x, multiples=[2, 1])", {"x": "f32[0,3]"}),
             Check("tf.tile(x, tf.shape(y))", {"x": "f32[1,1]", "y": "f32[2,3]"}),
+            Check("tf.tile([[1, 2]], [2, 1])"),
         ],
     ),
     _Op(
@@ -1064,7 +1077,7 @@ RULES = [
         tf="tf.ones_like",
         torch="torch.ones_like",
         signature="input, dtype=None, name=None",
-        args={"input": Pos(0), "dtype": Kw("dtype", dtype, omit_if=(None,)), "name": DROP},
+        args={"input": Pos(0, _tensor), "dtype": Kw("dtype", dtype, omit_if=(None,)), "name": DROP},
         summary="`tf.ones_like` → `torch.ones_like`.",
         why="Same operation: the input's shape and dtype unless `dtype` is given.",
         example="w = tf.ones_like(x)\nm = tf.ones_like(x, dtype=tf.bool)",
@@ -1079,7 +1092,7 @@ RULES = [
         tf="tf.zeros_like",
         torch="torch.zeros_like",
         signature="input, dtype=None, name=None",
-        args={"input": Pos(0), "dtype": Kw("dtype", dtype, omit_if=(None,)), "name": DROP},
+        args={"input": Pos(0, _tensor), "dtype": Kw("dtype", dtype, omit_if=(None,)), "name": DROP},
         summary="`tf.zeros_like` → `torch.zeros_like`.",
         why="Same operation: the input's shape and dtype unless `dtype` is given.",
         example="b = tf.zeros_like(x)\nc = tf.zeros_like(x, dtype=tf.int64)",
@@ -1122,7 +1135,7 @@ RULES = [
         tf="tf.squeeze",
         torch="torch.squeeze",
         signature="input, axis=None, name=None",
-        args={"input": Pos(0), "axis": Pos(1, axis), "name": DROP},
+        args={"input": Pos(0, _tensor), "axis": Pos(1, axis), "name": DROP},
         summary="`tf.squeeze` → `torch.squeeze`.",
         why=(
             "Same operation. A list of axes becomes a tuple. TF raises when a named axis is not "
@@ -1142,7 +1155,7 @@ RULES = [
         tf="tf.identity",
         torch="Tensor.clone",
         signature="input, name=None",
-        args={"input": Pos(0), "name": DROP},
+        args={"input": Pos(0, _tensor), "name": DROP},
         summary="`tf.identity(x)` → `x.clone()`.",
         why=(
             "TF tensors are immutable, so `tf.identity` hands back a value nothing can change "
@@ -1156,6 +1169,7 @@ RULES = [
             Check("tf.identity(x)", {"x": "f32[2,3]"}),
             Check("tf.identity(x)", {"x": "i64[0]"}),
             Check("tf.identity(x * 2)", {"x": "i32[3]"}),
+            Check("tf.identity([1.5, 2.5])"),
             Check("result = list(map(tf.identity, [x, x]))", {"x": "f32[2]"}),
         ],
     ),
@@ -1206,7 +1220,7 @@ RULES = [
         tf="tf.stop_gradient",
         torch="Tensor.detach",
         signature="input, name=None",
-        args={"input": Pos(0), "name": DROP},
+        args={"input": Pos(0, _tensor), "name": DROP},
         summary="`tf.stop_gradient(x)` → `x.detach()`.",
         why=(
             "Both return the same values with no gradient flowing back into `x`. Passed as a "
@@ -1308,7 +1322,7 @@ RULES = [
         tf="tf.unstack",
         torch="torch.unbind",
         signature="value, num=None, axis=0, name='unstack'",
-        args={"value": Pos(0), "num": DROP, "axis": Kw("dim", omit_if=(0,)), "name": DROP},
+        args={"value": Pos(0, _tensor), "num": DROP, "axis": Kw("dim", omit_if=(0,)), "name": DROP},
         summary="`tf.unstack` → `torch.unbind`.",
         why=(
             "Same operation and default axis 0. `num` only tells TF's graph the count and is "
@@ -1350,7 +1364,7 @@ RULES = [
         tf="tf.broadcast_to",
         torch="torch.broadcast_to",
         signature="input, shape, name=None",
-        args={"input": Pos(0), "shape": Pos(1, _size), "name": DROP},
+        args={"input": Pos(0, _tensor), "shape": Pos(1, _size), "name": DROP},
         summary="`tf.broadcast_to` → `torch.broadcast_to`.",
         why=(
             "Same broadcasting rules. torch returns a view of the input (no copy): writing "
@@ -1468,7 +1482,7 @@ RULES = [
         tf="tf.reverse",
         torch="torch.flip",
         signature="tensor, axis, name=None",
-        args={"tensor": Pos(0), "axis": Kw("dims", axis), "name": DROP},
+        args={"tensor": Pos(0, _tensor), "axis": Kw("dims", axis), "name": DROP},
         summary="`tf.reverse(x, axis)` → `torch.flip(x, dims=axis)`.",
         why="Same operation on the listed axes (negative ones included). A list becomes a tuple.",
         example="y = tf.reverse(x, axis=[-1])",
@@ -1618,7 +1632,7 @@ RULES = [
         tf="tf.roll",
         torch="torch.roll",
         signature="input, shift, axis, name=None",
-        args={"input": Pos(0), "shift": Kw("shifts", axis), "axis": Kw("dims", axis), "name": DROP},
+        args={"input": Pos(0, _tensor), "shift": Kw("shifts", axis), "axis": Kw("dims", axis), "name": DROP},
         summary="`tf.roll(x, shift, axis)` → `torch.roll(x, shifts=shift, dims=axis)`.",
         why="Same operation, one shift per axis; lists become tuples.",
         example="y = tf.roll(x, shift=1, axis=-1)",

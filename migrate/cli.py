@@ -335,6 +335,43 @@ def rules(rule_id: str | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# `migrate audit`: should a code base move, and what will it cost (migrate/audit/).
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write the audit to FILE.md or FILE.json.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="gitignore-style pattern of paths to skip.")
+def audit(paths: tuple[Path, ...], report_path: Path | None, exclude: tuple[str, ...]) -> None:
+    """Assess PATHS before migrating: what the rules can do, what blocks, a recommendation.
+
+    Reads the code, never runs it. Prints the Markdown audit, or writes it (or JSON) to
+    --report and prints a summary line. Exit 0, or 2 on a usage or input error.
+    """
+    if report_path is not None and report_path.suffix not in (".json", ".md"):
+        _fail(f"--report must name a .json or .md file, not {report_path}")
+    from migrate.audit import audit as run_audit
+
+    try:
+        settings = config.load(paths[0])
+    except config.ConfigError as error:
+        _fail(str(error))
+    try:
+        result = run_audit(list(paths), settings.exclude + exclude, settings.respect_gitignore, settings.base)
+    except InputError as error:
+        _fail(str(error))
+    if report_path is None:
+        click.echo(result.markdown())
+        return
+    text = result.json_text() if report_path.suffix == ".json" else result.markdown()
+    try:
+        write_atomic(report_path, text)
+    except OSError as error:
+        _fail(f"{report_path}: cannot be written: {error.strerror or error}")
+    click.echo(result.summary_line())
+
+
+# ---------------------------------------------------------------------------------------
 # `migrate model`: nn.Module source from a built Keras model (migrate/codegen/).
 
 

@@ -69,7 +69,7 @@ class _Builder:
         self.uses_math = False
 
     def class_name(self, model: Any, wanted: str | None) -> str:
-        base = wanted or "".join(p[:1].upper() + p[1:] for p in re.split(r"\W+|_", model.name) if p) or "Model"
+        base = wanted or _camel(model.name)
         if base[0].isdigit():
             base = "Model" + base
         name, i = base, 1
@@ -195,6 +195,16 @@ class _Builder:
         lines += [f"        {line}" for line in forward]
         lines.append(f"        return {', '.join(v.name for v in outputs)}")
         return "\n".join(lines) + "\n"
+
+
+def _camel(name: str) -> str:
+    """resnet50 → Resnet50, mobilenetv2_1.00_64 → Mobilenetv2_1_00_64 (digits stay apart)."""
+    out = ""
+    for part in (p for p in re.split(r"\W+|_", name) if p):
+        if out and out[-1].isdigit() and part[0].isdigit():
+            out += "_"
+        out += part[:1].upper() + part[1:]
+    return out or "Model"
 
 
 def generate(model: Any, class_name: str | None = None, allow_todo: bool = False) -> Generated:

@@ -7,9 +7,12 @@ only with ``unsafe=True``).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +43,41 @@ def is_model_file(target: str) -> bool:
     return target.endswith((".keras", ".h5", ".hdf5")) or os.path.sep in target or Path(target).exists()
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """TensorFlow's C++ start-up lines (oneDNN, CUDA probes) ignore TF_CPP_MIN_LOG_LEVEL in
+    TF 2.21: hold file descriptor 2 while it starts, and show what was held only on failure."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def start_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "keras" in sys.modules:
+        return
+    with _quiet_stderr():
+        import keras
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the device probe logs here, not at the first op
+        del keras
+
+
 def load_target(target: str, args: dict[str, Any] | None = None, unsafe: bool = False) -> Any:
     """A built Keras model from ``pkg.module:factory`` / ``pkg.module.Factory`` or a file path."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    start_tensorflow()
     if is_model_file(target):
         if args:
             raise LoadError("--args applies to a factory, not to a saved model file")

@@ -314,3 +314,9 @@ def test_a_reference_made_a_call_keeps_its_todo_when_its_rule_refuses_the_call()
     result = migrate_source(source, registry=registry)
     assert "# migrate: TODO(unmapped)" in result.output
     assert "tf.math.unknown()" in result.output
+
+
+def test_a_site_under_an_earlier_marker_is_located_in_the_code() -> None:
+    source = "import tensorflow as tf\n# migrate: TODO(unmapped) no rule for `tf.foo.bar` yet\ny = tf.foo.bar(x)\n"
+    result = migrate_source(source)
+    assert [(f.line, f.col) for f in result.findings] == [(3, 4)]

@@ -178,8 +178,12 @@ class SiteFinder:
         spellings apart. A dotted name broken over lines is found by its first name.
         """
         start, end = self._span(statement)
-        cursor = self._cursors.get(statement, start)
         source = self.spans.source
+        # Past the statement's leading comments: a TODO marker written by an earlier run
+        # names the same API, and the site is in the code below it.
+        cursor = self._cursors.get(statement)
+        if cursor is None:
+            cursor = _first_code(source, start, end)
         for wanted in (spelling, spelling.split(".", 1)[0]):
             match = _occurrence(wanted).search(source, cursor, end)
             if match:

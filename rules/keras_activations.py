@@ -40,6 +40,11 @@ _BY_NAME: dict[str, tuple[str, dict[str, Any]]] = {
     "hard_swish": (F + "hardswish", {}),
     "log_sigmoid": (F + "logsigmoid", {}),
     "tanh_shrink": (F + "tanhshrink", {}),
+    "hard_tanh": (F + "hardtanh", {}),
+    "celu": (F + "celu", {}),
+    "glu": (F + "glu", {}),
+    "hard_shrink": (F + "hardshrink", {}),
+    "soft_shrink": (F + "softshrink", {}),
     "linear": ("torch.nn.Identity", {}),  # a module instance, written as a call below
 }
 
@@ -143,6 +148,77 @@ def _linear(a: Args) -> cst.BaseExpression:
     return a["x"]
 
 
+def _keyword(torch: str, tf_name: str, torch_name: str, *, always: bool = False):  # noqa: ANN202
+    """A builder passing one Keras argument under torch's name (only when given, unless
+    ``always``: written out when the defaults differ)."""
+
+    def build(a: Args) -> cst.BaseExpression:
+        if always or not a.is_default(tf_name):
+            return call(a.name(torch), a["x"], **{torch_name: a[tf_name]})
+        return call(a.name(torch), a["x"])
+
+    return build
+
+
+def _threshold(a: Args) -> cst.BaseExpression:
+    return call(a.name("torch.nn.functional.threshold"), a["x"], a["threshold"], a["default_value"])
+
+
+_EXTRA = [
+    _act(
+        "hard_silu", "torch.nn.functional.hardswish", why="`x * relu6(x + 3) / 6` in both (`hard_swish` is the same function).",
+        checks=[Check("keras.activations.hard_silu(x * 4)", {"x": "f32[3,4]"}), reference_check("keras.activations.hard_silu", {"x": "f64[9]"})],
+    ),
+    _act(
+        "hard_swish", "torch.nn.functional.hardswish", why="`x * relu6(x + 3) / 6` in both.",
+        checks=[Check("keras.activations.hard_swish(x * 4)", {"x": "f32[3,4]"}), reference_check("keras.activations.hard_swish", {"x": "f32[9]"})],
+    ),
+    _act(
+        "log_sigmoid", "torch.nn.functional.logsigmoid", why="`log(sigmoid(x))`, computed stably in both.",
+        checks=[Check("keras.activations.log_sigmoid(x * 10)", {"x": "f32[3,4]"}), reference_check("keras.activations.log_sigmoid", {"x": "f32[9]"})],
+    ),
+    _act(
+        "tanh_shrink", "torch.nn.functional.tanhshrink", why="`x - tanh(x)` in both.",
+        checks=[Check("keras.activations.tanh_shrink(x)", {"x": "f32[3,4]"}), reference_check("keras.activations.tanh_shrink", {"x": "f64[9]"})],
+    ),
+    _act(
+        "hard_tanh", "torch.nn.functional.hardtanh", why="`clip(x, -1, 1)` in both.",
+        checks=[Check("keras.activations.hard_tanh(x * 3)", {"x": "f32[3,4]"}), reference_check("keras.activations.hard_tanh", {"x": "f32[9]"})],
+    ),
+    _act(
+        "celu", "torch.nn.functional.celu", signature="x, alpha=1.0", handles=("x", "alpha"), build=_keyword("torch.nn.functional.celu", "alpha", "alpha"),
+        why="`max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0)` in both; `alpha` is 1.0 by default in both.",
+        checks=[Check("keras.activations.celu(x)", {"x": "f32[3,4]"}), Check("keras.activations.celu(x, alpha=0.5)", {"x": "f64[6]"}), reference_check("keras.activations.celu", {"x": "f32[9]"})],
+    ),
+    _act(
+        "glu", "torch.nn.functional.glu", signature="x, axis=-1", handles=("x", "axis"), build=_keyword("torch.nn.functional.glu", "axis", "dim"),
+        why="The first half of `axis` gated by the sigmoid of the second half, in both; both split the last axis by default, another `axis` is torch's `dim`.",
+        checks=[Check("keras.activations.glu(x)", {"x": "f32[3,4]"}), Check("keras.activations.glu(x, axis=0)", {"x": "f64[4,3]"}), reference_check("keras.activations.glu", {"x": "f32[2,6]"})],
+    ),
+    _act(
+        "hard_shrink", "torch.nn.functional.hardshrink", signature="x, threshold=0.5", handles=("x", "threshold"), build=_keyword("torch.nn.functional.hardshrink", "threshold", "lambd"),
+        why="Zero where `|x| <= threshold`, `x` elsewhere; Keras's `threshold` is torch's `lambd` (0.5 by default in both).",
+        checks=[Check("keras.activations.hard_shrink(x)", {"x": "f32[3,4]"}), Check("keras.activations.hard_shrink(x, threshold=1.0)", {"x": "f64[8]"}), reference_check("keras.activations.hard_shrink", {"x": "f32[9]"})],
+    ),
+    _act(
+        "soft_shrink", "torch.nn.functional.softshrink", signature="x, threshold=0.5", handles=("x", "threshold"), build=_keyword("torch.nn.functional.softshrink", "threshold", "lambd"),
+        why="`x ∓ threshold` outside `[-threshold, threshold]`, zero inside; Keras's `threshold` is torch's `lambd` (0.5 by default in both).",
+        checks=[Check("keras.activations.soft_shrink(x)", {"x": "f32[3,4]"}), Check("keras.activations.soft_shrink(x, threshold=1.0)", {"x": "f64[8]"}), reference_check("keras.activations.soft_shrink", {"x": "f32[9]"})],
+    ),
+    Composite(
+        id="activations.threshold",
+        tf="keras.activations.threshold",
+        signature="x, threshold, default_value",
+        handles=("x", "threshold", "default_value"),
+        build=_threshold,
+        summary="`keras.activations.threshold(x, t, v)` → `F.threshold(x, t, v)`.",
+        why="`x` where `x > threshold`, `default_value` elsewhere, in both.",
+        example="import keras\n\ny = keras.activations.threshold(x, 0.1, 0.0)",
+        checks=[Check("keras.activations.threshold(x, 0.1, -1.0)", {"x": "f32[3,4]"}), Check("keras.activations.threshold(x, threshold=0.0, default_value=2.0)", {"x": "f64[6]"})],
+    ),
+]
+
+
 RULES = [
     Composite(
         id="activations.get",
@@ -172,6 +248,8 @@ RULES = [
             Check('keras.activations.get("linear")(x)', {"x": "f32[3]"}),
             Check('keras.activations.deserialize("tanh")(x)', {"x": "f32[3]"}),
             Check('keras.activations.get("exponential")(x)', {"x": "f32[3]"}),
+            Check('keras.activations.get("glu")(x)', {"x": "f32[2,4]"}),
+            Check('keras.activations.get("hard_shrink")(x)', {"x": "f32[6]"}),
             Check("keras.activations.get(keras.activations.relu)(x)", {"x": "f32[3]"}),
             Check("keras.activations.get(name)(x)", {"x": "f32[3]", "name": "relu"}, todo=True),
         ],
@@ -305,4 +383,5 @@ RULES = [
         why="The identity: a call becomes its argument; the function as a value becomes `nn.Identity()`.",
         checks=[Check("keras.activations.linear(x)", {"x": "f32[3,4]"}), reference_check("keras.activations.linear", {"x": "f32[5]"})],
     ),
+    *_EXTRA,
 ]

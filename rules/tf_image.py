@@ -161,6 +161,14 @@ def _convert_image_dtype(a: Args) -> cst.BaseExpression:
     return binop(method(image, "to", dtype), "*", scale)
 
 
+def _rot90(a: Args) -> cst.BaseExpression:
+    return call(a.name("torch.rot90"), a["image"], a["k"], dims=(-3, -2))
+
+
+def _transpose(a: Args) -> cst.BaseExpression:
+    return method(a["image"], "transpose", -3, -2)
+
+
 def _grayscale_to_rgb(a: Args) -> cst.BaseExpression:
     return method(a["images"], "repeat_interleave", 3, dim=-1)
 
@@ -305,5 +313,31 @@ RULES = [
             Check("tf.image.convert_image_dtype(x, tf.float64)", {"x": "f32[2,0,3]"}),
             Check("tf.image.convert_image_dtype(x, tf.uint8)", {"x": "f32[3]:unit"}, todo=True),
         ],
+    ),
+    Composite(
+        id="image.rot90",
+        tf="tf.image.rot90",
+        signature="image, k=1, name=None",
+        handles=("image", "k"),
+        build=_rot90,
+        summary="`tf.image.rot90(image, k)` → `torch.rot90(image, k, dims=(-3, -2))`.",
+        why="Both turn the height-width plane of a `HWC` image or `NHWC` batch counter-clockwise `k` times; TF's `k` defaults to 1, written out.",
+        example="turned = tf.image.rot90(image, k=2)",
+        checks=[
+            Check("tf.image.rot90(x)", {"x": "f32[3,4,2]"}),
+            Check("tf.image.rot90(x, k=3)", {"x": "u8[2,3,5,1]"}),
+            Check("tf.image.rot90(x, -1)", {"x": "f32[2,3,1]"}),
+        ],
+    ),
+    Composite(
+        id="image.transpose",
+        tf="tf.image.transpose",
+        signature="image, name=None",
+        handles=("image",),
+        build=_transpose,
+        summary="`tf.image.transpose(image)` → `image.transpose(-3, -2)`.",
+        why="Swaps height and width of a `HWC` image or `NHWC` batch (a view in torch; TF copies).",
+        example="t = tf.image.transpose(image)",
+        checks=[Check("tf.image.transpose(x)", {"x": "f32[3,4,2]"}), Check("tf.image.transpose(x)", {"x": "i32[2,3,5,1]"})],
     ),
 ]

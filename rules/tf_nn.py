@@ -625,6 +625,38 @@ def _pool_row(kind: str, tf_names: list[str], torch: str, nd: bool) -> Composite
     )
 
 
+def _conv1d(a: Args) -> cst.BaseExpression:
+    channels_last = _layout(a, default="NWC")
+    stride = _window(a, "stride", channels_last, rank=1)
+    kwargs: dict[str, Any] = {}
+    if not _all_one(stride):
+        kwargs["stride"] = stride
+    kwargs.update(_padding(a, None, stride, conv=True))
+    if not a.is_default("dilations"):
+        dilation = _window(a, "dilations", channels_last, rank=1)
+        if not _all_one(dilation):
+            kwargs["dilation"] = dilation
+    x = method(a["input"], "permute", 0, 2, 1) if channels_last else a["input"]
+    weight = method(a["filters"], "permute", 2, 1, 0)  # (w, in, out) -> (out, in, w)
+    out = call(a.name("torch.nn.functional.conv1d"), x, weight, **kwargs)
+    return method(out, "permute", 0, 2, 1) if channels_last else out
+
+
+def _weighted_ce(a: Args) -> cst.BaseExpression:
+    weight = call(a.name("torch.as_tensor"), a["pos_weight"])
+    return call(
+        a.name("torch.nn.functional.binary_cross_entropy_with_logits"), a["logits"], a["labels"], pos_weight=weight, reduction="none"
+    )
+
+
+def _zero_fraction(a: Args) -> cst.BaseExpression:
+    zeros = cst.Comparison(
+        paren(a["value"]), [cst.ComparisonTarget(cst.Equal(whitespace_before=cst.SimpleWhitespace(" "), whitespace_after=cst.SimpleWhitespace(" ")), cst.Integer("0"))],
+        lpar=[cst.LeftParen()], rpar=[cst.RightParen()],
+    )
+    return call(a.name("torch.mean"), method(zeros, "to", a.name("torch.float32")))
+
+
 RULES = [
     Fn(
         id="nn.relu",
@@ -1074,5 +1106,55 @@ RULES = [
             Check('tf.nn.separable_conv2d(x, d, p, [1, 1, 1, 1], "SAME")', {"x": "f32[2,6,6,3]", "d": "f32[3,3,3,2]", "p": "f32[1,1,6,4]"}, atol=1e-5),
             Check('tf.nn.separable_conv2d(x, d, p, strides=[1, 2, 2, 1], padding="VALID")', {"x": "f64[1,7,7,2]", "d": "f64[3,3,2,1]", "p": "f64[1,1,2,3]"}),
         ],
+    ),
+    Composite(
+        id="nn.conv1d",
+        tf="tf.nn.conv1d",
+        signature="input, filters, stride, padding, data_format='NWC', dilations=None, name=None",
+        handles=("input", "filters", "stride", "padding", "data_format", "dilations"),
+        build=_conv1d,
+        summary="`tf.nn.conv1d` → `F.conv1d` on `NCW` with the filter `(w, in, out)` → `(out, in, w)`.",
+        why=(
+            "As `nn.conv2d` in one dimension: the channels-last input is permuted to `NCW` "
+            "and back, the filter by `permute(2, 1, 0)`; `SAME` with stride 1 is "
+            "`padding=\"same\"`, with a larger stride a TODO. Checks allow 1e-5 (summation order)."
+        ),
+        example='y = tf.nn.conv1d(x, kernel, stride=1, padding="SAME")',
+        checks=[
+            Check('tf.nn.conv1d(x, w, stride=1, padding="SAME")', {"x": "f32[2,9,3]", "w": "f32[3,3,4]"}, atol=1e-5),
+            Check('tf.nn.conv1d(x, w, 2, "VALID")', {"x": "f64[1,9,2]", "w": "f64[4,2,3]"}),
+            Check('tf.nn.conv1d(x, w, [1, 1, 1], "VALID", dilations=2)', {"x": "f32[1,9,2]", "w": "f32[2,2,3]"}, atol=1e-5),
+            Check('tf.nn.conv1d(x, w, 2, "SAME")', {"x": "f32[1,9,2]", "w": "f32[3,2,3]"}, todo=True),
+        ],
+    ),
+    Composite(
+        id="nn.weighted_cross_entropy_with_logits",
+        tf="tf.nn.weighted_cross_entropy_with_logits",
+        signature="labels, logits, pos_weight, name=None",
+        handles=("labels", "logits", "pos_weight"),
+        build=_weighted_ce,
+        summary="`tf.nn.weighted_cross_entropy_with_logits` → `F.binary_cross_entropy_with_logits(..., pos_weight=..., reduction=\"none\")`.",
+        why=(
+            "Both weigh the positive term of the element-wise logistic loss by `pos_weight`; "
+            "torch takes the logits first, wants `pos_weight` as a tensor "
+            "(`torch.as_tensor`) and reduces unless `reduction=\"none\"`."
+        ),
+        example="loss = tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=z, pos_weight=3.0)",
+        checks=[
+            Check("tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=z, pos_weight=3.0)", {"y": "f32[4,3]:unit", "z": "f32[4,3]"}, atol=1e-5),
+            Check("tf.nn.weighted_cross_entropy_with_logits(y, z, w)", {"y": "f32[6]:unit", "z": "f32[6]", "w": "f32[6]:pos"}, atol=1e-5),
+            Check("tf.nn.weighted_cross_entropy_with_logits(y, z, 0.5)", {"y": "f64[2,3]:unit", "z": "f64[2,3]"}),
+        ],
+    ),
+    Composite(
+        id="nn.zero_fraction",
+        tf="tf.nn.zero_fraction",
+        signature="value, name=None",
+        handles=("value",),
+        build=_zero_fraction,
+        summary="`tf.nn.zero_fraction(x)` → `torch.mean((x == 0).to(torch.float32))`.",
+        why="The share of zero elements as a float32 scalar, as TF returns it (`tf.math.zero_fraction` belongs to the `tf.math` table).",
+        example="sparsity = tf.nn.zero_fraction(activations)",
+        checks=[Check("tf.nn.zero_fraction(tf.nn.relu(x))", {"x": "f32[4,5]"}), Check("tf.nn.zero_fraction(x)", {"x": "i32[10]:0..3"}), Check("tf.nn.zero_fraction(x)", {"x": "f32[0]"})],
     ),
 ]

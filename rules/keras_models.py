@@ -119,7 +119,12 @@ def _without_training_param(params: cst.Parameters) -> tuple[cst.Parameters, boo
     removed = len(kept) != len(params.params) or len(kwonly) != len(params.kwonly_params)
     if kept and len(kept) != len(params.params) and not kwonly and isinstance(params.star_arg, cst.MaybeSentinel) and params.star_kwarg is None:
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    return params.with_changes(params=kept, kwonly_params=kwonly), removed
+    star_arg = params.star_arg
+    if not kwonly and isinstance(star_arg, cst.ParamStar):
+        star_arg = cst.MaybeSentinel.DEFAULT  # a bare `*` needs a keyword-only parameter after it
+        if kept and params.star_kwarg is None:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return params.with_changes(params=kept, kwonly_params=kwonly, star_arg=star_arg), removed
 
 
 def _assigns_training(node: cst.CSTNode) -> bool:

@@ -65,3 +65,18 @@ def test_build_with_add_weight_is_a_todo_not_a_guess() -> None:
     result = migrate_source(source)
     assert "# migrate: TODO(models.subclass)" in result.output
     assert "class S(keras.layers.Layer)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        ("self, x, *, training=False", "self, x"),
+        ("self, x, *, training=False, mask=None", "self, x, *, mask=None"),
+        ("self, x, training=None, **kwargs", "self, x, **kwargs"),
+        ("self, inputs, training", "self, inputs"),
+    ],
+)
+def test_the_training_parameter_leaves_a_valid_signature(signature: str, expected: str) -> None:
+    source = f"import keras\n\nclass M(keras.Model):\n    def call({signature}):\n        return x\n"
+    result = migrate_source(source)
+    assert f"    def forward({expected}):\n" in result.output

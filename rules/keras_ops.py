@@ -986,6 +986,7 @@ class _Attention(Rule):
     checks = (
         Check("ops.dot_product_attention(q, k, v)", {"q": "f32[2,3,4,8]", "k": "f32[2,5,4,8]", "v": "f32[2,5,4,8]"}, atol=1e-5),
         Check("ops.dot_product_attention(q, k, v, is_causal=True)", {"q": "f32[1,4,2,8]", "k": "f32[1,4,2,8]", "v": "f32[1,4,2,8]"}, atol=1e-5),
+        Check("ops.dot_product_attention(q, k, v, is_causal=True)", {"q": "f32[2,3,2,8]", "k": "f32[2,5,2,8]", "v": "f32[2,5,2,8]"}, atol=1e-5),
         Check("ops.dot_product_attention(q, k, v, bias=b, scale=0.5)", {"q": "f32[1,3,2,4]", "k": "f32[1,5,2,4]", "v": "f32[1,5,2,4]", "b": "f32[1,2,3,5]"}, atol=1e-5),
         Check(
             "result = ops.dot_product_attention(q, k, v, mask=ops.logical_or(m, ops.eye(3, 5) > 0))",

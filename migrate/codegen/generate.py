@@ -9,7 +9,7 @@ from typing import Any
 
 from migrate.rules.layers import module_attr
 
-from .emit import HANDLERS, Call, Emission, Unsupported, Value, WeightSlot, _var_name
+from .emit import HANDLERS, Call, Emission, Unsupported, Value, channels_first, channels_last
 from .graph import build_graph
 from .helpers import helper_source
 
@@ -173,8 +173,6 @@ class _Builder:
 
     def nested(self, model: Any, attr: str, inputs: list[Value], call_node: Any, path: tuple, prefix: str) -> Emission:
         inner = self.build(model, None, path + (model.name,), f"{prefix}{attr}.")
-        from .emit import channels_first, channels_last
-
         srcs = [channels_first(v) if cf else channels_last(v) for v, cf in zip(inputs, inner.input_cf)]
         targets = ", ".join(call_node.out_names)
         outs = [Value(n, tuple(t.shape), cf) for n, t, cf in zip(call_node.out_names, call_node.outputs, inner.output_cf)]

@@ -19,10 +19,12 @@ from migrate.rules.base import (
     CannotMigrate,
     Check,
     Kw,
+    NewArg,
     NotLiteral,
     Pos,
     Rule,
     RuleContext,
+    build_call,
     literal,
     parse_signature,
     to_node,
@@ -248,18 +250,71 @@ class Composite(Rule):
             raise ValueError(f"rule {id}: handles {sorted(unknown)} not in its signature")
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        bound = {k: a.value for k, a in ApiCall.bind(self, call, ctx).items()}  # type: ignore[arg-type]
+        bound_args = ApiCall.bind(self, call, ctx)  # type: ignore[arg-type]
+        bound = {k: a.value for k, a in bound_args.items()}
+        originals = {id(a.value): a for a in bound_args.values()}
         args = Args(self, bound, ctx)
         args.qualified = qualified
         for param in self.signature:
             if param.name not in self.handles and not args.is_default(param.name):
                 raise CannotMigrate(f"argument `{param.name}=` has no PyTorch equivalent here")
-        return self.build(args)
+        return _keep_layout(call, self.build(args), originals)
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if self.reference is None:
             return super().rewrite_reference(node, qualified, ctx)
         return self.reference(ctx)
+
+
+def _keep_layout(original: cst.Call, result: cst.BaseExpression, originals: dict[int, cst.Arg]) -> cst.BaseExpression:
+    """When the rewrite is one call that takes some of the source's arguments as they were,
+    rebuild it with ``build_call`` so the source's line breaks and comments survive."""
+    if not isinstance(result, cst.Call) or result.lpar:
+        return result
+    if not any(id(arg.value) in originals for arg in result.args):
+        return result
+    order = list(originals)
+    kept = [order.index(id(arg.value)) for arg in result.args if id(arg.value) in originals]
+    if kept != sorted(kept):
+        return result  # reordered: each source argument's line break would move with it
+    args = [
+        NewArg(arg.value, arg.keyword.value if arg.keyword else None, originals.get(id(arg.value)))
+        for arg in result.args
+    ]
+    built = build_call(original, result.func, args)
+    last_kept = max(i for i, a in enumerate(args) if a.original is not None)
+    tail = original.args[-1].comma if original.args else cst.MaybeSentinel.DEFAULT
+    before = original.whitespace_before_args
+    if last_kept == len(args) - 1 or not (
+        isinstance(tail, cst.Comma)
+        and isinstance(tail.whitespace_after, cst.ParenthesizedWhitespace)
+        and isinstance(before, cst.ParenthesizedWhitespace)
+    ):
+        return built
+    # New arguments after the source's last one, in a call laid out one argument a line:
+    # each goes on its own line at the arguments' indentation; the source's trailing
+    # comment stays with the argument it was written after.
+    closing = tail.whitespace_after
+
+    def line(comment_of: cst.ParenthesizedWhitespace | None = None) -> cst.Comma:
+        first = comment_of.first_line if comment_of is not None else cst.TrailingWhitespace()
+        empty = comment_of.empty_lines if comment_of is not None else ()
+        return cst.Comma(
+            whitespace_after=cst.ParenthesizedWhitespace(first_line=first, empty_lines=empty, indent=before.indent, last_line=before.last_line)
+        )
+
+    new_args = list(built.args)
+    own = new_args[last_kept].comma
+    if isinstance(own, cst.Comma) and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace):
+        new_args[last_kept] = new_args[last_kept].with_changes(comma=line(own.whitespace_after))
+    else:
+        new_args[last_kept] = new_args[last_kept].with_changes(comma=line())
+    for i in range(last_kept + 1, len(new_args) - 1):
+        new_args[i] = new_args[i].with_changes(comma=line())
+    new_args[-1] = new_args[-1].with_changes(
+        comma=cst.Comma(whitespace_after=closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=()))
+    )
+    return built.with_changes(args=new_args)
 
 
 def reference_check(name: str, inputs: Mapping[str, Any], **kwargs: Any) -> Check:

@@ -35,24 +35,45 @@ def _l2_normalize(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx:
 
 def _band_part(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     x = values["input"]
-    try:
-        lower, upper = _lit(values["num_lower"]), _lit(values["num_upper"])
-    except NotLiteral:
-        raise CannotMigrate(
-            "`num_lower`/`num_upper` are not literals: a negative value (keep the whole triangle) "
-            "and a count map to different `torch.tril`/`torch.triu` calls"
-        ) from None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lower, upper)):
-        raise CannotMigrate("`num_lower`/`num_upper` are not integers")
-    if lower < 0 and upper < 0:
+    bounds: dict[str, cst.BaseExpression | int | None] = {}
+    for side, node, dim in (("lower", values["num_lower"], -2), ("upper", values["num_upper"], -1)):
+        try:
+            value = literal(node)
+        except NotLiteral:
+            # A count known only at run time: a negative one keeps the whole triangle, which a
+            # diagonal past the matrix's edge does too.
+            if not (_repeatable(x, ctx) and _repeatable(node, ctx)):
+                raise CannotMigrate(
+                    f"`num_{side}` is not a literal and the general form writes it and the input "
+                    "several times: assign them to names first"
+                ) from None
+            edge = cst.Subscript(cst.Attribute(_atom(x), cst.Name("shape")), [cst.SubscriptElement(cst.Index(to_node(dim)))])
+            count = cst.UnaryOperation(cst.Minus(), _atom(node)) if side == "lower" else node
+            beyond = cst.UnaryOperation(cst.Minus(), edge) if side == "lower" else edge
+            bounds[side] = cst.IfExp(
+                test=cst.Comparison(_atom(node), [cst.ComparisonTarget(cst.GreaterThanEqual(), cst.Integer("0"))]),
+                body=count,
+                orelse=beyond,
+            )
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise CannotMigrate(f"`num_{side}` is not an integer")
+        bounds[side] = None if value < 0 else (-value if side == "lower" else value)
+    lower, upper = bounds["lower"], bounds["upper"]
+    if lower is None and upper is None:
         raise CannotMigrate("`band_part(x, -1, -1)` keeps every element: it is `x` itself")
-    if lower < 0:
-        return build_call(call, ctx.name("torch.tril"), [NewArg(x), *([NewArg(to_node(upper), "diagonal")] if upper else [])])
-    triu = [NewArg(x), *([NewArg(to_node(-lower), "diagonal")] if lower else [])]
-    if upper < 0:
-        return build_call(call, ctx.name("torch.triu"), triu)
-    inner = _call(ctx, "torch.triu", *(a.value for a in triu[:1]), **({"diagonal": triu[1].value} if lower else {}))
-    return build_call(call, ctx.name("torch.tril"), [NewArg(inner), *([NewArg(to_node(upper), "diagonal")] if upper else [])])
+
+    def diagonal(bound: cst.BaseExpression | int) -> list[NewArg]:
+        if isinstance(bound, int):
+            return [NewArg(to_node(bound), "diagonal")] if bound else []
+        return [NewArg(bound, "diagonal")]
+
+    if upper is None:
+        return build_call(call, ctx.name("torch.triu"), [NewArg(x), *diagonal(lower)])  # type: ignore[arg-type]
+    inner = x
+    if lower is not None:
+        inner = _call(ctx, "torch.triu", x, **{a.keyword: a.value for a in diagonal(lower)})  # type: ignore[misc]
+    return build_call(call, ctx.name("torch.tril"), [NewArg(inner), *diagonal(upper)])
 
 
 def _scalar_k(values: Mapping[str, cst.BaseExpression]) -> cst.BaseExpression | None:
@@ -257,7 +278,10 @@ RULES: list[Rule] = [
             "Keeps `num_lower` sub-diagonals and `num_upper` super-diagonals of the last two "
             "dimensions, a negative count meaning the whole triangle: (-1, 0) is `torch.tril(x)`, "
             "(0, -1) is `torch.triu(x)`, (l, u) is `torch.tril(torch.triu(x, diagonal=-l), "
-            "diagonal=u)`. Which call applies depends on the signs, so the counts must be literals."
+            "diagonal=u)`. Literal counts pick the call; a count known only at run time is "
+            "written `diagonal=-l if l >= 0 else -x.shape[-2]` (a diagonal past the edge keeps "
+            "the whole triangle), which needs the input and the count to be names or other "
+            "expressions that can be written twice."
         ),
         example="causal = tf.linalg.band_part(tf.ones((n, n)), -1, 0)",
         checks=[
@@ -268,7 +292,11 @@ RULES: list[Rule] = [
             Check("tf.linalg.band_part(x, -1, 1)", {"x": "f32[4,3]"}),
             Check("tf.linalg.band_part(x, 2, -1)", {"x": "bool[4,4]"}),
             Check("tf.linalg.band_part(x, -1, 0)", {"x": "f32[0,0]"}),
-            Check("tf.linalg.band_part(x, lower, 0)", {"x": "f32[4,4]", "lower": -1}, todo=True),
+            Check("tf.linalg.band_part(x, lower, 0)", {"x": "f32[4,4]", "lower": -1}),
+            Check("tf.linalg.band_part(x, n, n)", {"x": "f32[2,5,5]", "n": 1}),
+            Check("tf.linalg.band_part(x, n, m)", {"x": "f32[4,6]", "n": 0, "m": -1}),
+            Check("tf.linalg.band_part(x, n - 1, 2)", {"x": "f64[5,5]", "n": 3}),
+            Check("tf.linalg.band_part(f(x), n, 0)", {"x": "f32[4,4]", "n": 1}, todo=True),
         ],
     ),
     Custom(

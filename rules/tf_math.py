@@ -282,11 +282,7 @@ def _reduction_checks(name: str, dtype_: str = "f32", *, also: Sequence[Check] =
 
 def _prod(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     x = values["input_tensor"]
-    keep = values.get("keepdims")
-    try:
-        keepdims = bool(_lit(keep, False))
-    except NotLiteral:
-        raise CannotMigrate("`keepdims` is not a literal") from None
+    keepdims = _keepdims(values)
     node = values.get("axis")
     try:
         ax = _lit(node)
@@ -297,30 +293,36 @@ def _prod(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleCon
             raise CannotMigrate("`torch.prod` reduces one dimension at a time; several axes need nested calls")
         ax = ax[0]
     if ax is None:
-        if keepdims:
-            raise CannotMigrate("`keepdims=True` without `axis`: `torch.prod` keeps dims only with one `dim`")
+        if keepdims is not False:
+            raise CannotMigrate("`keepdims` without `axis`: `torch.prod` keeps dims only with one `dim`")
         return build_call(call, ctx.name("torch.prod"), [NewArg(x)])
     dim = ax if isinstance(ax, cst.BaseExpression) else to_node(ax)
     args = [NewArg(x), NewArg(dim, "dim")]
-    if keepdims:
-        args.append(NewArg(cst.Name("True"), "keepdim"))
+    if keepdims is not False:
+        args.append(NewArg(cst.Name("True") if keepdims is True else keepdims, "keepdim"))
     return build_call(call, ctx.name("torch.prod"), args)
+
+
+def _keepdims(values: Mapping[str, cst.BaseExpression]) -> bool | cst.BaseExpression:
+    """``keepdims`` as a bool when literal (absent or None: False), else its expression."""
+    node = values.get("keepdims")
+    try:
+        return bool(_lit(node, False))
+    except NotLiteral:
+        return node  # type: ignore[return-value]
 
 
 def _logsumexp(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     x = values["input_tensor"]
-    try:
-        keepdims = bool(_lit(values.get("keepdims"), False))
-    except NotLiteral:
-        raise CannotMigrate("`keepdims` is not a literal") from None
+    keepdims = _keepdims(values)
     node = values.get("axis")
     if node is None or (_is_none(node)):
-        if keepdims:
-            raise CannotMigrate("`keepdims=True` without `axis` needs the rank, which the source does not show")
+        if keepdims is not False:
+            raise CannotMigrate("`keepdims` without `axis` needs the rank, which the source does not show")
         return build_call(call, ctx.name("torch.logsumexp"), [NewArg(_call(ctx, "torch.flatten", x)), NewArg(cst.Integer("0"), "dim")])
     args = [NewArg(x), NewArg(axis(node, ctx), "dim")]
-    if keepdims:
-        args.append(NewArg(cst.Name("True"), "keepdim"))
+    if keepdims is not False:
+        args.append(NewArg(cst.Name("True") if keepdims is True else keepdims, "keepdim"))
     return build_call(call, ctx.name("torch.logsumexp"), args)
 
 
@@ -536,20 +538,24 @@ def _clip_by_norm(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx:
 
 
 def _count_nonzero(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
-    try:
-        keepdims = _lit(values.get("keepdims"), None)
-    except NotLiteral:
-        raise CannotMigrate("`keepdims` is not a literal") from None
-    if keepdims:
-        raise CannotMigrate("`torch.count_nonzero` has no `keepdim`")
-    args = [NewArg(values["input"])]
+    keepdims = _keepdims(values)
     ax = values.get("axis")
+    if keepdims is not False:
+        # torch.count_nonzero has no keepdim; counting the non-zero mask is the same number.
+        nonzero = cst.Comparison(_atom(values["input"]), [cst.ComparisonTarget(cst.NotEqual(), cst.Integer("0"))])
+        dim = axis(ax, ctx) if ax is not None else cst.Name("None")
+        keep = cst.Name("True") if keepdims is True else keepdims
+        counted = build_call(call, ctx.name("torch.sum"), [NewArg(nonzero), NewArg(dim, "dim"), NewArg(keep, "keepdim")])
+        return _with_dtype(counted, values.get("dtype"), ctx)
+    args = [NewArg(values["input"])]
     if ax is not None and not _is_none(ax):
         args.append(NewArg(axis(ax, ctx), "dim"))
     return _with_dtype(build_call(call, ctx.name("torch.count_nonzero"), args), values.get("dtype"), ctx)
 
 
-def _cumulative(torch: str) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
+def _cumulative(torch: str, identity: cst.BaseExpression | None = None) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
+    """A running reduction along ``axis``; ``identity`` pads the exclusive form (None: 0)."""
+
     def build(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
         x = values["x"]
         dim = values.get("axis") or cst.Integer("0")
@@ -558,15 +564,35 @@ def _cumulative(torch: str) -> Callable[[Mapping[str, cst.BaseExpression], cst.C
             reverse = _lit(values.get("reverse"), False)
         except NotLiteral:
             raise CannotMigrate("`exclusive`/`reverse` is not a literal: the rewrite depends on it") from None
-        if exclusive:
-            raise CannotMigrate("`exclusive=True` has no torch argument (shift the input by one along the axis)")
-        if not reverse:
+        if not (exclusive or reverse):
             return build_call(call, ctx.name(torch), [NewArg(x), NewArg(dim, "dim")])
         if not _repeatable(dim, ctx):
-            raise CannotMigrate("`axis` is written three times in the reversed form: assign it to a name first")
+            raise CannotMigrate("`axis` is written several times in this form: assign it to a name first")
         dims = cst.Tuple([cst.Element(dim, comma=cst.Comma())])
-        inner = _call(ctx, torch, _call(ctx, "torch.flip", x, dims), dim=dim)
-        return _call(ctx, "torch.flip", inner, dims)
+        if reverse:
+            x = _call(ctx, "torch.flip", x, dims)
+        if exclusive:
+            # Shift by one along the axis: run on the last axis, drop the last total, pad the
+            # identity in front, move the axis back.
+            last = _lit(dim) == -1 if _is_number(dim) else False
+            moved = x if last else _call(ctx, "Tensor.movedim", x, dim, to_node(-1))
+            running = _call(ctx, torch, moved, dim=to_node(-1))
+            head = cst.Subscript(
+                running,
+                [
+                    cst.SubscriptElement(cst.Index(cst.Ellipsis()), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.SubscriptElement(cst.Slice(lower=None, upper=to_node(-1))),
+                ],
+            )
+            pad_kwargs = {"value": identity} if identity is not None else {}
+            result = _call(ctx, "torch.nn.functional.pad", head, to_node((1, 0)), **pad_kwargs)
+            if not last:
+                result = _call(ctx, "Tensor.movedim", result, to_node(-1), dim)
+        else:
+            result = _call(ctx, torch, x, dim=dim)
+        if reverse:
+            result = _call(ctx, "torch.flip", result, dims)
+        return result
 
     return build
 
@@ -723,6 +749,7 @@ RULES: list[Rule] = [
             Check("tf.math.reduce_prod(x, axis=[1], keepdims=True)", {"x": "f64[2,3]"}),
             Check("tf.reduce_prod(x, 0)", {"x": "f32[2,0]"}),
             Check("tf.reduce_prod(x, axis=0)", {"x": "i32[3,4]:1..4"}, dtype=False),
+            Check("tf.reduce_prod(x, 1, keep)", {"x": "f32[3,4]", "keep": True}),
             Check("tf.reduce_prod(x, axis=[0, 1])", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
@@ -744,6 +771,7 @@ RULES: list[Rule] = [
             Check("tf.reduce_logsumexp(x, axis=-1, keepdims=True)", {"x": "f32[2,3,4]"}),
             Check("tf.math.reduce_logsumexp(x, axis=[0, 2])", {"x": "f64[2,3,4]"}),
             Check("tf.reduce_logsumexp(x, 1)", {"x": "f32[0,3]"}),
+            Check("tf.reduce_logsumexp(x, -1, keep)", {"x": "f32[3,4]", "keep": True}),
             Check("tf.reduce_logsumexp(x, keepdims=True)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
@@ -897,7 +925,7 @@ RULES: list[Rule] = [
         commutative=False, left_number_ok=True, tf_names=("tf.math.xlogy",),
         why="Both give 0 where x is 0, whatever y is.",
     ),
-    ApiCall(
+    Elementwise(
         id="ops.logical_and",
         tf=["tf.math.logical_and", "tf.logical_and"],
         torch="torch.logical_and",
@@ -906,9 +934,10 @@ RULES: list[Rule] = [
         summary="`tf.logical_and` → `torch.logical_and`.",
         why="Same element-wise function on booleans, with broadcasting.",
         example="both = tf.logical_and(mask_a, mask_b)",
-        checks=[Check("tf.logical_and(x, y)", {"x": "bool[3,4]", "y": "bool[3,4]"}), Check("tf.math.logical_and(x, y)", {"x": "bool[2,3]", "y": "bool[3]"})],
+        checks=[Check("tf.logical_and(x, y)", {"x": "bool[3,4]", "y": "bool[3,4]"}), Check("tf.math.logical_and(x, y)", {"x": "bool[2,3]", "y": "bool[3]"}),
+                Check("f = tf.math.logical_and\nresult = f(x, y)", {"x": "bool[4]", "y": "bool[4]"})],
     ),
-    ApiCall(
+    Elementwise(
         id="ops.logical_or",
         tf=["tf.math.logical_or", "tf.logical_or"],
         torch="torch.logical_or",
@@ -919,7 +948,7 @@ RULES: list[Rule] = [
         example="either = tf.logical_or(mask_a, mask_b)",
         checks=[Check("tf.logical_or(x, y)", {"x": "bool[3,4]", "y": "bool[3,4]"}), Check("tf.math.logical_or(x, y)", {"x": "bool[2,3]", "y": "bool[3]"})],
     ),
-    ApiCall(
+    Elementwise(
         id="ops.logical_xor",
         tf=["tf.math.logical_xor"],
         torch="torch.logical_xor",
@@ -1130,7 +1159,8 @@ RULES: list[Rule] = [
         why=(
             "Both count non-zero (or True) elements over the given axes and return int64; "
             "another `dtype` becomes `.to(dtype)`. `torch.count_nonzero` has no `keepdim`, so "
-            "`keepdims=True` is left as a TODO."
+            "with `keepdims` the count is written as `torch.sum(x != 0, dim=..., keepdim=True)`, "
+            "also int64."
         ),
         example="n = tf.math.count_nonzero(mask, axis=-1)",
         checks=[
@@ -1140,7 +1170,10 @@ RULES: list[Rule] = [
             Check("tf.math.count_nonzero(x, 1, dtype=tf.int32)", {"x": "i64[3,4]:0..3"}),
             Check("tf.math.count_nonzero(x, 1, dtype=tf.int64)", {"x": "i64[3,4]:0..3"}),
             Check("tf.math.count_nonzero(x, 0)", {"x": "f32[0,3]"}),
-            Check("tf.math.count_nonzero(x, 1, keepdims=True)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.math.count_nonzero(x, 1, keepdims=True)", {"x": "f32[3,4]"}),
+            Check("tf.math.count_nonzero(x, keepdims=True, dtype=tf.int32)", {"x": "bool[3,4]"}),
+            Check("tf.math.count_nonzero(x, axis=[0, 2], keepdims=True)", {"x": "i32[2,3,4]:0..2"}),
+            Check("tf.math.count_nonzero(x, 1, unknown=True)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
     Custom(
@@ -1152,8 +1185,12 @@ RULES: list[Rule] = [
         summary="`tf.cumsum` → `torch.cumsum`, with TF's default `axis=0` written out.",
         why=(
             "Same running sum. `torch.cumsum` has no default dim, so TF's 0 is written. "
-            "`reverse=True` becomes a flip before and after; `exclusive=True` has no torch "
-            "argument and is left as a TODO." + _INT_PROMOTION
+            "`reverse=True` becomes a flip before and after. `exclusive=True` (each position "
+            "sums only what comes before it) has no torch argument: the sum runs on the axis "
+            "moved last, the last total is dropped and a 0 padded in front "
+            "(`F.pad(torch.cumsum(x.movedim(d, -1), dim=-1)[..., :-1], (1, 0)).movedim(-1, d)`), "
+            "which is exact, unlike `cumsum(x) - x`. For an empty axis that form gives length "
+            "1 where TF gives 0." + _INT_PROMOTION
         ),
         example="positions = tf.cumsum(mask, axis=1)",
         checks=[
@@ -1162,7 +1199,12 @@ RULES: list[Rule] = [
             Check("tf.cumsum(x, 1, reverse=True)", {"x": "f64[3,4]"}),
             Check("tf.cumsum(x, axis=1)", {"x": "i32[3,4]"}, dtype=False),
             Check("tf.cumsum(x, axis=0)", {"x": "f32[0,3]"}),
-            Check("tf.cumsum(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.cumsum(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}),
+            Check("tf.cumsum(x, exclusive=True)", {"x": "i64[5]"}),
+            Check("tf.cumsum(x, axis=-1, exclusive=True, reverse=True)", {"x": "f64[2,3,4]"}),
+            Check("tf.cumsum(x, axis=0, exclusive=True)", {"x": "f32[3,2,2]"}),
+            Check("tf.cumsum(x, axis=a, exclusive=True)", {"x": "f32[3,4]", "a": 1}),
+            Check("tf.cumsum(x, axis=f(a), exclusive=True)", {"x": "f32[3,4]", "a": 1}, todo=True),
             Check("tf.cumsum(x, axis=1, reverse=flag)", {"x": "f32[3,4]"}, todo=True),
         ],
     ),
@@ -1171,19 +1213,21 @@ RULES: list[Rule] = [
         tf=["tf.math.cumprod"],
         signature="x, axis=0, exclusive=False, reverse=False, name=None",
         handled=["x", "axis", "exclusive", "reverse"],
-        build=_cumulative("torch.cumprod"),
+        build=_cumulative("torch.cumprod", cst.Float("1.0")),
         summary="`tf.math.cumprod` → `torch.cumprod`, with TF's default `axis=0` written out.",
         why=(
             "Same running product. `torch.cumprod` has no default dim, so TF's 0 is written. "
-            "`reverse=True` becomes a flip before and after; `exclusive=True` is a TODO."
-            + _INT_PROMOTION
+            "`reverse=True` becomes a flip before and after; `exclusive=True` shifts by one "
+            "along the axis with a 1 in front (as for `tf.cumsum`)." + _INT_PROMOTION
         ),
         example="survival = tf.math.cumprod(1.0 - p, axis=-1)",
         checks=[
             Check("tf.math.cumprod(x)", {"x": "f32[3,4]"}),
             Check("tf.math.cumprod(x, axis=-1, reverse=True)", {"x": "f32[2,3,4]:pos"}),
             Check("tf.math.cumprod(x, axis=1)", {"x": "i32[3,4]:1..4"}, dtype=False),
-            Check("tf.math.cumprod(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.math.cumprod(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}),
+            Check("tf.math.cumprod(x, exclusive=True, reverse=True)", {"x": "f64[4,2]"}),
+            Check("tf.math.cumprod(x, axis=1, exclusive=flag)", {"x": "f32[3,4]", "flag": True}, todo=True),
         ],
     ),
     Custom(
@@ -1244,8 +1288,9 @@ class Einsum(Rule):
     why = (
         "The same Einstein-summation language (explicit `->` output, implicit output, `...` "
         "broadcasting, spaces) with the operands as further positional arguments. `name=` is "
-        "dropped; TF's `optimize=` (contraction order) has no torch argument and is a TODO — "
-        "torch picks its own order (with opt_einsum when installed)."
+        "dropped, and so is TF's `optimize=`: it only picks the order of pairwise contractions "
+        "(the result is the same up to rounding); torch picks its own order (with opt_einsum "
+        "when installed, see `torch.backends.opt_einsum`). Any other keyword is a TODO."
     )
     example = 'scores = tf.einsum("bqhd,bkhd->bhqk", query, key)'
     checks = (
@@ -1256,7 +1301,8 @@ class Einsum(Rule):
         Check('tf.einsum("ij, j -> i", a, v, name="mv")', {"a": "f32[3,4]", "v": "f32[4]"}),
         Check('tf.einsum("ij,jk", a, b)', {"a": "f32[3,0]", "b": "f32[0,5]"}),
         Check('tf.einsum("i,i->", a, b)', {"a": "i32[5]", "b": "i32[5]"}),
-        Check('tf.einsum("ij,jk->ik", a, b, optimize="greedy")', {"a": "f32[3,4]", "b": "f32[4,5]"}, todo=True),
+        Check('tf.einsum("ij,jk,kl->il", a, b, c, optimize="optimal")', {"a": "f32[3,4]", "b": "f32[4,5]", "c": "f32[5,2]"}, atol=1e-5),
+        Check('tf.einsum("ij,jk->ik", a, b, out=c)', {"a": "f32[3,4]", "b": "f32[4,5]", "c": "f32[3,5]"}, todo=True),
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -1275,7 +1321,7 @@ class Einsum(Rule):
                     operands.append(NewArg(arg.value, None, arg))
             elif arg.keyword.value == "equation" and equation is None:
                 equation = NewArg(arg.value, None, arg)
-            elif arg.keyword.value != "name":
+            elif arg.keyword.value not in ("name", "optimize"):
                 raise CannotMigrate(f"argument `{arg.keyword.value}=` has no PyTorch equivalent")
         if equation is None:
             raise CannotMigrate("no equation")
@@ -1354,15 +1400,16 @@ RULES.extend([
             "a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, "
             "a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False, name=None"
         ),
-        handled=["a", "b", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b"],
+        handled=["a", "b", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "a_is_sparse", "b_is_sparse"],
         build=_matmul,
         summary="`tf.matmul` → `torch.matmul` (batched, broadcasting); a literal `transpose_*=True` becomes `.mT`.",
         why=(
             "Both multiply the last two dimensions and broadcast the batch dimensions. "
             "`transpose_a/b=True` transposes the last two dimensions of that operand first, "
             "which is `.mT` (`adjoint_*`: `.mH`, the conjugate transpose); a value that is not a "
-            "literal is a TODO. `a_is_sparse`/`b_is_sparse` are hints with no torch meaning when "
-            "False; True, and `output_type`, are TODOs."
+            "literal is a TODO. `a_is_sparse`/`b_is_sparse` only tell TF to pick a kernel for "
+            "dense inputs with many zeros (the result is the same), so they are dropped; "
+            "`output_type` is a TODO."
         ),
         example="c = tf.matmul(a, b)\nscores = tf.matmul(q, k, transpose_b=True)",
         checks=[
@@ -1373,6 +1420,7 @@ RULES.extend([
             Check("tf.matmul(a, b, adjoint_a=True)", {"a": "c64[4,3]", "b": "c64[4,2]"}, atol=1e-5),
             Check("tf.matmul(a + 1.0, b, transpose_a=True)", {"a": "f32[4,3]", "b": "f32[4,2]"}, atol=1e-5),
             Check("tf.matmul(a, b)", {"a": "i32[3,4]", "b": "i32[4,2]"}),
+            Check("tf.linalg.matmul(a * tf.cast(a > 1.0, tf.float32), b, a_is_sparse=True, b_is_sparse=True)", {"a": "f32[5,4]", "b": "f32[4,3]"}, atol=1e-5),
             Check("tf.matmul(a, b)", {"a": "f32[2,0]", "b": "f32[0,3]"}),
             Check("tf.matmul(q, k, transpose_b=flag)", {"q": "f32[3,4]", "k": "f32[5,4]", "flag": True}, todo=True),
         ],
@@ -1504,17 +1552,19 @@ RULES.extend([
         tf=["tf.math.cumulative_logsumexp"],
         signature="x, axis=0, exclusive=False, reverse=False, name=None",
         handled=["x", "axis", "exclusive", "reverse"],
-        build=_cumulative("torch.logcumsumexp"),
+        build=_cumulative("torch.logcumsumexp", cst.Call(cst.Name("float"), [cst.Arg(cst.SimpleString('"-inf"'))])),
         summary="`tf.math.cumulative_logsumexp` → `torch.logcumsumexp`, with TF's default `axis=0` written out.",
         why=(
             "Same running log-sum-exp. torch has no default dim, so TF's 0 is written; "
-            "`reverse=True` becomes a flip before and after; `exclusive=True` is a TODO."
+            "`reverse=True` becomes a flip before and after; `exclusive=True` shifts by one "
+            "along the axis with -inf (log 0) in front, as for `tf.cumsum`."
         ),
         example="log_cdf = tf.math.cumulative_logsumexp(log_p, axis=-1)",
         checks=[
             Check("tf.math.cumulative_logsumexp(x)", {"x": "f32[4,3]"}),
             Check("tf.math.cumulative_logsumexp(x, axis=-1, reverse=True)", {"x": "f64[2,5]"}),
-            Check("tf.math.cumulative_logsumexp(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}, todo=True),
+            Check("tf.math.cumulative_logsumexp(x, axis=1, exclusive=True)", {"x": "f32[3,4]"}),
+            Check("tf.math.cumulative_logsumexp(x, axis=1, reverse=r)", {"x": "f32[3,4]", "r": True}, todo=True),
         ],
     ),
     _unary("real", "torch.real", [Check("tf.math.real(x)", {"x": "c64[3,4]"}), Check("tf.math.real(x)", {"x": "f32[3]"})], tf_names=("tf.math.real",), param="input",

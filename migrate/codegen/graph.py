@@ -1,8 +1,8 @@
 """The layer graph of a built Keras model, in an order and with names forward can use.
 
 Keras records each layer call as a ``Node`` (operation, arguments, outputs). This module
-walks a model's nodes from its outputs back to its inputs, orders them topologically (ties
-broken by the model's own layer order, so forward reads like the model was written), and
+walks a model's nodes from its outputs back to its inputs, orders them topologically (a chain
+is followed to its end, other ties go by the model's own layer order), and
 names every tensor: ``x`` for a value consumed at once by the next statement only, the
 layer's attribute name otherwise.
 """
@@ -72,16 +72,23 @@ def build_graph(model: Any) -> Graph:
         found[id(node)] = call
         stack.extend(call.inputs)
 
-    # Kahn's algorithm; among ready nodes the one whose layer comes first in model.layers.
+    # Kahn's algorithm. Among ready nodes: one that reads what the last line wrote (a chain
+    # reads top to bottom, its values stay `x`), then the one first in model.layers.
     producer = {id(t): c for c in found.values() for t in c.outputs}
     waiting = {id(c.node): {id(producer[id(t)].node) for t in c.inputs if id(t) in producer} for c in found.values()}
     done: set[int] = set()
     ordered: list[CallNode] = []
+
+    def rank(call: CallNode) -> tuple[int, int, int]:
+        last = {id(t) for t in ordered[-1].outputs} if ordered else set()
+        follows = any(id(t) in last for t in call.inputs)
+        return (0 if follows else 1, order.get(id(call.layer), len(order)), call.layer._inbound_nodes.index(call.node))
+
     while len(ordered) < len(found):
         ready = [c for c in found.values() if id(c.node) not in done and waiting[id(c.node)] <= done]
         if not ready:
             raise ValueError("the layer graph has a cycle")
-        nxt = min(ready, key=lambda c: (order.get(id(c.layer), len(order)), c.layer._inbound_nodes.index(c.node)))
+        nxt = min(ready, key=rank)
         ordered.append(nxt)
         done.add(id(nxt.node))
 

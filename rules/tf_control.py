@@ -33,7 +33,17 @@ def _pure(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute):
         return _pure(node.value)
     if isinstance(node, (cst.List, cst.Tuple)):
-        return all(_pure(e.value) for e in node.elements)
+        return all(not isinstance(e, cst.StarredElement) and _pure(e.value) for e in node.elements)
+    if isinstance(node, cst.Subscript):  # `t.shape[0]`, `sizes[1:]`
+        return _pure(node.value) and all(
+            isinstance(e.slice, cst.Index) and _pure(e.slice.value)
+            or isinstance(e.slice, cst.Slice) and all(p is None or _pure(p) for p in (e.slice.lower, e.slice.upper, e.slice.step))
+            for e in node.slice
+        )
+    if isinstance(node, cst.BinaryOperation):  # `padded_size + [3]`, `3 * ps`
+        return _pure(node.left) and _pure(node.right)
+    if isinstance(node, cst.UnaryOperation):
+        return _pure(node.expression)
     return False
 
 
@@ -159,6 +169,8 @@ _DTYPE_NAMES = {
 def _is_dtype(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.SimpleString):
         return node.evaluated_value in _DTYPE_NAMES
+    if isinstance(node, cst.Attribute) and node.attr.value == "dtype":
+        return True  # `images.dtype`: a tensor's dtype
     return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "torch" and node.attr.value in _DTYPE_NAMES
 
 
@@ -170,7 +182,8 @@ class MapFn(Rule):
         "`tf.map_fn` applies `fn` to each slice of `elems` along axis 0 and stacks the "
         "results; iterating a torch tensor yields the same slices. A one-argument `lambda` is "
         "written as a comprehension. `fn_output_signature`/`dtype` only declare the dtype "
-        "`fn` returns (TF raises if they differ), so a plain dtype is dropped; a nested or "
+        "`fn` returns (TF raises if they differ), so a plain dtype (or a tensor's `.dtype`) is "
+        "dropped; a nested or "
         "ragged signature, and `elems` given as a list, a dict or a deeper structure, stay "
         "TODOs; a tuple of tensors is zipped (`zip(..., strict=True)`, which, like TF, refuses different lengths), so `fn` gets a tuple of slices as in TF. "
         "`back_prop=False` (no gradient through the map) becomes `.detach()` on the result; "
@@ -189,6 +202,7 @@ class MapFn(Rule):
         Check("tf.map_fn(lambda row: tf.reduce_sum(row * row), x)", {"x": "f32[4,3]"}),
         Check("def f(v):\n    return tf.cast(v, tf.int32)\nresult = tf.map_fn(f, x, fn_output_signature=tf.int32)", {"x": "f32[5]"}),
         Check("tf.map_fn(fn=lambda v: v[1:] * 2, elems=x, dtype=tf.int64, parallel_iterations=4)", {"x": "i64[2,3]"}),
+        Check("tf.map_fn(lambda v: v + 1, x, fn_output_signature=x.dtype)", {"x": "u8[2,2]"}),
         Check("elem = 3.0\nresult = tf.map_fn(lambda e: e * elem, x)", {"x": "f32[2,2,2]"}),
         Check("tf.map_fn(lambda ab: ab[0] * ab[1], (x, y), fn_output_signature=tf.float32)", {"x": "f32[3]", "y": "f32[3,1]"}),
         Check("def f(pair):\n    a, b = pair\n    return a - b\nresult = tf.map_fn(f, (x, x * 2), fn_output_signature=tf.int32)", {"x": "i32[2,2]"}),
@@ -320,13 +334,18 @@ class EnsureShape(Rule):
         Check("tf.ensure_shape(x, [None, 3])", {"x": "f32[2,3]"}),
         Check("tf.ensure_shape(x, (2, 0))", {"x": "i32[2,0]"}),
         Check("tf.ensure_shape(a + b, shape=[4], name='s') * 2", {"a": "f32[4]", "b": "f32[4]"}),
+        Check("tf.ensure_shape(x, [x.shape[0], None, 2 * n])", {"x": "f32[2,3,4]", "n": 2}),
+        Check("tf.ensure_shape(x, make_shape())", {"x": "f32[2]", "make_shape": None}, todo=True),
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         bound = _bind(self, "x, shape, name=None", call, ctx)
         shape = bound["shape"].value
         if not _pure(shape):
-            raise CannotMigrate(f"`{ctx.source(shape)}` is evaluated for the check; keep it if it has effects")
+            raise CannotMigrate(
+                f"`{ctx.source(shape)}` is evaluated by TF and may have effects: keep it as a statement "
+                "of its own if so; the result is the tensor itself"
+            )
         return _parens(bound["x"].value) if not isinstance(bound["x"].value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) else bound["x"].value
 
 

@@ -457,9 +457,13 @@ def _build_gather_nd(a: _Args) -> str:
 def _build_scatter_update(accumulate: bool) -> Callable[[_Args], str]:
     def build(a: _Args) -> str:
         extra = ", accumulate=True" if accumulate else ""
-        if isinstance(a["updates"], (cst.List, cst.Tuple)):
-            raise CannotMigrate("`updates` is a Python list: `index_put` needs a tensor (torch.stack or torch.tensor, depending on what it holds)")
-        return f"{_atom(a['tensor'])}.index_put({_index_tensor(a, 'indices')}, {a.code('updates')}{extra})"
+        updates = a["updates"]
+        updates_code = _code(updates)
+        if isinstance(updates, (cst.List, cst.Tuple)):
+            if any(isinstance(e, cst.StarredElement) or _is_literal(e.value) for e in updates.elements):
+                raise CannotMigrate("`updates` is a Python list holding numbers: `index_put` needs a tensor of the tensor's dtype")
+            updates_code = f"{a.name('torch.stack')}({updates_code})"  # a list of tensors, as TF packs it
+        return f"{_atom(a['tensor'])}.index_put({_index_tensor(a, 'indices')}, {updates_code}{extra})"
 
     return build
 
@@ -1411,13 +1415,18 @@ RULES = [
         why=(
             "The last axis of `indices` addresses the first k dimensions of `tensor`, as in "
             "`tf.gather_nd`; `Tensor.index_put` (not `index_put_`) writes into a copy, as TF "
-            "does. With duplicate indices both leave which update wins unspecified."
+            "does. With duplicate indices both leave which update wins unspecified. A list of "
+            "updates (`[cos, -sin]`) is packed with `torch.stack`, which wants tensors: a list "
+            "holding a number literal stays a TODO."
         ),
         example="y = tf.tensor_scatter_nd_update(x, [[0], [2]], rows)",
         checks=[
             Check("tf.tensor_scatter_nd_update(x, [[0], [3]], u)", {"x": "f32[5,3]", "u": "f32[2,3]"}),
             Check("tf.tensor_scatter_nd_update(x, [[0, 1], [2, 2]], u)", {"x": "i32[3,4]", "u": "i32[2]"}),
             Check("tf.tensor_scatter_nd_update(x, tf.constant([[2], [0]]), u)", {"x": "f32[4,2]", "u": "f32[2,2]"}),
+            Check("tf.tensor_scatter_nd_update(x, [[0, 1], [1, 0]], [c, -c])", {"x": "f32[2,2]", "c": "f32[]"}),
+            Check("tf.tensor_scatter_nd_update(x, [[i]], [h])", {"x": "f32[3,2]", "i": 1, "h": "f32[2]"}),
+            Check("tf.tensor_scatter_nd_update(x, [[0]], [1.0])", {"x": "f32[3]"}, todo=True),
         ],
     ),
     _Op(

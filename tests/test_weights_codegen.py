@@ -30,12 +30,18 @@ def generated_module(model: Any) -> Any:
     return namespace[generated.class_name]()
 
 
+def separable_group_norm() -> Any:
+    x = keras.Input((8, 8, 3), name="image")
+    h = keras.layers.SeparableConv2D(5, 3, depth_multiplier=2, padding="same", name="sep")(x)
+    return keras.Model(x, keras.layers.GroupNormalization(groups=5, name="gn")(h), name="separable_group_norm")
+
+
 @pytest.mark.parametrize(
     "builder",
     [
         cases.mlp, cases.cnn, cases.depthwise_up, cases.norm, cases.embed, cases.recurrent("LSTM"),
         cases.recurrent("GRU"), cases.dense_bn, cases.conv1d_flat, cases.flatten_dropout, cases.flatten_output,
-        cases.two_inputs, cases.nested,
+        cases.two_inputs, cases.nested, separable_group_norm,
     ],
     ids=lambda b: b.__name__ if b.__name__ != "build" else "recurrent",
 )

@@ -7,6 +7,7 @@ Two things the default export loses, and how this module keeps them (shared/STAC
   from those. ``unfused_batch_norm`` routes rank-4 channels-last BN through
   ``fused_batch_norm`` (exported as one ONNX BatchNormalization) and switches off tf2onnx's
   Conv+BN folding; both are restored afterwards.
+- Grouped convolutions and exact GELU: ``graph_grouped_conv``, ``erf_gelu``.
 - Which layer made which node: TF makes name scopes unique with ``_N`` suffixes that do not
   follow the layer names (a layer ``dense`` can get scope ``dense_2`` while ``dense_1`` gets
   ``dense_1_1``). ``recorded_scopes`` notes, while the model is traced, the scope each layer
@@ -60,6 +61,51 @@ def unfused_batch_norm() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def graph_grouped_conv() -> Iterator[None]:
+    """Keras runs a grouped convolution (ConvNeXt's depthwise ``Conv2D(groups=C)``) as an XLA
+    function call, because TF's CPU kernel lacks it; tf2onnx cannot look inside that call and
+    leaves a ``StatefulPartitionedCall`` in the ONNX graph. The export only traces, so the plain
+    ``tf.nn.convolution`` is used here, which tf2onnx turns into an ONNX Conv with ``group``."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn as keras_tf_nn
+
+    plain = keras_tf_nn.conv
+
+    def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):  # noqa: ANN001, ANN202
+        tf_format = keras_tf_nn._convert_data_format(data_format, len(inputs.shape))
+        return tf.nn.convolution(inputs, kernel, strides, padding.upper(), data_format=tf_format, dilations=dilation_rate)
+
+    keras_tf_nn.conv = conv
+    try:
+        yield
+    finally:
+        keras_tf_nn.conv = plain
+
+
+@contextlib.contextmanager
+def erf_gelu() -> Iterator[None]:
+    """TF's exact GELU is ``0.5·x·erfc(−x/√2)`` and tf2onnx has no Erfc; ONNX has Erf, so the
+    export writes the same function as ``0.5·x·(1 + erf(x/√2))`` (ConvNeXt's GELU). Only the
+    ONNX graph's arithmetic changes (by rounding), never a weight."""
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn as keras_tf_nn
+
+    plain = keras_tf_nn.gelu
+
+    def gelu(x, approximate=True):  # noqa: ANN001, ANN202
+        if approximate:
+            return plain(x, approximate=True)
+        x = tf.convert_to_tensor(x)
+        return 0.5 * x * (1.0 + tf.math.erf(x * 0.7071067811865476))
+
+    keras_tf_nn.gelu = gelu
+    try:
+        yield
+    finally:
+        keras_tf_nn.gelu = plain
+
+
+@contextlib.contextmanager
 def recorded_scopes() -> Iterator[dict[str, list[Any]]]:
     """Yields {TF name scope: [layers whose call opened it]}, filled while the model is traced."""
     import tensorflow as tf
@@ -96,10 +142,23 @@ def to_onnx(model: Any) -> tuple[Any, dict[str, list[Any]]]:
     def call(*inputs):  # noqa: ANN002, ANN202
         return model(list(inputs) if several else inputs[0], training=False)
 
-    with unfused_batch_norm(), recorded_scopes() as scopes:
+    with unfused_batch_norm(), graph_grouped_conv(), erf_gelu(), recorded_scopes() as scopes:
         try:
             proto, _ = tf2onnx.convert.from_function(tf.function(call), input_signature=specs, opset=OPSET)
         except Exception as error:  # noqa: BLE001 - tf2onnx raises anything; report it on one line
             text = " ".join(str(error).split())[:200]
             raise WeightsError(f"model {model.name!r}: tf2onnx cannot export it: {text}") from None
+    _check_converted(proto, model)
     return proto, scopes
+
+
+def _check_converted(proto: Any, model: Any) -> None:
+    """Refuse an export in which tf2onnx left a TensorFlow op (it does so without an error)."""
+    from onnx import defs
+
+    for node in proto.graph.node:
+        if node.domain in ("", "ai.onnx") and not defs.has(node.op_type):
+            raise WeightsError(
+                f"model {model.name!r}: tf2onnx left the TensorFlow op {node.op_type} ({node.name}) "
+                "unconverted, so the ONNX graph is not valid"
+            )

@@ -9,6 +9,7 @@ module's own state_dict: every tensor placed, every parameter filled, every shap
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -39,12 +40,28 @@ def check_supported(leaves: list[LayerPath]) -> None:
             )
 
 
+def variable_name(layer: Any, variable: Any) -> str:
+    """A variable's name in the layer table: its path inside the layer ("kernel",
+    "query/kernel"), an RNN cell's level dropped ("lstm_cell/kernel" → "kernel"), and an unnamed
+    variable ("variable_3": Keras numbers them across layers) as "variable". The same rule as
+    `migrate model`'s (migrate/codegen/emit/core.py ``var_name``)."""
+    prefix = layer.name + "/"
+    index = variable.path.rfind(prefix)
+    rest = variable.path[index + len(prefix):] if index >= 0 else variable.name
+    rest = re.sub(r"^variable_\d+$", "variable", rest)
+    parts = rest.split("/")
+    if len(parts) == 2 and parts[0].endswith("_cell"):
+        return parts[1]
+    return rest
+
+
 def keras_arrays(layer: Any) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for variable in layer.weights:
-        if variable.name in arrays:
-            raise WeightsError(f"layer {layer.name!r}: two variables named {variable.name!r}")
-        arrays[variable.name] = np.asarray(variable.numpy())
+        name = variable_name(layer, variable)
+        if name in arrays:
+            raise WeightsError(f"layer {layer.name!r}: two variables named {name!r}")
+        arrays[name] = np.asarray(variable.numpy())
     return arrays
 
 
@@ -97,6 +114,12 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
         spec = LAYERS[type(leaf.layer).__name__]
         spatial = flatten_source(leaf.layer, outputs) if spec.keras == "Dense" else None
         kind = spec.keras
+        unplaced = sorted(set(recovered) - {w.keras for w in spec.weights})
+        if unplaced:
+            raise WeightsError(
+                f"layer {leaf.name!r} ({kind}): variable {unplaced[0]!r} has no place in the torch "
+                "module (the layer table has no row for it)"
+            )
         for weight in spec.weights:
             if weight.keras not in recovered:
                 continue  # use_bias=False and the like: the module has no such tensor either

@@ -125,6 +125,29 @@ def depthwise(view: LayerView, layer: Any) -> Found:
     return found
 
 
+@reader("SeparableConv1D", "SeparableConv2D", ops=("Conv",))
+def separable(view: LayerView, layer: Any) -> Found:
+    """Two ONNX Convs: the grouped one is the depthwise step, the 1×1 one the pointwise step
+    (which also carries the bias)."""
+    found: Found = defaultdict(list)
+    shape = _shape(layer, "depthwise_kernel")
+    if shape is None:
+        return found
+    channels, multiplier = shape[-2:]
+    for node in view.of("Conv"):
+        weight = view.const(node, 1)
+        if weight is None:
+            continue
+        group = next((a.i for a in node.attribute if a.name == "group"), 1)
+        if group > 1:
+            grid = weight.reshape(channels, multiplier, *weight.shape[2:])
+            found["depthwise_kernel"].append(np.moveaxis(grid, (0, 1), (-2, -1)))
+        else:
+            found["pointwise_kernel"].append(weight.transpose(*range(2, weight.ndim), 1, 0))
+            _conv_bias(view, node, found)
+    return found
+
+
 @reader("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", ops=("ConvTranspose",))
 def conv_transpose(view: LayerView, layer: Any) -> Found:
     found: Found = defaultdict(list)
@@ -173,6 +196,23 @@ def layer_norm(view: LayerView, layer: Any) -> Found:
             value = view.graph.consts.get(name)
             if value is not None:
                 found["gamma" if node.op_type == "Mul" else "beta"].append(value)
+    return found
+
+
+@reader("GroupNormalization", ops=("Mul", "Add", "InstanceNormalization", "GroupNormalization"))
+def group_norm(view: LayerView, layer: Any) -> Found:
+    # Decomposed like LayerNormalization: γ the constant of a Mul, β of an Add, ε skipped.
+    return layer_norm(view, layer)
+
+
+@reader("LayerScale", ops=("Mul",))
+def layer_scale(view: LayerView, layer: Any) -> Found:
+    """keras.src.applications.convnext.LayerScale: ``x * gamma`` (its variable is "variable")."""
+    found: Found = defaultdict(list)
+    for node in view.of("Mul"):
+        for name in node.input:
+            if name in view.graph.consts:
+                found["variable"].append(view.graph.consts[name])
     return found
 
 

@@ -651,6 +651,8 @@ class _Cond(Rule):
                 if isinstance(body, (cst.IfExp, cst.Lambda, cst.NamedExpr)) and not body.lpar:
                     body = body.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
                 return body
+            if isinstance(fn, (cst.Name, cst.Attribute)):
+                return ctx.call(fn)  # a TF/Keras function passed as a branch is migrated too
             return cst.Call(_receiver(fn), [])
 
         pred = bound["pred"].value

@@ -101,16 +101,17 @@ class Constant(Rule):
 # tf.cond
 
 
-def _branch(fn: cst.BaseExpression) -> cst.BaseExpression:
-    """A branch's value: a no-argument lambda's body, else a call of the function."""
+def _branch(fn: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """A branch's value: a no-argument lambda's body, else a call of the function (through
+    ``ctx.call``, which migrates ``tf.no_op`` and other TF functions passed as branches)."""
     if isinstance(fn, cst.Lambda) and not fn.params.params and not fn.params.posonly_params and not fn.params.kwonly_params and isinstance(fn.params.star_arg, cst.MaybeSentinel) and fn.params.star_kwarg is None:
         body = fn.body
         if isinstance(body, (cst.IfExp, cst.Lambda, cst.NamedExpr)):
             body = _parens(body)
         return body
     if isinstance(fn, cst.Lambda):
-        fn = _parens(fn)
-    return cst.Call(fn)
+        return cst.Call(_parens(fn))
+    return ctx.call(fn)
 
 
 class Cond(Rule):
@@ -151,8 +152,8 @@ class Cond(Rule):
             pred = _parens(pred)
         expr = cst.IfExp(
             test=pred,
-            body=_branch(bound["true_fn"].value),
-            orelse=_branch(bound["false_fn"].value),
+            body=_branch(bound["true_fn"].value, ctx),
+            orelse=_branch(bound["false_fn"].value, ctx),
         )
         return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
@@ -258,7 +259,11 @@ class MapFn(Rule):
             while name in used:
                 name += "_"
             target = cst.Name(name)
-            element = cst.Call(_parens(fn) if isinstance(fn, cst.Lambda) else fn, [cst.Arg(cst.Name(name))])
+            element = (
+                cst.Call(_parens(fn), [cst.Arg(cst.Name(name))])
+                if isinstance(fn, cst.Lambda)
+                else ctx.call(fn, [cst.Arg(cst.Name(name))])
+            )
         comp = cst.ListComp(element, cst.CompFor(target=target, iter=elems))
         stacked = build_call(call, ctx.name("torch.stack"), [NewArg(comp)])
         return cst.Call(cst.Attribute(stacked, cst.Name("detach"))) if detach else stacked

@@ -1605,3 +1605,140 @@ RULES.extend([
         checks=[Check("tf.bitwise.invert(x)", {"x": "i32[3,4]:-50..50"}), Check("tf.bitwise.invert(x)", {"x": "u8[5]"})],
     ),
 ])
+
+
+# ---------------------------------------------------------------------------------------
+# Segment reductions other than the unsorted sum.
+
+
+def _segment(reduce: str, *, sorted_ids: bool) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
+    """``tf.math.[unsorted_]segment_<reduce>`` as ``index_add_``/``index_reduce_`` into a new tensor."""
+
+    def build(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+        data, ids = values["data"], values["segment_ids"]
+        if not (_repeatable(data, ctx) and _repeatable(ids, ctx)):
+            raise CannotMigrate("`data` and `segment_ids` are written several times in the rewrite: assign them to names first")
+        if sorted_ids:
+            # Sorted ids: the last one names the last segment.
+            last_id = cst.Subscript(_atom(ids), [cst.SubscriptElement(cst.Index(to_node(-1)))])
+            count: cst.BaseExpression = cst.BinaryOperation(cst.Call(cst.Name("int"), [cst.Arg(last_id)]), cst.Add(), cst.Integer("1"))
+            rank: cst.BaseExpression = cst.Integer("1")
+            flat_ids: cst.BaseExpression = ids
+            flat_data: cst.BaseExpression = data
+        else:
+            count = values["num_segments"]
+            rank = _call(ctx, "Tensor.dim", ids)
+            flat_ids = _call(ctx, "Tensor.flatten", ids)
+            last = cst.BinaryOperation(_call(ctx, "Tensor.dim", ids), cst.Subtract(), cst.Integer("1"))
+            flat_data = _call(ctx, "Tensor.flatten", data, cst.Integer("0"), last)
+        tail = cst.Subscript(cst.Attribute(_atom(data), cst.Name("shape")), [cst.SubscriptElement(cst.Slice(lower=rank, upper=None))])
+        shape = cst.Tuple([cst.Element(count, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.StarredElement(tail)])
+        if reduce == "sum":
+            start = _call(ctx, "Tensor.new_zeros", data, shape)
+            return _call(ctx, "Tensor.index_add_", start, cst.Integer("0"), flat_ids, flat_data)
+        if reduce in ("amax", "amin") and not sorted_ids:
+            # An empty unsorted segment is the dtype's lowest (max) or highest (min) value in TF.
+            info = _call(ctx, "torch.finfo", cst.Attribute(_atom(data), cst.Name("dtype")))
+            fill = cst.Attribute(info, cst.Name("min" if reduce == "amax" else "max"))
+            start = _call(ctx, "Tensor.new_full", data, shape, fill)
+            include_self = "True"
+        else:
+            start = _call(ctx, "Tensor.new_ones" if reduce == "prod" else "Tensor.new_zeros", data, shape)
+            include_self = "True" if reduce == "prod" else "False"
+        return _call(
+            ctx, "Tensor.index_reduce_", start, cst.Integer("0"), flat_ids, flat_data, cst.SimpleString(f'"{reduce}"'),
+            include_self=cst.Name(include_self),
+        )
+
+    return build
+
+
+def _segment_row(name: str, reduce: str, *, sorted_ids: bool, what: str, empty: str, checks: Sequence[Check]) -> Custom:
+    signature = "data, segment_ids, name=None" if sorted_ids else "data, segment_ids, num_segments, name=None"
+    target = "index_add_" if reduce == "sum" else f'index_reduce_(..., "{reduce}")'
+    return Custom(
+        id=f"ops.{name}",
+        tf=[f"tf.math.{name}"],
+        signature=signature,
+        handled=["data", "segment_ids"] + ([] if sorted_ids else ["num_segments"]),
+        build=_segment(reduce, sorted_ids=sorted_ids),
+        summary=f"`tf.math.{name}` → `{target}` along dim 0 into a new tensor.",
+        why=(
+            f"The {what} of the rows of `data` that share a segment id, written as a new tensor "
+            f"of shape (segments, *rest) filled by `{target}` along dim 0"
+            + (" (`index_reduce_` is marked beta in torch and warns once). " if reduce != "sum" else ". ")
+            + (
+                "The ids are sorted, so the segment count is `int(segment_ids[-1]) + 1` (an "
+                "empty `segment_ids` fails there, where TF returns an empty tensor). "
+                if sorted_ids
+                else "The id dimensions are flattened first (TF allows any prefix of `data`'s "
+                "shape). TF drops negative ids; torch raises on them. "
+            )
+            + f"Empty segments: {empty}. `data` and `segment_ids` appear several times, so "
+            "an expression that may not give the same value twice is a TODO."
+        ),
+        example=f"out = tf.math.{name}(values, ids{'' if sorted_ids else ', num_segments'})",
+        checks=checks,
+    )
+
+
+RULES.extend([
+    _segment_row(
+        "segment_sum", "sum", sorted_ids=True, what="sum", empty="0 in both",
+        checks=[
+            Check("tf.math.segment_sum(x, tf.cumsum(steps))", {"x": "f32[6,3]", "steps": "i64[6]:0..2"}),
+            Check("tf.math.segment_sum(x, tf.cumsum(steps))", {"x": "i32[4]", "steps": "i32[4]:0..2"}),
+            Check("tf.math.segment_sum(f(x), tf.cumsum(steps))", {"x": "f32[4]", "steps": "i32[4]:0..2"}, todo=True),
+        ],
+    ),
+    _segment_row(
+        "segment_mean", "mean", sorted_ids=True, what="mean", empty="0 in both",
+        checks=[
+            Check("tf.math.segment_mean(x, tf.cumsum(steps))", {"x": "f32[6,3]", "steps": "i64[6]:0..2"}),
+            Check("tf.math.segment_mean(x, tf.cumsum(steps))", {"x": "f64[4]", "steps": "i32[4]:0..2"}),
+        ],
+    ),
+    _segment_row(
+        "segment_max", "amax", sorted_ids=True, what="maximum", empty="0 in both",
+        checks=[
+            Check("tf.math.segment_max(x, tf.cumsum(steps))", {"x": "f32[6,3]", "steps": "i64[6]:0..2"}),
+            Check("tf.math.segment_max(x, tf.cumsum(steps))", {"x": "f64[4]", "steps": "i32[4]:0..2"}),
+        ],
+    ),
+    _segment_row(
+        "segment_min", "amin", sorted_ids=True, what="minimum", empty="0 in both",
+        checks=[
+            Check("tf.math.segment_min(x, tf.cumsum(steps))", {"x": "f32[6,3]", "steps": "i64[6]:0..2"}),
+        ],
+    ),
+    _segment_row(
+        "unsorted_segment_mean", "mean", sorted_ids=False, what="mean", empty="0 in both",
+        checks=[
+            Check("tf.math.unsorted_segment_mean(x, ids, 4)", {"x": "f32[6,3]", "ids": "i64[6]:0..4"}),
+            Check("tf.math.unsorted_segment_mean(x, ids, num_segments=3)", {"x": "f64[2,3,2]", "ids": "i64[2,3]:0..3"}),
+            Check("tf.math.unsorted_segment_mean(f(x), ids, 3)", {"x": "f32[5]", "ids": "i64[5]:0..3"}, todo=True),
+        ],
+    ),
+    _segment_row(
+        "unsorted_segment_max", "amax", sorted_ids=False, what="maximum",
+        empty="the dtype's lowest value in both (floats only in torch: `torch.finfo`)",
+        checks=[
+            Check("tf.math.unsorted_segment_max(x, ids, 5)", {"x": "f32[6,3]", "ids": "i64[6]:0..4"}),
+            Check("tf.math.unsorted_segment_max(x, ids, 3)", {"x": "f64[2,3]", "ids": "i32[2,3]:0..3"}),
+        ],
+    ),
+    _segment_row(
+        "unsorted_segment_min", "amin", sorted_ids=False, what="minimum",
+        empty="the dtype's highest value in both (floats only in torch: `torch.finfo`)",
+        checks=[
+            Check("tf.math.unsorted_segment_min(x, ids, 5)", {"x": "f32[6,3]", "ids": "i64[6]:0..4"}),
+        ],
+    ),
+    _segment_row(
+        "unsorted_segment_prod", "prod", sorted_ids=False, what="product", empty="1 in both",
+        checks=[
+            Check("tf.math.unsorted_segment_prod(x, ids, 5)", {"x": "f32[6,3]", "ids": "i64[6]:0..4"}),
+            Check("tf.math.unsorted_segment_prod(x, ids, 3)", {"x": "i32[5]:1..4", "ids": "i64[5]:0..3"}),
+        ],
+    ),
+])

@@ -79,9 +79,10 @@ def _tuple_code(node: cst.BaseExpression, ctx: RuleContext | None = None) -> str
 def _size(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
     """A shape argument. A list literal becomes a tuple. ``tf.shape(x)`` has become the int32
     tensor ``torch.tensor(x.shape, dtype=...)`` by now, which torch refuses as a size: it
-    goes back to ``x.shape`` (and ``tf.shape(x)[1:]`` to ``x.shape[1:]``), the same sizes."""
+    goes back to ``x.shape`` (and ``tf.shape(x)[1:]`` to ``x.shape[1:]``, ``tf.shape(x)[0]``
+    to ``x.shape[0]``), the same sizes."""
     inner, subscript = value, None
-    if isinstance(value, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in value.slice):
+    if isinstance(value, cst.Subscript) and len(value.slice) == 1:
         inner, subscript = value.value, value
     if (
         isinstance(inner, cst.Call)
@@ -312,16 +313,57 @@ def _build_range(a: _Args) -> str:
     start, limit, delta = a.get("start"), a.get("limit"), a.get("delta")
     given = a.torch_dtype("dtype")
     if limit is None and delta is not None:
-        bounds = ["0", _code(start), _code(delta)]  # tf.range(5, delta=2): 0 to 5 by 2
+        bounds = ["0", _code(_size(start, a.ctx)), _code(_size(delta, a.ctx))]  # tf.range(5, delta=2): 0 to 5 by 2
     else:
-        bounds = [_code(n) for n in (start, limit, delta) if n is not None]
+        bounds = [_code(_size(n, a.ctx)) for n in (start, limit, delta) if n is not None]
     if given is None:
-        values = [a.lit(n, None, "TF infers the dtype from the values (int32 for Python ints, torch int64)") for n in ("start", "limit", "delta")]
-        numbers = [v for v in values if v is not None]
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
-            raise CannotMigrate("`tf.range` takes numbers")
-        given = "torch.float32" if any(isinstance(v, float) for v in numbers) else "torch.int32"
+        given = _range_dtype(a, [n for n in (start, limit, delta) if n is not None])
     return f"{a.name('torch.arange')}({', '.join(bounds)}, dtype={given})"
+
+
+def _range_dtype(a: _Args, bounds: list[cst.BaseExpression]) -> str:
+    """TF's dtype for ``tf.range`` without ``dtype=``: that of its tensor arguments (Python
+    ints adapt to it), else int32 for ints and float32 when one is a float."""
+    numbers, tensors = [], set()
+    for node in bounds:
+        if _is_literal(node):
+            numbers.append(literal(node))
+            continue
+        known = _known_dtype(node, a.ctx)
+        if known is None:
+            raise CannotMigrate(
+                f"`{_code(node)}` is not a literal: TF infers the dtype from the values (int32 "
+                "for Python ints, float32 for floats, a tensor's own), torch.arange makes int64; "
+                "add `dtype=` to the TF code"
+            )
+        tensors.add(known)
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
+        raise CannotMigrate("`tf.range` takes numbers")
+    if len(tensors) > 1 or tensors and any(isinstance(v, float) for v in numbers):
+        raise CannotMigrate("the arguments have different dtypes")
+    if tensors:
+        return tensors.pop()
+    return a.name("torch.float32") if any(isinstance(v, float) for v in numbers) else a.name("torch.int32")
+
+
+def _known_dtype(node: cst.BaseExpression, ctx: RuleContext) -> str | None:
+    """The integer dtype of an expression an earlier rewrite made: ``torch.tensor(x.shape,
+    dtype=torch.int32)[0]`` (``tf.shape(x)[0]``, ``tf.size(x)``) or ``n.to(torch.int32)``
+    (``tf.cast``)."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    if not isinstance(node, cst.Call):
+        return None
+    integers = {_code(ctx.name(f"torch.{d}")) for d in ("int32", "int64")}
+    if _code(node.func) == _code(ctx.name("torch.tensor")):
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "dtype" and _code(arg.value) in integers:
+                return _code(arg.value)
+        return None
+    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "to" and len(node.args) == 1:
+        code = _code(node.args[0].value)
+        return code if node.args[0].keyword is None and code in integers else None
+    return None
 
 
 def _build_linspace(a: _Args) -> str:
@@ -1007,6 +1049,10 @@ RULES = [
             Check("tf.range(5, 2, -1)"),
             Check("tf.range(0)"),
             Check("tf.range(n)", {"n": 4}, todo=True),
+            Check("tf.range(tf.shape(x)[0])", {"x": "f32[3,2]"}),
+            Check("tf.range(1, tf.size(x), 2)", {"x": "f32[3,2]"}),
+            Check("tf.range(tf.cast(n, tf.int64))", {"n": "f32[]:1..5"}),
+            Check("tf.range(tf.cast(n, tf.float32))", {"n": "f32[]:1..5"}, todo=True),
         ],
     ),
     ApiCall(

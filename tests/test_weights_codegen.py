@@ -36,12 +36,19 @@ def separable_group_norm() -> Any:
     return keras.Model(x, keras.layers.GroupNormalization(groups=5, name="gn")(h), name="separable_group_norm")
 
 
+def attention_block() -> Any:
+    x = keras.Input((5, 8), name="x")
+    h = keras.layers.MultiHeadAttention(2, 3, name="mha")(x, x)
+    h = keras.layers.LayerNormalization(name="ln")(keras.layers.Add()([x, h]))
+    return keras.Model(x, keras.layers.Dense(4, name="out")(h), name="attention_block")
+
+
 @pytest.mark.parametrize(
     "builder",
     [
         cases.mlp, cases.cnn, cases.depthwise_up, cases.norm, cases.embed, cases.recurrent("LSTM"),
         cases.recurrent("GRU"), cases.dense_bn, cases.conv1d_flat, cases.flatten_dropout, cases.flatten_output,
-        cases.two_inputs, cases.nested, separable_group_norm,
+        cases.two_inputs, cases.nested, separable_group_norm, attention_block,
     ],
     ids=lambda b: b.__name__ if b.__name__ != "build" else "recurrent",
 )

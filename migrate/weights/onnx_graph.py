@@ -84,6 +84,15 @@ class OnnxGraph:
                     return leaf
         return None
 
+    def caller_of(self, name: str) -> Any | None:
+        """The innermost layer (a leaf or one of its sublayers) whose call scope encloses ``name``."""
+        parts = name.split(":")[0].split("/")
+        for end in range(len(parts) - 1, 0, -1):
+            callers = self._scopes.get("/".join(parts[:end]))
+            if callers:
+                return callers[0]
+        return None
+
     def _reads_op(self, leaf: LayerPath, op_type: str) -> bool:
         return op_type in self._reads.get(type(leaf.layer).__name__, frozenset())
 

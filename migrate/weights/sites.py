@@ -216,6 +216,25 @@ def layer_scale(view: LayerView, layer: Any) -> Found:
     return found
 
 
+@reader("MultiHeadAttention", ops=("MatMul", "Einsum"))
+def multi_head_attention(view: LayerView, layer: Any) -> Found:
+    """Four EinsumDense sublayers (query, key, value, attention_output), each a MatMul (kernel
+    flattened to 2-D by tf2onnx) and an Add (bias), told apart by the sublayer scope that
+    encloses the node (recorded at export like the layers' own)."""
+    found: Found = defaultdict(list)
+    for node in view.of("MatMul", "Einsum"):
+        sublayer = view.graph.caller_of(node.name)
+        kernel = view.const(node, 1)
+        if sublayer is None or sublayer is layer or kernel is None or not hasattr(sublayer, "kernel"):
+            continue
+        name = sublayer.name
+        found[f"{name}/kernel"].append(kernel.reshape(tuple(sublayer.kernel.shape)))
+        bias = _bias_after(view, node)
+        if bias is not None and getattr(sublayer, "bias", None) is not None:
+            found[f"{name}/bias"].append(bias.reshape(tuple(sublayer.bias.shape)))
+    return found
+
+
 @reader("Embedding", ops=("Gather",))
 def embedding(view: LayerView, layer: Any) -> Found:
     found: Found = defaultdict(list)

@@ -29,14 +29,19 @@ TOLERANCE = 1e-5  # max |Δ| for fp32, one small model (README of the project's 
 L = keras.layers
 
 
-def randomise(model: Any, seed: int) -> Any:
+def randomise(model: Any, seed: int, deep: bool = False) -> Any:
+    """Every variable random (a zero or one tensor could hide a misplaced weight). ``deep``: keep
+    the kernels Keras's seeded initializers drew, which hold the activations' scale through
+    many layers, and draw the rest (biases, BN statistics, gamma) near their usual values."""
     rng = np.random.default_rng(seed)
     for variable in model.weights:
         shape = tuple(variable.shape)
-        if "variance" in variable.name:
+        if deep and "kernel" in variable.name:
+            continue
+        if "variance" in variable.name or (deep and variable.name in ("gamma", "variable")):
             value = rng.uniform(0.5, 1.5, shape)
         else:
-            value = rng.normal(0.0, 0.5, shape)
+            value = rng.normal(0.0, 0.1 if deep else 0.5, shape)
         variable.assign(value.astype("float32"))
     return model
 

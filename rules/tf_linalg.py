@@ -196,6 +196,21 @@ def _qr_mode(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
     return cst.SimpleString('"complete"' if full else '"reduced"')
 
 
+def _cholesky_solve(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    # TF: (chol, rhs); torch: (rhs, chol), both with a lower factor by default.
+    return build_call(call, ctx.name("torch.cholesky_solve"), [NewArg(values["rhs"]), NewArg(values["chol"])])
+
+
+def _tensor_diag(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    x = values["diagonal"]
+    if not _repeatable(x, ctx):
+        raise CannotMigrate("the input is written several times in the rewrite: assign it to a name first")
+    # Any rank k: a diagonal matrix of the flattened input, reshaped to (*shape, *shape).
+    shape = cst.Attribute(_atom(x), cst.Name("shape"))
+    matrix = build_call(call, ctx.name("torch.diag"), [NewArg(_call(ctx, "Tensor.flatten", x))])
+    return _call(ctx, "Tensor.reshape", matrix, cst.BinaryOperation(shape, cst.Add(), shape))
+
+
 def _svd(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     try:
         compute_uv = _lit(values.get("compute_uv"), True)
@@ -573,6 +588,40 @@ RULES: list[Rule] = [
             Check("tf.linalg.qr(x, full_matrices=True)", {"x": "f64[4,3]"}),
             Check("tf.linalg.qr(x)", {"x": "f32[2,3,3]"}, atol=1e-5),
             Check("tf.linalg.qr(x, full_matrices=f)", {"x": "f32[3,3]", "f": True}, todo=True),
+        ],
+    ),
+    Custom(
+        id="linalg.cholesky_solve",
+        tf=["tf.linalg.cholesky_solve"],
+        signature="chol, rhs, name=None",
+        handled=["chol", "rhs"],
+        build=_cholesky_solve,
+        summary="`tf.linalg.cholesky_solve(chol, rhs)` → `torch.cholesky_solve(rhs, chol)` (arguments swapped).",
+        why="Both solve A X = rhs given the lower Cholesky factor of A, batched; torch takes the right-hand side first.",
+        example="x = tf.linalg.cholesky_solve(tf.linalg.cholesky(a), b)",
+        checks=[
+            Check(f"tf.linalg.cholesky_solve(tf.linalg.cholesky({_SPD}), b)", {"a": "f64[3,3]", "d": "f64[3]:pos", "b": "f64[3,2]"}),
+            Check(f"tf.linalg.cholesky_solve(tf.linalg.cholesky({_SPD}), b)", {"a": "f32[2,3,3]", "d": "f32[3]:1..2", "b": "f32[2,3,1]"}, atol=1e-4),
+        ],
+    ),
+    Custom(
+        id="linalg.tensor_diag",
+        tf=["tf.linalg.tensor_diag"],
+        signature="diagonal, name=None",
+        handled=["diagonal"],
+        build=_tensor_diag,
+        summary="`tf.linalg.tensor_diag(d)` → `torch.diag(d.flatten()).reshape(d.shape + d.shape)`.",
+        why=(
+            "A rank-k input becomes a rank-2k tensor with `out[i..., i...] = d[i...]` and zeros "
+            "elsewhere: the diagonal matrix of the flattened input, reshaped. For a vector this "
+            "is `torch.diag(d)`. The input appears twice, so an expression that may not give "
+            "the same value twice is a TODO."
+        ),
+        example="m = tf.linalg.tensor_diag(d)",
+        checks=[
+            Check("tf.linalg.tensor_diag(d)", {"d": "f32[4]"}),
+            Check("tf.linalg.tensor_diag(d)", {"d": "i32[2,3]"}),
+            Check("tf.linalg.tensor_diag(f(d))", {"d": "f32[3]"}, todo=True),
         ],
     ),
     Custom(

@@ -1742,3 +1742,87 @@ RULES.extend([
         ],
     ),
 ])
+
+
+def _guarded_quotient(numerator_zero: bool) -> Callable[[Mapping[str, cst.BaseExpression], cst.Call, RuleContext], cst.BaseExpression]:
+    """``xdivy`` (0 where x is 0) and ``reciprocal_no_nan`` (0 where x is 0)."""
+
+    def build(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+        x = values["x"]
+        if not _repeatable(x, ctx):
+            raise CannotMigrate("`x` is written twice in the rewrite and may not give the same value twice: assign it to a name first")
+        numerator, denominator = (x, values["y"]) if numerator_zero else (cst.Float("1.0"), x)
+        condition = cst.Comparison(_atom(x), [cst.ComparisonTarget(cst.NotEqual(), cst.Integer("0"))])
+        quotient = cst.BinaryOperation(_atom(numerator), cst.Divide(), _atom(denominator))
+        return build_call(call, ctx.name("torch.where"), [NewArg(condition), NewArg(quotient), NewArg(cst.Float("0.0"))])
+
+    return build
+
+
+def _zero_fraction(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    zeros = cst.Comparison(_atom(values["value"]), [cst.ComparisonTarget(cst.Equal(), cst.Integer("0"))])
+    return build_call(call, ctx.name("torch.mean"), [NewArg(_call(ctx, "Tensor.to", zeros, ctx.name("torch.float32")))])
+
+
+RULES.extend([
+    _unary("acosh", "torch.acosh", _float_checks("acosh", "1..4")),
+    _unary("asinh", "torch.asinh", _float_checks("asinh")),
+    _unary("atanh", "torch.atanh", _float_checks("atanh", "-0.9..0.9")),
+    _unary("erfinv", "torch.erfinv", _float_checks("erfinv", "-0.9..0.9", f16=False), tf_names=("tf.math.erfinv",)),
+    Binary(
+        "xlog1py", "torch.special.xlog1py",
+        [Check("tf.math.xlog1py(x, y)", {"x": "f32[3,4]", "y": "f32[3,4]:pos"}), Check("tf.math.xlog1py(x * 0.0, y - 1.0)", {"x": "f64[4]", "y": "f64[4]:unit"})],
+        commutative=False, left_number_ok=True, tf_names=("tf.math.xlog1py",), why="x * log1p(y), and 0 wherever x is 0, in both.",
+    ),
+    Custom(
+        id="ops.xdivy",
+        tf=["tf.math.xdivy"],
+        signature="x, y, name=None",
+        handled=["x", "y"],
+        build=_guarded_quotient(True),
+        summary="`tf.math.xdivy(x, y)` → `torch.where(x != 0, x / y, 0.0)`.",
+        why="x / y, but 0 wherever x is 0 (even where y is 0). `x` appears twice, so an expression that may not give the same value twice is a TODO.",
+        example="r = tf.math.xdivy(counts, totals)",
+        checks=[
+            Check("tf.math.xdivy(x * tf.cast(x > 0, tf.float32), y * tf.cast(y > 0, tf.float32))", {"x": "f32[3,4]", "y": "f32[3,4]"}),
+            Check("tf.math.xdivy(x, y)", {"x": "f64[2,3]", "y": "f64[3]:pos"}),
+            Check("tf.math.xdivy(f(x), y)", {"x": "f32[3]", "y": "f32[3]"}, todo=True),
+        ],
+    ),
+    Custom(
+        id="ops.reciprocal_no_nan",
+        tf=["tf.math.reciprocal_no_nan"],
+        signature="x, name=None",
+        handled=["x"],
+        build=_guarded_quotient(False),
+        summary="`tf.math.reciprocal_no_nan(x)` → `torch.where(x != 0, 1.0 / x, 0.0)`.",
+        why="1 / x, but 0 wherever x is 0. `x` appears twice, so an expression that may not give the same value twice is a TODO.",
+        example="inv = tf.math.reciprocal_no_nan(scale)",
+        checks=[
+            Check("tf.math.reciprocal_no_nan(x * tf.cast(x > 0, tf.float32))", {"x": "f32[3,4]"}),
+            Check("tf.math.reciprocal_no_nan(x)", {"x": "f64[5]"}),
+            Check("tf.math.reciprocal_no_nan(f(x))", {"x": "f32[3]"}, todo=True),
+        ],
+    ),
+    Custom(
+        id="ops.zero_fraction",
+        tf=["tf.math.zero_fraction"],
+        signature="value, name=None",
+        handled=["value"],
+        build=_zero_fraction,
+        summary="`tf.math.zero_fraction(x)` → `torch.mean((x == 0).to(torch.float32))`.",
+        why="The fraction of elements equal to zero, as a float32 scalar in both.",
+        example="sparsity = tf.math.zero_fraction(activations)",
+        checks=[
+            Check("tf.math.zero_fraction(x)", {"x": "i32[3,4]:0..3"}),
+            Check("tf.math.zero_fraction(tf.nn.relu(x))", {"x": "f64[20]"}),
+        ],
+    ),
+    _segment_row(
+        "segment_prod", "prod", sorted_ids=True, what="product", empty="1 in both",
+        checks=[
+            Check("tf.math.segment_prod(x, tf.cumsum(steps))", {"x": "f32[6,3]", "steps": "i64[6]:0..2"}),
+            Check("tf.math.segment_prod(x, tf.cumsum(steps))", {"x": "i32[5]:1..4", "steps": "i64[5]:0..2"}),
+        ],
+    ),
+])

@@ -9,7 +9,7 @@ from typing import Any
 
 from migrate.rules.layers import module_attr
 
-from .emit import HANDLERS, Call, Emission, Unsupported, Value, channels_first, channels_last
+from .handlers import HANDLERS, Call, Emission, Unsupported, Value, channels_first, channels_last
 from .graph import build_graph
 from .helpers import helper_source
 

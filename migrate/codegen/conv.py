@@ -7,7 +7,7 @@ from typing import Any
 from migrate.rules import layers as table
 from migrate.rules.layers import LAYERS, conv_pads, symmetric, transpose_crops
 
-from .core import (
+from .base import (
     Call,
     Emission,
     Unsupported,

@@ -7,7 +7,7 @@ from typing import Any
 from migrate.rules import layers as table
 from migrate.rules.layers import LAYERS
 
-from .core import (
+from .base import (
     Call,
     Emission,
     Unsupported,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .core import (
+from .base import (
     Call,
     Emission,
     Unsupported,

@@ -6,7 +6,7 @@ from typing import Any
 
 from migrate.rules.layers import LAYERS, initializer_call
 
-from .core import (
+from .base import (
     Call,
     Emission,
     Unsupported,

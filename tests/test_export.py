@@ -180,7 +180,7 @@ def test_triton_repository_has_the_models_names_types_and_dims(project: Project)
 
 
 def test_executorch_program_is_written_loaded_and_equal(project: Project) -> None:
-    pytest.importorskip("executorch", reason="executorch is not installed (pip install executorch; it pins its own torch)")
+    pytest.importorskip("executorch", reason="executorch is not installed (pip install 'migrate[executorch]')")
     from executorch.runtime import Runtime
 
     out = project.root / "model.pte"

@@ -220,7 +220,7 @@ def check_available(target: Target) -> None:
     except ImportError as error:
         raise ExportError(
             f"--to {target.name} needs the {target.needs} package, which is not importable here ({error}): "
-            f"pip install {target.needs} (it pins its own torch: use a separate environment if it does not match)"
+            f"pip install {target.needs} (or pip install 'migrate[{target.needs}]')"
         ) from None
 
 

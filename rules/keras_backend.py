@@ -74,8 +74,6 @@ def _int_shape(a: Args) -> cst.BaseExpression:
 
 
 def _atom(value: cst.BaseExpression) -> cst.BaseExpression:
-    from migrate.rules.tf_nn import paren
-
     return paren(value)
 
 

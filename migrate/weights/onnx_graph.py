@@ -8,6 +8,7 @@ into a depthwise Conv); those are joined, in this order, by
 2. the nearest scoped nodes up- and downstream, kept if that layer reads this op type
    (the LSTM op sits between its own layer's Transpose nodes),
 3. the one layer that reads this op type and has no node of it yet.
+Only ops whose weights sit at known input positions are joined this way (``_POSITIONAL``).
 A node none of these places stays unjoined; if a layer then lacks a weight, the mapper says so.
 """
 
@@ -20,6 +21,15 @@ from typing import Any
 import numpy as np
 
 from .keras_model import LayerPath
+
+
+# Ops whose weight inputs are known by position (Conv input 1 is a kernel…): only these are
+# joined to a layer when tf2onnx gave them no scope. A decomposed norm's Mul/Add constants are
+# read only from nodes inside the layer's scope.
+_POSITIONAL = frozenset(
+    "Conv ConvTranspose MatMul Gemm Einsum Gather LSTM GRU RNN Loop BatchNormalization "
+    "LayerNormalization GroupNormalization InstanceNormalization".split()
+)
 
 
 class LayerView:
@@ -107,6 +117,8 @@ class OnnxGraph:
             else:
                 loose.append(node)
         for node in loose:
+            if node.op_type not in _POSITIONAL:
+                continue  # an unscoped Mul/Add is tf2onnx's own arithmetic, not a weight's home
             leaf = self._by_constant_names(node) or self._by_neighbours(node) or self._by_elimination(node)
             if leaf is not None:
                 self._nodes[id(leaf.layer)].append(node)

@@ -438,6 +438,12 @@ def weights(
     The route is Keras → tf2onnx → ONNX → the module's names and layouts (NCHW); every tensor
     is checked against the Keras variable and the module loads it with strict=True.
     """
+    named = [("-o", output), ("--onnx", onnx_path), ("--safetensors", safetensors_path)]
+    paths = [(option, path.resolve()) for option, path in named if path is not None]
+    for i, (option, path) in enumerate(paths):
+        for other, other_path in paths[:i]:
+            if path == other_path:
+                _fail(f"{other} and {option} name the same file {path}")
     from migrate.weights import WeightsError, run
     from migrate.weights.module import build
     from migrate.weights.outputs import safetensors_bytes, state_dict_bytes, write_all

@@ -121,6 +121,10 @@ def test_lambda_needs_unsafe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "Lambda" in message and "--unsafe" in message
     result = cli(path, "--module", "migrated:MLP", "-o", tmp_path / "w.pt", "--unsafe")
     assert result.exit_code == 0, result.output
+    legacy = tmp_path / "lambda.h5"  # the legacy format is held to safe mode too
+    keras.models.load_model(path, safe_mode=False).save(legacy)
+    assert "--unsafe" in one_line_error(cli(legacy, "--module", "migrated:MLP", "-o", tmp_path / "h.pt"))
+    assert not (tmp_path / "h.pt").exists()
 
 
 def test_layers_without_a_torch_equivalent_are_refused_before_export() -> None:
@@ -144,11 +148,13 @@ def test_a_zero_bias_that_vanished_from_onnx_is_zero_because_keras_says_so() -> 
     assert max_delta(model, module, batch(model, seed=1)) <= 1e-5
 
 
-def test_module_spec_errors(saved: dict[str, Path], tmp_path: Path) -> None:
+def test_module_spec_and_output_errors(saved: dict[str, Path], tmp_path: Path) -> None:
     assert "expected PKG.MODULE:CLASS" in one_line_error(cli(saved["mlp"], "--module", "migrated", "-o", tmp_path / "w.pt"))
     assert "cannot import no_such_module" in one_line_error(
         cli(saved["mlp"], "--module", "no_such_module:X", "-o", tmp_path / "w.pt")
     )
+    same = tmp_path / "w.pt"
+    assert "the same file" in one_line_error(cli(saved["mlp"], "--module", "migrated:MLP", "-o", same, "--onnx", same))
 
 
 def test_a_savedmodel_directory_is_refused_with_the_way_out(tmp_path: Path) -> None:

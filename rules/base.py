@@ -403,22 +403,65 @@ def build_call(original: cst.Call, func: cst.BaseExpression, args: list[NewArg])
         else:
             arg = cst.Arg(new.value, keyword=keyword, equal=equal)
         built.append(arg)
+    tail = original.args[-1].comma if original.args else cst.MaybeSentinel.DEFAULT
+    indent = _argument_indent(original)
+    closing_on_own_line = None  # the source's `)` on its own line, after its last argument
     for i, arg in enumerate(built[:-1]):
-        if not isinstance(arg.comma, cst.Comma):  # it was last, or is new
+        after = arg.whitespace_after_arg
+        if not isinstance(arg.comma, cst.Comma) and isinstance(after, cst.ParenthesizedWhitespace):
+            # `f(\n    x  # note\n)` gains an argument: the comma goes right after `x`, the
+            # comment and line break after the comma, and `)` stays on its own line.
+            built[i] = arg.with_changes(
+                comma=cst.Comma(whitespace_after=after.with_changes(last_line=indent or after.last_line)),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            closing_on_own_line = after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+        elif not isinstance(arg.comma, cst.Comma):  # it was last, or is new
             built[i] = arg.with_changes(comma=comma)
+        elif arg.comma is tail and _breaks_line(tail) and indent is not None:
+            # The source's last argument is no longer last: the line after it holds an
+            # argument, indented like the others, not the closing parenthesis.
+            built[i] = arg.with_changes(comma=_with_last_line(tail, indent))
     if built:
         # The last argument ends the way the source's last one did: a trailing comma on its
         # own line stays (that layout), anything else loses the comma.
-        # A comment after the last argument's own comma stays with it.
+        # A comment after the last argument's own comma stays with it, and only there.
         own = built[-1].comma
-        tail = original.args[-1].comma if original.args else cst.MaybeSentinel.DEFAULT
         if isinstance(own, cst.Comma) and _has_comment(own):
             pass
         elif isinstance(tail, cst.Comma) and _breaks_line(tail):
-            built[-1] = built[-1].with_changes(comma=tail)
+            kept_elsewhere = any(a.comma is tail or (isinstance(a.comma, cst.Comma) and a.comma.deep_equals(_with_last_line(tail, indent or cst.SimpleWhitespace("")))) for a in built[:-1])
+            built[-1] = built[-1].with_changes(comma=_without_comment(tail) if kept_elsewhere else tail)
         else:
             built[-1] = built[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if closing_on_own_line is not None and not isinstance(built[-1].whitespace_after_arg, cst.ParenthesizedWhitespace):
+            built[-1] = built[-1].with_changes(whitespace_after_arg=closing_on_own_line)
     return original.with_changes(func=func, args=built)
+
+
+def _argument_indent(call: cst.Call) -> cst.SimpleWhitespace | None:
+    """The indentation of a call's arguments when they start on their own line."""
+    space = call.whitespace_before_args
+    if isinstance(space, cst.ParenthesizedWhitespace):
+        return space.last_line
+    for arg in call.args[:-1]:
+        if isinstance(arg.comma, cst.Comma) and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace):
+            return arg.comma.whitespace_after.last_line
+    return None
+
+
+def _with_last_line(comma: cst.Comma, last_line: cst.SimpleWhitespace) -> cst.Comma:
+    space = comma.whitespace_after
+    assert isinstance(space, cst.ParenthesizedWhitespace)
+    return comma.with_changes(whitespace_after=space.with_changes(last_line=last_line))
+
+
+def _without_comment(comma: cst.Comma) -> cst.Comma:
+    space = comma.whitespace_after
+    assert isinstance(space, cst.ParenthesizedWhitespace)
+    return comma.with_changes(
+        whitespace_after=space.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    )
 
 
 def _has_comment(comma: cst.Comma) -> bool:

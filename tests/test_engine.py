@@ -320,3 +320,20 @@ def test_a_site_under_an_earlier_marker_is_located_in_the_code() -> None:
     source = "import tensorflow as tf\n# migrate: TODO(unmapped) no rule for `tf.foo.bar` yet\ny = tf.foo.bar(x)\n"
     result = migrate_source(source)
     assert [(f.line, f.col) for f in result.findings] == [(3, 4)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("f(\n    logits,  # scores\n)\n", "g(\n    logits,  # scores\n    dim=0,\n)\n"),
+        ("f(\n    logits  # scores\n)\n", "g(\n    logits,  # scores\n    dim=0\n)\n"),
+        ("f(\n    a,\n    b\n)\n", "g(\n    a,\n    b,\n    dim=0\n)\n"),
+        ("f(logits)\n", "g(logits, dim=0)\n"),
+    ],
+)
+def test_an_added_argument_follows_the_call_layout_and_comments_stay_once(source: str, expected: str) -> None:
+    from migrate.rules.base import NewArg, build_call
+
+    call = cst.parse_module(source).body[0].body[0].value
+    args = [NewArg(a.value, None, a) for a in call.args] + [NewArg(cst.Integer("0"), "dim", None)]
+    assert cst.Module([]).code_for_node(build_call(call, cst.Name("g"), args)) + "\n" == expected

@@ -85,7 +85,7 @@ def _repeatable(node: cst.BaseExpression, ctx: RuleContext) -> bool:
     """Whether ``node`` may be written twice: evaluating it again gives the same value and
     does nothing else. Names, attributes, subscripts, numbers, arithmetic on those, and calls
     of dotted functions that are neither random nor stateful qualify."""
-    if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
+    if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString, cst.Ellipsis)):
         return True
     if isinstance(node, cst.Attribute):
         return _repeatable(node.value, ctx)
@@ -981,6 +981,7 @@ RULES: list[Rule] = [
             Check("tf.math.divide_no_nan(x, y)", {"x": "f32[3,4]", "y": "f32[4]"}),
             Check("tf.math.divide_no_nan(x * 0.0, x * 0.0)", {"x": "f64[5]"}),
             Check("tf.math.divide_no_nan(x, tf.reduce_sum(y))", {"x": "f32[3]", "y": "f32[3]"}),
+            Check("tf.math.divide_no_nan(x, y[..., tf.newaxis] * tf.cast(y[..., tf.newaxis] > 0, tf.float32))", {"x": "f32[3,4]", "y": "f32[3]"}),
             Check("tf.math.divide_no_nan(x, 4.0)", {"x": "f32[3]"}),
             Check("tf.math.divide_no_nan(x, y)", {"x": "f32[2,0]", "y": "f32[2,0]"}),
             Check("tf.math.divide_no_nan(x, f(y))", {"x": "f32[3]", "y": "f32[3]"}, todo=True),

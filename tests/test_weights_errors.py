@@ -171,3 +171,33 @@ def test_an_h5_file_converts_like_a_keras_file(saved: dict[str, Path], tmp_path:
     module = migrated.MLP()
     convert(tmp_path / "mlp.h5", module)
     assert max_delta(model, module, batch(model, seed=2)) <= 1e-5
+
+
+def test_the_export_patches_are_undone_even_when_the_export_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tf2onnx
+    from keras.src.backend.tensorflow import core
+    from keras.src.backend.tensorflow import nn as keras_tf_nn
+    from tf2onnx.optimizer import back_to_back_optimizer
+
+    from migrate.weights.export import to_onnx
+
+    before = (
+        keras_tf_nn.batch_normalization, keras_tf_nn.conv, keras_tf_nn.gelu, core.name_scope.__enter__,
+        dict(back_to_back_optimizer._func_map),
+    )
+    keras.utils.set_random_seed(0)
+    to_onnx(randomise(cnn(), 3))
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        assert keras_tf_nn.batch_normalization is not before[0]  # the patches are in place here
+        raise RuntimeError("tf2onnx broke")
+
+    monkeypatch.setattr(tf2onnx.convert, "from_function", broken)
+    with pytest.raises(WeightsError, match="tf2onnx cannot export it: tf2onnx broke"):
+        to_onnx(mlp())
+    after = (
+        keras_tf_nn.batch_normalization, keras_tf_nn.conv, keras_tf_nn.gelu, core.name_scope.__enter__,
+        dict(back_to_back_optimizer._func_map),
+    )
+    assert after == before
+    assert ("Conv", "BatchNormalization") in after[-1]

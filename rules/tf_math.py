@@ -396,14 +396,17 @@ class Binary(Rule):
         tf_names: Sequence[str] | None = None,
         params: tuple[str, str] = ("x", "y"),
         why: str = "",
+        tensors_only: bool = False,
     ):
         self.id = f"ops.{name}"
         self.names = tuple(tf_names or (f"tf.math.{name}", f"tf.{name}"))
         self.torch, self.commutative, self.reversed_op, self.clamp = torch, commutative, reversed_op, clamp
-        self.left_number_ok, self.params = left_number_ok, params
+        self.left_number_ok, self.params, self.tensors_only = left_number_ok, params, tensors_only
         self.checks = tuple(checks)
         self.summary = f"`{self.names[-1]}` → `{torch}`" + (f" (`{clamp}=` of `torch.clamp` for a number)." if clamp else ".")
-        if left_number_ok:
+        if tensors_only:
+            moved = f", and `{torch}` takes two tensors only, so a number operand is a TODO."
+        elif left_number_ok:
             moved = ", and accepts a number as either operand too."
         elif clamp:
             moved = f", and `{torch}` needs two tensors, so a number becomes `torch.clamp(x, {clamp}=n)`."
@@ -436,7 +439,11 @@ class Binary(Rule):
         if _is_number_expr(x.value) and _is_number_expr(y.value):
             raise CannotMigrate("both operands are numbers: there is no tensor to compute with")
         target = self.torch
+        if self.tensors_only and (_is_number_expr(x.value) or _is_number_expr(y.value)):
+            raise CannotMigrate(f"`{self.torch}` takes two tensors, and one operand here is a number")
         if _is_number_expr(x.value) and not self.left_number_ok:
+            if not (self.commutative or self.clamp or self.reversed_op):
+                raise CannotMigrate(f"`{self.torch}` needs a tensor as its first operand, and this one is a number")
             x, y = y, x
             target = self.torch if self.commutative or self.clamp else self.reversed_op  # type: ignore[assignment]
         if self.clamp and _is_number_expr(y.value):
@@ -916,8 +923,9 @@ RULES: list[Rule] = [
     Binary("less_equal", "torch.le", _binary_checks("less_equal", also=[Check("tf.less_equal(x, 0)", {"x": "i32[6]"})]), commutative=False, reversed_op="torch.ge"),
     Binary(
         "atan2", "torch.atan2",
-        [Check("tf.math.atan2(y, x)", {"y": "f32[3,4]", "x": "f32[3,4]"}), Check("tf.atan2(y, x)", {"y": "f64[2,3]", "x": "f64[3]"})],
-        commutative=False, params=("y", "x"), reversed_op=None, left_number_ok=True,
+        [Check("tf.math.atan2(y, x)", {"y": "f32[3,4]", "x": "f32[3,4]"}), Check("tf.atan2(y, x)", {"y": "f64[2,3]", "x": "f64[3]"}),
+         Check("tf.math.atan2(y, 1.0)", {"y": "f32[4]"}, todo=True), Check("tf.math.atan2(1.0, x)", {"x": "f32[4]"}, todo=True)],
+        commutative=False, params=("y", "x"), tensors_only=True,
     ),
     Binary(
         "xlogy", "torch.xlogy",
@@ -1582,13 +1590,13 @@ RULES.extend([
     _unary("bessel_i1e", "torch.special.i1e", _float_checks("bessel_i1e", f16=False), tf_names=("tf.math.bessel_i1e", "tf.math.special.bessel_i1e")),
     _unary("ndtri", "torch.special.ndtri", _float_checks("ndtri", "unit", f16=False), tf_names=("tf.math.ndtri",)),
     Binary("igamma", "torch.special.gammainc", [Check("tf.math.igamma(a, x)", {"a": "f32[3,4]:pos", "x": "f32[3,4]:pos"}, atol=1e-5), Check("tf.math.igamma(a, x)", {"a": "f64[4]:pos", "x": "f64[2,4]:pos"})],
-           commutative=False, left_number_ok=True, tf_names=("tf.math.igamma",), params=("a", "x"), why="The regularized lower incomplete gamma function P(a, x)."),
+           commutative=False, tensors_only=True, tf_names=("tf.math.igamma",), params=("a", "x"), why="The regularized lower incomplete gamma function P(a, x)."),
     Binary("igammac", "torch.special.gammaincc", [Check("tf.math.igammac(a, x)", {"a": "f32[3,4]:pos", "x": "f32[3,4]:pos"}, atol=1e-5), Check("tf.math.igammac(a, x)", {"a": "f64[4]:pos", "x": "f64[2,4]:pos"})],
-           commutative=False, left_number_ok=True, tf_names=("tf.math.igammac",), params=("a", "x"), why="The regularized upper incomplete gamma function Q(a, x)."),
+           commutative=False, tensors_only=True, tf_names=("tf.math.igammac",), params=("a", "x"), why="The regularized upper incomplete gamma function Q(a, x)."),
     Binary("zeta", "torch.special.zeta", [Check("tf.math.zeta(x, q)", {"x": "f32[3,4]:1.5..4", "q": "f32[3,4]:pos"}, atol=1e-4), Check("tf.math.zeta(x, q)", {"x": "f64[4]:1.5..4", "q": "f64[4]:pos"})],
            commutative=False, left_number_ok=True, tf_names=("tf.math.zeta",), params=("x", "q"), why="The Hurwitz zeta function."),
     Binary("nextafter", "torch.nextafter", [Check("tf.math.nextafter(x1, x2)", {"x1": "f32[3,4]", "x2": "f32[3,4]"}), Check("tf.math.nextafter(x1, x2)", {"x1": "f64[4]", "x2": "f64[4]"})],
-           commutative=False, tf_names=("tf.math.nextafter",), params=("x1", "x2"), why="The next representable float after x1 towards x2."),
+           commutative=False, tensors_only=True, tf_names=("tf.math.nextafter",), params=("x1", "x2"), why="The next representable float after x1 towards x2."),
     _bitwise("bitwise_and", "torch.bitwise_and", [Check("tf.bitwise.bitwise_and(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_and(x, 7)", {"x": "i64[2,3]:-50..50"}), Check("tf.bitwise.bitwise_and(x, y)", {"x": "u8[6]", "y": "u8[6]"})], commutative=True),
     _bitwise("bitwise_or", "torch.bitwise_or", [Check("tf.bitwise.bitwise_or(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_or(x, 1)", {"x": "i64[2,3]:-50..50"})], commutative=True),
     _bitwise("bitwise_xor", "torch.bitwise_xor", [Check("tf.bitwise.bitwise_xor(x, y)", {"x": "i32[8]:0..64", "y": "i32[8]:0..64"}), Check("tf.bitwise.bitwise_xor(x, 5)", {"x": "i64[2,3]:-50..50"})], commutative=True),

@@ -43,12 +43,20 @@ def attention_block() -> Any:
     return keras.Model(x, keras.layers.Dense(4, name="out")(h), name="attention_block")
 
 
+def bidirectional() -> Any:
+    x = keras.Input((5, 3), name="x")
+    h = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), name="bi_lstm")(x)
+    h = keras.layers.Bidirectional(keras.layers.GRU(3), merge_mode="sum", name="bi_gru")(h)
+    return keras.Model(x, h, name="bidirectional")
+
+
 @pytest.mark.parametrize(
     "builder",
     [
         cases.mlp, cases.cnn, cases.depthwise_up, cases.norm, cases.embed, cases.recurrent("LSTM"),
         cases.recurrent("GRU"), cases.dense_bn, cases.conv1d_flat, cases.flatten_dropout, cases.flatten_output,
         cases.two_inputs, cases.nested, separable_group_norm, attention_block,
+        bidirectional,
     ],
     ids=lambda b: b.__name__ if b.__name__ != "build" else "recurrent",
 )

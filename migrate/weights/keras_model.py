@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,3 +232,18 @@ def input_specs(model: Any) -> list[tuple[str, tuple[int | None, ...], str]]:
             "functional one): wrap it, keras.Model(inputs, model(inputs)), and save that"
         )
     return [(t.name, tuple(t.shape), str(t.dtype)) for t in inputs]
+
+
+def variable_name(layer: Any, variable: Any) -> str:
+    """A variable's name in the layer table: its path inside the layer ("kernel",
+    "query/kernel"), an RNN cell's level dropped ("lstm_cell/kernel" → "kernel"), and an unnamed
+    variable ("variable_3": Keras numbers them across layers) as "variable". The same rule as
+    `migrate model`'s (``var_name`` in migrate/codegen/)."""
+    prefix = layer.name + "/"
+    index = variable.path.rfind(prefix)
+    rest = variable.path[index + len(prefix):] if index >= 0 else variable.name
+    rest = re.sub(r"^variable_\d+$", "variable", rest)
+    parts = rest.split("/")
+    if len(parts) == 2 and parts[0].endswith("_cell"):
+        return parts[1]
+    return rest

@@ -9,16 +9,15 @@ module's own state_dict: every tensor placed, every parameter filled, every shap
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
-from rules.layers import LAYERS
+from rules.layers import LAYERS, Weight
 
 from . import layouts
 from .errors import WeightsError
-from .keras_model import LayerPath, flatten_source, leaf_layers, model_output_ids
+from .keras_model import LayerPath, flatten_source, leaf_layers, model_output_ids, variable_name
 from .onnx_graph import OnnxGraph
 from .sites import READERS
 
@@ -33,6 +32,12 @@ def check_supported(leaves: list[LayerPath]) -> None:
             continue
         if kind not in LAYERS or kind not in READERS:
             raise WeightsError(f"layer {leaf.name!r}: {kind} has weights, and migrate weights has no mapping for {kind}")
+        if kind == "Bidirectional":
+            inner = type(layer.forward_layer).__name__
+            if inner not in ("LSTM", "GRU", "SimpleRNN") or type(layer.backward_layer) is not type(layer.forward_layer):
+                raise WeightsError(f"layer {leaf.name!r}: Bidirectional of {inner} has no mapping (LSTM, GRU, SimpleRNN pairs only)")
+            layer = layer.forward_layer
+            kind = inner
         if kind == "GRU" and not getattr(layer, "reset_after", True):
             raise WeightsError(
                 f"layer {leaf.name!r}: GRU(reset_after=False) has no torch.nn.GRU equivalent "
@@ -40,19 +45,26 @@ def check_supported(leaves: list[LayerPath]) -> None:
             )
 
 
-def variable_name(layer: Any, variable: Any) -> str:
-    """A variable's name in the layer table: its path inside the layer ("kernel",
-    "query/kernel"), an RNN cell's level dropped ("lstm_cell/kernel" → "kernel"), and an unnamed
-    variable ("variable_3": Keras numbers them across layers) as "variable". The same rule as
-    `migrate model`'s (migrate/codegen/emit/core.py ``var_name``)."""
-    prefix = layer.name + "/"
-    index = variable.path.rfind(prefix)
-    rest = variable.path[index + len(prefix):] if index >= 0 else variable.name
-    rest = re.sub(r"^variable_\d+$", "variable", rest)
-    parts = rest.split("/")
-    if len(parts) == 2 and parts[0].endswith("_cell"):
-        return parts[1]
-    return rest
+def table_rows(layer: Any) -> tuple[str, tuple[Weight, ...]]:
+    """(the Keras class whose gate order the layouts follow, the layer's table rows).
+
+    A Bidirectional has no rows of its own: it is one torch RNN with ``bidirectional=True``,
+    the forward layer's variables on the wrapped class's rows and the backward layer's on the
+    same rows with ``_reverse`` after each torch name (as `migrate model` emits it)."""
+    kind = type(layer).__name__
+    if kind != "Bidirectional":
+        return kind, LAYERS[kind].weights
+    inner = type(layer.forward_layer).__name__
+    directions = {layer.forward_layer.name: "", layer.backward_layer.name: "_reverse"}
+    rows = []
+    for variable in layer.weights:
+        name = variable_name(layer, variable)
+        suffix = directions.get(name.split("/")[0])
+        for weight in LAYERS[inner].weights:
+            if suffix is not None and name.split("/")[-1] == weight.keras:
+                torch_name = "+".join(t + suffix for t in weight.torch.split("+"))
+                rows.append(Weight(name, torch_name, weight.layout))
+    return inner, tuple(rows)
 
 
 def keras_arrays(layer: Any) -> dict[str, np.ndarray]:
@@ -111,16 +123,15 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
         if not leaf.layer.weights or type(leaf.layer).__name__ == "Lambda":
             continue
         recovered = recover(leaf, graph)
-        spec = LAYERS[type(leaf.layer).__name__]
-        spatial = flatten_source(leaf.layer, outputs) if spec.keras == "Dense" else None
-        kind = spec.keras
-        unplaced = sorted(set(recovered) - {w.keras for w in spec.weights})
+        kind, rows = table_rows(leaf.layer)
+        spatial = flatten_source(leaf.layer, outputs) if kind == "Dense" else None
+        unplaced = sorted(set(recovered) - {w.keras for w in rows})
         if unplaced:
             raise WeightsError(
                 f"layer {leaf.name!r} ({kind}): variable {unplaced[0]!r} has no place in the torch "
                 "module (the layer table has no row for it)"
             )
-        for weight in spec.weights:
+        for weight in rows:
             if weight.keras not in recovered:
                 continue  # use_bias=False and the like: the module has no such tensor either
             value = layouts.to_torch(weight.layout, recovered[weight.keras], kind)
@@ -134,10 +145,11 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
                 owners[key] = leaf.name
         # Keras's LSTM and SimpleRNN add one bias; torch adds bias_ih and bias_hh. The Keras
         # math is bias_hh = 0 (and the ONNX LSTM's recurrent bias was checked to be zero).
-        ih, hh = f"{leaf.attr}.bias_ih_l0", f"{leaf.attr}.bias_hh_l0"
-        if kind in ("LSTM", "SimpleRNN") and ih in arrays and hh not in arrays:
-            arrays[hh] = np.zeros_like(arrays[ih])
-            owners[hh] = leaf.name
+        for suffix in ("", "_reverse"):
+            ih, hh = f"{leaf.attr}.bias_ih_l0{suffix}", f"{leaf.attr}.bias_hh_l0{suffix}"
+            if kind in ("LSTM", "SimpleRNN") and ih in arrays and hh not in arrays:
+                arrays[hh] = np.zeros_like(arrays[ih])
+                owners[hh] = leaf.name
     return arrays, owners
 
 

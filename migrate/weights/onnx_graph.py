@@ -15,7 +15,7 @@ A node none of these places stays unjoined; if a layer then lacks a weight, the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -94,14 +94,16 @@ class OnnxGraph:
                     return leaf
         return None
 
-    def caller_of(self, name: str) -> Any | None:
-        """The innermost layer (a leaf or one of its sublayers) whose call scope encloses ``name``."""
+    def enclosing(self, name: str) -> Iterator[Any]:
+        """The layers (leaves, their sublayers, models) whose call scopes enclose ``name``,
+        innermost first."""
         parts = name.split(":")[0].split("/")
         for end in range(len(parts) - 1, 0, -1):
-            callers = self._scopes.get("/".join(parts[:end]))
-            if callers:
-                return callers[0]
-        return None
+            yield from self._scopes.get("/".join(parts[:end]), ())
+
+    def caller_of(self, name: str) -> Any | None:
+        """The innermost layer (a leaf or one of its sublayers) whose call scope encloses ``name``."""
+        return next(self.enclosing(name), None)
 
     def _reads_op(self, leaf: LayerPath, op_type: str) -> bool:
         return op_type in self._reads.get(type(leaf.layer).__name__, frozenset())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import WeightsError
+from .keras_model import variable_name
 from .onnx_graph import LayerView
 
 Found = dict[str, list[np.ndarray]]
@@ -260,18 +261,56 @@ def lstm(view: LayerView, layer: Any) -> Found:
         direction = next((a.s.decode() for a in node.attribute if a.name == "direction"), "forward")
         if direction != "forward":
             raise WeightsError(f"layer {layer.name!r}: ONNX LSTM runs {direction}, expected forward")
-        w, r, b = (view.const(node, i) for i in (1, 2, 3))
-        if w is not None:  # (1, 4·units, in), gates i,o,f,c
-            found["kernel"].append(_blocks(w[0], _ONNX_LSTM_TO_KERAS).T)
-        if r is not None:
-            found["recurrent_kernel"].append(_blocks(r[0], _ONNX_LSTM_TO_KERAS).T)
-        if b is not None:  # (1, 8·units): input bias, then a recurrent bias Keras lacks
-            input_bias, recurrent_bias = np.split(b[0], 2)
-            if np.any(recurrent_bias):
-                raise WeightsError(f"layer {layer.name!r}: the ONNX LSTM has a recurrent bias Keras does not")
-            found["bias"].append(_blocks(input_bias, _ONNX_LSTM_TO_KERAS))
+        for name, values in _lstm_node(view, node, layer, 0).items():
+            found[name].extend(values)
     if not found:
         return _loop_weights(view, layer)
+    return found
+
+
+def _lstm_node(view: LayerView, node: Any, layer: Any, index: int) -> Found:
+    """Direction ``index`` of an ONNX LSTM node, in Keras layout."""
+    found: Found = defaultdict(list)
+    w, r, b = (view.const(node, i) for i in (1, 2, 3))
+    if w is not None:  # (directions, 4·units, in), gates i,o,f,c
+        found["kernel"].append(_blocks(w[index], _ONNX_LSTM_TO_KERAS).T)
+    if r is not None:
+        found["recurrent_kernel"].append(_blocks(r[index], _ONNX_LSTM_TO_KERAS).T)
+    if b is not None:  # (directions, 8·units): input bias, then a recurrent bias Keras lacks
+        input_bias, recurrent_bias = np.split(b[index], 2)
+        if np.any(recurrent_bias):
+            raise WeightsError(f"layer {layer.name!r}: the ONNX LSTM has a recurrent bias Keras does not")
+        found["bias"].append(_blocks(input_bias, _ONNX_LSTM_TO_KERAS))
+    return found
+
+
+@reader("Bidirectional", ops=("LSTM", "Loop"))
+def bidirectional(view: LayerView, layer: Any) -> Found:
+    """A Bidirectional RNN: tf2onnx merges a Bidirectional(LSTM) into one ONNX LSTM with
+    direction "bidirectional" (index 0 forward, 1 backward), and leaves a GRU or SimpleRNN pair
+    as two Loops, each inside its direction's scope. Keys are the variable names the mapper
+    uses ("forward_lstm/lstm_cell/kernel")."""
+    forward, backward = layer.forward_layer, layer.backward_layer
+    names = {
+        id(sub): {variable_name(sub, v).split("/")[-1]: variable_name(layer, v) for v in sub.weights}
+        for sub in (forward, backward)
+    }
+    found: Found = defaultdict(list)
+
+    def add(sub: Any, part: Found) -> None:
+        for short, values in part.items():
+            if short in names[id(sub)]:
+                found[names[id(sub)][short]].extend(values)
+
+    for node in view.of("LSTM"):
+        direction = next((a.s.decode() for a in node.attribute if a.name == "direction"), "forward")
+        subs = {"bidirectional": [forward, backward], "forward": [forward], "reverse": [backward]}[direction]
+        for index, sub in enumerate(subs):
+            add(sub, _lstm_node(view, node, layer, index))
+    for node in view.of("Loop"):
+        sub = next((c for c in view.graph.enclosing(node.name) if c is forward or c is backward), None)
+        if sub is not None:
+            add(sub, _loop_weights(LayerView(view.graph, view.leaf, [node]), sub))
     return found
 
 

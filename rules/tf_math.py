@@ -198,8 +198,33 @@ class Custom(Rule):
         return self.build({k: a.value for k, a in bound.items()}, call, ctx)
 
 
-class WithExtra(ApiCall):
-    """A table row that also writes fixed keyword arguments (``correction=0``)."""
+#: TF 1 spellings of reduction arguments, still accepted by ``tf.compat.v1`` reductions.
+_TF1_REDUCTION_KEYWORDS = {"reduction_indices": "axis", "keep_dims": "keepdims"}
+
+
+class Reduction(ApiCall):
+    """A reduction row; TF 1's ``reduction_indices=``/``keep_dims=`` are read as
+    ``axis=``/``keepdims=``."""
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return super().rewrite_call(_tf1_reduction_keywords(call), qualified, ctx)
+
+
+def _tf1_reduction_keywords(call: cst.Call) -> cst.Call:
+    given = {a.keyword.value for a in call.args if a.keyword}
+    args = []
+    for arg in call.args:
+        new = _TF1_REDUCTION_KEYWORDS.get(arg.keyword.value) if arg.keyword else None
+        if new is not None:
+            if new in given:
+                raise CannotMigrate(f"both `{arg.keyword.value}=` and `{new}=` are given")  # type: ignore[union-attr]
+            arg = arg.with_changes(keyword=cst.Name(new))
+        args.append(arg)
+    return call.with_changes(args=args)
+
+
+class WithExtra(Reduction):
+    """A reduction row that also writes fixed keyword arguments (``correction=0``)."""
 
     def __init__(self, *args: Any, extra: Mapping[str, Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -229,7 +254,7 @@ def _reduction(
     extra: Mapping[str, Any] | None = None,
 ) -> ApiCall:
     dim = Kw("dim", axis, default=None, default_with="keepdims") if dim_needs_keepdim else Kw("dim", axis)
-    kind: Any = WithExtra if extra else ApiCall
+    kind: Any = WithExtra if extra else Reduction
     kwargs: dict[str, Any] = {"extra": extra} if extra else {}
     return kind(
         id=f"ops.{name}",
@@ -260,6 +285,7 @@ def _reduction(
                 else ""
             )
             + extra_why
+            + " TF 1's `reduction_indices=`/`keep_dims=` are read as `axis=`/`keepdims=`."
         ),
         example=f"y = tf.{'math.' if tf_names else ''}{name}(x, axis=[1, 2], keepdims=True)",
         checks=checks,
@@ -276,6 +302,8 @@ def _reduction_checks(name: str, dtype_: str = "f32", *, also: Sequence[Check] =
         Check(f"tf.{name}(x, keepdims=True)", {"x": f"{dtype_}[3,4]"}),
         Check(f"tf.{name}(x, axis={'0' if name in ('reduce_max', 'reduce_min') else '(1,)'})", {"x": f"{dtype_}[2,0]"}),
         Check(f"tf.{name}(x, axis=k)", {"x": f"{dtype_}[3,4]", "k": 1}),
+        # TF 1's keywords (renamed to axis/keepdims) cannot run under TF 2; both at once is a TODO.
+        Check(f"tf.{name}(x, axis=0, reduction_indices=0)", {"x": f"{dtype_}[3,4]"}, todo=True),
         *also,
     ]
 

@@ -1,0 +1,574 @@
+"""Keras layer constructors → torch modules: ``layers.Dense(64, activation="relu")``.
+
+One rule per Keras layer class (``layers.Dense``, ``layers.Conv2D``…). The torch class and its
+arguments come from the shared layer table (``rules/layers.py``, the one ``migrate model`` and
+``migrate weights`` read), Keras's defaults from the generated ``rules/keras_signatures.py``.
+
+A layer call on its own (``self.fc = layers.Dense(64)``) knows no input size: the module is
+the Lazy one (``nn.LazyLinear(64)``), which torch sizes on its first call — never a guessed
+size (DESIGN decision 3). Inside ``keras.Sequential([...])`` the input shape is propagated from
+``keras.Input``/``input_shape=`` and the Sequential rule (``rules/keras_sequential.py``) builds
+each layer again with concrete sizes, from what this module recorded about the call.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import libcst as cst
+
+from migrate.rules import layers as table
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature, to_node
+from migrate.rules.keras_signatures import AUTO_NAMES, LAYER_KWARGS, SIGNATURES
+
+
+class Expr:
+    """A non-literal argument the table passes through unchanged (``units=hidden``)."""
+
+    def __init__(self, node: cst.BaseExpression):
+        self.node = node
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A tensor shape in Keras order (batch first, channels last); ``None`` sizes are unknown.
+
+    ``dims is None``: even the rank is unknown. ``channels_first``: the migrated torch tensor
+    holds it channels-first (an image read by convolutions), as DESIGN decision 2 says."""
+
+    dims: tuple[int | None, ...] | None
+    channels_first: bool = False
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.dims is None else len(self.dims)
+
+    def channels(self) -> Any:
+        return None if self.dims is None else self.dims[-1]
+
+
+UNKNOWN = Shape(None)
+
+
+@dataclass
+class Made:
+    """What a layer call becomes: its modules in order (the layer, then its activation)
+    and the shape of its output."""
+
+    modules: list[tuple[str, cst.BaseExpression]]  # (name suffix: "" or "_activation", module)
+    out: Shape
+
+
+@dataclass
+class Recorded:
+    """A layer call this module rewrote, kept for the Sequential rule (keyed by the node it
+    returned): enough to build it again with a known input shape."""
+
+    keras: str
+    config: dict[str, Any]
+    name: str | None  # the Keras layer name, None when it is not a literal
+    node: cst.BaseExpression
+    input_shape: tuple[int | None, ...] | None  # from `input_shape=` / `input_dim=`
+
+
+@dataclass
+class FileState:
+    """Per migrated file: Keras's automatic-name counters and the recorded layer calls."""
+
+    counters: Counter[str] = field(default_factory=Counter)
+    recorded: dict[int, Recorded] = field(default_factory=dict)
+
+
+_STATES: "weakref.WeakKeyDictionary[Any, FileState]" = weakref.WeakKeyDictionary()
+
+
+def file_state(ctx: RuleContext) -> FileState:
+    """The state of the file ``ctx`` migrates (the engine makes one context per file)."""
+    state = _STATES.get(ctx)
+    if state is None:
+        state = _STATES[ctx] = FileState()
+    return state
+
+
+def auto_name(keras: str, ctx: RuleContext) -> str:
+    """Keras's automatic name of the next unnamed ``keras`` layer: ``dense``, ``dense_1``…
+    counted in source order within the file, as a fresh Keras session counts them."""
+    base = AUTO_NAMES[keras]
+    counters = file_state(ctx).counters
+    count = counters[base]
+    counters[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+# ---------------------------------------------------------------------------------------
+# Binding a call to the Keras signature.
+
+# Layer-base keyword arguments: `input_shape`/`input_dim` are read for the Sequential's first
+# layer; the rest must keep the value that changes nothing in torch.
+_EXTRA = "input_shape=None, input_dim=None, batch_size=None, batch_input_shape=None"
+_HARMLESS = {"trainable": (True,), "dtype": (None, "float32"), "autocast": (True,), "activity_regularizer": (None,)}
+
+
+def bind(keras: str, call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+    own = parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", "))
+    base = parse_signature(LAYER_KWARGS.replace("**kwargs", "").rstrip(", ") + ", " + _EXTRA)
+    positional = [p for p in own if not p.keyword_only]
+    known = {p.name for p in own} | {p.name for p in base}
+    bound: dict[str, cst.BaseExpression] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            raise CannotMigrate(f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed")
+        if arg.keyword is None:
+            if index >= len(positional):
+                raise CannotMigrate(f"more positional arguments than `{keras}` takes")
+            bound[positional[index].name] = arg.value
+            index += 1
+        elif arg.keyword.value in known:
+            bound[arg.keyword.value] = arg.value
+        else:
+            raise CannotMigrate(f"unknown argument `{arg.keyword.value}=` of `{keras}`")
+    missing = [p.name for p in own if not p.has_default and p.name not in bound]
+    if missing:
+        raise CannotMigrate(f"required argument `{missing[0]}` is missing")
+    return bound
+
+
+def read_config(
+    keras: str, bound: dict[str, cst.BaseExpression], passthrough: frozenset[str], ctx: RuleContext
+) -> dict[str, Any]:
+    """Keras's config of the call: literal values, Keras defaults for the rest, ``Expr`` for
+    a non-literal that the table passes through; any other non-literal is a TODO."""
+    config = {p.name: p.default for p in parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", ")) if p.has_default}
+    for name, node in bound.items():
+        try:
+            config[name] = literal(node)
+        except NotLiteral:
+            if name in passthrough:
+                config[name] = Expr(node)
+            elif name == "name":
+                config[name] = Expr(node)  # the module is the same; only the Sequential needs it
+            else:
+                raise CannotMigrate(
+                    f"`{name}={ctx.source(node)}` is not a literal, and it decides the torch module"
+                ) from None
+    for name, harmless in _HARMLESS.items():
+        if name in config and config[name] not in harmless:
+            raise CannotMigrate(f"`{name}={config[name]!r}` has no torch module argument")
+    for key in ("kernel_regularizer", "bias_regularizer", "beta_regularizer", "gamma_regularizer",
+                "kernel_constraint", "bias_constraint", "beta_constraint", "gamma_constraint"):
+        if config.get(key) is not None:
+            raise CannotMigrate(
+                f"`{key}=` acts through Keras's training loop: add the penalty to the loss "
+                "(or clamp after the step) by hand"
+            )
+    if config.get("data_format") not in (None, "channels_last"):
+        raise CannotMigrate("`data_format='channels_first'` is not migrated yet (the rewrite assumes Keras's NHWC source)")
+    return config
+
+
+def input_shape_of(config: dict[str, Any]) -> tuple[int | None, ...] | None:
+    """The full Keras input shape from `input_shape=` / `input_dim=`, batch first."""
+    shape = config.get("input_shape")
+    if config.get("input_dim") is not None:
+        shape = (config["input_dim"],)
+    if shape is None:
+        return None
+    if isinstance(shape, Expr) or not isinstance(shape, (tuple, list)):
+        raise CannotMigrate("`input_shape=` must be a literal tuple for the sizes to be known")
+    return (None, *shape)
+
+
+# ---------------------------------------------------------------------------------------
+# Building the torch modules.
+
+
+def value_node(value: Any) -> cst.BaseExpression:
+    if isinstance(value, Expr):
+        return value.node
+    return to_node(value)
+
+
+def module_call(
+    ctx: RuleContext, torch: str, args: dict[str, Any], positional: int = 0
+) -> cst.Call:
+    """``nn.X(a, b, key=value)``; arguments equal to torch's own default are left out."""
+    defaults = dict(_TORCH_DEFAULTS)
+    if "Pool" in torch:
+        defaults.pop("stride")  # a torch pool's stride defaults to its kernel size
+    items = list(args.items())
+    call_args = []
+    for i, (key, value) in enumerate(items):
+        if i >= positional and not isinstance(value, Expr) and defaults.get(key, _MISSING) == value:
+            continue
+        node = value_node(value)
+        if i < positional:
+            call_args.append(cst.Arg(node))
+        else:
+            call_args.append(cst.Arg(node, keyword=cst.Name(key), equal=_EQUAL))
+    return cst.Call(ctx.name(torch), call_args)
+
+
+_MISSING = object()
+_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+# As migrate model's (migrate/codegen/emit/core.py): a torch default reads as noise.
+_TORCH_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "affine": True,
+                   "elementwise_affine": True}
+
+
+def torch_dim(shape: Shape) -> int:
+    """The torch dim of Keras axis -1 (the channels) of a tensor of ``shape``."""
+    return 1 if shape.channels_first and (shape.rank or 0) > 2 else -1
+
+
+def activation_module(name: Any, shape: Shape, ctx: RuleContext, where: str) -> cst.Call | None:
+    """The module for a Keras activation name; None for linear."""
+    if isinstance(name, Expr):
+        raise CannotMigrate(f"`{where}={ctx.source(name.node)}`: only an activation named by a string is migrated")
+    if name in (None, "linear"):
+        return None
+    if not isinstance(name, str) or name not in table.ACTIVATION_MODULES:
+        raise CannotMigrate(f"activation {name!r} has no torch module in the table")
+    torch, kwargs = table.ACTIVATION_MODULES[name]
+    kwargs = dict(kwargs)
+    if name in table.ACTIVATIONS_WITH_DIM:
+        kwargs["dim"] = torch_dim(shape)
+    return module_call(ctx, torch, kwargs)
+
+
+def _sized(spec: table.LayerSpec, torch: str, args: dict[str, Any], known: bool, ctx: RuleContext) -> cst.Call:
+    """The module with concrete sizes when ``known``, else its Lazy form."""
+    positional = spec.positional
+    if not known:
+        lazy = table.LAZY_MODULES.get(torch)
+        if lazy is None:
+            raise CannotMigrate(f"`{torch.replace('torch.nn.', 'nn.')}` needs the input size, which is not known here (torch has no Lazy form)")
+        dropped = [k for k in args if k in table.LAZY_INFERRED]
+        positional -= sum(1 for k in list(args)[: spec.positional] if k in dropped)
+        args = {k: v for k, v in args.items() if k not in dropped}
+        torch = lazy
+    return module_call(ctx, torch, args, positional)
+
+
+def _with_activation(made_layer: cst.Call, config: dict[str, Any], out: Shape, ctx: RuleContext) -> Made:
+    modules: list[tuple[str, cst.BaseExpression]] = [("", made_layer)]
+    act = activation_module(config.get("activation"), out, ctx, "activation")
+    if act is not None:
+        modules.append(("_activation", act))
+    return Made(modules, out)
+
+
+def _dense(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if shape.rank is not None and shape.rank > 2 and shape.channels_first:
+        raise CannotMigrate("a Dense applied to a channels-first image acts on torch dim 1: not migrated yet (Flatten first)")
+    spec = table.LAYERS["Dense"]
+    known = shape.channels() is not None
+    args = table._dense_args(config, shape.dims if known else (None, 0))  # noqa: SLF001 - the shared table's own mapping
+    units = config["units"]
+    out = Shape(None if shape.dims is None else (*shape.dims[:-1], units if isinstance(units, int) else None), shape.channels_first)
+    return _with_activation(_sized(spec, spec.torch, args, known, ctx), config, out, ctx)
+
+
+def _conv(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    keras = f"Conv{n}D"
+
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank not in (None, n + 2):
+            raise CannotMigrate(f"{keras} on a rank-{shape.rank} input")
+        if shape.rank is not None and not shape.channels_first:
+            raise CannotMigrate(f"{keras} reads a channels-last tensor here; the migrated module is channels-first only for images read by convolutions")
+        dims = shape.dims or (None,) * (n + 2)
+        spec = table.LAYERS[keras]
+        for key in ("kernel_size", "strides", "dilation_rate"):
+            if not isinstance(config[key], (int, tuple, list)):
+                raise CannotMigrate(f"`{key}` must be a literal")
+        try:
+            pads = table.conv_pads(config, dims)
+        except ValueError:
+            raise CannotMigrate(
+                "padding='same' with a stride > 1 pads by the input size, which is not known here "
+                "(torch's symmetric padding='same' would differ); give the Sequential a keras.Input shape"
+            ) from None
+        if not table.symmetric(pads):
+            raise CannotMigrate("padding='same' pads one more pixel bottom/right here: needs an explicit F.pad before the conv")
+        if config.get("padding") == "causal":
+            raise CannotMigrate("padding='causal' needs an explicit F.pad before the conv")
+        known = dims[-1] is not None
+        args = table._conv_args(config, dims if known else (*dims[:-1], 0))  # noqa: SLF001
+        if isinstance(args["groups"], int) and args["groups"] != 1 and not known:
+            pass  # LazyConv takes groups too
+        out_dims = _conv_out(config, dims, pads, n)
+        out = Shape(out_dims, True)
+        return _with_activation(_sized(spec, spec.torch, args, known, ctx), config, out, ctx)
+
+    return build
+
+
+def _conv_out(config: dict[str, Any], dims: tuple, pads: list | None, n: int) -> tuple:
+    kernel = table._tuple(config["kernel_size"], n)  # noqa: SLF001
+    strides = table._tuple(config["strides"], n)  # noqa: SLF001
+    dilation = table._tuple(config.get("dilation_rate", 1), n)  # noqa: SLF001
+    spatial = []
+    for i, size in enumerate(dims[1:-1]):
+        if size is None:
+            spatial.append(None)
+            continue
+        before, after = pads[i] if pads else (0, 0)
+        effective = (kernel[i] - 1) * dilation[i] + 1
+        spatial.append((size + before + after - effective) // strides[i] + 1)
+    filters = config.get("filters")
+    return (dims[0], *spatial, filters if isinstance(filters, int) else None)
+
+
+def _batch_norm(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    spec = table.LAYERS["BatchNormalization"]
+    if shape.rank is None:
+        raise CannotMigrate("the input rank picks BatchNorm1d/2d/3d and is not known here; give the Sequential a keras.Input shape")
+    axis = config["axis"]
+    if not isinstance(axis, int) or axis % shape.rank != shape.rank - 1:
+        raise CannotMigrate(f"`axis={axis!r}`: only the channel axis (-1) is migrated")
+    if shape.rank > 2 and not shape.channels_first:
+        raise CannotMigrate("BatchNormalization of a channels-last sequence: torch's BatchNorm1d normalises dim 1")
+    torch = spec.by_rank.get(shape.rank)
+    if torch is None:
+        raise CannotMigrate(f"BatchNormalization of a rank-{shape.rank} tensor")
+    try:
+        args = table._batch_norm_args(config, shape.dims if shape.channels() is not None else (*shape.dims[:-1], 0))  # noqa: SLF001
+    except ValueError as error:
+        raise CannotMigrate(str(error)) from None
+    return Made([("", _sized(spec, torch, args, shape.channels() is not None, ctx))], shape)
+
+
+def _dropout(torch: str) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if config.get("noise_shape") is not None:
+            raise CannotMigrate("`noise_shape=` has no nn.Dropout equivalent")
+        return Made([("", module_call(ctx, torch, {"p": config["rate"]}))], shape)
+
+    return build
+
+
+def _flatten(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    # NCHW flattens C,H,W where Keras flattens H,W,C: `migrate weights` permutes the rows of
+    # the next Dense's weight, so no runtime permute enters the model (DESIGN decision 2).
+    size = None
+    if shape.dims is not None and all(d is not None for d in shape.dims[1:]):
+        size = math.prod(shape.dims[1:])  # type: ignore[arg-type]
+    out = Shape(None if shape.dims is None else (shape.dims[0], size))
+    return Made([("", module_call(ctx, "torch.nn.Flatten", {}))], out)
+
+
+def _pool(kind: str, n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    keras = f"{kind}Pooling{n}D"
+
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank not in (None, n + 2) or (shape.rank is not None and not shape.channels_first):
+            raise CannotMigrate(f"{keras} on a channels-last or rank-{shape.rank} input")
+        dims = shape.dims or (None,) * (n + 2)
+        for key in ("pool_size", "strides"):
+            if config.get(key) is not None and not isinstance(config[key], (int, tuple, list)):
+                raise CannotMigrate(f"`{key}` must be a literal")
+        spec = table.LAYERS[keras]
+        try:
+            args = spec.args(config, dims)  # type: ignore[misc]
+        except ValueError as error:
+            raise CannotMigrate(f"{error}; give the Sequential a keras.Input shape") from None
+        kernel = table._tuple(config["pool_size"], n)  # noqa: SLF001
+        strides = table._tuple(config.get("strides") or kernel, n)  # noqa: SLF001
+        conv_like = {"kernel_size": kernel, "strides": strides, "padding": config["padding"], "filters": None}
+        pads = table.conv_pads(conv_like, dims) if None not in dims[1:-1] or config["padding"] == "valid" else None
+        out = _conv_out(conv_like, dims, pads, n)
+        return Made([("", module_call(ctx, spec.torch, args))], Shape((*out[:-1], dims[-1]), True))
+
+    return build
+
+
+def _global_pool(kind: str, n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    keras = f"Global{kind}Pooling{n}D"
+
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank not in (None, n + 2) or (shape.rank is not None and not shape.channels_first):
+            raise CannotMigrate(f"{keras} on a channels-last or rank-{shape.rank} input")
+        adaptive = module_call(ctx, f"torch.nn.Adaptive{'Avg' if kind == 'Average' else 'Max'}Pool{n}d", {"output_size": 1}, 1)
+        if config.get("keepdims"):
+            channels = shape.channels()
+            return Made([("", adaptive)], Shape((None, *(1,) * n, channels), True))
+        module = cst.Call(ctx.name("torch.nn.Sequential"), [cst.Arg(adaptive, comma=_COMMA), cst.Arg(module_call(ctx, "torch.nn.Flatten", {}))])
+        return Made([("", module)], Shape((None, shape.channels())))
+
+    return build
+
+
+_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _activation_layer(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    module = activation_module(config["activation"], shape, ctx, "activation")
+    return Made([("", module if module is not None else module_call(ctx, "torch.nn.Identity", {}))], shape)
+
+
+def _relu(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if config.get("negative_slope") or config.get("threshold"):
+        raise CannotMigrate("ReLU with negative_slope or threshold has no single torch module")
+    if config.get("max_value") is None:
+        return Made([("", module_call(ctx, "torch.nn.ReLU", {}))], shape)
+    if config["max_value"] == 6:
+        return Made([("", module_call(ctx, "torch.nn.ReLU6", {}))], shape)
+    return Made([("", module_call(ctx, "torch.nn.Hardtanh", {"min_val": 0.0, "max_val": float(config["max_value"])}))], shape)
+
+
+def _softmax(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if config.get("axis") != -1:
+        raise CannotMigrate("Softmax over an axis other than -1 is not migrated yet")
+    return Made([("", module_call(ctx, "torch.nn.Softmax", {"dim": torch_dim(shape)}))], shape)
+
+
+def _leaky_relu(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    # Keras's layer slope default (0.3) differs from torch's (0.01): written out.
+    return Made([("", module_call(ctx, "torch.nn.LeakyReLU", {"negative_slope": float(config["negative_slope"])}))], shape)
+
+
+def _elu(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    return Made([("", module_call(ctx, "torch.nn.ELU", {"alpha": float(config["alpha"])}))], shape)
+
+
+# ---------------------------------------------------------------------------------------
+# The rules.
+
+
+@dataclass(frozen=True)
+class Family:
+    build: Callable[[dict[str, Any], Shape, RuleContext], Made]
+    passthrough: frozenset[str] = frozenset()
+    why: str = ""
+
+
+_NCHW = (
+    "The migrated module is channels-first: it takes NCHW where the Keras layer took NHWC, so "
+    "the data boundary changes (permute the batch once before the model); `migrate weights` "
+    "moves the kernels to torch's layout. "
+)
+_LAZY = (
+    "Without a known input size the module is the Lazy one, sized on its first call; torch then "
+    "also initialises it on that call with its own initializers (Keras's glorot/zeros are not "
+    "written), which matters for training from scratch, not for migrated weights. "
+)
+
+FAMILIES: dict[str, Family] = {
+    "Dense": Family(_dense, frozenset({"units"}), "`units` → `out_features`; `activation=` becomes its own module after the Linear. " + _LAZY),
+    **{
+        f"Conv{n}D": Family(
+            _conv(n), frozenset({"filters"}),
+            "`filters` → `out_channels`, strides/dilation/groups/bias written as torch arguments. "
+            "`padding='same'` becomes a symmetric integer padding when it is one (stride 1, odd "
+            "kernel, or a known input size); TF pads the odd pixel bottom/right, so any other "
+            "'same' is a TODO — never torch's own padding='same'. " + _NCHW + _LAZY,
+        )
+        for n in (1, 2, 3)
+    },
+    "BatchNormalization": Family(
+        _batch_norm, frozenset(),
+        "Keras keeps `momentum` of the old statistic, torch takes `momentum` of the new one: "
+        "momentum 0.99 → 0.01, and Keras's eps 1e-3 is written out (torch's is 1e-5). The input "
+        "rank picks BatchNorm1d/2d/3d, so it must be known. " + _NCHW,
+    ),
+    "Dropout": Family(_dropout("torch.nn.Dropout"), frozenset({"rate"}), "`rate` → `p`; both drop in training only."),
+    "SpatialDropout1D": Family(_dropout("torch.nn.Dropout1d"), frozenset({"rate"}), "Drops whole channels, as Dropout1d."),
+    "SpatialDropout2D": Family(_dropout("torch.nn.Dropout2d"), frozenset({"rate"}), "Drops whole channels, as Dropout2d."),
+    "Flatten": Family(
+        _flatten, frozenset(),
+        "`nn.Flatten()` flattens C,H,W where Keras flattens H,W,C; `migrate weights` permutes the "
+        "rows of the next Dense's weight instead of a runtime permute (DESIGN decision 2).",
+    ),
+    **{
+        f"{kind}Pooling{n}D": Family(
+            _pool(kind, n), frozenset(),
+            "Kernel, stride and padding from the table; TF's 'same' puts the odd cell after, which "
+            "torch reproduces with `ceil_mode=True` when the input size is known"
+            + (" and `count_include_pad=False` (TF averages real cells only)." if kind == "Average" else "."),
+        )
+        for kind in ("Max", "Average")
+        for n in (1, 2, 3)
+    },
+    **{
+        f"Global{kind}Pooling{n}D": Family(
+            _global_pool(kind, n), frozenset(),
+            f"An adaptive {kind.lower()} pool to size 1, then `nn.Flatten()` (unless `keepdims=True`).",
+        )
+        for kind in ("Average", "Max")
+        for n in (1, 2, 3)
+    },
+    "Activation": Family(_activation_layer, frozenset(), "The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
+    "ReLU": Family(_relu, frozenset(), "`nn.ReLU`; `max_value=6` is `nn.ReLU6`, another cap `nn.Hardtanh(0, cap)`."),
+    "Softmax": Family(_softmax, frozenset(), "`nn.Softmax` over the channel axis, which is dim 1 on a channels-first image."),
+    "LeakyReLU": Family(_leaky_relu, frozenset(), "Keras's slope default 0.3 is written out (torch's is 0.01)."),
+    "ELU": Family(_elu, frozenset(), "`alpha` written out."),
+}
+
+
+class LayerRule(Rule):
+    """A Keras layer constructor → its torch module (or modules, with `activation=`)."""
+
+    def __init__(self, keras: str, family: Family):
+        self.keras = keras
+        self.family = family
+        self.id = f"layers.{keras}"
+        self.names = (f"keras.layers.{keras}",)
+        self.summary = f"`layers.{keras}(...)` → its torch module."
+        self.why = family.why
+        self.example = _EXAMPLES.get(keras, f"from tensorflow.keras import layers\n\nlayer = layers.{keras}()\n")
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name: str | None
+        bound = bind(self.keras, call, ctx)
+        explicit = bound.get("name")
+        config = read_config(self.keras, bound, self.family.passthrough, ctx)
+        if explicit is None:
+            name = auto_name(self.keras, ctx)  # counted whether or not the rewrite succeeds
+        else:
+            name = config["name"] if isinstance(config["name"], str) else None
+        full = input_shape_of(config)
+        # Recorded before the standalone build: a layer that cannot be sized on its own (a
+        # BatchNormalization of unknown rank) is still built by an enclosing keras.Sequential
+        # that knows its input shape. On a TODO the engine leaves ``call`` in place.
+        state = file_state(ctx)
+        state.recorded[id(call)] = Recorded(self.keras, config, name, call, full)
+        shape = Shape(full, (len(full) > 2) if full else False) if full else UNKNOWN
+        made = self.family.build(config, shape, ctx)
+        node = made.modules[0][1] if len(made.modules) == 1 else cst.Call(
+            ctx.name("torch.nn.Sequential"),
+            [cst.Arg(m, comma=_COMMA if i < len(made.modules) - 1 else cst.MaybeSentinel.DEFAULT) for i, (_, m) in enumerate(made.modules)],
+        )
+        state.recorded[id(node)] = Recorded(self.keras, config, name, node, full)
+        return node
+
+    def build(self, recorded: Recorded, shape: Shape, ctx: RuleContext) -> Made:
+        return self.family.build(recorded.config, shape, ctx)
+
+
+_EXAMPLES = {
+    "Dense": "from tensorflow.keras import layers\n\nhead = layers.Dense(10, activation=\"softmax\", name=\"head\")\n",
+    "Conv2D": "from tensorflow.keras import layers\n\nconv = layers.Conv2D(32, 3, padding=\"same\", activation=\"relu\")\n",
+    "BatchNormalization": "from tensorflow.keras import layers\n\nbn = layers.BatchNormalization(input_shape=(8, 8, 16))\n",
+    "Dropout": "from tensorflow.keras import layers\n\ndrop = layers.Dropout(0.5)\n",
+    "MaxPooling2D": "from tensorflow.keras import layers\n\npool = layers.MaxPooling2D(2)\n",
+    "AveragePooling2D": "from tensorflow.keras import layers\n\npool = layers.AveragePooling2D(2)\n",
+    "Activation": "from tensorflow.keras import layers\n\nact = layers.Activation(\"gelu\")\n",
+    "Conv1D": "from tensorflow.keras import layers\n\nconv = layers.Conv1D(16, 5)\n",
+    "Conv3D": "from tensorflow.keras import layers\n\nconv = layers.Conv3D(8, 3)\n",
+    "SpatialDropout1D": "from tensorflow.keras import layers\n\ndrop = layers.SpatialDropout1D(0.1)\n",
+    "SpatialDropout2D": "from tensorflow.keras import layers\n\ndrop = layers.SpatialDropout2D(0.1)\n",
+    "LeakyReLU": "from tensorflow.keras import layers\n\nact = layers.LeakyReLU()\n",
+    "ELU": "from tensorflow.keras import layers\n\nact = layers.ELU()\n",
+}
+for _n in (1, 2, 3):
+    for _kind in ("Max", "Average"):
+        _EXAMPLES.setdefault(f"{_kind}Pooling{_n}D", f"from tensorflow.keras import layers\n\npool = layers.{_kind}Pooling{_n}D(2)\n")
+        _EXAMPLES.setdefault(f"Global{_kind}Pooling{_n}D", f"from tensorflow.keras import layers\n\npool = layers.Global{_kind}Pooling{_n}D()\n")
+
+RULES_BY_CLASS = {keras: LayerRule(keras, family) for keras, family in FAMILIES.items()}
+RULES = list(RULES_BY_CLASS.values())

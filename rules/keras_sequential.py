@@ -1,0 +1,206 @@
+"""``keras.Sequential([...])`` → ``nn.Sequential(OrderedDict([("<keras name>", module), ...]))``.
+
+A structural rule. The layer calls inside the list are rewritten first (``rules/keras_layers.py``)
+and recorded; this rule builds each again with the input shape it propagates from the model's
+``keras.Input(shape=...)`` or the first layer's ``input_shape=``, so sizes are concrete where
+they can be known and Lazy modules stand in only where they cannot (DESIGN decision 3).
+
+Each module is keyed by its Keras layer name (DESIGN decision 1): the explicit ``name=``, or the
+automatic name Keras gives an unnamed layer (``dense``, ``dense_1``, ``conv2d``), counted in
+source order within the file. Automatic names assume a fresh Keras session in which each
+constructor runs once, in that order; ``migrate weights`` joins the Keras weights to the module
+by these names, so a model built after other layers in the same session needs explicit names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
+from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Shape, file_state
+from migrate.rules.layers import module_attr
+
+_INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
+_CONV_1D = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "SpatialDropout1D")
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return _dotted(node.value) + "." + node.attr.value
+    return ""
+
+
+def _input_shape(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
+    """The batch-first shape of a ``keras.Input(shape=...)`` element."""
+    for i, arg in enumerate(call.args):
+        keyword = arg.keyword.value if arg.keyword else None
+        if keyword in ("shape", None) and (keyword or i == 0):
+            try:
+                shape = literal(arg.value)
+            except NotLiteral:
+                raise CannotMigrate(f"`shape={ctx.source(arg.value)}` is not a literal") from None
+            if not isinstance(shape, (tuple, list)):
+                raise CannotMigrate("`keras.Input(shape=...)` must be a tuple")
+            return (None, *shape)
+        if keyword == "batch_shape":
+            raise CannotMigrate("`batch_shape=` is not migrated yet; use `shape=`")
+    raise CannotMigrate("`keras.Input` without a literal `shape=`")
+
+
+def _is_input(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and _dotted(node.func).split(".")[-1] in ("Input", "InputLayer")
+
+
+def _layout(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
+    """Images (rank 4 and 5) are channels-first in the migrated module; a sequence (rank 3)
+    only when a 1-D convolution reads it (as `migrate weights` feeds it)."""
+    if len(dims) >= 4:
+        return Shape(dims, True)
+    return Shape(dims, len(dims) == 3 and first_layer in _CONV_1D)
+
+
+_NEWLINE_INDENT = cst.ParenthesizedWhitespace(
+    first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("    ")
+)
+_NEWLINE_DEDENT = cst.ParenthesizedWhitespace(
+    first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("")
+)
+
+
+class SequentialModel(Rule):
+    id = "models.sequential"
+    names = ("keras.Sequential", "keras.models.Sequential")
+    summary = "`keras.Sequential([...])` → `nn.Sequential(OrderedDict([(\"<keras name>\", module), ...]))`."
+    why = (
+        "Each layer becomes a module keyed by its Keras layer name (its `name=`, or the automatic "
+        "`dense`, `dense_1`, `conv2d`… counted in source order within the file, which assumes a "
+        "fresh Keras session where each constructor runs once): `migrate weights` joins the Keras "
+        "weights to the module by these names. A layer's `activation=` becomes its own module "
+        "right after it (`<name>_activation`). The input shape of `keras.Input(shape=...)` or of "
+        "the first layer's `input_shape=` is propagated, so `in_features`/`in_channels` are "
+        "concrete where they can be known; elsewhere the Lazy modules stand in, never a guessed "
+        "size. The migrated module takes channels-first images (NCHW) where the Keras model took "
+        "NHWC: the data boundary changes, and `migrate weights` fixes the kernel layouts and the "
+        "Dense after a Flatten. `model.add(...)` chains are a TODO for now: the rule sees one call, "
+        "not the statements after it."
+    )
+    example = (
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(28, 28, 1)),\n"
+        "    layers.Conv2D(8, 3, activation=\"relu\"),\n"
+        "    layers.MaxPooling2D(),\n"
+        "    layers.Flatten(),\n"
+        "    layers.Dense(10, name=\"logits\"),\n"
+        "])\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        layers_node = self._layers_arg(call, ctx)
+        if not isinstance(layers_node, (cst.List, cst.Tuple)):
+            raise CannotMigrate(f"`{ctx.source(layers_node)}` is not a literal list of layers")
+        state = file_state(ctx)
+        elements = [e.value for e in layers_node.elements]
+        if any(isinstance(e, cst.StarredElement) for e in layers_node.elements):
+            raise CannotMigrate("a starred element hides which layers the model has")
+        dims: tuple[int | None, ...] | None = None
+        if elements and _is_input(elements[0]):
+            dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
+            elements = elements[1:]
+        recorded = []
+        for element in elements:
+            found = state.recorded.get(id(element))
+            if found is None or found.node is not element:
+                raise CannotMigrate(
+                    f"`{ctx.source(element)}` is not a layer call the rewrite follows "
+                    "(its Keras name and output shape are unknown here)"
+                )
+            recorded.append(found)
+        if recorded and dims is None and recorded[0].input_shape is not None:
+            dims = recorded[0].input_shape
+        shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
+        entries: list[tuple[str, cst.BaseExpression]] = []
+        taken = {module_attr(r.name) for r in recorded if r.name is not None}
+        for found in recorded:
+            if found.name is None:
+                raise CannotMigrate(f"the `name=` of `{ctx.source(found.node)}` is not a literal; the module key must be its Keras name")
+            made = RULES_BY_CLASS[found.keras].build(found, shape, ctx)
+            for suffix, module in made.modules:
+                key = module_attr(found.name) if not suffix else self._free(module_attr(found.name) + suffix, taken)
+                entries.append((key, module))
+            shape = made.out
+        consume = getattr(ctx, "consume", None)
+        if consume is not None:  # the engine retracts the TODOs of the elements it was given
+            for element in layers_node.elements:
+                consume(element.value)
+        return self._sequential(entries, ctx)
+
+    @staticmethod
+    def _layers_arg(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+        value = None
+        for i, arg in enumerate(call.args):
+            keyword = arg.keyword.value if arg.keyword else None
+            if arg.star:
+                raise CannotMigrate(f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed")
+            if keyword == "layers" or (keyword is None and i == 0):
+                value = arg.value
+            elif keyword == "name" or (keyword is None and i == 2):
+                continue  # nn.Sequential has no name; the variable holding it is the name
+            elif keyword == "trainable" or (keyword is None and i == 1):
+                if not (isinstance(arg.value, cst.Name) and arg.value.value == "True"):
+                    raise CannotMigrate("`trainable=` other than True: freeze with `requires_grad_(False)` by hand")
+            else:
+                raise CannotMigrate(f"unknown argument `{keyword}=` of `keras.Sequential`")
+        if value is None:
+            raise CannotMigrate(
+                "layers added later with `.add(...)` are not migrated yet (the rule sees this call, "
+                "not the statements after it): list them in `keras.Sequential([...])`"
+            )
+        return value
+
+    @staticmethod
+    def _free(key: str, taken: set[str]) -> str:
+        while key in taken:
+            key += "_"
+        taken.add(key)
+        return key
+
+    @staticmethod
+    def _sequential(entries: list[tuple[str, cst.BaseExpression]], ctx: RuleContext) -> cst.Call:
+        items = []
+        for i, (key, module) in enumerate(entries):
+            pair = cst.Tuple(
+                [cst.Element(cst.SimpleString(repr(key)), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Element(module)]
+            )
+            last = i == len(entries) - 1
+            items.append(cst.Element(pair, comma=cst.Comma(whitespace_after=_NEWLINE_DEDENT if last else _NEWLINE_INDENT)))
+        listing = cst.List(items, lbracket=cst.LeftSquareBracket(whitespace_after=_NEWLINE_INDENT)) if items else cst.List([])
+        ordered = cst.Call(ctx.name("collections.OrderedDict"), [cst.Arg(listing)])
+        return cst.Call(ctx.name("torch.nn.Sequential"), [cst.Arg(ordered)])
+
+
+class KerasInput(Rule):
+    id = "models.input"
+    names = _INPUTS
+    summary = "`keras.Input(shape=...)`: read for its shape by `models.sequential`; no torch value."
+    why = (
+        "A Keras input is a symbolic tensor; torch modules take real tensors, so it has no "
+        "counterpart of its own. Inside `keras.Sequential([keras.Input(shape=...), ...])` its "
+        "shape sizes the modules (and the element is dropped). A functional model built from it "
+        "(`keras.Model(inputs, outputs)`) becomes an `nn.Module` class by hand for now."
+    )
+    example = "from tensorflow import keras\n\ninputs = keras.Input(shape=(32,))\n"
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(
+            "a symbolic Keras input has no torch value: a `keras.Sequential` reads its shape "
+            "(the element is dropped there); a functional model needs an nn.Module class"
+        )
+
+
+RULES = [SequentialModel(), KerasInput()]

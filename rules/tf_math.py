@@ -13,7 +13,6 @@ from migrate.rules.base import (
     ApiCall,
     CannotMigrate,
     Check,
-    Drop,
     Kw,
     NewArg,
     NotLiteral,

@@ -578,3 +578,45 @@ LAYERS: dict[str, LayerSpec] = {
         _spec("Bidirectional", "", ),  # the wrapped RNN's module with bidirectional=True
     )
 }
+
+
+# ---------------------------------------------------------------------------------------
+# Shared with the source rewrite (rules/keras_layers.py, rules/keras_sequential.py).
+
+#: A Keras activation name → (torch module class, its keyword arguments) for the module that
+#: follows a layer's ``activation=`` (or stands for an ``Activation`` layer). Keras values that
+#: differ from torch's defaults are written: leaky_relu's slope is 0.2 in Keras 3 (torch 0.01);
+#: Keras 3's gelu is exact and hard_sigmoid is relu6(x + 3) / 6, both as torch's. softmax and
+#: log_softmax take a ``dim`` the caller adds (the channel axis moves under NCHW).
+ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
+    "relu": ("torch.nn.ReLU", {}),
+    "relu6": ("torch.nn.ReLU6", {}),
+    "sigmoid": ("torch.nn.Sigmoid", {}),
+    "tanh": ("torch.nn.Tanh", {}),
+    "gelu": ("torch.nn.GELU", {}),
+    "silu": ("torch.nn.SiLU", {}),
+    "swish": ("torch.nn.SiLU", {}),
+    "elu": ("torch.nn.ELU", {}),
+    "selu": ("torch.nn.SELU", {}),
+    "softplus": ("torch.nn.Softplus", {}),
+    "softsign": ("torch.nn.Softsign", {}),
+    "hard_sigmoid": ("torch.nn.Hardsigmoid", {}),
+    "hard_silu": ("torch.nn.Hardswish", {}),
+    "hard_swish": ("torch.nn.Hardswish", {}),
+    "leaky_relu": ("torch.nn.LeakyReLU", {"negative_slope": 0.2}),
+    "mish": ("torch.nn.Mish", {}),
+    "softmax": ("torch.nn.Softmax", {}),
+    "log_softmax": ("torch.nn.LogSoftmax", {}),
+}
+#: Activations whose torch module needs the ``dim`` of the Keras axis -1.
+ACTIVATIONS_WITH_DIM = frozenset({"softmax", "log_softmax"})
+
+#: The Lazy module torch offers for a class whose input size it can infer on the first call.
+LAZY_MODULES: dict[str, str] = {
+    "torch.nn.Linear": "torch.nn.LazyLinear",
+    **{f"torch.nn.Conv{n}d": f"torch.nn.LazyConv{n}d" for n in (1, 2, 3)},
+    **{f"torch.nn.ConvTranspose{n}d": f"torch.nn.LazyConvTranspose{n}d" for n in (1, 2, 3)},
+    **{f"torch.nn.BatchNorm{n}d": f"torch.nn.LazyBatchNorm{n}d" for n in (1, 2, 3)},
+}
+#: The constructor argument each Lazy module infers (and so does not take).
+LAZY_INFERRED = frozenset({"in_features", "in_channels", "num_features"})

@@ -80,6 +80,17 @@ def _atom(node: cst.BaseExpression) -> cst.BaseExpression:
 _IMPURE_WORDS = ("random", "rand", "dropout", "normal", "uniform", "shuffle", "assign", "print", "append", "pop", "next", "sample")
 
 
+#: Module names a call may start from and still count as a pure computation.
+_LIBRARIES = frozenset({"torch", "tf", "tensorflow", "np", "numpy", "math", "F", "nn", "K", "ops", "keras", "jnp"})
+#: Tensor methods that only compute a value.
+_PURE_METHODS = frozenset({
+    "sum", "mean", "amax", "amin", "max", "min", "abs", "sqrt", "exp", "log", "square", "pow", "norm",
+    "prod", "cumsum", "any", "all", "count_nonzero", "float", "double", "half", "int", "long", "bool",
+    "to", "type", "astype", "clamp", "clamp_min", "clamp_max", "reshape", "view", "flatten", "squeeze",
+    "unsqueeze", "t", "transpose", "permute", "detach", "numel", "size", "dim",
+})
+
+
 def _repeatable(node: cst.BaseExpression, ctx: RuleContext) -> bool:
     """Whether ``node`` may be written twice: evaluating it again gives the same value and
     does nothing else. Names, attributes, subscripts, numbers, arithmetic on those, and calls
@@ -112,10 +123,18 @@ def _repeatable(node: cst.BaseExpression, ctx: RuleContext) -> bool:
     if isinstance(node, (cst.Tuple, cst.List)):
         return all(not isinstance(e, cst.StarredElement) and _repeatable(e.value, ctx) for e in node.elements)
     if isinstance(node, cst.Call):
+        # A library function (`torch.sum(...)`) or a tensor method that only computes
+        # (`mask.sum()`); not `self.encoder(x)`, which may hold dropout or state.
         if not isinstance(node.func, cst.Attribute):
             return False
         text = ctx.source(node.func).lower()
         if any(word in text for word in _IMPURE_WORDS):
+            return False
+        root: cst.BaseExpression = node.func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        library = isinstance(root, cst.Name) and root.value in _LIBRARIES
+        if not (library or (node.func.attr.value in _PURE_METHODS and not (isinstance(root, cst.Name) and root.value == "self"))):
             return False
         return _repeatable(node.func, ctx) and all(not a.star and _repeatable(a.value, ctx) for a in node.args)
     return False
@@ -1004,8 +1023,10 @@ RULES: list[Rule] = [
         why=(
             "TF returns 0 wherever the divisor is 0 (even for 0/0 and x/0); torch has no such "
             "function, so the quotient is masked with `torch.where`. The divisor appears twice, "
-            "which is only written when it is a name, attribute, subscript, or arithmetic or "
-            "calls of non-random functions on those; any other divisor is a TODO. The forward "
+            "which is only written when it is a name, attribute, subscript, arithmetic, or a "
+            "call of a library function (`torch.sum(mask)`) or computing tensor method "
+            "(`mask.sum()`) that is not random; any other divisor (`self.encoder(x)`, "
+            "`next(it)`) is a TODO. The forward "
             "values match; note that autograd through `torch.where` gives NaN gradients where "
             "the divisor is 0 (TF's op does not): mask the divisor first (`y.clamp_min(eps)` or "
             "`torch.where(y != 0, y, 1)`) if gradients flow there."
@@ -1020,6 +1041,7 @@ RULES: list[Rule] = [
             Check("tf.math.divide_no_nan(x, 4.0)", {"x": "f32[3]"}),
             Check("tf.math.divide_no_nan(x, y)", {"x": "f32[2,0]", "y": "f32[2,0]"}),
             Check("tf.math.divide_no_nan(x, f(y))", {"x": "f32[3]", "y": "f32[3]"}, todo=True),
+            Check("tf.math.divide_no_nan(x, layer.count(y))", {"x": "f32[3]", "y": "f32[3]"}, todo=True),
         ],
     ),
     Custom(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,10 @@ def write_onnx(module: Any, inputs: list[Any], names: Names, path: Path) -> None
     """``torch.onnx.export(..., dynamo=True)``: the torch.export-based exporter (needs onnxscript)."""
     import torch
 
-    # The exporter prints its progress on stdout ("[torch.onnx] Obtain model graph…"): keep
-    # the command's output to the one line it promises.
-    with contextlib.redirect_stdout(io.StringIO()):
+    # The exporter prints its progress on stdout ("[torch.onnx] Obtain model graph…") and
+    # torch's own deprecation warnings: keep the command's output to the one line it promises.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
         program = torch.onnx.export(
             module,
             tuple(inputs),

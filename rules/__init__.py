@@ -38,7 +38,7 @@ OP_MODULES = (
     "keras_backend",
     "keras_activations",
 )
-_MODULES = ("general", "tf_function", "keras_models", *OP_MODULES)
+_MODULES = ("general", "tf_function", "keras_models", "keras_layers", "keras_sequential", *OP_MODULES)
 
 
 class Registry:

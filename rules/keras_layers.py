@@ -290,8 +290,9 @@ def _conv(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
             pads = table.conv_pads(config, dims)
         except ValueError:
             raise CannotMigrate(
-                "padding='same' with a stride > 1 pads by the input size, which is not known here "
-                "(torch's symmetric padding='same' would differ); give the Sequential a keras.Input shape"
+                "padding='same' with a stride > 1 or an even kernel pads by the input size, which is "
+                "not known here (torch's symmetric padding='same' would differ); give the Sequential "
+                "a keras.Input shape"
             ) from None
         if not table.symmetric(pads):
             raise CannotMigrate("padding='same' pads one more pixel bottom/right here: needs an explicit F.pad before the conv")

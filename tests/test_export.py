@@ -44,6 +44,18 @@ class SmallNet(nn.Module):
         return self.dense(torch.flatten(x, 1))
 
 
+class TwoHeads(nn.Module):
+    """Two inputs, a dict of two outputs: the names travel into the artefacts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = nn.Linear(4, 3)
+        self.right = nn.Linear(5, 3)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"total": self.left(query) + self.right(key), "gap": self.left(query) - self.right(key)}
+
+
 class Stateful(SmallNet):
     """A forward with Python state: torch.export bakes the count in at trace time."""
 
@@ -263,3 +275,27 @@ def test_bad_usage_is_a_one_line_error_with_exit_2(project: Project, args: list[
     result = project.run(*args)
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1 and message in result.output, result.output
+
+
+def test_several_inputs_and_a_dict_output_keep_their_names(project: Project) -> None:
+    import onnxruntime as ort
+
+    torch.manual_seed(0)
+    two = importlib.import_module("exportproj.net").TwoHeads()
+    torch.save(two.state_dict(), project.root / "two.pt")
+    repository = project.root / "two_models"
+    result = CliRunner().invoke(
+        main,
+        ["export", "exportproj.net:TwoHeads", "--weights", "two.pt", "--example-shape", "2,4", "--example-shape", "2,5",
+         "--to", "triton", "-o", str(repository)],
+    )
+    assert result.exit_code == 0 and "(triton): 2 outputs match the eager module" in result.output, result.output
+    config = (repository / "two_heads" / "config.pbtxt").read_text()
+    tensors = re.findall(r'name: "(\w+)"\s+data_type: (\w+)\s+dims: \[ ([\d, -]+) \]', config)
+    assert tensors == [("query", "TYPE_FP32", "2, 4"), ("key", "TYPE_FP32", "2, 5"), ("total", "TYPE_FP32", "2, 3"), ("gap", "TYPE_FP32", "2, 3")]
+    session = ort.InferenceSession(str(repository / "two_heads" / "1" / "model.onnx"), providers=["CPUExecutionProvider"])
+    q, k = torch.randn(2, 4), torch.randn(2, 5)
+    total, gap = session.run(["total", "gap"], {"query": q.numpy(), "key": k.numpy()})
+    with torch.no_grad():
+        want = two.eval()(q, k)
+    assert _delta(want["total"], total) <= ATOL and _delta(want["gap"], gap) <= ATOL

@@ -276,7 +276,7 @@ def _dense(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
 def _conv(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
     keras = f"Conv{n}D"
 
-    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext, standalone: bool = True) -> Made:
         if shape.rank not in (None, n + 2):
             raise CannotMigrate(f"{keras} on a rank-{shape.rank} input")
         if shape.rank is not None and not shape.channels_first:
@@ -294,17 +294,23 @@ def _conv(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
                 "not known here (torch's symmetric padding='same' would differ); give the Sequential "
                 "a keras.Input shape"
             ) from None
+        pad_first = None
         if not table.symmetric(pads):
-            raise CannotMigrate("padding='same' pads one more pixel bottom/right here: needs an explicit F.pad before the conv")
-        if config.get("padding") == "causal":
-            raise CannotMigrate("padding='causal' needs an explicit F.pad before the conv")
+            if standalone:
+                raise CannotMigrate(
+                    "padding='same' pads one more pixel bottom/right here (TF's rule): inside a "
+                    "keras.Sequential it becomes an nn.ZeroPad module before the conv"
+                )
+            # torch pads the last dimension first: (W before, W after, H before, H after).
+            flat = tuple(p for pair in reversed(pads) for p in pair)  # type: ignore[arg-type]
+            pad_first = module_call(ctx, f"torch.nn.ZeroPad{n}d", {"padding": flat}, 1)
         known = dims[-1] is not None
         args = table._conv_args(config, dims if known else (*dims[:-1], 0))  # noqa: SLF001
-        if isinstance(args["groups"], int) and args["groups"] != 1 and not known:
-            pass  # LazyConv takes groups too
-        out_dims = _conv_out(config, dims, pads, n)
-        out = Shape(out_dims, True)
-        return _with_activation(_sized(spec, spec.torch, args, known, ctx), config, out, ctx)
+        out = Shape(_conv_out(config, dims, pads, n), True)
+        made = _with_activation(_sized(spec, spec.torch, args, known, ctx), config, out, ctx)
+        if pad_first is not None:
+            made.modules.insert(0, ("_pad", pad_first))
+        return made
 
     return build
 
@@ -446,6 +452,7 @@ class Family:
     build: Callable[[dict[str, Any], Shape, RuleContext], Made]
     passthrough: frozenset[str] = frozenset()
     why: str = ""
+    in_sequence: bool = False  # build takes `standalone=False` (a Sequential may add modules)
 
 
 _NCHW = (
@@ -463,11 +470,12 @@ FAMILIES: dict[str, Family] = {
     "Dense": Family(_dense, frozenset({"units"}), "`units` → `out_features`; `activation=` becomes its own module after the Linear. " + _LAZY),
     **{
         f"Conv{n}D": Family(
-            _conv(n), frozenset({"filters"}),
+            _conv(n), frozenset({"filters"}), in_sequence=True, why=(
             "`filters` → `out_channels`, strides/dilation/groups/bias written as torch arguments. "
             "`padding='same'` becomes a symmetric integer padding when it is one (stride 1, odd "
             "kernel, or a known input size); TF pads the odd pixel bottom/right, so any other "
-            "'same' is a TODO — never torch's own padding='same'. " + _NCHW + _LAZY,
+            "'same' is an `nn.ZeroPad` module keyed `<name>_pad` before the conv inside a "
+            "Sequential, and a TODO on its own — never torch's own padding='same'. " + _NCHW + _LAZY),
         )
         for n in (1, 2, 3)
     },
@@ -548,6 +556,9 @@ class LayerRule(Rule):
         return node
 
     def build(self, recorded: Recorded, shape: Shape, ctx: RuleContext) -> Made:
+        """The modules of a recorded call inside a Sequential that knows its input ``shape``."""
+        if self.family.in_sequence:
+            return self.family.build(recorded.config, shape, ctx, standalone=False)  # type: ignore[call-arg]
         return self.family.build(recorded.config, shape, ctx)
 
 

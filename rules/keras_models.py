@@ -176,6 +176,17 @@ class SubclassedModule(Rule):
         "        return x\n"
     )
 
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if qualified in ("keras.Model", "keras.models.Model"):
+            # The functional style: `keras.Model(inputs, outputs)` after `x = layer(x)` lines.
+            raise CannotMigrate(
+                "a functional model (`keras.Model(inputs, outputs)`) is a graph of the layer calls "
+                "above it; it becomes an nn.Module class whose __init__ holds the layers and whose "
+                "forward replays the calls — write it by hand, or generate it from the built model "
+                "with `migrate model`"
+            )
+        return super().rewrite_call(call, qualified, ctx)
+
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         if not isinstance(node.body, cst.IndentedBlock):
             raise CannotMigrate("a one-line class body; write it as a block first")

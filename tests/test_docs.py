@@ -102,3 +102,20 @@ def test_site_builds_with_strict(tmp_path: Path) -> None:
         assert (site / page).is_file(), page
     missing = [rule for rule in default_registry().ids() if not (site / "rules" / rule / "index.html").is_file()]
     assert not missing, f"rules without a page in the site: {missing[:10]}"
+
+
+@pytest.mark.parametrize("page", ["getting-started.md", "tutorial.md", "export.md"])
+def test_commands_in_the_guides_exist_with_those_options(page: str) -> None:
+    """Every `migrate COMMAND --option` a guide shows is a real command and option."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    ctx = click.Context(main, info_name="migrate")
+    lines = re.findall(r"(?:^|\$ |&& |\.venv/bin/)(?:[A-Z_]+=\S* )?migrate ([a-z]+)\b([^\n`|]*)", text, flags=re.M)
+    assert lines, page
+    if page == "tutorial.md":  # the whole route: audit → convert → model → weights → export
+        assert [name for name, _ in lines][:5] == ["audit", "convert", "model", "weights", "export"]
+    for name, rest in lines:
+        command = main.get_command(ctx, name)
+        assert command is not None, f"{page}: `migrate {name}` is no command"
+        options = {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+        for option in re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", rest):
+            assert option in options, f"{page}: `migrate {name}` has no option {option}"

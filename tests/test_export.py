@@ -219,7 +219,7 @@ def test_executorch_missing_is_a_one_line_error_saying_how_to_install(project: P
 
 
 def test_a_mismatch_names_the_target_and_the_delta_and_writes_nothing(project: Project) -> None:
-    out = project.root / "stateful.pt2"
+    out = project.root / "new_dir" / "stateful.pt2"
     result = CliRunner().invoke(
         main,
         ["export", "exportproj.net:Stateful", "--weights", str(project.weights), "--example-shape", "2,3,8,8",
@@ -227,7 +227,7 @@ def test_a_mismatch_names_the_target_and_the_delta_and_writes_nothing(project: P
     )
     assert result.exit_code == 1, result.output
     assert re.fullmatch(r"migrate: export failed: torch-export: outputs differ from the eager module: max \|Δ\| \S+ > 1e-05; nothing written\n", result.output)
-    assert not out.exists()
+    assert not out.parent.exists(), "the directory made for -o goes again"
     assert not [p for p in project.root.iterdir() if p.name.startswith(".stateful")]
 
 

@@ -97,8 +97,10 @@ def export(
     names = Names(input_names(module, len(inputs)), _output_names(module, inputs, len(expected)), name or _snake(type(module).__name__))
     limit = tolerance(dtype) if atol is None else atol
 
+    made = [d for d in (output.parent, *output.parent.parents) if not d.exists()]
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    done = False
     try:
         staged = staging / (names.model if target.suffix is None else output.name)
         try:
@@ -123,10 +125,17 @@ def export(
         final = output / names.model if target.suffix is None else output
         final.parent.mkdir(parents=True, exist_ok=True)  # the Triton repository, made on success only
         _move(staged, final)
+        done = True
         files = sorted(p for p in final.rglob("*") if p.is_file()) if final.is_dir() else [final]
         return ExportResult(target.name, final, diff, limit, len(expected), files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not done:  # leave no trace: directories made for -o go again (if still empty)
+            for directory in made:
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
 
 
 def _target(name: str) -> Target:

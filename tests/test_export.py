@@ -299,3 +299,14 @@ def test_several_inputs_and_a_dict_output_keep_their_names(project: Project) -> 
     with torch.no_grad():
         want = two.eval()(q, k)
     assert _delta(want["total"], total) <= ATOL and _delta(want["gap"], gap) <= ATOL
+
+
+def test_the_cli_offers_every_target_and_importing_it_stays_light() -> None:
+    import subprocess
+
+    from migrate.cli import _EXPORT_TARGETS
+    from migrate.export import TARGETS
+
+    assert tuple(TARGETS) == _EXPORT_TARGETS
+    code = "import sys, migrate.export, migrate.cli; print(sorted(m for m in ('torch', 'onnx', 'onnxruntime', 'tensorflow') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

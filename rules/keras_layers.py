@@ -171,6 +171,28 @@ def read_config(
     return config
 
 
+# Read by every rule (or checked in read_config); initializers are a TODO when not Keras's default.
+_GENERIC = frozenset({
+    "name", "trainable", "dtype", "autocast", "input_shape", "input_dim", "batch_size", "batch_input_shape",
+    "data_format", "activity_regularizer",
+})
+
+
+def check_unhandled(keras: str, bound: dict[str, cst.BaseExpression], config: dict[str, Any], handled: frozenset[str]) -> None:
+    defaults = {p.name: p.default for p in parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", ")) if p.has_default}
+    for name in bound:
+        if name in handled or name in _GENERIC or name.endswith(("_regularizer", "_constraint")):
+            continue
+        if name in defaults and not isinstance(config[name], Expr) and config[name] == defaults[name]:
+            continue
+        if name.endswith("_initializer"):
+            raise CannotMigrate(
+                f"`{name}={config[name]!r}`: the torch module initialises with torch's own scheme; "
+                "write the nn.init call after it by hand"
+            )
+        raise CannotMigrate(f"`{name}=` of `{keras}` is not migrated")
+
+
 def input_shape_of(config: dict[str, Any]) -> tuple[int | None, ...] | None:
     """The full Keras input shape from `input_shape=` / `input_dim=`, batch first."""
     shape = config.get("input_shape")
@@ -443,6 +465,101 @@ def _elu(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
     return Made([("", module_call(ctx, "torch.nn.ELU", {"alpha": float(config["alpha"])}))], shape)
 
 
+def _embedding(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if config.get("mask_zero"):
+        raise CannotMigrate("`mask_zero=True` makes later layers skip padded steps: torch has no masks; pass lengths by hand")
+    args = table._embedding_args(config, shape.dims or (None, None))  # noqa: SLF001
+    dim = config["output_dim"]
+    out = Shape(None if shape.dims is None else (*shape.dims, dim if isinstance(dim, int) else None))
+    return Made([("", module_call(ctx, "torch.nn.Embedding", args, 2))], out)
+
+
+def _layer_norm(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if shape.rank is None or shape.channels() is None:
+        raise CannotMigrate("nn.LayerNorm needs the normalised size, which is not known here (torch has no Lazy LayerNorm); give the Sequential a keras.Input shape")
+    axis = config["axis"]
+    if axis not in (-1, shape.rank - 1, [-1], (-1,)):
+        raise CannotMigrate(f"`axis={axis!r}`: only the last axis is migrated")
+    if shape.channels_first and shape.rank > 2:
+        raise CannotMigrate("LayerNormalization over the channels of a channels-first image: torch's LayerNorm normalises the last dims")
+    try:
+        args = table._layer_norm_args(config, shape.dims)  # noqa: SLF001
+    except ValueError as error:
+        raise CannotMigrate(str(error)) from None
+    if args["bias"] is True:
+        del args["bias"]
+    return Made([("", module_call(ctx, "torch.nn.LayerNorm", args, 1))], shape)
+
+
+def _pairs(padding: Any, n: int) -> list[tuple[int, int]]:
+    """Keras's ZeroPadding/Cropping argument as (before, after) per spatial dim."""
+    if isinstance(padding, int):
+        return [(padding, padding)] * n
+    items = list(padding)
+    if n == 1 and len(items) == 2 and all(isinstance(i, int) for i in items):
+        return [(items[0], items[1])]
+    return [(p, p) if isinstance(p, int) else (int(p[0]), int(p[1])) for p in items]
+
+
+def _zero_padding(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank is not None and (shape.rank != n + 2 or not shape.channels_first):
+            raise CannotMigrate(f"ZeroPadding{n}D on a channels-last or rank-{shape.rank} input")
+        pads = _pairs(config["padding"], n)
+        flat = tuple(p for pair in reversed(pads) for p in pair)  # torch: last dim first
+        out = None
+        if shape.dims is not None:
+            spatial = [None if d is None else d + a + b for d, (a, b) in zip(shape.dims[1:-1], pads)]
+            out = (shape.dims[0], *spatial, shape.dims[-1])
+        return Made([("", module_call(ctx, f"torch.nn.ZeroPad{n}d", {"padding": flat}, 1))], Shape(out, True))
+
+    return build
+
+
+def _upsampling(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank is not None and (shape.rank != n + 2 or not shape.channels_first):
+            raise CannotMigrate(f"UpSampling{n}D on a channels-last or rank-{shape.rank} input")
+        try:
+            args = table._upsampling_args(config, (None,) * (n + 2))  # noqa: SLF001
+        except ValueError as error:
+            raise CannotMigrate(str(error)) from None
+        factors = table._tuple(config["size"], n)  # noqa: SLF001
+        out = None
+        if shape.dims is not None:
+            out = (shape.dims[0], *(None if d is None else d * f for d, f in zip(shape.dims[1:-1], factors)), shape.dims[-1])
+        return Made([("", module_call(ctx, "torch.nn.Upsample", args))], Shape(out, True))
+
+    return build
+
+
+def _depthwise(config: dict[str, Any], shape: Shape, ctx: RuleContext, standalone: bool = True) -> Made:
+    if shape.channels() is None or shape.rank != 4:
+        raise CannotMigrate("a depthwise conv needs the input channels (groups = channels), which are not known here; give the Sequential a keras.Input shape")
+    if not shape.channels_first:
+        raise CannotMigrate("DepthwiseConv2D reads a channels-last tensor here")
+    conv_like = {**config, "filters": None}
+    try:
+        pads = table.conv_pads(conv_like, shape.dims)
+    except ValueError:
+        raise CannotMigrate("padding='same' needs the input size here") from None
+    pad_first = None
+    if not table.symmetric(pads):
+        if standalone:
+            raise CannotMigrate("padding='same' pads one more pixel bottom/right here: inside a keras.Sequential it becomes an nn.ZeroPad module")
+        pad_first = module_call(ctx, "torch.nn.ZeroPad2d", {"padding": tuple(p for pair in reversed(pads) for p in pair)}, 1)  # type: ignore[arg-type]
+    args = table._depthwise_args(config, shape.dims)  # noqa: SLF001
+    out_dims = _conv_out({**config, "filters": args["out_channels"]}, shape.dims, pads, 2)
+    made = _with_activation(module_call(ctx, "torch.nn.Conv2d", args, 3), config, Shape(out_dims, True), ctx)
+    if pad_first is not None:
+        made.modules.insert(0, ("_pad", pad_first))
+    return made
+
+
+def _identity(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    return Made([("", module_call(ctx, "torch.nn.Identity", {}))], shape)
+
+
 # ---------------------------------------------------------------------------------------
 # The rules.
 
@@ -453,6 +570,8 @@ class Family:
     passthrough: frozenset[str] = frozenset()
     why: str = ""
     in_sequence: bool = False  # build takes `standalone=False` (a Sequential may add modules)
+    #: The Keras arguments the build reads; any other one with a non-default value is a TODO.
+    handled: frozenset[str] = frozenset()
 
 
 _NCHW = (
@@ -467,10 +586,11 @@ _LAZY = (
 )
 
 FAMILIES: dict[str, Family] = {
-    "Dense": Family(_dense, frozenset({"units"}), "`units` → `out_features`; `activation=` becomes its own module after the Linear. " + _LAZY),
+    "Dense": Family(_dense, frozenset({"units"}), handled=frozenset({'activation', 'use_bias'}), why="`units` → `out_features`; `activation=` becomes its own module after the Linear. " + _LAZY),
     **{
         f"Conv{n}D": Family(
-            _conv(n), frozenset({"filters"}), in_sequence=True, why=(
+            _conv(n), frozenset({"filters"}), in_sequence=True,
+            handled=frozenset({'kernel_size', 'strides', 'padding', 'dilation_rate', 'groups', 'activation', 'use_bias'}), why=(
             "`filters` → `out_channels`, strides/dilation/groups/bias written as torch arguments. "
             "`padding='same'` becomes a symmetric integer padding when it is one (stride 1, odd "
             "kernel, or a known input size); TF pads the odd pixel bottom/right, so any other "
@@ -480,22 +600,22 @@ FAMILIES: dict[str, Family] = {
         for n in (1, 2, 3)
     },
     "BatchNormalization": Family(
-        _batch_norm, frozenset(),
+        _batch_norm, frozenset(), handled=frozenset({"axis", "momentum", "epsilon", "center", "scale"}), why=(
         "Keras keeps `momentum` of the old statistic, torch takes `momentum` of the new one: "
         "momentum 0.99 → 0.01, and Keras's eps 1e-3 is written out (torch's is 1e-5). The input "
-        "rank picks BatchNorm1d/2d/3d, so it must be known. " + _NCHW,
+        "rank picks BatchNorm1d/2d/3d, so it must be known. " + _NCHW),
     ),
-    "Dropout": Family(_dropout("torch.nn.Dropout"), frozenset({"rate"}), "`rate` → `p`; both drop in training only."),
-    "SpatialDropout1D": Family(_dropout("torch.nn.Dropout1d"), frozenset({"rate"}), "Drops whole channels, as Dropout1d."),
-    "SpatialDropout2D": Family(_dropout("torch.nn.Dropout2d"), frozenset({"rate"}), "Drops whole channels, as Dropout2d."),
+    "Dropout": Family(_dropout("torch.nn.Dropout"), frozenset({"rate"}), handled=frozenset({'noise_shape', 'seed'}), why="`rate` → `p`; both drop in training only."),
+    "SpatialDropout1D": Family(_dropout("torch.nn.Dropout1d"), frozenset({"rate"}), handled=frozenset({'seed'}), why="Drops whole channels, as Dropout1d."),
+    "SpatialDropout2D": Family(_dropout("torch.nn.Dropout2d"), frozenset({"rate"}), handled=frozenset({'seed'}), why="Drops whole channels, as Dropout2d."),
     "Flatten": Family(
-        _flatten, frozenset(),
+        _flatten, frozenset(), why=
         "`nn.Flatten()` flattens C,H,W where Keras flattens H,W,C; `migrate weights` permutes the "
         "rows of the next Dense's weight instead of a runtime permute (DESIGN decision 2).",
     ),
     **{
         f"{kind}Pooling{n}D": Family(
-            _pool(kind, n), frozenset(),
+            _pool(kind, n), frozenset(), handled=frozenset({"pool_size", "strides", "padding"}), why=
             "Kernel, stride and padding from the table; TF's 'same' puts the odd cell after, which "
             "torch reproduces with `ceil_mode=True` when the input size is known"
             + (" and `count_include_pad=False` (TF averages real cells only)." if kind == "Average" else "."),
@@ -505,17 +625,47 @@ FAMILIES: dict[str, Family] = {
     },
     **{
         f"Global{kind}Pooling{n}D": Family(
-            _global_pool(kind, n), frozenset(),
+            _global_pool(kind, n), frozenset(), handled=frozenset({"keepdims"}), why=
             f"An adaptive {kind.lower()} pool to size 1, then `nn.Flatten()` (unless `keepdims=True`).",
         )
         for kind in ("Average", "Max")
         for n in (1, 2, 3)
     },
-    "Activation": Family(_activation_layer, frozenset(), "The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
-    "ReLU": Family(_relu, frozenset(), "`nn.ReLU`; `max_value=6` is `nn.ReLU6`, another cap `nn.Hardtanh(0, cap)`."),
-    "Softmax": Family(_softmax, frozenset(), "`nn.Softmax` over the channel axis, which is dim 1 on a channels-first image."),
-    "LeakyReLU": Family(_leaky_relu, frozenset(), "Keras's slope default 0.3 is written out (torch's is 0.01)."),
-    "ELU": Family(_elu, frozenset(), "`alpha` written out."),
+    "Embedding": Family(
+        _embedding, frozenset({"input_dim", "output_dim"}), handled=frozenset({"mask_zero"}), why=
+        "`input_dim`/`output_dim` → `num_embeddings`/`embedding_dim`. Keras draws the table from "
+        "U(-0.05, 0.05), torch from N(0, 1): the weights are migrated, a fresh model initialises differently.",
+    ),
+    "LayerNormalization": Family(
+        _layer_norm, frozenset(), handled=frozenset({"axis", "epsilon", "center", "scale", "rms_scaling"}), why=
+        "`nn.LayerNorm` over the last axis with Keras's eps 1e-3 written out; it needs the size, "
+        "so it is migrated inside a Sequential with a known input shape (or with `input_shape=`).",
+    ),
+    **{
+        f"ZeroPadding{n}D": Family(
+            _zero_padding(n), frozenset(), handled=frozenset({"padding"}), why=
+            f"`nn.ZeroPad{n}d` with the pads in torch's order (last dimension first).",
+        )
+        for n in (1, 2, 3)
+    },
+    **{
+        f"UpSampling{n}D": Family(
+            _upsampling(n), frozenset(), handled=frozenset({"size", "interpolation"}), why=
+            "`nn.Upsample` by the same factor; bilinear uses half-pixel centres (`align_corners=False`), as TF does.",
+        )
+        for n in (2,)
+    },
+    "DepthwiseConv2D": Family(
+        _depthwise, frozenset(), in_sequence=True,
+        handled=frozenset({"kernel_size", "strides", "padding", "depth_multiplier", "dilation_rate", "activation", "use_bias"}),
+        why="`nn.Conv2d` with `groups` = input channels and `depth_multiplier` × channels out; it needs the channels. " + _NCHW,
+    ),
+    "Identity": Family(_identity, why="`nn.Identity()`."),
+    "Activation": Family(_activation_layer, handled=frozenset({'activation'}), why="The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
+    "ReLU": Family(_relu, handled=frozenset({'max_value', 'negative_slope', 'threshold'}), why="`nn.ReLU`; `max_value=6` is `nn.ReLU6`, another cap `nn.Hardtanh(0, cap)`."),
+    "Softmax": Family(_softmax, handled=frozenset({'axis'}), why="`nn.Softmax` over the channel axis, which is dim 1 on a channels-first image."),
+    "LeakyReLU": Family(_leaky_relu, handled=frozenset({'negative_slope'}), why="Keras's slope default 0.3 is written out (torch's is 0.01)."),
+    "ELU": Family(_elu, handled=frozenset({'alpha'}), why="`alpha` written out."),
 }
 
 
@@ -536,6 +686,7 @@ class LayerRule(Rule):
         bound = bind(self.keras, call, ctx)
         explicit = bound.get("name")
         config = read_config(self.keras, bound, self.family.passthrough, ctx)
+        check_unhandled(self.keras, bound, config, self.family.handled | self.family.passthrough)
         if explicit is None:
             name = auto_name(self.keras, ctx)  # counted whether or not the rewrite succeeds
         else:
@@ -576,6 +727,14 @@ _EXAMPLES = {
     "SpatialDropout2D": "from tensorflow.keras import layers\n\ndrop = layers.SpatialDropout2D(0.1)\n",
     "LeakyReLU": "from tensorflow.keras import layers\n\nact = layers.LeakyReLU()\n",
     "ELU": "from tensorflow.keras import layers\n\nact = layers.ELU()\n",
+    "Embedding": "from tensorflow.keras import layers\n\ntokens = layers.Embedding(1000, 64)\n",
+    "LayerNormalization": "from tensorflow.keras import layers\n\nnorm = layers.LayerNormalization(input_shape=(128,))\n",
+    "ZeroPadding1D": "from tensorflow.keras import layers\n\npad = layers.ZeroPadding1D((1, 2))\n",
+    "ZeroPadding2D": "from tensorflow.keras import layers\n\npad = layers.ZeroPadding2D(((0, 1), (2, 3)))\n",
+    "ZeroPadding3D": "from tensorflow.keras import layers\n\npad = layers.ZeroPadding3D(1)\n",
+    "UpSampling2D": "from tensorflow.keras import layers\n\nup = layers.UpSampling2D(2, interpolation=\"bilinear\")\n",
+    "DepthwiseConv2D": "from tensorflow.keras import layers\n\ndw = layers.DepthwiseConv2D(3, padding=\"same\", depth_multiplier=2, input_shape=(16, 16, 8))\n",
+    "Identity": "from tensorflow.keras import layers\n\nskip = layers.Identity()\n",
 }
 for _n in (1, 2, 3):
     for _kind in ("Max", "Average"):

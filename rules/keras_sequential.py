@@ -23,7 +23,9 @@ from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Shape, file_stat
 from migrate.rules.layers import module_attr
 
 _INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
-_CONV_1D = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "SpatialDropout1D")
+# The 1-D layers that read a sequence channels-first (as `migrate weights` decides the input
+# layout: migrate/weights/keras_model.py CHANNELS_FIRST_1D).
+_CONV_1D = frozenset({"Conv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "SpatialDropout1D"})
 
 
 def _dotted(node: cst.BaseExpression) -> str:

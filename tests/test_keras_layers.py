@@ -69,6 +69,23 @@ CASES = {
         'layers.GlobalAveragePooling2D()',
         (8, 8, 2), False,
     ),
+    "embedding_layer_norm": (
+        'keras.Input(shape=(6,), dtype="int32"), layers.Embedding(20, 4), layers.LayerNormalization(epsilon=0.01), '
+        'layers.Flatten(), layers.Dense(3)',
+        (6,), True, 20,
+    ),
+    "padding_upsampling_depthwise": (
+        'layers.ZeroPadding2D(((0, 1), (2, 1)), input_shape=(5, 6, 3)), layers.DepthwiseConv2D(3, depth_multiplier=2, '
+        'strides=2, padding="same", activation="relu"), layers.UpSampling2D(2), layers.Identity(), '
+        'layers.UpSampling2D((1, 2), interpolation="bilinear"), layers.Conv2D(2, 1)',
+        (5, 6, 3), True,
+    ),
+    "padding1d": (
+        'layers.Conv1D(3, 2, input_shape=(6, 2)), layers.ZeroPadding1D((1, 2)), layers.Conv1D(3, 2), '
+        'layers.GlobalMaxPooling1D()',
+        (6, 2), True,
+    ),
+    "padding3d": ('layers.ZeroPadding3D(1, input_shape=(3, 3, 3, 2)), layers.Conv3D(2, 2), layers.GlobalAveragePooling3D()', (3, 3, 3, 2), True),
     "bn_dense": ('layers.Dense(5, input_shape=(4,)), layers.BatchNormalization(), layers.Dense(2)', (4,), True),
 }
 
@@ -84,8 +101,8 @@ def pairs() -> dict:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_layer_matches_keras(pairs: dict, case: str) -> None:
-    layers, shape, train = CASES[case]
-    pair = pairs[case] = run_pair(_source(layers), shape)
+    layers, shape, train, *vocab = CASES[case]
+    pair = pairs[case] = run_pair(_source(layers), shape, vocab=vocab[0] if vocab else 0)
     assert not keras_names_left(pair.migrated), pair.migrated
     delta = max_delta(pair)
     print(f"{case}: eval max |Δ| {delta:.2e}")

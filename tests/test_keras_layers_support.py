@@ -46,7 +46,8 @@ def randomise(model: Any, seed: int) -> None:
         variable.assign(value.astype("float32"))
 
 
-def run_pair(source: str, input_shape: tuple[int, ...], seed: int = 1, name: str = "model") -> Pair:
+def run_pair(source: str, input_shape: tuple[int, ...], seed: int = 1, name: str = "model", vocab: int = 0) -> Pair:
+    """``vocab``: the batch holds token ids below it (an Embedding model) instead of floats."""
     from migrate.weights import convert
     from migrate.weights.keras_model import input_layouts
 
@@ -56,7 +57,10 @@ def run_pair(source: str, input_shape: tuple[int, ...], seed: int = 1, name: str
     exec(compile(source, "<keras>", "exec"), namespace)
     model = namespace[name]
     rng = np.random.default_rng(seed)
-    inputs = rng.normal(size=(4, *input_shape)).astype("float32")
+    if vocab:
+        inputs = rng.integers(0, vocab, size=(4, *input_shape)).astype("int32")
+    else:
+        inputs = rng.normal(size=(4, *input_shape)).astype("float32")
     model(inputs)  # builds a model without an Input
     randomise(model, seed)
 
@@ -103,7 +107,8 @@ def max_delta(pair: Pair, training: bool = False) -> float:
     expected = keras.ops.convert_to_numpy(pair.keras_model(pair.inputs, training=training))
     pair.module.train(training)
     with torch.no_grad():
-        got = pair.module(torch.from_numpy(_nchw(pair.inputs, pair.first))).numpy()
+        batch = torch.from_numpy(_nchw(pair.inputs, pair.first))
+        got = pair.module(batch.long() if pair.inputs.dtype.kind == "i" else batch).numpy()
     pair.module.eval()
     assert np.std(expected) > 1e-3, "a constant output would prove nothing"
     expected = _nchw(expected, expected.ndim >= 3 and pair.first)

@@ -307,7 +307,7 @@ def _conv(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
         spec = table.LAYERS[keras]
         for key in ("kernel_size", "strides", "dilation_rate"):
             if not isinstance(config[key], (int, tuple, list)):
-                raise CannotMigrate(f"`{key}` must be a literal")
+                raise CannotMigrate(f"`{key}` must be an int or a tuple of ints written in the source")
         try:
             pads = table.conv_pads(config, dims)
         except ValueError:
@@ -400,7 +400,7 @@ def _pool(kind: str, n: int) -> Callable[[dict[str, Any], Shape, RuleContext], M
         dims = shape.dims or (None,) * (n + 2)
         for key in ("pool_size", "strides"):
             if config.get(key) is not None and not isinstance(config[key], (int, tuple, list)):
-                raise CannotMigrate(f"`{key}` must be a literal")
+                raise CannotMigrate(f"`{key}` must be an int or a tuple of ints written in the source")
         spec = table.LAYERS[keras]
         try:
             args = spec.args(config, dims)  # type: ignore[misc]
@@ -669,6 +669,14 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+def guarded(build: Callable[..., Made], *args: Any, **kwargs: Any) -> Made:
+    """``build(...)``; a literal of an unexpected type (``momentum="high"``) is a TODO, not a crash."""
+    try:
+        return build(*args, **kwargs)
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as error:
+        raise CannotMigrate(f"unexpected argument values ({type(error).__name__}: {error})") from None
+
+
 class LayerRule(Rule):
     """A Keras layer constructor → its torch module (or modules, with `activation=`)."""
 
@@ -698,7 +706,7 @@ class LayerRule(Rule):
         state = file_state(ctx)
         state.recorded[id(call)] = Recorded(self.keras, config, name, call, full)
         shape = Shape(full, (len(full) > 2) if full else False) if full else UNKNOWN
-        made = self.family.build(config, shape, ctx)
+        made = guarded(self.family.build, config, shape, ctx)
         node = made.modules[0][1] if len(made.modules) == 1 else cst.Call(
             ctx.name("torch.nn.Sequential"),
             [cst.Arg(m, comma=_COMMA if i < len(made.modules) - 1 else cst.MaybeSentinel.DEFAULT) for i, (_, m) in enumerate(made.modules)],
@@ -709,8 +717,8 @@ class LayerRule(Rule):
     def build(self, recorded: Recorded, shape: Shape, ctx: RuleContext) -> Made:
         """The modules of a recorded call inside a Sequential that knows its input ``shape``."""
         if self.family.in_sequence:
-            return self.family.build(recorded.config, shape, ctx, standalone=False)  # type: ignore[call-arg]
-        return self.family.build(recorded.config, shape, ctx)
+            return guarded(self.family.build, recorded.config, shape, ctx, standalone=False)
+        return guarded(self.family.build, recorded.config, shape, ctx)
 
 
 _EXAMPLES = {

@@ -114,6 +114,8 @@ def _call_factory(target: str, args: dict[str, Any]) -> Any:
         module_name, _, attr = target.rpartition(".")
     if not module_name or not attr or not all(p.isidentifier() for p in module_name.split(".") + attr.split(".")):
         raise LoadError(f"{target!r} is neither a saved model (.keras/.h5) nor a factory like pkg.module:function")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would, and as `migrate weights` does
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # noqa: BLE001 - an import of user code can raise anything

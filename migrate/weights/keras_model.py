@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rules.layers import module_attr
+from migrate.rules.layers import module_attr
 
 from .errors import WeightsError
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rules.layers import LAYERS, Weight
+from migrate.rules.layers import LAYERS, Weight
 
 from . import layouts
 from .errors import WeightsError

@@ -58,3 +58,14 @@ def test_every_rule_is_documented() -> None:
         assert rule.summary.strip() and rule.why.strip() and rule.example.strip(), rule.id
         before, after = ruledocs.example_pair(rule)
         assert before != after or rule.id in ("unmapped", "imports.star"), f"the example of {rule.id} changes nothing"
+
+
+def test_the_package_imports_the_rules_as_installed() -> None:
+    """`rules` is importable from a checkout only; installed, it is `migrate.rules`."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "migrate").rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.match(r"\s*(from rules[. ]|import rules\b)", line)
+    ]
+    assert not offenders, offenders

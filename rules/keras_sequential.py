@@ -14,12 +14,12 @@ by these names, so a model built after other layers in the same session needs ex
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
-from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Shape, file_state
+from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
 from migrate.rules.layers import module_attr
 
 _INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
@@ -53,6 +53,14 @@ def _input_shape(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
     raise CannotMigrate("`keras.Input` without a literal `shape=`")
 
 
+def sequential_name(ctx: RuleContext) -> str:
+    """Keras's automatic name of the next unnamed Sequential model: `sequential`, `sequential_1`…"""
+    counters = file_state(ctx).counters
+    count = counters["sequential"]
+    counters["sequential"] += 1
+    return "sequential" if count == 0 else f"sequential_{count}"
+
+
 def _is_input(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and _dotted(node.func).split(".")[-1] in ("Input", "InputLayer")
 
@@ -63,14 +71,6 @@ def _layout(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
     if len(dims) >= 4:
         return Shape(dims, True)
     return Shape(dims, len(dims) == 3 and first_layer in _CONV_1D)
-
-
-_NEWLINE_INDENT = cst.ParenthesizedWhitespace(
-    first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("    ")
-)
-_NEWLINE_DEDENT = cst.ParenthesizedWhitespace(
-    first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("")
-)
 
 
 class SequentialModel(Rule):
@@ -87,8 +87,9 @@ class SequentialModel(Rule):
         "concrete where they can be known; elsewhere the Lazy modules stand in, never a guessed "
         "size. The migrated module takes channels-first images (NCHW) where the Keras model took "
         "NHWC: the data boundary changes, and `migrate weights` fixes the kernel layouts and the "
-        "Dense after a Flatten. `model.add(...)` chains are a TODO for now: the rule sees one call, "
-        "not the statements after it."
+        "Dense after a Flatten. A Sequential inside the list is one module keyed by its own name "
+        "(`sequential`, `sequential_1`… counted like layers). `model.add(...)` chains are a TODO "
+        "for now: the rule sees one call, not the statements after it."
     )
     example = (
         "from tensorflow import keras\n"
@@ -103,13 +104,14 @@ class SequentialModel(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name = self._name(call, ctx)  # every model takes its automatic name, migrated or not
         layers_node = self._layers_arg(call, ctx)
         if not isinstance(layers_node, (cst.List, cst.Tuple)):
             raise CannotMigrate(f"`{ctx.source(layers_node)}` is not a literal list of layers")
         state = file_state(ctx)
-        elements = [e.value for e in layers_node.elements]
         if any(isinstance(e, cst.StarredElement) for e in layers_node.elements):
             raise CannotMigrate("a starred element hides which layers the model has")
+        elements = [e.value for e in layers_node.elements]
         dims: tuple[int | None, ...] | None = None
         if elements and _is_input(elements[0]):
             dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
@@ -125,22 +127,51 @@ class SequentialModel(Rule):
             recorded.append(found)
         if recorded and dims is None and recorded[0].input_shape is not None:
             dims = recorded[0].input_shape
+        # Recorded before the build, like a layer: an enclosing Sequential that knows the input
+        # shape builds it again (a nested Sequential is one module keyed by its own name).
+        model = Recorded("Sequential", {"layers": recorded}, name, call, dims)
+        state.recorded[id(call)] = model
         shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
+        entries, _ = self._entries(recorded, shape, ctx)
+        consume = getattr(ctx, "consume", None)
+        if consume is not None:  # the engine retracts the TODOs of the elements it was given
+            for element in layers_node.elements:
+                consume(element.value)
+        result = self._sequential(entries, ctx)
+        state.recorded[id(result)] = dataclasses.replace(model, node=result)
+        return result
+
+    def _entries(
+        self, recorded: list[Recorded], shape: Shape, ctx: RuleContext, depth: int = 0
+    ) -> tuple[list[tuple[str, cst.BaseExpression]], Shape]:
+        """(key, module) for each layer (and its activation or padding), and the output shape."""
         entries: list[tuple[str, cst.BaseExpression]] = []
         taken = {module_attr(r.name) for r in recorded if r.name is not None}
         for found in recorded:
             if found.name is None:
                 raise CannotMigrate(f"the `name=` of `{ctx.source(found.node)}` is not a literal; the module key must be its Keras name")
+            if found.keras == "Sequential":
+                inner = shape if found.input_shape is None else _layout(found.input_shape, None)
+                nested, shape = self._entries(found.config["layers"], inner, ctx, depth + 1)
+                entries.append((module_attr(found.name), self._sequential(nested, ctx, depth + 1)))
+                continue
             made = RULES_BY_CLASS[found.keras].build(found, shape, ctx)
             for suffix, module in made.modules:
                 key = module_attr(found.name) if not suffix else self._free(module_attr(found.name) + suffix, taken)
                 entries.append((key, module))
             shape = made.out
-        consume = getattr(ctx, "consume", None)
-        if consume is not None:  # the engine retracts the TODOs of the elements it was given
-            for element in layers_node.elements:
-                consume(element.value)
-        return self._sequential(entries, ctx)
+        return entries, shape
+
+    @staticmethod
+    def _name(call: cst.Call, ctx: RuleContext) -> str | None:
+        for i, arg in enumerate(call.args):
+            if (arg.keyword and arg.keyword.value == "name") or (arg.keyword is None and i == 2):
+                try:
+                    value = literal(arg.value)
+                except NotLiteral:
+                    return None
+                return value if isinstance(value, str) else None
+        return sequential_name(ctx)
 
     @staticmethod
     def _layers_arg(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
@@ -173,17 +204,27 @@ class SequentialModel(Rule):
         return key
 
     @staticmethod
-    def _sequential(entries: list[tuple[str, cst.BaseExpression]], ctx: RuleContext) -> cst.Call:
+    def _sequential(entries: list[tuple[str, cst.BaseExpression]], ctx: RuleContext, depth: int = 0) -> cst.Call:
+        """``nn.Sequential(collections.OrderedDict([...]))``, one entry a line, nested ones
+        indented one level more."""
+        inner, outer = _line_break("    " * (depth + 1)), _line_break("    " * depth)
         items = []
         for i, (key, module) in enumerate(entries):
             pair = cst.Tuple(
                 [cst.Element(cst.SimpleString(repr(key)), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Element(module)]
             )
             last = i == len(entries) - 1
-            items.append(cst.Element(pair, comma=cst.Comma(whitespace_after=_NEWLINE_DEDENT if last else _NEWLINE_INDENT)))
-        listing = cst.List(items, lbracket=cst.LeftSquareBracket(whitespace_after=_NEWLINE_INDENT)) if items else cst.List([])
+            items.append(cst.Element(pair, comma=cst.Comma(whitespace_after=outer if last else inner)))
+        listing = cst.List(items, lbracket=cst.LeftSquareBracket(whitespace_after=inner)) if items else cst.List([])
         ordered = cst.Call(ctx.name("collections.OrderedDict"), [cst.Arg(listing)])
         return cst.Call(ctx.name("torch.nn.Sequential"), [cst.Arg(ordered)])
+
+
+def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, then the statement's indentation plus ``indent``."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace(indent)
+    )
 
 
 class KerasInput(Rule):

@@ -50,6 +50,18 @@ CASES = {
         'layers.Conv2D(5, 2, padding="same", name="even"), layers.Flatten(), layers.Dense(3)])\n',
         (12, 12, 3), ["conv2d_pad", "conv2d", "even_pad", "even", "flatten", "dense"],
     ),
+    "nested": (
+        HEAD + '''
+model = keras.Sequential([
+    keras.Input(shape=(8, 8, 3)),
+    keras.Sequential([layers.Conv2D(4, 3, padding="same", activation="relu"), layers.BatchNormalization()]),
+    keras.Sequential([layers.Conv2D(5, 3), layers.BatchNormalization()], name="second"),
+    layers.GlobalAveragePooling2D(),
+    layers.Dense(2),
+])
+''',
+        (8, 8, 3), ["sequential", "second", "global_average_pooling2d", "dense"],
+    ),
     "lazy_mlp": (
         HEAD + 'model = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dropout(0.1), layers.Dense(3, name="out")])\n',
         (5,), ["dense", "dense_activation", "dropout", "out"],
@@ -108,3 +120,4 @@ def test_a_non_literal_name_is_a_todo() -> None:
     result = migrate_source(HEAD + "def build(n):\n    return keras.Sequential([layers.Dense(1, name=n)])\n")
     (todo,) = [f for f in result.findings if f.rule == "models.sequential"]
     assert todo.outcome is Outcome.TODO and "name=" in todo.message
+

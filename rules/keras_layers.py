@@ -556,6 +556,87 @@ def _depthwise(config: dict[str, Any], shape: Shape, ctx: RuleContext, standalon
     return made
 
 
+def _conv_transpose(n: int) -> Callable[..., Made]:
+    keras = f"Conv{n}DTranspose"
+
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext, standalone: bool = True) -> Made:
+        if shape.rank not in (None, n + 2) or (shape.rank is not None and not shape.channels_first):
+            raise CannotMigrate(f"{keras} on a channels-last or rank-{shape.rank} input")
+        if config.get("output_padding") is not None:
+            raise CannotMigrate("`output_padding=` is not migrated yet")
+        if table._tuple(config.get("dilation_rate", 1), n) != (1,) * n:  # noqa: SLF001
+            raise CannotMigrate("a dilated transposed conv is not migrated yet")
+        dims = shape.dims or (None,) * (n + 2)
+        kernel = table._tuple(config["kernel_size"], n)  # noqa: SLF001
+        strides = table._tuple(config["strides"], n)  # noqa: SLF001
+        # Keras's output length: valid i·s + max(k − s, 0), same i·s. torch's full output is
+        # (i − 1)·s + k: crop `padding` on both sides, or add `output_padding` at the end.
+        padding, extra, crops = [], [], []
+        for k, st in zip(kernel, strides):
+            total = (k - st) if config["padding"] == "same" else min(k - st, 0)
+            if total < 0:
+                padding.append(0)
+                extra.append(-total)
+                crops.append(0)
+            else:
+                before = total // 2
+                padding.append(before)
+                extra.append(0)
+                crops.append(total - 2 * before)  # TF crops the odd cell at the end
+        crop = None
+        if any(crops):
+            if standalone:
+                raise CannotMigrate(
+                    "padding='same' crops one more cell at the end here (TF's rule): inside a "
+                    "keras.Sequential it becomes a cropping nn.ZeroPad module after the conv"
+                )
+            crop = module_call(ctx, f"torch.nn.ZeroPad{n}d", {"padding": tuple(p for c in reversed(crops) for p in (0, -c))}, 1)
+        args = table._conv_transpose_args(config, dims if dims[-1] is not None else (*dims[:-1], 0))  # noqa: SLF001
+        args = dict(args)
+        bias = args.pop("bias")
+        args["padding"] = _scalar(tuple(padding))
+        if any(extra):
+            args["output_padding"] = _scalar(tuple(extra))
+        args["bias"] = bias
+        spatial = [None if d is None else (d * st if config["padding"] == "same" else d * st + max(k - st, 0))
+                   for d, k, st in zip(dims[1:-1], kernel, strides)]
+        filters = config["filters"]
+        out = Shape((dims[0], *spatial, filters if isinstance(filters, int) else None), True)
+        spec = table.LAYERS[keras]
+        made = _with_activation(_sized(spec, spec.torch, args, dims[-1] is not None, ctx), config, out, ctx)
+        if crop is not None:
+            made.modules.insert(1, ("_crop", crop))
+        return made
+
+    return build
+
+
+def _scalar(values: tuple[int, ...]) -> int | tuple[int, ...]:
+    return values[0] if len(set(values)) == 1 else values
+
+
+def _separable(config: dict[str, Any], shape: Shape, ctx: RuleContext, standalone: bool = True) -> Made:
+    if shape.channels() is None or shape.rank != 4:
+        raise CannotMigrate("a separable conv needs the input channels (groups = channels), which are not known here; give the Sequential a keras.Input shape")
+    if not shape.channels_first:
+        raise CannotMigrate("SeparableConv2D reads a channels-last tensor here")
+    channels, multiplier = shape.channels(), config["depth_multiplier"]
+    depthwise = _depthwise({**config, "activation": None, "use_bias": False}, shape, ctx, standalone)
+    pointwise = module_call(
+        ctx, "torch.nn.Conv2d", {"in_channels": channels * multiplier, "out_channels": config["filters"], "kernel_size": 1, "bias": config["use_bias"]}, 3
+    )
+    pad = [m for suffix, m in depthwise.modules if suffix == "_pad"]
+    (conv,) = [m for suffix, m in depthwise.modules if suffix == ""]
+    # One attribute holding (depthwise, pointwise), as the layer table and `migrate weights` key it.
+    pair = cst.Call(ctx.name("torch.nn.Sequential"), [cst.Arg(conv, comma=_COMMA), cst.Arg(pointwise)])
+    filters = config["filters"]
+    out = Shape((*depthwise.out.dims[:-1], filters if isinstance(filters, int) else None), True)  # type: ignore[index]
+    made = _with_activation(pair, config, out, ctx)
+    if pad:
+        made.modules.insert(0, ("_pad", pad[0]))
+    return made
+
+
 def _identity(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
     return Made([("", module_call(ctx, "torch.nn.Identity", {}))], shape)
 
@@ -660,6 +741,25 @@ FAMILIES: dict[str, Family] = {
         handled=frozenset({"kernel_size", "strides", "padding", "depth_multiplier", "dilation_rate", "activation", "use_bias"}),
         why="`nn.Conv2d` with `groups` = input channels and `depth_multiplier` × channels out; it needs the channels. " + _NCHW,
     ),
+    **{
+        f"Conv{n}DTranspose": Family(
+            _conv_transpose(n), frozenset({"filters"}), in_sequence=True,
+            handled=frozenset({"kernel_size", "strides", "padding", "output_padding", "dilation_rate", "activation", "use_bias"}),
+            why="`nn.ConvTranspose` with `padding`/`output_padding` reproducing Keras's output length "
+            "(valid: i·s + max(k − s, 0); same: i·s). Where TF crops one more cell at the end, a "
+            "Sequential adds a cropping `nn.ZeroPad` (negative pads) keyed `<name>_crop`. " + _NCHW + _LAZY,
+        )
+        # Conv1DTranspose is left out: `migrate weights` cannot read its bias back (not found in
+        # the ONNX graph, measured with tf2onnx 1.17), so its rewrite could not be checked.
+        for n in (2, 3)
+    },
+    "SeparableConv2D": Family(
+        _separable, frozenset({"filters"}), in_sequence=True,
+        handled=frozenset({"kernel_size", "strides", "padding", "depth_multiplier", "dilation_rate", "activation", "use_bias"}),
+        why="One attribute holding `nn.Sequential(depthwise, pointwise)`: a grouped `nn.Conv2d` "
+        "without bias, then a 1×1 `nn.Conv2d` with the bias, as the layer table and `migrate weights` "
+        "key them (`<name>.0.weight`, `<name>.1.weight`). It needs the input channels. " + _NCHW,
+    ),
     "Identity": Family(_identity, why="`nn.Identity()`."),
     "Activation": Family(_activation_layer, handled=frozenset({'activation'}), why="The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
     "ReLU": Family(_relu, handled=frozenset({'max_value', 'negative_slope', 'threshold'}), why="`nn.ReLU`; `max_value=6` is `nn.ReLU6`, another cap `nn.Hardtanh(0, cap)`."),
@@ -743,6 +843,9 @@ _EXAMPLES = {
     "UpSampling2D": "from tensorflow.keras import layers\n\nup = layers.UpSampling2D(2, interpolation=\"bilinear\")\n",
     "DepthwiseConv2D": "from tensorflow.keras import layers\n\ndw = layers.DepthwiseConv2D(3, padding=\"same\", depth_multiplier=2, input_shape=(16, 16, 8))\n",
     "Identity": "from tensorflow.keras import layers\n\nskip = layers.Identity()\n",
+    "Conv2DTranspose": "from tensorflow.keras import layers\n\nup = layers.Conv2DTranspose(16, 3, strides=2)\nsame = layers.Conv2DTranspose(16, 4, strides=2, padding=\"same\")\nodd = layers.Conv2DTranspose(16, 3, strides=2, padding=\"same\")\n",
+    "Conv3DTranspose": "from tensorflow.keras import layers\n\nup = layers.Conv3DTranspose(4, 2, strides=2)\n",
+    "SeparableConv2D": "from tensorflow.keras import layers\n\nsep = layers.SeparableConv2D(32, 3, padding=\"same\", activation=\"relu\", input_shape=(16, 16, 8))\n",
 }
 for _n in (1, 2, 3):
     for _kind in ("Max", "Average"):

@@ -86,6 +86,14 @@ CASES = {
         (6, 2), True,
     ),
     "padding3d": ('layers.ZeroPadding3D(1, input_shape=(3, 3, 3, 2)), layers.Conv3D(2, 2), layers.GlobalAveragePooling3D()', (3, 3, 3, 2), True),
+    "conv_transpose_separable": (
+        'layers.Conv2DTranspose(3, 3, strides=2, padding="same", input_shape=(5, 5, 2)), '
+        'layers.Conv2DTranspose(4, 4, strides=2, padding="same", activation="relu"), layers.Conv2DTranspose(2, 1, strides=2), '
+        'layers.Conv2DTranspose(3, 3), layers.SeparableConv2D(4, 3, strides=2, padding="same", depth_multiplier=2), '
+        'layers.GlobalAveragePooling2D()',
+        (5, 5, 2), True,
+    ),
+    "conv_transpose_3d": ('layers.Conv3DTranspose(2, 3, strides=2, padding="same", input_shape=(3, 3, 3, 2)), layers.GlobalMaxPooling3D()', (3, 3, 3, 2), True),
     "bn_dense": ('layers.Dense(5, input_shape=(4,)), layers.BatchNormalization(), layers.Dense(2)', (4,), True),
 }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -22,7 +23,7 @@ from typing import Any, Callable
 import libcst as cst
 
 from migrate.rules import layers as table
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature, to_node
+from migrate.rules.base import CannotMigrate, NotLiteral, Param, Rule, RuleContext, literal, parse_signature, to_node
 from migrate.rules.keras_signatures import AUTO_NAMES, LAYER_KWARGS, SIGNATURES
 
 
@@ -113,9 +114,16 @@ _EXTRA = "input_shape=None, input_dim=None, batch_size=None, batch_input_shape=N
 _HARMLESS = {"trainable": (True,), "dtype": (None, "float32"), "autocast": (True,), "activity_regularizer": (None,)}
 
 
+@lru_cache(maxsize=None)
+def signature(keras: str) -> tuple[Param, ...]:
+    """The constructor parameters of Keras class ``keras`` ("": those every layer takes)."""
+    text = SIGNATURES[keras] if keras else LAYER_KWARGS + ", " + _EXTRA
+    return parse_signature(", ".join(p for p in text.split(", ") if not p.startswith("**")))
+
+
 def bind(keras: str, call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
-    own = parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", "))
-    base = parse_signature(LAYER_KWARGS.replace("**kwargs", "").rstrip(", ") + ", " + _EXTRA)
+    own = signature(keras)
+    base = signature("")
     positional = [p for p in own if not p.keyword_only]
     known = {p.name for p in own} | {p.name for p in base}
     bound: dict[str, cst.BaseExpression] = {}
@@ -143,7 +151,7 @@ def read_config(
 ) -> dict[str, Any]:
     """Keras's config of the call: literal values, Keras defaults for the rest, ``Expr`` for
     a non-literal that the table passes through; any other non-literal is a TODO."""
-    config = {p.name: p.default for p in parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", ")) if p.has_default}
+    config = {p.name: p.default for p in signature(keras) if p.has_default}
     for name, node in bound.items():
         try:
             config[name] = literal(node)
@@ -179,7 +187,7 @@ _GENERIC = frozenset({
 
 
 def check_unhandled(keras: str, bound: dict[str, cst.BaseExpression], config: dict[str, Any], handled: frozenset[str]) -> None:
-    defaults = {p.name: p.default for p in parse_signature(SIGNATURES[keras].replace("**kwargs", "").rstrip(", ")) if p.has_default}
+    defaults = {p.name: p.default for p in signature(keras) if p.has_default}
     for name in bound:
         if name in handled or name in _GENERIC or name.endswith(("_regularizer", "_constraint")):
             continue

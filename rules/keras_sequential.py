@@ -40,7 +40,7 @@ def _input_shape(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
     """The batch-first shape of a ``keras.Input(shape=...)`` element."""
     for i, arg in enumerate(call.args):
         keyword = arg.keyword.value if arg.keyword else None
-        if keyword in ("shape", None) and (keyword or i == 0):
+        if keyword in ("shape", "input_shape", None) and (keyword or i == 0):  # InputLayer(input_shape=): Keras 2
             try:
                 shape = literal(arg.value)
             except NotLiteral:

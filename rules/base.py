@@ -56,6 +56,12 @@ class RuleContext(Protocol):
         migrated by its own rule, so one run reaches what a second run would."""
         ...
 
+    def consume(self, node: cst.CSTNode) -> None:
+        """Say that the rule rebuilt ``node`` itself (``keras.Sequential`` sizes its layers
+        from the model's input): a TODO the node's own rule left is withdrawn, and the site
+        counts as rewritten."""
+        ...
+
 
 def expand(name: str) -> str:
     """Expand the ``tf.`` shorthand used in tables to the module's real name."""

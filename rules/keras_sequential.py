@@ -133,10 +133,8 @@ class SequentialModel(Rule):
         state.recorded[id(call)] = model
         shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
         entries, _ = self._entries(recorded, shape, ctx)
-        consume = getattr(ctx, "consume", None)
-        if consume is not None:  # the engine retracts the TODOs of the elements it was given
-            for element in layers_node.elements:
-                consume(element.value)
+        for element in layers_node.elements:  # rebuilt here: their own TODOs no longer apply
+            ctx.consume(element.value)
         result = self._sequential(entries, ctx)
         state.recorded[id(result)] = dataclasses.replace(model, node=result)
         return result

@@ -121,3 +121,20 @@ def test_a_non_literal_name_is_a_todo() -> None:
     (todo,) = [f for f in result.findings if f.rule == "models.sequential"]
     assert todo.outcome is Outcome.TODO and "name=" in todo.message
 
+
+
+def test_elements_rebuilt_by_the_sequential_leave_no_todo_and_the_output_is_final() -> None:
+    from migrate.codemod import Outcome, migrate_source
+
+    source = (
+        "import keras\nfrom keras import layers\n\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(32, 32, 3)),\n"
+        '    layers.Conv2D(16, 3, strides=2, padding="same"),\n'
+        "    layers.BatchNormalization(),\n"
+        "])\n"
+    )
+    result = migrate_source(source)
+    assert "TODO" not in result.output and "keras" not in result.output
+    assert all(f.outcome is Outcome.REWRITTEN for f in result.findings)
+    assert migrate_source(result.output).output == result.output

@@ -65,6 +65,12 @@ class _Context:
     def source(self, node: cst.CSTNode) -> str:
         return _EMPTY_MODULE.code_for_node(node)
 
+    def consume(self, node: cst.CSTNode) -> None:
+        """A structural rule took ``node`` into its own rewrite (``keras.Sequential`` builds its
+        layers again with known shapes): a TODO its own rule left on it is retracted, and the
+        site counts as rewritten."""
+        self._rewriter.consume(node)
+
 
 _METHODS: dict[tuple[str, type], object] = {}
 # Statements the rewriter skips unless they lead to work (a one-line suite belongs to its
@@ -148,6 +154,8 @@ class _Rewriter(cst.CSTTransformer):
         # References a rule could not rewrite as values, by the id of the node left in their
         # place, in case an enclosing rule makes them calls (``_Context.call``).
         self.left_references: dict[int, tuple[cst.CSTNode, Site, Rule]] = {}
+        # Every site a rule left as it was (a TODO), for ``_Context.consume``.
+        self.left_sites: dict[int, tuple[cst.CSTNode, Site, Rule]] = {}
         self.markers_added = False
         # Statements holding a pending site, and every statement on the way to some work (a
         # statement that only gets a marker is not entered: its leading lines are enough).
@@ -239,6 +247,7 @@ class _Rewriter(cst.CSTTransformer):
             result = getattr(rule, hook)(updated, site.qualified, self.ctx)
         except CannotMigrate as reason:
             self.outcomes.todo(rule.id, site, reason.reason)
+            self.left_sites[id(updated)] = (updated, site, rule)
             if hook == "rewrite_reference":
                 self.left_references[id(updated)] = (updated, site, rule)
             return updated
@@ -247,6 +256,15 @@ class _Rewriter(cst.CSTTransformer):
         self.outcomes.rewritten(rule.id, site)
         return result
 
+
+    def consume(self, node: cst.CSTNode) -> None:
+        entry = self.left_sites.pop(id(node), None)
+        if entry is None or entry[0] is not node:
+            return
+        _, site, rule = entry
+        self.left_references.pop(id(node), None)
+        self.outcomes.retract_todo(rule.id, site)
+        self.outcomes.rewritten(rule.id, site)
 
     def call_left_reference(self, func: cst.BaseExpression, args: Sequence[cst.Arg]) -> cst.BaseExpression:
         call = cst.Call(func, list(args))

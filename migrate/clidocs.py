@@ -46,7 +46,13 @@ def _section(command: click.Command, ctx: click.Context, path: str, title: str) 
     if command.help:
         lines += [_help_text(command.help), ""]
     rows = []
+    help_option = command.get_help_option(ctx)
     for param in command.get_params(ctx):
+        if param is help_option:
+            # click caches a command's help option with the names of the first context that
+            # asked (a test invoking the command alone gets only `--help`): write it from ours.
+            rows.append(f"| `{', '.join(ctx.help_option_names)}` | Show this message and exit. |")
+            continue
         record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
         if record is None:
             continue

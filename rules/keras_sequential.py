@@ -73,6 +73,22 @@ def _layout(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
     return Shape(dims, len(dims) == 3 and first_layer in _CONV_1D)
 
 
+#: Why a Sequential whose layers were (or will be) migrated one by one is not rebuilt whole.
+_NOT_WHOLE = (
+    "not every layer of this Sequential can be given its Keras name and size statically "
+    "(see the TODOs of its layers); they are migrated one by one, and the model must be "
+    "rebuilt as an nn.Sequential by hand"
+)
+
+
+def _is_torch(node: cst.BaseExpression) -> bool:
+    """A module a previous run wrote (``nn.LazyConv2d(…)``, ``torch.nn.ReLU()``)."""
+    head = node.func if isinstance(node, cst.Call) else node
+    while isinstance(head, cst.Attribute):
+        head = head.value
+    return isinstance(head, cst.Name) and head.value in ("nn", "torch", "F")
+
+
 class SequentialModel(Rule):
     id = "models.sequential"
     names = ("keras.Sequential", "keras.models.Sequential")
@@ -117,14 +133,20 @@ class SequentialModel(Rule):
             dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
             elements = elements[1:]
         recorded = []
+        migrated_before = False  # an element a previous run already turned into torch
         for element in elements:
             found = state.recorded.get(id(element))
             if found is None or found.node is not element:
+                if _is_torch(element):
+                    migrated_before = True
+                    continue
                 raise CannotMigrate(
                     f"`{ctx.source(element)}` is not a layer call the rewrite follows "
                     "(its Keras name and output shape are unknown here)"
                 )
             recorded.append(found)
+        if migrated_before:
+            raise CannotMigrate(_NOT_WHOLE)
         if recorded and dims is None and recorded[0].input_shape is not None:
             dims = recorded[0].input_shape
         # Recorded before the build, like a layer: an enclosing Sequential that knows the input
@@ -132,7 +154,12 @@ class SequentialModel(Rule):
         model = Recorded("Sequential", {"layers": recorded}, name, call, dims)
         state.recorded[id(call)] = model
         shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
-        entries, _ = self._entries(recorded, shape, ctx)
+        try:
+            entries, _ = self._entries(recorded, shape, ctx)
+        except CannotMigrate:
+            # Its layers are migrated one by one all the same, so a second run sees torch
+            # modules here and cannot tell why: both runs must give the same reason.
+            raise CannotMigrate(_NOT_WHOLE) from None
         for element in layers_node.elements:  # rebuilt here: their own TODOs no longer apply
             ctx.consume(element.value)
         result = self._sequential(entries, ctx)

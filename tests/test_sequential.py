@@ -138,3 +138,22 @@ def test_elements_rebuilt_by_the_sequential_leave_no_todo_and_the_output_is_fina
     assert "TODO" not in result.output and "keras" not in result.output
     assert all(f.outcome is Outcome.REWRITTEN for f in result.findings)
     assert migrate_source(result.output).output == result.output
+
+
+def test_a_sequential_that_stays_a_todo_gives_the_same_reason_on_a_second_run() -> None:
+    """Found on keras-hub: its layers are migrated one by one, so the second run sees torch
+    modules where the first saw Keras layers, and must not add a different TODO."""
+    from migrate.codemod import migrate_source
+
+    source = (
+        "import keras\n\n"
+        "def head(units, dim):\n"
+        "    return keras.Sequential([\n"
+        "        keras.layers.Conv2D(units, 7, activation='relu'),\n"
+        "        keras.layers.LayerNormalization(),\n"
+        "        keras.layers.Dense(dim),\n"
+        "    ])\n"
+    )
+    first = migrate_source(source)
+    assert "TODO(models.sequential)" in first.output
+    assert migrate_source(first.output).output == first.output

@@ -119,7 +119,8 @@ def test_an_element_that_is_not_a_layer_call_is_a_todo() -> None:
 def test_a_non_literal_name_is_a_todo() -> None:
     result = migrate_source(HEAD + "def build(n):\n    return keras.Sequential([layers.Dense(1, name=n)])\n")
     (todo,) = [f for f in result.findings if f.rule == "models.sequential"]
-    assert todo.outcome is Outcome.TODO and "name=" in todo.message
+    # The generic reason: a second run, seeing the Dense already migrated, must give the same.
+    assert todo.outcome is Outcome.TODO and "Keras name and size" in todo.message
 
 
 

@@ -30,21 +30,46 @@ def _dotted_tail(node: cst.BaseExpression) -> str | None:
     return None
 
 
+#: Keras constructor arguments that only name or type the layer: nn.Module has no use for them.
+_LAYER_ONLY_KEYWORDS = frozenset({"name", "dtype", "autocast", "dynamic", "input_shape", "batch_input_shape", "input_dim"})
+
+
 class _SuperInit(cst.CSTTransformer):
     """``super().__init__(**kwargs)`` → ``super().__init__()``: ``nn.Module`` takes no
-    ``name=``, ``dtype=``, ``trainable=`` …"""
+    ``name=`` or ``dtype=``. An argument with a meaning (``activity_regularizer=``,
+    ``trainable=False``, a functional model's ``inputs=``/``outputs=``) is a TODO instead."""
+
+    def __init__(self, ctx: RuleContext):
+        super().__init__()
+        self.ctx = ctx
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         func = updated_node.func
-        if (
+        if not (
             isinstance(func, cst.Attribute)
             and func.attr.value == "__init__"
             and isinstance(func.value, cst.Call)
             and isinstance(func.value.func, cst.Name)
             and func.value.func.value == "super"
         ):
-            return updated_node.with_changes(args=[])
-        return updated_node
+            return updated_node
+        for arg in updated_node.args:
+            if arg.star == "**" or (arg.keyword and arg.keyword.value in _LAYER_ONLY_KEYWORDS):
+                continue
+            if arg.keyword and arg.keyword.value == "trainable" and _is_true(arg.value):
+                continue
+            raise CannotMigrate(
+                f"`super().__init__({self.ctx.source(arg)})` means something nn.Module cannot "
+                "take (a regularizer is a loss term, `trainable=False` is `requires_grad_(False)`, "
+                "`inputs=`/`outputs=` a functional model): move it by hand"
+            )
+        for arg in original_node.args:  # the nodes the engine knows (this walk copies them)
+            self.ctx.consume(arg.value)  # dropped: TODOs inside it no longer apply
+        return updated_node.with_changes(args=[])
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
 
 
 class _SuperGetConfig(cst.CSTTransformer):
@@ -202,7 +227,7 @@ class SubclassedModule(Rule):
                 "`self.add_weight(...)` creates a Keras variable; it becomes an `nn.Parameter` "
                 "with explicit sizes — not yet automatic"
             )
-        body = [self._method(s, set(methods)) if isinstance(s, cst.FunctionDef) else s for s in node.body.body]
+        body = [self._method(s, set(methods), ctx) if isinstance(s, cst.FunctionDef) else s for s in node.body.body]
         return node.with_changes(bases=self._bases(node, qualified, ctx), body=node.body.with_changes(body=body))
 
     def _bases(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> list[cst.Arg]:
@@ -214,10 +239,10 @@ class SubclassedModule(Rule):
                 return bases
         raise CannotMigrate(f"the `{tail}` base of the class could not be found")
 
-    def _method(self, function: cst.FunctionDef, own: set[str]) -> cst.FunctionDef:
+    def _method(self, function: cst.FunctionDef, own: set[str], ctx: RuleContext) -> cst.FunctionDef:
         name = function.name.value
         if name == "__init__":
-            return function.visit(_SuperInit())  # type: ignore[return-value]
+            return function.visit(_SuperInit(ctx))  # type: ignore[return-value]
         if name == "get_config":
             return function.visit(_SuperGetConfig())  # type: ignore[return-value]
         if name != "call":

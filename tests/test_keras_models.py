@@ -80,3 +80,28 @@ def test_the_training_parameter_leaves_a_valid_signature(signature: str, expecte
     source = f"import keras\n\nclass M(keras.Model):\n    def call({signature}):\n        return x\n"
     result = migrate_source(source)
     assert f"    def forward({expected}):\n" in result.output
+
+
+def test_a_meaningful_super_init_argument_is_a_todo() -> None:
+    source = (
+        "import keras\n\nclass R(keras.layers.Layer):\n"
+        "    def __init__(self, l1, **kwargs):\n"
+        "        super().__init__(activity_regularizer=keras.regularizers.L1(l1), **kwargs)\n"
+    )
+    result = migrate_source(source)
+    (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
+    assert todo.outcome is Outcome.TODO and "activity_regularizer" in todo.message
+
+
+def test_a_dropped_argument_takes_its_todo_and_its_tf_import_with_it() -> None:
+    source = (
+        "import keras\nimport tensorflow as tf\n\nclass M(keras.Model):\n"
+        "    def __init__(self, **kwargs):\n"
+        '        super().__init__(name=tf.unknown_name("m"), **kwargs)\n'
+        "        self.k = tf.other_unknown()\n\n"
+        "    def call(self, x):\n        return x\n"
+    )
+    result = migrate_source(source)
+    assert "unknown_name" not in result.output
+    assert result.output.count("# migrate: TODO(unmapped)") == 1  # tf.other_unknown's stays
+    assert migrate_source(result.output).output == result.output

@@ -107,8 +107,8 @@ class _Outcomes:
         self.uses_left[site.spelling.split(".", 1)[0]] += 1  # "*" for star imports: harmless
         self.markers.setdefault(site.statement, []).append(((site.line, site.col), rule_id, why))
 
-    def retract_todo(self, rule_id: str, site: Site) -> None:
-        """Take back the TODO of a site that a later rewrite migrated after all."""
+    def retract_todo(self, rule_id: str, site: Site) -> str | None:
+        """Take back the TODO of a site that a later rewrite migrated after all; its reason."""
         for i in range(len(self.findings) - 1, -1, -1):
             finding = self.findings[i]
             if finding.rule == rule_id and (finding.line, finding.col) == (site.line, site.col) and finding.outcome is Outcome.TODO:
@@ -116,18 +116,41 @@ class _Outcomes:
                 break
         self.uses_left[site.spelling.split(".", 1)[0]] -= 1
         marks = self.markers.get(site.statement, [])
-        for i, (where, rule, _) in enumerate(marks):
+        why = None
+        for i, (where, rule, reason) in enumerate(marks):
             if where == (site.line, site.col) and rule == rule_id:
+                why = reason
                 del marks[i]
                 break
         if not marks:
             self.markers.pop(site.statement, None)
+        return why
 
     def _finding(self, rule_id: str, outcome: Outcome, site: Site, message: str) -> None:
         self.findings.append(Finding(rule_id, outcome, site.qualified, message, site.line, site.col))
 
 
 _CLAUSE_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+class _WithdrawMarkers(cst.CSTTransformer):
+    """Removes marker comments, once each, from the statements of a rule's result."""
+
+    def __init__(self, texts: list[str]):
+        super().__init__()
+        self.texts = list(texts)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
+        leading = getattr(updated_node, "leading_lines", None)
+        if not leading or not self.texts:
+            return updated_node
+        kept = []
+        for line in leading:
+            if line.comment is not None and line.comment.value in self.texts:
+                self.texts.remove(line.comment.value)
+                continue
+            kept.append(line)
+        return updated_node.with_changes(leading_lines=kept) if len(kept) != len(leading) else updated_node
 
 
 class _Rewriter(cst.CSTTransformer):
@@ -155,7 +178,13 @@ class _Rewriter(cst.CSTTransformer):
         # place, in case an enclosing rule makes them calls (``_Context.call``).
         self.left_references: dict[int, tuple[cst.CSTNode, Site, Rule]] = {}
         # Every site a rule left as it was (a TODO), for ``_Context.consume``.
-        self.left_sites: dict[int, tuple[cst.CSTNode, Site, Rule]] = {}
+        self.left_sites: dict[int, tuple[cst.CSTNode, Site, str]] = {}
+        # Sites decided in phase one as TODOs (no rule claims them), by their node's id.
+        self.decided_todos: dict[int, tuple[Site, str]] = {}
+        # Statements whose markers are written, and markers withdrawn after that (a class
+        # rule decides after the statements inside it are done): removed from its result.
+        self.marked_statements: set[int] = set()
+        self.withdrawn_markers: list[str] = []
         self.markers_added = False
         # Statements holding a pending site, and every statement on the way to some work (a
         # statement that only gets a marker is not entered: its leading lines are enough).
@@ -197,6 +226,7 @@ class _Rewriter(cst.CSTTransformer):
         if not todo or not isinstance(node, MARKABLE):
             return node
         ordered = [(rule, why) for _, rule, why in sorted(todo, key=lambda m: m[0])]
+        self.marked_statements.add(id(original))
         marked = markers.attach(node, ordered, self.header_comments.get(id(original), frozenset()))
         self.markers_added |= marked is not node
         return marked
@@ -241,30 +271,47 @@ class _Rewriter(cst.CSTTransformer):
     def _apply(self, original: cst.CSTNode, updated, hook: str):  # noqa: ANN001, ANN202
         entry = self.pending.get(id(original))
         if entry is None:
+            decided = self.decided_todos.get(id(original))
+            if decided is not None:
+                self.left_sites[id(updated)] = (updated, decided[0], decided[1])
             return updated
         site, rule = entry
         try:
             result = getattr(rule, hook)(updated, site.qualified, self.ctx)
         except CannotMigrate as reason:
             self.outcomes.todo(rule.id, site, reason.reason)
-            self.left_sites[id(updated)] = (updated, site, rule)
+            self.left_sites[id(updated)] = (updated, site, rule.id)
             if hook == "rewrite_reference":
                 self.left_references[id(updated)] = (updated, site, rule)
             return updated
         except Exception as error:  # a bug in a rule must not take the file down with it
             raise RuleCrashed(rule.id, error) from error
         self.outcomes.rewritten(rule.id, site)
+        if self.withdrawn_markers and isinstance(result, cst.CSTNode):
+            result = result.visit(_WithdrawMarkers(self.withdrawn_markers))
+            self.withdrawn_markers = []
         return result
 
 
     def consume(self, node: cst.CSTNode) -> None:
-        entry = self.left_sites.pop(id(node), None)
-        if entry is None or entry[0] is not node:
-            return
-        _, site, rule = entry
-        self.left_references.pop(id(node), None)
-        self.outcomes.retract_todo(rule.id, site)
-        self.outcomes.rewritten(rule.id, site)
+        """Withdraw the TODOs of every site left as it was in ``node`` (a subtree a rule rebuilt
+        or dropped): their code is gone from the output, so neither their markers nor the TF
+        imports they kept may stay."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            entry = self.left_sites.pop(id(current), None)
+            if entry is None and id(current) in self.decided_todos:
+                # A statement the rewriter never entered keeps the parser's nodes.
+                entry = (current, *self.decided_todos.pop(id(current)))
+            if entry is not None and entry[0] is current:
+                _, site, rule_id = entry
+                self.left_references.pop(id(current), None)
+                why = self.outcomes.retract_todo(rule_id, site)
+                if why is not None and site.statement in self.marked_statements:
+                    self.withdrawn_markers.append(markers.text(rule_id, why))
+                self.outcomes.rewritten(rule_id, site)
+            stack.extend(current.children)
 
     def call_left_reference(self, func: cst.BaseExpression, args: Sequence[cst.Arg]) -> cst.BaseExpression:
         call = cst.Call(func, list(args))
@@ -328,6 +375,7 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
     analysis = SiteFinder(aliases, spans).run(module)
     outcomes = _Outcomes()
     pending: dict[int, tuple[Site, Rule]] = {}
+    decided_todos: dict[int, tuple[Site, str]] = {}
     for key, site in analysis.sites.items():
         rule = registry.lookup(site.qualified) if site.kind is not Kind.STAR_IMPORT else registry.get(STAR_IMPORT)
         rule_id = rule.id if rule is not None else UNMAPPED
@@ -337,12 +385,14 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
             outcomes.todo(rule_id, site, "a star import from TF/Keras hides which names this file uses; import them by name")
         elif rule is None:
             outcomes.todo(rule_id, site, f"no rule for `{_public(site.qualified)}` yet")
+            decided_todos[key] = (site, rule_id)
         else:
             pending[key] = (site, rule)
 
     # Phase two: rewrite, entering only the statements on the way to some work.
     plan = imports.ImportPlan(source, aliases)
     rewriter = _Rewriter(pending, analysis.paths, outcomes, plan, _header_comments(module))
+    rewriter.decided_todos = decided_todos
     new_module = rewriter.rewrite(module)
 
     findings = sorted(outcomes.findings, key=lambda f: (f.line, f.col))

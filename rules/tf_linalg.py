@@ -3,34 +3,12 @@ the rows of their top-level names in ``tf_math.py``. See ``rules/base.py`` for t
 
 from __future__ import annotations
 
-import math
 from typing import Mapping
 
 import libcst as cst
 
 from migrate.rules.base import DROP, ApiCall, CannotMigrate, Check, Kw, NewArg, NotLiteral, Pos, Rule, RuleContext, build_call, literal, to_node
-from migrate.rules.convert import axis
-from migrate.rules.tf_math import Custom, _atom, _call, _is_none, _is_number, _lit, _repeatable
-
-
-def _l2_normalize(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
-    ax = values.get("axis")
-    if ax is None or _is_none(ax):
-        ax = values.get("dim")
-    elif values.get("dim") is not None:
-        raise CannotMigrate("both `axis` and `dim` are given")
-    if ax is None or _is_none(ax):
-        raise CannotMigrate("no `axis`: TF normalises over all elements, `F.normalize` needs the dims")
-    eps_node = values.get("epsilon")
-    if eps_node is None:
-        eps: cst.BaseExpression = cst.Float("1e-06")
-    elif _is_number(eps_node):
-        eps = to_node(math.sqrt(_lit(eps_node)))
-    else:
-        eps = cst.BinaryOperation(_atom(eps_node), cst.Power(), cst.Float("0.5"))
-    return build_call(
-        call, ctx.name("torch.nn.functional.normalize"), [NewArg(values["x"]), NewArg(axis(ax, ctx), "dim"), NewArg(eps, "eps")]
-    )
+from migrate.rules.tf_math import Custom, _atom, _call, _l2_normalize, _lit, _repeatable
 
 
 def _band_part(values: Mapping[str, cst.BaseExpression], call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,33 +29,13 @@ def build(spec: str, args_json: str | None) -> Any:
     """An instance of the nn.Module class ``spec`` (``pkg.module:Class``) names, called with
     ``args_json`` (a JSON object of keyword arguments or a list of positional ones). The class
     is imported with the current directory on sys.path: this runs the user's code."""
-    import torch
+    from migrate.usercode import UserCodeError, build_module
 
-    module_name, _, class_name = spec.partition(":")
-    if not module_name or not class_name:
-        raise ExportError(f"{spec!r}: expected PKG.MODULE:CLASS")
-    if str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's package is here
     try:
-        imported = importlib.import_module(module_name)
-    except Exception as error:  # noqa: BLE001 - any failure of the user's import is a bad input
-        raise ExportError(f"{spec!r}: cannot import {module_name}: {_one_line(error)}") from None
-    cls = getattr(imported, class_name, None)
-    if cls is None:
-        raise ExportError(f"{spec!r}: {module_name} has no {class_name}")
-    try:
-        args = json.loads(args_json) if args_json else {}
-    except json.JSONDecodeError as error:
-        raise ExportError(f"--module-args: not JSON: {error}") from None
-    if not isinstance(args, (dict, list)):
-        raise ExportError("--module-args: expected a JSON object (keywords) or list (positional arguments)")
-    try:
-        instance = cls(*args) if isinstance(args, list) else cls(**args)
-    except Exception as error:  # noqa: BLE001
-        raise ExportError(f"{spec!r}: {class_name}(…) failed: {_one_line(error)}") from None
-    if not isinstance(instance, torch.nn.Module):
-        raise ExportError(f"{spec!r}: {class_name} is not a torch.nn.Module")
-    return instance
+        return build_module(spec, args_json)
+    except UserCodeError as error:
+        message = str(error)
+        raise ExportError(message if message.startswith("--module-args") else f"{spec!r}: {message}") from None
 
 
 def load_weights(module: Any, path: Path, inputs: list[Any]) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from .errors import WeightsError
@@ -14,31 +10,13 @@ from .errors import WeightsError
 def build(spec: str, args_json: str | None = None) -> Any:
     """An instance of the class ``spec`` names (``pkg.module:Class``), called with ``args_json``
     (a JSON object of keyword arguments, or a list of positional ones)."""
-    import torch
+    from migrate.usercode import UserCodeError, build_module
 
-    module_name, _, class_name = spec.partition(":")
-    if not module_name or not class_name:
-        raise WeightsError(f"--module {spec!r}: expected PKG.MODULE:CLASS")
-    if str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # as `python -m` would: the user's package is here
     try:
-        imported = importlib.import_module(module_name)
-    except Exception as error:  # noqa: BLE001 - any failure of the user's import is a bad input
-        raise WeightsError(f"--module {spec!r}: cannot import {module_name}: {error}") from None
-    cls = getattr(imported, class_name, None)
-    if cls is None:
-        raise WeightsError(f"--module {spec!r}: {module_name} has no {class_name}")
-    try:
-        args = json.loads(args_json) if args_json else {}
-    except json.JSONDecodeError as error:
-        raise WeightsError(f"--module-args: not JSON: {error}") from None
-    try:
-        instance = cls(*args) if isinstance(args, list) else cls(**args)
-    except Exception as error:  # noqa: BLE001
-        raise WeightsError(f"--module {spec!r}: {class_name}(…) failed: {error}") from None
-    if not isinstance(instance, torch.nn.Module):
-        raise WeightsError(f"--module {spec!r}: {class_name} is not a torch.nn.Module")
-    return instance
+        return build_module(spec, args_json)
+    except UserCodeError as error:
+        message = str(error)
+        raise WeightsError(message if message.startswith("--module-args") else f"--module {spec!r}: {message}") from None
 
 
 def materialise(module: Any, inputs: list[tuple[str, tuple[int | None, ...], str]], channels_first: list[bool]) -> None:

@@ -281,40 +281,8 @@ def _keep_layout(original: cst.Call, result: cst.BaseExpression, originals: dict
         NewArg(arg.value, arg.keyword.value if arg.keyword else None, originals.get(id(arg.value)))
         for arg in result.args
     ]
-    built = build_call(original, result.func, args)
-    last_kept = max(i for i, a in enumerate(args) if a.original is not None)
-    tail = original.args[-1].comma if original.args else cst.MaybeSentinel.DEFAULT
-    before = original.whitespace_before_args
-    if last_kept == len(args) - 1 or not (
-        isinstance(tail, cst.Comma)
-        and isinstance(tail.whitespace_after, cst.ParenthesizedWhitespace)
-        and isinstance(before, cst.ParenthesizedWhitespace)
-    ):
-        return built
-    # New arguments after the source's last one, in a call laid out one argument a line:
-    # each goes on its own line at the arguments' indentation; the source's trailing
-    # comment stays with the argument it was written after.
-    closing = tail.whitespace_after
-
-    def line(comment_of: cst.ParenthesizedWhitespace | None = None) -> cst.Comma:
-        first = comment_of.first_line if comment_of is not None else cst.TrailingWhitespace()
-        empty = comment_of.empty_lines if comment_of is not None else ()
-        return cst.Comma(
-            whitespace_after=cst.ParenthesizedWhitespace(first_line=first, empty_lines=empty, indent=before.indent, last_line=before.last_line)
-        )
-
-    new_args = list(built.args)
-    own = new_args[last_kept].comma
-    if isinstance(own, cst.Comma) and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace):
-        new_args[last_kept] = new_args[last_kept].with_changes(comma=line(own.whitespace_after))
-    else:
-        new_args[last_kept] = new_args[last_kept].with_changes(comma=line())
-    for i in range(last_kept + 1, len(new_args) - 1):
-        new_args[i] = new_args[i].with_changes(comma=line())
-    new_args[-1] = new_args[-1].with_changes(
-        comma=cst.Comma(whitespace_after=closing.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=()))
-    )
-    return built.with_changes(args=new_args)
+    # build_call puts arguments added after the source's last one on lines of their own.
+    return build_call(original, result.func, args)
 
 
 def reference_check(name: str, inputs: Mapping[str, Any], **kwargs: Any) -> Check:

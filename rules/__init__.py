@@ -38,7 +38,24 @@ OP_MODULES = (
     "keras_backend",
     "keras_activations",
 )
-_MODULES = ("general", "tf_function", "keras_models", "keras_layers", "keras_sequential", *OP_MODULES)
+_MODULES = (
+    "general",
+    "tf_function",
+    "keras_models",
+    "keras_layers",
+    "keras_sequential",
+    "keras_functional",
+    "keras_training",
+    "keras_callbacks",
+    "keras_optimizers",
+    "keras_losses",
+    "keras_metrics",
+    "tf_autodiff",
+    "tf_data",
+    "tf_distribute",
+    "tf_saving",
+    *OP_MODULES,
+)
 
 
 class Registry:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import import_module
 from typing import Iterable, Iterator
 
-from migrate.rules.base import Rule
+from migrate.rules.base import Rule, expand
 
 #: The rule id of a TF/Keras name that no rule claims.
 UNMAPPED = "unmapped"
@@ -58,10 +58,24 @@ _MODULES = (
 )
 
 
+#: Types of instances of TF/Keras classes a user subclasses or builds, beyond what rules
+#: declare in ``Rule.returns``: every spelling of a Keras model is one type.
+_BUILTIN_TYPES = {
+    "keras.Model": "keras.Model",
+    "keras.models.Model": "keras.Model",
+    "keras.Sequential": "keras.Model",
+    "keras.models.Sequential": "keras.Model",
+    "keras.layers.Layer": "keras.layers.Layer",
+    "keras.Layer": "keras.layers.Layer",
+    "tensorflow.Module": "tensorflow.Module",
+}
+
+
 class Registry:
     def __init__(self, rules: Iterable[Rule]):
         self._by_id: dict[str, Rule] = {}
         self._by_name: dict[str, Rule] = {}
+        self._returns: dict[str, str] = dict(_BUILTIN_TYPES)
         for rule in rules:
             if rule.id in self._by_id:
                 raise ValueError(f"duplicate rule id {rule.id}")
@@ -70,10 +84,16 @@ class Registry:
                 if name in self._by_name:
                     raise ValueError(f"{name} is claimed by {self._by_name[name].id} and {rule.id}")
                 self._by_name[name] = rule
+            for name, type_ in rule.returns.items():
+                self._returns[expand(name)] = expand(type_)
 
     def lookup(self, qualified: str) -> Rule | None:
         """The rule for a canonical qualified name, if any."""
         return self._by_name.get(qualified)
+
+    def returns(self, qualified: str) -> str | None:
+        """The type a call of ``qualified`` returns (see ``Rule.returns``), if known."""
+        return self._returns.get(qualified)
 
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)

@@ -62,6 +62,51 @@ class RuleContext(Protocol):
         counts as rewritten."""
         ...
 
+    # -- the code around the site (original nodes, as parsed; read-only) ---------------
+
+    def scope(self) -> cst.Module | cst.FunctionDef:
+        """The innermost function (or the module) holding the site, as it was parsed."""
+        ...
+
+    def module(self) -> cst.Module:
+        """The whole module, as it was parsed."""
+        ...
+
+    def statement(self) -> cst.CSTNode:
+        """The innermost statement holding the site, as it was parsed."""
+        ...
+
+    def type_of(self, expression: cst.BaseExpression) -> str | None:
+        """The TF/Keras type the analysis inferred at the site for a name (``model``), a
+        ``self.attr`` or a call (``tf.GradientTape()``): ``"keras.Model"``, or None."""
+        ...
+
+    # -- statement edits, for rewrites that are statements rather than expressions ------
+
+    def replace_statement(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Replace the statement holding the site by ``statements`` (``[]`` deletes it); the
+        rule's return value is then ignored. Only a simple statement line can be replaced:
+        anything else raises ``CannotMigrate``."""
+        ...
+
+    def insert_before(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Put ``statements`` just above the statement holding the site."""
+        ...
+
+    def insert_after(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Put ``statements`` just below the statement holding the site."""
+        ...
+
+    def remove_statement(self, statement: cst.CSTNode) -> None:
+        """Delete another statement of the code (an original node from ``scope()``) that the
+        rule folded into its own rewrite; the TODOs of the sites in it are withdrawn."""
+        ...
+
+    def add_definition(self, statements: Sequence[cst.BaseStatement]) -> None:
+        """Module-level definitions (a class, a helper function) the rewrite needs, placed
+        above the top-level statement holding the site; identical code is added once."""
+        ...
+
 
 def expand(name: str) -> str:
     """Expand the ``tf.`` shorthand used in tables to the module's real name."""
@@ -112,6 +157,11 @@ class Rule:
     names: ClassVar[Sequence[str]] = ()
     #: Numeric tests (required for every rule of an op-table module; see ``Check``).
     checks: Sequence[Check] = ()
+    #: The TF/Keras type a call of a claimed name returns (``{"tf.GradientTape":
+    #: "tf.GradientTape"}``, ``{"tf.data.Dataset.batch": "tf.data.Dataset"}``): a method
+    #: called on a value of that type is a site named ``<type>.<method>``
+    #: (``tensorflow.GradientTape.gradient``), which a rule claims like any other name.
+    returns: ClassVar[Mapping[str, str]] = {}
 
     def claims(self) -> tuple[str, ...]:
         return tuple(expand(n) for n in self.names)

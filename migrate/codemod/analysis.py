@@ -13,6 +13,13 @@ assignment, a loop or ``as`` target, a walrus target or a comprehension variable
 name of an import hides the import (in its function, its comprehension, or — at module
 level — the rest of the file). Names that are not references (keyword argument names,
 parameter names, attribute names, def/class names) are never resolved.
+
+Method sites: the walk also follows the *types* of values TF/Keras calls make, as the
+rules declare them (``Rule.returns``): ``tape`` in ``with tf.GradientTape() as tape`` is a
+``tensorflow.GradientTape``, so ``tape.gradient(...)`` is a site named
+``tensorflow.GradientTape.gradient`` when a rule claims that name. Types follow names,
+``self.attr`` within a class, call chains, and instances of the file's own subclasses of
+TF/Keras classes; a receiver of ``.compile(optimizer=…/loss=…)`` is taken for a Keras model.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Iterator
+from types import MappingProxyType
+from typing import Iterable, Iterator, Mapping, Protocol
 
 import libcst as cst
 
@@ -38,6 +46,9 @@ class Kind(Enum):
     STAR_IMPORT = "star_import"  # keyed by the ImportFrom node
 
 
+_NO_TYPES: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass
 class Site:
     kind: Kind
@@ -46,6 +57,26 @@ class Site:
     statement: int  # id of the innermost statement with leading lines (where a TODO goes)
     line: int
     col: int
+    statement_node: cst.CSTNode | None = None
+    scope: cst.CSTNode | None = None  # the innermost FunctionDef, or the Module
+    #: the types of names (`model`) and `self.attr`s visible at the site
+    types: Mapping[str, str] = field(default_factory=lambda: _NO_TYPES)
+
+
+class Types(Protocol):
+    """What the analysis asks the rules library about types (``Registry`` answers)."""
+
+    def returns(self, qualified: str) -> str | None: ...
+
+    def lookup(self, qualified: str) -> object | None: ...
+
+
+class _NoTypes:
+    def returns(self, qualified: str) -> str | None:
+        return None
+
+    def lookup(self, qualified: str) -> object | None:
+        return None
 
 
 @dataclass
@@ -135,15 +166,24 @@ def _params(params: cst.Parameters) -> Iterable[cst.Param]:
 class SiteFinder:
     """Walks a module once and records its sites (see the module docstring)."""
 
-    def __init__(self, aliases: Aliases, spans: Spans):
+    def __init__(self, aliases: Aliases, spans: Spans, types: Types | None = None):
         self.aliases = aliases
         self.spans = spans
+        self.types = types or _NoTypes()
         self.result = Analysis()
         self._scopes: list[set[str]] = [set()]
-        self._statements: list[int] = []  # ids of the enclosing markable statements
+        # Per scope, parallel to _scopes: names bound to a typed value, and the file's
+        # classes whose instances have a type (`class M(keras.Model)`).
+        self._typed: list[dict[str, str]] = [{}]
+        self._classes: list[dict[str, str]] = [{}]
+        self._self_attrs: list[dict[str, str]] = []  # per enclosing class: `self.x` types
+        self._typed_count = 0  # any types at all? most files have none: skip the snapshots
+        self._statements: list[cst.CSTNode] = []  # the enclosing markable statements
+        self._scope_nodes: list[cst.CSTNode] = []  # the module, then enclosing functions
         self._cursors: dict[int, int] = {}  # per statement: where to look for the next site
 
     def run(self, module: cst.Module) -> Analysis:
+        self._scope_nodes.append(module)
         for statement in module.body:
             self._walk(statement)
         return self.result
@@ -166,10 +206,115 @@ class SiteFinder:
         return (qualified, spelling) if qualified else None
 
     def _record(self, key: cst.CSTNode, kind: Kind, qualified: str, spelling: str) -> None:
-        statement = self._statements[-1]
+        node = self._statements[-1]
+        statement = id(node)
         line, col = self._locate(statement, spelling)
-        self.result.sites[id(key)] = Site(kind, qualified, spelling, statement, line, col)
-        self.result.paths.setdefault(statement, tuple(self._statements))
+        types = self._visible_types() if self._typed_count else _NO_TYPES
+        self.result.sites[id(key)] = Site(
+            kind, qualified, spelling, statement, line, col, node, self._scope_nodes[-1], types
+        )
+        self.result.paths.setdefault(statement, tuple(id(s) for s in self._statements))
+
+    # -- types ----------------------------------------------------------------------------
+
+    def _visible_types(self) -> Mapping[str, str]:
+        visible: dict[str, str] = {}
+        for bound, typed in zip(self._scopes, self._typed):  # outermost first: inner wins
+            for name in bound:
+                visible.pop(name, None)
+            visible.update(typed)
+        if self._self_attrs:
+            visible.update(("self." + attr, type_) for attr, type_ in self._self_attrs[-1].items())
+        return visible
+
+    def _name_type(self, name: str) -> str | None:
+        for bound, typed, classes in zip(reversed(self._scopes), reversed(self._typed), reversed(self._classes)):
+            if name in typed:
+                return typed[name]
+            if name in bound or name in classes:
+                return None
+        return None
+
+    def _class_type(self, name: str) -> str | None:
+        for bound, classes in zip(reversed(self._scopes), reversed(self._classes)):
+            if name in classes:
+                return classes[name]
+            if name in bound:
+                return None
+        return None
+
+    def type_of(self, node: cst.CSTNode | None) -> str | None:
+        """The type of an expression's value, from what the walk has seen so far."""
+        kind = type(node)
+        if kind is cst.Name:
+            return self._name_type(node.value)  # type: ignore[union-attr]
+        if kind is cst.Attribute:
+            value = node.value  # type: ignore[union-attr]
+            if type(value) is cst.Name and value.value == "self" and self._self_attrs:
+                return self._self_attrs[-1].get(node.attr.value)  # type: ignore[union-attr]
+            return None
+        if kind is cst.Call:
+            func = node.func  # type: ignore[union-attr]
+            if type(func) in (cst.Name, cst.Attribute):
+                resolved = self._resolve(func)
+                if resolved:
+                    return self.types.returns(resolved[0])
+            if type(func) is cst.Name:
+                return self._class_type(func.value)
+            if type(func) is cst.Attribute:
+                receiver = self.type_of(func.value)
+                if receiver:
+                    return self.types.returns(f"{receiver}.{func.attr.value}")
+        return None
+
+    def _set_type(self, target: cst.CSTNode | None, type_: str | None) -> None:
+        """Record (or forget) the type of what an assignment binds."""
+        if type(target) is cst.Name:
+            if type_:
+                self._typed[-1][target.value] = type_  # type: ignore[union-attr]
+                self._typed_count += 1
+            else:
+                self._typed[-1].pop(target.value, None)  # type: ignore[union-attr]
+        elif type(target) is cst.Attribute and self._self_attrs:
+            value = target.value  # type: ignore[union-attr]
+            if type(value) is cst.Name and value.value == "self":
+                attrs = self._self_attrs[-1]
+                if type_:
+                    attrs[target.attr.value] = type_  # type: ignore[union-attr]
+                    self._typed_count += 1
+                else:
+                    attrs.pop(target.attr.value, None)  # type: ignore[union-attr]
+
+    def _method_site(self, node: cst.Call, func: cst.Attribute) -> bool:
+        """Record ``recv.meth(...)`` as a site when ``recv``'s type is known and a rule
+        claims ``<type>.<meth>``; the receiver has been walked already."""
+        method = func.attr.value
+        receiver = self.type_of(func.value)
+        if receiver is None and method == "compile" and type(func.value) is cst.Name and any(
+            arg.keyword is not None and arg.keyword.value in ("optimizer", "loss") for arg in node.args
+        ):
+            receiver = "keras.Model"  # `model = build_model(); model.compile(loss=...)`
+            self._set_type(func.value, receiver)
+        if receiver is None:
+            return False
+        qualified = f"{receiver}.{method}"
+        if self.types.lookup(qualified) is None:
+            return False
+        spelling = dotted(func)
+        self._record(node, Kind.CALL, qualified, spelling or "." + method)
+        return True
+
+    def _typed_reference(self, node: cst.Attribute) -> bool:
+        """``recv.attr`` (not called) on a typed receiver, when a rule claims it:
+        ``model.trainable_variables``, ``strategy.num_replicas_in_sync``."""
+        receiver = self.type_of(node.value)
+        if receiver is None:
+            return False
+        qualified = f"{receiver}.{node.attr.value}"
+        if self.types.lookup(qualified) is None:
+            return False
+        self._record(node, Kind.REFERENCE, qualified, dotted(node) or "." + node.attr.value)
+        return True
 
     def _locate(self, statement: int, spelling: str) -> tuple[int, int]:
         """Line and column of the next occurrence of ``spelling`` in the statement's text.
@@ -203,7 +348,7 @@ class SiteFinder:
             return
         markable = isinstance(node, MARKABLE)
         if markable:
-            self._statements.append(id(node))
+            self._statements.append(node)
         for child in _children(node):
             self._walk(child)
         if markable:
@@ -239,13 +384,20 @@ class SiteFinder:
             self._record(node, Kind.REFERENCE, *resolved)  # the outermost name of a TF chain
         else:
             self._walk(node.value)  # `.attr` is not a reference
+            if self._typed_count:
+                self._typed_reference(node)
 
     def _call(self, node: cst.Call) -> None:
-        resolved = self._resolve(node.func) if type(node.func) in (cst.Name, cst.Attribute) else None
+        func = node.func
+        resolved = self._resolve(func) if type(func) in (cst.Name, cst.Attribute) else None
         if resolved:
             self._record(node, Kind.CALL, *resolved)
+        elif type(func) is cst.Attribute:
+            self._walk(func.value)  # the receiver first: its sites come first in the text
+            if not self._method_site(node, func) and self._typed_count:
+                self._typed_reference(func)
         else:
-            self._walk(node.func)
+            self._walk(func)
         for arg in node.args:
             self._walk(arg.value)  # `keyword=` is not a reference
 
@@ -264,23 +416,37 @@ class SiteFinder:
             self._walk(expression)
 
     def _function(self, node: cst.FunctionDef) -> None:
-        self._statements.append(id(node))
+        self._statements.append(node)
         self._walk_all(node.decorators)
         params = list(_params(node.params))
         for param in params:  # defaults and annotations are read in the enclosing scope
             self._walk_all((param.annotation, param.default))
         self._walk_all((node.returns,))
-        self._scopes.append({p.name.value for p in params})
+        self._push_scope({p.name.value for p in params})
+        self._scope_nodes.append(node)
         self._walk(node.body)
-        self._scopes.pop()
+        self._scope_nodes.pop()
+        self._pop_scope()
         self._statements.pop()
+        self._typed[-1].pop(node.name.value, None)
+
+    def _push_scope(self, names: set[str]) -> None:
+        self._scopes.append(names)
+        self._typed.append({})
+        self._classes.append({})
+
+    def _pop_scope(self) -> None:
+        self._scopes.pop()
+        self._typed.pop()
+        self._classes.pop()
 
     def _class(self, node: cst.ClassDef) -> None:
         # A class with a TF base (`class M(keras.Model)`) is one site: its rule rewrites the
         # whole class (base, `call` → `forward` …) after the sites inside it.
-        self._statements.append(id(node))
+        self._statements.append(node)
         self._walk_all(node.decorators)
         based = False
+        instance_type = None
         for arg in node.bases:
             resolved = None
             if not based and not arg.keyword and type(arg.value) in (cst.Name, cst.Attribute):
@@ -288,20 +454,31 @@ class SiteFinder:
             if resolved:
                 self._record(node, Kind.CLASS, *resolved)
                 based = True
+                instance_type = instance_type or self.types.returns(resolved[0]) or resolved[0]
             else:
                 self._walk(arg.value)
+                if type(arg.value) is cst.Name:  # a subclass of the file's own Keras class
+                    instance_type = instance_type or self._class_type(arg.value.value)
         for arg in node.keywords:
             self._walk(arg.value)
+        self._self_attrs.append({})
         self._walk(node.body)
+        self._self_attrs.pop()
         self._statements.pop()
+        self._typed[-1].pop(node.name.value, None)
+        if instance_type:
+            self._classes[-1][node.name.value] = instance_type
+            self._typed_count += 1
+        else:
+            self._classes[-1].pop(node.name.value, None)
 
     def _lambda(self, node: cst.Lambda) -> None:
         params = list(_params(node.params))
         for param in params:
             self._walk_all((param.default,))
-        self._scopes.append({p.name.value for p in params})
+        self._push_scope({p.name.value for p in params})
         self._walk(node.body)
-        self._scopes.pop()
+        self._pop_scope()
 
     def _comprehension(self, node: cst.BaseComp) -> None:
         # Walked in textual order (element first) for positions, with Python's scoping: the
@@ -312,20 +489,20 @@ class SiteFinder:
         while clause is not None:
             names |= _bound_names(clause.target)
             clause = clause.inner_for_in
-        self._scopes.append(names)
+        self._push_scope(names)
         for name in ("elt", "key", "value"):
             if hasattr(node, name):
                 self._walk(getattr(node, name))
-        self._scopes.pop()
+        self._pop_scope()
         clause = node.for_in
         self._walk(clause.iter)
-        self._scopes.append(names)
+        self._push_scope(names)
         while clause is not None:
             if clause is not node.for_in:
                 self._walk(clause.iter)
             self._walk_all(i.test for i in clause.ifs)
             clause = clause.inner_for_in
-        self._scopes.pop()
+        self._pop_scope()
 
     def _if_exp(self, node: cst.IfExp) -> None:
         self._walk_all((node.body, node.test, node.orelse))  # textual order
@@ -334,29 +511,36 @@ class SiteFinder:
         for target in node.targets:
             self._read_targets(target.target)
         self._walk(node.value)
+        type_ = self.type_of(node.value) if type(node.value) in (cst.Call, cst.Name) else None
         for target in node.targets:  # bound after the value is read: `tf = tf.compat.v1`
             self._bind(target.target)
+            self._set_type(target.target, type_)
 
     def _ann_assign(self, node: cst.AnnAssign) -> None:
         self._read_targets(node.target)
         self._walk(node.annotation.annotation)
         self._walk_all((node.value,))
         self._bind(node.target)
+        self._set_type(node.target, self.type_of(node.value) if node.value is not None else None)
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         self._read_targets(node.target)
         self._walk(node.value)
         self._bind(node.target)
+        self._set_type(node.target, None)
 
     def _named_expr(self, node: cst.NamedExpr) -> None:
         self._walk(node.value)
         self._bind(node.target)
+        self._set_type(node.target, self.type_of(node.value))
 
     def _for(self, node: cst.For) -> None:
-        self._statements.append(id(node))
+        self._statements.append(node)
         self._read_targets(node.target)
         self._walk(node.iter)
         self._bind(node.target)
+        for name in _bound_names(node.target):
+            self._typed[-1].pop(name, None)
         self._walk(node.body)
         self._walk_all((node.orelse,))
         self._statements.pop()
@@ -364,6 +548,8 @@ class SiteFinder:
     def _with_item(self, node: cst.WithItem) -> None:
         self._walk(node.item)
         self._bind(node.asname)
+        if node.asname is not None:
+            self._set_type(node.asname.name, self.type_of(node.item))
 
     def _except(self, node: cst.ExceptHandler) -> None:
         self._walk_all((node.type,))

@@ -23,6 +23,7 @@ import ast
 import itertools
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import libcst as cst
@@ -30,7 +31,7 @@ import libcst as cst
 from migrate.codemod import imports, markers
 from migrate.codemod.analysis import MARKABLE, Kind, Site, SiteFinder
 from migrate.codemod.findings import FileResult, Finding, Outcome
-from migrate.codemod.names import Aliases, bindings_of
+from migrate.codemod.names import Aliases, bindings_of, dotted
 from migrate.codemod.selection import Selection
 from migrate.codemod.spans import STATEMENT_TYPES, Spans
 from migrate.rules import UNMAPPED, Registry, default_registry
@@ -70,6 +71,60 @@ class _Context:
         layers again with known shapes): a TODO its own rule left on it is retracted, and the
         site counts as rewritten."""
         self._rewriter.consume(node)
+
+    # The code around the site, as parsed (see RuleContext in rules/base.py).
+
+    def scope(self) -> cst.CSTNode:
+        return self._site().scope or self._rewriter.module
+
+    def module(self) -> cst.Module:
+        return self._rewriter.module
+
+    def statement(self) -> cst.CSTNode:
+        node = self._site().statement_node
+        assert node is not None
+        return node
+
+    def type_of(self, expression: cst.BaseExpression) -> str | None:
+        return self._rewriter.type_of(expression, self._site())
+
+    # Statement edits, applied when the body holding the statement is finished.
+
+    # Staged while the rule runs; kept only if it succeeds (a CannotMigrate leaves the code
+    # as it was, edits included).
+
+    def replace_statement(self, statements: Sequence[cst.BaseStatement]) -> None:
+        if not isinstance(self.statement(), cst.SimpleStatementLine):
+            raise CannotMigrate("this rewrite is a statement, and the call is not a statement of its own")
+        self._rewriter.staged.append(("replacement", self._site().statement, list(statements)))
+
+    def insert_before(self, statements: Sequence[cst.BaseStatement]) -> None:
+        self._rewriter.staged.append(("before", self._site().statement, list(statements)))
+
+    def insert_after(self, statements: Sequence[cst.BaseStatement]) -> None:
+        self._rewriter.staged.append(("after", self._site().statement, list(statements)))
+
+    def remove_statement(self, statement: cst.CSTNode) -> None:
+        self._rewriter.staged.append(("replacement", id(statement), []))
+
+    def add_definition(self, statements: Sequence[cst.BaseStatement]) -> None:
+        top = self._rewriter.paths.get(self._site().statement, (self._site().statement,))[0]
+        self._rewriter.staged.append(("definition", top, list(statements)))
+
+    def _site(self) -> Site:
+        site = self._rewriter.current
+        if site is None:
+            raise RuntimeError("the code around a site is only known while a rule rewrites it")
+        return site
+
+
+@dataclass
+class _StatementEdits:
+    """What rules asked to do to one statement (by the id of the statement as parsed)."""
+
+    before: list[cst.BaseStatement] = field(default_factory=list)
+    replacement: list[cst.BaseStatement] | None = None  # None: keep the statement
+    after: list[cst.BaseStatement] = field(default_factory=list)
 
 
 _METHODS: dict[tuple[str, type], object] = {}
@@ -168,9 +223,23 @@ class _Rewriter(cst.CSTTransformer):
         outcomes: _Outcomes,
         plan: imports.ImportPlan,
         header_comments: dict[int, frozenset[str]],
+        module: cst.Module = _EMPTY_MODULE,
+        registry: Registry | None = None,
+        aliases: Aliases | None = None,
     ):
         super().__init__()
         self.pending = pending
+        self.paths = paths
+        self.module = module
+        self.registry = registry
+        self.aliases = aliases
+        self.current: Site | None = None  # the site a rule is rewriting
+        # Statement edits rules asked for, and the module-level definitions they need (by
+        # the id of the top-level statement they go above).
+        self.edits: dict[int, _StatementEdits] = {}
+        self.definitions: dict[int, list[cst.BaseStatement]] = {}
+        self.defined: set[str] = set()
+        self.staged: list[tuple[str, int, list[cst.BaseStatement]]] = []
         self.outcomes = outcomes
         self.ctx = _Context(plan, self)
         self.header_comments = header_comments
@@ -198,11 +267,83 @@ class _Rewriter(cst.CSTTransformer):
     def rewrite(self, module: cst.Module) -> cst.Module:
         if not (self.enter or self.outcomes.markers):
             return module
-        return module.with_changes(body=self._statements(module.body))
+        return module.with_changes(body=self._statements(module.body, top_level=True))
 
-    def _statements(self, statements: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
+    def _statements(self, statements: Sequence[cst.CSTNode], top_level: bool = False) -> list[cst.CSTNode]:
         markers = self.outcomes.markers
-        return [self._rebuild(s) if id(s) in self.enter or id(s) in markers else s for s in statements]
+        rebuilt = [self._rebuild(s) if id(s) in self.enter or id(s) in markers else s for s in statements]
+        return self._finish_body(statements, rebuilt, top_level)
+
+    # -- statement edits ------------------------------------------------------------------
+
+    def _commit_staged(self) -> None:
+        for what, statement, statements in self.staged:
+            if what == "definition":
+                code = "".join(_EMPTY_MODULE.code_for_node(s) for s in statements)
+                if code not in self.defined:
+                    self.defined.add(code)
+                    self.definitions.setdefault(statement, []).extend(statements)
+                continue
+            edits = self.edits.setdefault(statement, _StatementEdits())
+            if what == "replacement":
+                edits.replacement = statements
+            else:
+                getattr(edits, what).extend(statements)
+        self.staged = []
+
+    def _finish_body(
+        self, originals: Sequence[cst.CSTNode], rebuilt: Sequence[cst.CSTNode], top_level: bool = False
+    ) -> list[cst.CSTNode]:
+        """Apply the statement edits rules asked for to one body (statements as parsed and as
+        rewritten, in step). Edits may name a statement already rewritten: a functional
+        model's graph lines are folded into a class when the ``keras.Model(...)`` call after
+        them is reached."""
+        if not self.edits and not (top_level and self.definitions):
+            return list(rebuilt)
+        body: list[cst.CSTNode] = []
+        for original, node in zip(originals, rebuilt):
+            if top_level and id(original) in self.definitions:
+                body.extend(_spaced(self.definitions[id(original)], first=not body))
+                node = _after_definitions(node)
+            edits = self.edits.get(id(original))
+            if edits is None:
+                body.append(node)
+                continue
+            if edits.replacement == [] and not (edits.before or edits.after):
+                self.consume(node, withdraw_markers=False)
+            kept = [node] if edits.replacement is None else edits.replacement
+            emitted = [*edits.before, *kept, *edits.after]
+            if emitted and node is not None and emitted[0] is not node:
+                emitted[0] = _with_leading_lines(emitted[0], getattr(node, "leading_lines", ()))
+                if edits.replacement is None and edits.before:
+                    index = len(edits.before)
+                    emitted[index] = emitted[index].with_changes(leading_lines=())
+            body.extend(emitted)
+        return body
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not self.edits:
+            return updated_node
+        body = self._finish_body(original_node.body, updated_node.body)
+        return updated_node.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])])
+
+    def type_of(self, expression: cst.BaseExpression, site: Site) -> str | None:
+        if isinstance(expression, cst.Name):
+            return site.types.get(expression.value)
+        if isinstance(expression, cst.Attribute):
+            if isinstance(expression.value, cst.Name) and expression.value.value == "self":
+                return site.types.get("self." + expression.attr.value)
+            return None
+        if isinstance(expression, cst.Call) and self.registry is not None:
+            func = expression.func
+            spelling = dotted(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+            qualified = self.aliases.resolve(spelling) if spelling and self.aliases else None
+            if qualified:
+                return self.registry.returns(qualified)
+            if isinstance(func, cst.Attribute):
+                receiver = self.type_of(func.value, site)
+                return self.registry.returns(f"{receiver}.{func.attr.value}") if receiver else None
+        return None
 
     def _rebuild(self, node: cst.CSTNode) -> cst.CSTNode:
         if id(node) in self.transform:
@@ -213,7 +354,8 @@ class _Rewriter(cst.CSTTransformer):
             if isinstance(child, (list, tuple)):  # handlers, cases
                 changes[name] = [self._rebuild(c) for c in child]
             elif isinstance(child, cst.IndentedBlock):
-                changes[name] = child.with_changes(body=self._statements(child.body))
+                body = self._statements(child.body)
+                changes[name] = child.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])])
             elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)):
                 changes[name] = self._rebuild(child)
             elif isinstance(child, cst.If) and (id(child) in self.enter or id(child) in self.outcomes.markers):
@@ -276,9 +418,11 @@ class _Rewriter(cst.CSTTransformer):
                 self.left_sites[id(updated)] = (updated, decided[0], decided[1])
             return updated
         site, rule = entry
+        self.current, self.staged = site, []
         try:
             result = getattr(rule, hook)(updated, site.qualified, self.ctx)
         except CannotMigrate as reason:
+            self.staged = []
             self.outcomes.todo(rule.id, site, reason.reason)
             self.left_sites[id(updated)] = (updated, site, rule.id)
             if hook == "rewrite_reference":
@@ -286,6 +430,9 @@ class _Rewriter(cst.CSTTransformer):
             return updated
         except Exception as error:  # a bug in a rule must not take the file down with it
             raise RuleCrashed(rule.id, error) from error
+        finally:
+            self.current = None
+        self._commit_staged()
         self.outcomes.rewritten(rule.id, site)
         if self.withdrawn_markers and isinstance(result, cst.CSTNode):
             result = result.visit(_WithdrawMarkers(self.withdrawn_markers))
@@ -293,10 +440,11 @@ class _Rewriter(cst.CSTTransformer):
         return result
 
 
-    def consume(self, node: cst.CSTNode) -> None:
+    def consume(self, node: cst.CSTNode, withdraw_markers: bool = True) -> None:
         """Withdraw the TODOs of every site left as it was in ``node`` (a subtree a rule rebuilt
         or dropped): their code is gone from the output, so neither their markers nor the TF
-        imports they kept may stay."""
+        imports they kept may stay. A statement deleted whole takes its markers with it
+        (``withdraw_markers=False``)."""
         stack = [node]
         while stack:
             current = stack.pop()
@@ -308,7 +456,7 @@ class _Rewriter(cst.CSTTransformer):
                 _, site, rule_id = entry
                 self.left_references.pop(id(current), None)
                 why = self.outcomes.retract_todo(rule_id, site)
-                if why is not None and site.statement in self.marked_statements:
+                if withdraw_markers and why is not None and site.statement in self.marked_statements:
                     self.withdrawn_markers.append(markers.text(rule_id, why))
                 self.outcomes.rewritten(rule_id, site)
             stack.extend(current.children)
@@ -319,12 +467,17 @@ class _Rewriter(cst.CSTTransformer):
         if entry is None or entry[0] is not func:
             return call
         _, site, rule = entry
+        outer, self.current = self.current, site
+        staged, self.staged = self.staged, []
         try:
             result = rule.rewrite_call(call, site.qualified, self.ctx)
+            self._commit_staged()
         except CannotMigrate:
             return call  # the reference's TODO stands, and is as true of the call
         except Exception as error:
             raise RuleCrashed(rule.id, error) from error
+        finally:
+            self.current, self.staged = outer, staged
         del self.left_references[id(func)]
         self.outcomes.retract_todo(rule.id, site)
         self.outcomes.rewritten(rule.id, site)
@@ -372,7 +525,7 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
         return FileResult(path, source, source)
 
     # Phase one: every site, read-only. Sites no rule needs to see are decided here.
-    analysis = SiteFinder(aliases, spans).run(module)
+    analysis = SiteFinder(aliases, spans, registry).run(module)
     outcomes = _Outcomes()
     pending: dict[int, tuple[Site, Rule]] = {}
     decided_todos: dict[int, tuple[Site, str]] = {}
@@ -391,7 +544,7 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
 
     # Phase two: rewrite, entering only the statements on the way to some work.
     plan = imports.ImportPlan(source, aliases)
-    rewriter = _Rewriter(pending, analysis.paths, outcomes, plan, _header_comments(module))
+    rewriter = _Rewriter(pending, analysis.paths, outcomes, plan, _header_comments(module), module, registry, aliases)
     rewriter.decided_todos = decided_todos
     new_module = rewriter.rewrite(module)
 
@@ -402,6 +555,32 @@ def _migrate_module(module: cst.Module, source: str, path: str, selection: Selec
         return FileResult(path, source, source, findings)
     new_module = imports.finalize(new_module, plan, unused)
     return FileResult(path, source, new_module.code, findings)
+
+
+def _with_leading_lines(statement: cst.CSTNode, lines: Sequence[cst.EmptyLine]) -> cst.CSTNode:
+    """A statement that takes the place of another takes its comments and blank lines too."""
+    if not lines or not hasattr(statement, "leading_lines"):
+        return statement
+    return statement.with_changes(leading_lines=[*lines, *statement.leading_lines])  # type: ignore[attr-defined]
+
+
+def _spaced(definitions: Sequence[cst.CSTNode], first: bool) -> list[cst.CSTNode]:
+    """Module-level definitions set off by two blank lines, as PEP 8 spaces them."""
+    blank = [cst.EmptyLine(), cst.EmptyLine()]
+    spaced = []
+    for i, node in enumerate(definitions):
+        if hasattr(node, "leading_lines") and not (first and i == 0):
+            node = node.with_changes(leading_lines=[*blank, *node.leading_lines])  # type: ignore[attr-defined]
+        spaced.append(node)
+    return spaced
+
+
+def _after_definitions(statement: cst.CSTNode) -> cst.CSTNode:
+    """The statement below inserted definitions is set off from them by two blank lines."""
+    lines = getattr(statement, "leading_lines", None)
+    if lines is None or (lines and lines[0].comment is None and len(lines) >= 2):
+        return statement
+    return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *lines])  # type: ignore[attr-defined]
 
 
 def _header_comments(module: cst.Module) -> dict[int, frozenset[str]]:

@@ -4,7 +4,8 @@ A structural rule: the engine hands it the whole class after the sites inside it
 rewritten. It makes the class an ``nn.Module``: ``call`` becomes ``forward``, the
 ``training`` argument becomes the module's own ``self.training`` (set by ``.train()`` /
 ``.eval()``), sub-layers are no longer told ``training=``, and Keras-only constructor
-arguments no longer reach ``nn.Module.__init__``.
+arguments no longer reach ``nn.Module.__init__``. A custom layer's ``build`` and
+``add_weight`` are ``rules/keras_custom_layers.py``'s part.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.keras_custom_layers import contains, is_add_weight, rewrite_custom_layer
 
 _TRAINING = "training"
 
@@ -184,9 +186,18 @@ class SubclassedModule(Rule):
         "pass `training=` (calls of the class's own helper methods keep it, with the value "
         "`self.training`). `super().__init__(**kwargs)` loses its arguments (`nn.Module` takes no "
         "`name=`/`dtype=`), and `super().get_config()` is `{}`, so `get_config` keeps working "
-        "as a plain method. A class with `build(input_shape)` or `add_weight` creates its weights "
-        "once the input shape is known: that is left as a TODO until the weights can be moved "
-        "to `__init__` (as `nn.Parameter` with explicit sizes) or Lazy modules."
+        "as a plain method. A custom layer's `self.<attr> = self.add_weight(shape=..., ...)` becomes "
+        "an `nn.Parameter` of the Keras shape, initialised as Keras would (the `initializer=`, "
+        "glorot_uniform by default, written as `nn.init`/`torch` calls with Keras's fans); a "
+        "`name=` other than the attribute renames the attribute, so the state_dict key is "
+        "`<layer>.<Keras weight name>`. When `build` does not read its input shape its body moves "
+        "to `__init__` (concrete sizes); when it does, the weights are lazy like `nn.LazyLinear`: "
+        "`nn.UninitializedParameter` in `__init__`, the class takes `LazyModuleMixin`, and "
+        "`initialize_parameters` calls `build` with the first input's shape (or `load_state_dict` "
+        "sizes them). `regularizer=` L1/L2 becomes a `regularization_penalty()` method the training "
+        "loop adds to the loss, `constraint='non_neg'` an `apply_constraints()` method to call "
+        "after `optimizer.step()`. `compute_output_shape` and `self.input_spec = ...` are dropped "
+        "with a note (Keras's machinery read them; torch has none)."
     )
     example = (
         "import tensorflow as tf\n\n\n"
@@ -198,7 +209,12 @@ class SubclassedModule(Rule):
         "        x = self.body(inputs, training=training)\n"
         "        if training:\n"
         "            x = x * 0.5\n"
-        "        return x\n"
+        "        return x\n\n\n"
+        "class Scale(tf.keras.layers.Layer):\n"
+        "    def build(self, input_shape):\n"
+        "        self.gamma = self.add_weight(shape=(input_shape[-1],), initializer=\"ones\", name=\"gamma\")\n\n"
+        "    def call(self, x):\n"
+        "        return x * self.gamma\n"
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -215,20 +231,16 @@ class SubclassedModule(Rule):
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         if not isinstance(node.body, cst.IndentedBlock):
             raise CannotMigrate("a one-line class body; write it as a block first")
-        methods = _methods(node.body.body)
-        for blocker in ("build", "add_weight"):
-            if blocker in methods:
-                raise CannotMigrate(
-                    f"`{blocker}` creates weights when the input shape is known; move them to "
-                    "`__init__` as `nn.Parameter` with explicit sizes (or use Lazy modules)"
-                )
-        if _uses_add_weight(node):
-            raise CannotMigrate(
-                "`self.add_weight(...)` creates a Keras variable; it becomes an `nn.Parameter` "
-                "with explicit sizes — not yet automatic"
-            )
-        body = [self._method(s, set(methods), ctx) if isinstance(s, cst.FunctionDef) else s for s in node.body.body]
-        return node.with_changes(bases=self._bases(node, qualified, ctx), body=node.body.with_changes(body=body))
+        statements = list(node.body.body)
+        lazy = False
+        if any(contains(s, is_add_weight) for s in statements) or "build" in _methods(statements):
+            statements, lazy = rewrite_custom_layer(statements, ctx)
+        methods = _methods(statements)
+        body = [self._method(s, set(methods), ctx) if isinstance(s, cst.FunctionDef) else s for s in statements]
+        bases = self._bases(node, qualified, ctx)
+        if lazy:  # weights sized on the first call: torch's Lazy-module machinery (see keras_custom_layers)
+            bases.insert(0, cst.Arg(ctx.name("torch.nn.modules.lazy.LazyModuleMixin"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+        return node.with_changes(bases=bases, body=node.body.with_changes(body=body))
 
     def _bases(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> list[cst.Arg]:
         tail = qualified.rsplit(".", 1)[1]
@@ -254,17 +266,35 @@ class SubclassedModule(Rule):
         return function.with_changes(name=cst.Name("forward"), params=params, body=body)
 
 
-def _uses_add_weight(node: cst.ClassDef) -> bool:
-    found = False
+class SerializableRegistration(Rule):
+    id = "models.serializable"
+    names = ("keras.saving.register_keras_serializable", "keras.utils.register_keras_serializable")
+    summary = "`@keras.saving.register_keras_serializable()` is removed: torch saves weights, not classes by name."
+    why = (
+        "Keras registers a custom class under a name so that `load_model` can rebuild it from "
+        "its `get_config()`. A torch model is rebuilt by calling its class and loading a "
+        "`state_dict`, so the registry has no counterpart; the decorator goes. `get_config` / "
+        "`from_config` stay as plain methods: their values are the constructor's arguments, "
+        "`cls(**config)` still builds the module."
+    )
+    example = (
+        "import keras\n\n\n"
+        "@keras.saving.register_keras_serializable(package=\"demo\")\n"
+        "class Offset(keras.layers.Layer):\n"
+        "    def __init__(self, value=1.0, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.value = value\n\n"
+        "    def call(self, x):\n"
+        "        return x + self.value\n\n"
+        "    def get_config(self):\n"
+        "        return {**super().get_config(), \"value\": self.value}\n"
+    )
 
-    class Finder(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            nonlocal found
-            if attribute.attr.value == "add_weight" and isinstance(attribute.value, cst.Name) and attribute.value.value == "self":
-                found = True
+    def rewrite_decorator(self, decorator: cst.Decorator, qualified: str, ctx: RuleContext) -> cst.Decorator | None:
+        return None
 
-    node.visit(Finder())
-    return found
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate("registering a class for Keras deserialisation has no torch counterpart: torch rebuilds a module by calling its class")
 
 
-RULES = [SubclassedModule()]
+RULES = [SubclassedModule(), SerializableRegistration()]

@@ -60,11 +60,126 @@ def test_a_class_that_rebinds_training_is_left_alone() -> None:
     assert "class Gate(tf.keras.Model)" in result.output
 
 
-def test_build_with_add_weight_is_a_todo_not_a_guess() -> None:
-    source = "import keras\n\nclass S(keras.layers.Layer):\n    def build(self, shape):\n        self.w = self.add_weight(shape=(3,))\n"
+CUSTOM = '''
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="demo")
+class Affine(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), name="kernel",
+                                 regularizer=keras.regularizers.L2(0.01))
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", constraint="non_neg")
+        self.input_spec = keras.layers.InputSpec(min_ndim=2)
+        super().build(input_shape)
+
+    def call(self, inputs, training=None, mask=None):
+        y = ops.matmul(inputs, self.w) + self.bias
+        return y * 0.5 if training else y
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class Gain(keras.layers.Layer):
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def build(self, input_shape):
+        self.gain = self.add_weight(shape=(self.size,), initializer=keras.initializers.RandomNormal(stddev=0.1), name="gain")
+        self.frozen = self.add_weight(shape=(self.size, 2), initializer="he_uniform", trainable=False, name="frozen")
+
+    def call(self, x):
+        return x * self.gain + ops.sum(self.frozen)
+'''
+
+
+@pytest.fixture(scope="module")
+def custom() -> dict:
+    result = migrate_source(CUSTOM)
+    assert result.error is None
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO], result.output
+    namespace: dict = {}
+    exec(compile(result.output, "<migrated>", "exec"), namespace)
+    return {"output": result.output, **namespace}
+
+
+def test_a_custom_layer_is_a_module_with_keras_weights(custom: dict) -> None:
+    """Outputs equal (1e-6, fp32) with the Keras variables copied by their Keras names."""
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    namespace: dict = {}
+    exec(compile(CUSTOM, "<keras>", "exec"), namespace)
+    x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
+    layer = namespace["Affine"](4, name="affine")
+    layer(x)
+    module = custom["Affine"](4)
+    assert list(module.state_dict()) == ["kernel", "bias"]  # lazy, like nn.LazyLinear: no sizes yet
+    # The bias has no `name=`: Keras calls it "variable", the module keeps its attribute name.
+    assert [v.name for v in layer.weights] == ["kernel", "variable"]
+    state = {"kernel": torch.from_numpy(np.asarray(layer.weights[0].numpy())), "bias": torch.rand(4)}  # Keras's is zero: give the sum something to add
+    layer.weights[1].assign(state["bias"].numpy())
+    expected = keras.ops.convert_to_numpy(layer(x, training=False))
+    module.load_state_dict(state, strict=True)  # sizes the lazy weights; the first call keeps them
+    module.eval()
+    got = module(torch.from_numpy(x)).detach().numpy()
+    assert [(name, tuple(p.shape)) for name, p in module.named_parameters()] == [("kernel", (5, 4)), ("bias", (4,))]
+    assert np.max(np.abs(got - expected)) <= 1e-6
+    fresh = custom["Affine"](4)
+    fresh(torch.zeros(1, 5))  # or the first call sizes them, from the input
+    assert fresh.kernel.shape == (5, 4) and torch.equal(fresh.bias, torch.zeros(4))
+    module.train()
+    assert np.allclose(module(torch.from_numpy(x)).detach().numpy(), expected * 0.5, atol=1e-6)
+
+
+def test_regularizers_and_constraints_become_methods_the_loop_calls(custom: dict) -> None:
+    module = custom["Affine"](2)
+    module(torch.zeros(1, 3))
+    with torch.no_grad():
+        module.kernel.fill_(2.0)
+        module.bias.fill_(-1.0)
+    assert module.regularization_penalty().item() == pytest.approx(0.01 * 4.0 * 6)  # L2(0.01) · Σ w²
+    module.apply_constraints()
+    assert torch.equal(module.bias, torch.zeros(2))  # NonNeg clamps after the step
+    assert "compute_output_shape() dropped" in custom["output"]
+    assert "register_keras_serializable" not in custom["output"]
+    assert custom["Affine"](**module.get_config()).units == 2  # get_config stays the constructor's arguments
+
+
+def test_sizes_the_constructor_fixes_are_concrete_and_initialised_like_keras(custom: dict) -> None:
+    torch.manual_seed(0)
+    gain = custom["Gain"](4000)
+    assert gain.gain.shape == (4000,) and gain.frozen.shape == (4000, 2)  # before any call
+    assert not gain.frozen.requires_grad
+    assert "def build" not in custom["output"].split("class Gain")[1]
+    assert abs(gain.gain.std().item() - 0.1) < 0.01  # RandomNormal(stddev=0.1)
+    limit = (6 / 4000) ** 0.5  # he_uniform: sqrt(6 / fan_in), Keras's fan_in of (4000, 2) is 4000
+    assert gain.frozen.abs().max().item() <= limit and gain.frozen.abs().max().item() > 0.95 * limit
+
+
+def test_an_add_weight_that_is_not_assigned_to_an_attribute_is_a_todo() -> None:
+    source = "import keras\n\nclass S(keras.layers.Layer):\n    def build(self, shape):\n        w = self.add_weight(shape=(3,))\n        self.ws = [w]\n"
     result = migrate_source(source)
-    assert "# migrate: TODO(models.subclass)" in result.output
+    (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
+    assert todo.outcome is Outcome.TODO and "`self.<attribute>`" in todo.message
     assert "class S(keras.layers.Layer)" in result.output
+
+
+def test_an_initializer_that_is_not_written_in_the_source_is_a_todo() -> None:
+    source = "import keras\n\nclass S(keras.layers.Layer):\n    def build(self, shape):\n        self.w = self.add_weight(shape=(3,), initializer=self.init)\n"
+    result = migrate_source(source)
+    (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
+    assert todo.outcome is Outcome.TODO and "initializer=self.init" in todo.message
 
 
 @pytest.mark.parametrize(

@@ -469,6 +469,80 @@ def weights(
 
 
 # ---------------------------------------------------------------------------------------
+# `migrate verify`: the Keras model and the migrated module, compared (migrate/verify/).
+
+
+@main.command("verify")
+@click.option("--keras", "keras_target", required=True, metavar="MODEL_OR_FACTORY", help="A .keras/.h5 file, or a factory pkg.module:function / keras.applications.ResNet50 (called with --args).")
+@click.option("--args", "args_json", metavar="JSON", help="Keyword arguments for the Keras factory, as a JSON object.")
+@click.option("--torch", "module_spec", required=True, metavar="PKG.MODULE:CLASS", help="The migrated nn.Module class (imported with the current directory on sys.path).")
+@click.option("--module-args", metavar="JSON", help="Arguments for the class: a JSON object (keywords) or list (positional).")
+@click.option("--weights", "weights_path", type=click.Path(path_type=Path), help="The module's state_dict (.pt via torch.load weights_only=True, or .safetensors). Default: convert the Keras weights through ONNX.")
+@click.option("--batch", type=click.IntRange(min=1), default=2, show_default=True, help="Rows of seeded random input.")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), help="Your own batch: an .npz with one array per model input (by input name, or in order), Keras layout.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random inputs and training targets.")
+@click.option("--atol", type=click.FloatRange(min=0), default=1e-5, show_default=True, help="Absolute tolerance.")
+@click.option("--rtol", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Relative tolerance (of |keras|).")
+@click.option("--train-steps", type=click.IntRange(min=0), default=0, show_default=True, help="Also run N optimiser steps on each side and compare losses and parameters.")
+@click.option("--train-atol", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="Tolerance of the training check.")
+@click.option("--speed", is_flag=True, help="Also time both frameworks (eager, compiled, XLA, ONNX Runtime).")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True, help="Where the torch module runs.")
+@click.option("--no-reference", is_flag=True, help="Skip the ONNX Runtime and onnx2torch columns (with --weights: no ONNX export at all).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the report as JSON.")
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the report as JUnit XML.")
+@click.option("--unsafe", is_flag=True, help="Load a saved model with safe_mode=False (Lambda layers run code from the file).")
+@click.option("-q", "--quiet", is_flag=True, help="Print the result lines only.")
+def verify_command(
+    keras_target: str, args_json: str | None, module_spec: str, module_args: str | None, weights_path: Path | None,
+    batch: int, data_path: Path | None, seed: int, atol: float, rtol: float, train_steps: int, train_atol: float,
+    speed: bool, device: str, no_reference: bool, json_path: Path | None, junit_path: Path | None, unsafe: bool, quiet: bool,
+) -> None:
+    """Check that the migrated module PKG.MODULE:CLASS computes what the Keras model computes.
+
+    Both run on the same batch, each in its own layout; every output is compared (and against
+    ONNX Runtime and onnx2torch on the export), and when they differ the first divergent layer
+    is named. The Keras factory and the module class are imported and run: only name code you
+    trust. Exit 0 equivalent, 1 mismatch, 2 usage or input error.
+    """
+    if json_path is not None and junit_path is not None and json_path.resolve() == junit_path.resolve():
+        _fail("--json and --junit name the same file")
+    try:
+        from migrate.verify.cli_support import load_inputs, spinner
+        from migrate.verify import VerifyError, verify as run_verify
+    except ImportError as error:
+        _fail(f"`migrate verify` needs the ml extra: pip install 'migrate[ml]' ({error})")
+    with spinner(enabled=not quiet) as progress:
+        try:
+            keras_model, module = load_inputs(keras_target, args_json, module_spec, module_args, weights_path, unsafe, progress)
+            report = run_verify(
+                keras_model, module, batch=batch, data=data_path, atol=atol, rtol=rtol, train_steps=train_steps,
+                train_atol=train_atol, speed=speed, device=device, convert_weights=weights_path is None,
+                four_way=not no_reference, seed=seed, progress=progress,
+            )
+        except VerifyError as error:
+            _fail(str(error))
+    outputs = []
+    if json_path is not None:
+        import json
+
+        outputs.append((json_path, json.dumps(report.to_dict(), indent=2, allow_nan=False, default=str) + "\n"))
+    if junit_path is not None:
+        outputs.append((junit_path, report.to_junit()))
+    for path, text in outputs:
+        try:
+            write_atomic(path, text)
+        except OSError as error:
+            _fail(f"{path}: cannot be written: {error.strerror or error}")
+    if quiet:
+        click.echo("migrate verify: " + ("equivalent" if report.ok else "MISMATCH"))
+        for line in report.failures():
+            click.echo(f"  {line}")
+    else:
+        click.echo(report.render(), nl=False)
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+# ---------------------------------------------------------------------------------------
 # `migrate check`: the CI gate (migrate/gate/), and `migrate lsp`: the editor (migrate/lsp/).
 
 

@@ -1,7 +1,1081 @@
-"""(being written — see the module's first real commit)."""
+"""``model.compile`` / ``fit`` / ``evaluate`` / ``predict`` (and the ``*_on_batch`` forms) →
+an explicit PyTorch training loop in the user's file.
+
+PyTorch has no ``fit``: the loop is the user's code. So:
+
+* ``model.compile(optimizer, loss, metrics)`` becomes the statements the loop needs: the device
+  (``cuda`` when there is one), ``model.to(device)``, the torch optimizer (and its per-batch
+  LR scheduler), ``def loss_fn(y_true, y_pred)`` and a ``metrics`` dict — built by the optimizer,
+  loss and metric tables (``rules/keras_optimizers.py``, ``keras_losses.py``, ``keras_metrics.py``).
+  Their names are derived from the model's (``model`` → ``optimizer``, ``loss_fn``, ``metrics``;
+  ``critic`` → ``critic_optimizer``…), so ``fit`` finds them again.
+* ``history = model.fit(...)`` becomes ``history = fit(model, optimizer, loss_fn, ...)``: a
+  module-level function written into the file once, holding only what that call uses
+  (validation, callbacks, metrics, gradient clipping, a schedule, ``initial_epoch``,
+  ``steps_per_epoch``), with Keras's defaults written at the call (``batch_size=32``,
+  ``shuffle=True``). A function rather than an inline loop: a script often calls ``fit`` more
+  than once, and the loop then reads once, under its own name, like the Keras call it replaces.
+  Calls that need a different loop get their own (``fit_2``).
+
+The loop follows Keras 3's order: callbacks' ``on_train_begin``; per epoch ``on_epoch_begin``,
+``model.train()``, per batch the step and ``on_train_batch_end`` with the running means
+(each batch weighted by its size, as Keras's ``Mean`` metrics weigh them), ``stop_training``
+checked after each batch; then validation in ``model.eval()`` under ``torch.no_grad()``, the
+``val_`` logs, ``on_epoch_end``, the History; ``on_train_end`` last.
+"""
 
 from __future__ import annotations
 
-from migrate.rules.base import Rule
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
-RULES: list[Rule] = []
+import libcst as cst
+
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature
+from migrate.rules.keras_losses import LossPlan, torch_loss
+from migrate.rules.keras_metrics import torch_metric
+from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
+
+_MODULE = cst.Module([])
+_MODEL_TYPE = "keras.Model"
+_DATASET_TYPE = "tensorflow.data.Dataset"
+
+
+def _code(node: cst.CSTNode) -> str:
+    return _MODULE.code_for_node(node)
+
+
+def _dotted(node: cst.CSTNode | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+def _spell(ctx: RuleContext, qualified: str) -> str:
+    return _code(ctx.name(qualified))
+
+
+def _statements(text: str) -> list[cst.BaseStatement]:
+    return list(cst.parse_module(text).body)
+
+
+def _indent(lines: Sequence[str], depth: int) -> str:
+    pad = "    " * depth
+    return "".join(pad + line + "\n" if line else "\n" for text in lines for line in text.splitlines())
+
+
+# ---------------------------------------------------------------------------------------
+# Binding a method call to its Keras signature.
+
+_SIGNATURES = {
+    "compile": 'optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True',
+    "fit": 'x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1',
+    "evaluate": 'x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False',
+    "predict": 'x, batch_size=None, verbose="auto", steps=None, callbacks=None',
+    "train_on_batch": "x, y=None, sample_weight=None, class_weight=None, return_dict=False",
+    "test_on_batch": "x, y=None, sample_weight=None, return_dict=False",
+    "predict_on_batch": "x",
+    "summary": "line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None",
+}
+_PARAMS = {method: parse_signature(text) for method, text in _SIGNATURES.items()}
+
+
+def _bind(call: cst.Call, method: str, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+    params = _PARAMS[method]
+    names = [p.name for p in params]
+    bound: dict[str, cst.BaseExpression] = {}
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            raise CannotMigrate(f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed")
+        if arg.keyword is None:
+            if i >= len(names):
+                raise CannotMigrate(f"more positional arguments than `{method}` takes")
+            bound[names[i]] = arg.value
+        elif arg.keyword.value in names:
+            bound[arg.keyword.value] = arg.value
+        else:
+            raise CannotMigrate(f"unknown argument `{arg.keyword.value}=` of `{method}`")
+    for p in params:
+        if not p.has_default and p.name not in bound:
+            raise CannotMigrate(f"required argument `{p.name}` is missing")
+    return bound
+
+
+def _literal_or(node: cst.BaseExpression | None, default: Any) -> Any:
+    if node is None:
+        return default
+    try:
+        return literal(node)
+    except NotLiteral:
+        return _NOT_LITERAL
+
+
+_NOT_LITERAL = object()
+
+
+def _is_default(node: cst.BaseExpression | None, default: Any) -> bool:
+    value = _literal_or(node, default)
+    return value is not _NOT_LITERAL and type(value) is type(default) and value == default
+
+
+def _original_call(ctx: RuleContext, method: str) -> cst.Call:
+    """The site's call as parsed (before the rules inside it ran): what the builders read."""
+    found: list[cst.Call] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == method:
+                found.append(node)
+
+    ctx.statement().visit(Finder())
+    if not found:
+        raise CannotMigrate(f"the `.{method}(...)` call could not be found in its statement")
+    return found[0]
+
+
+def _receiver(call: cst.Call, ctx: RuleContext) -> str:
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    if not isinstance(func.value, cst.Name):
+        raise CannotMigrate(
+            f"the model `{ctx.source(func.value)}` is not a plain name; the loop's optimizer and "
+            "loss are named after the model's variable"
+        )
+    return func.value.value
+
+
+# ---------------------------------------------------------------------------------------
+# What `compile` makes, and how `fit` finds it again.
+
+
+@dataclass
+class Compiled:
+    """The names ``compile`` gives the optimizer, scheduler, loss and metrics of a model."""
+
+    model: str
+    optimizer: str
+    scheduler: str | None
+    loss: str
+    metrics: str | None
+    plan: OptimizerPlan
+    loss_plan: LossPlan
+    metric_entries: list[str] = field(default_factory=list)
+
+
+def _prefix(model: str) -> str:
+    return "" if model == "model" else model + "_"
+
+
+def _find_compile(model: str, ctx: RuleContext) -> cst.Call | None:
+    """The parsed ``<model>.compile(...)`` call of the function holding the site (else of the
+    module's top level)."""
+    for tree in (ctx.scope(), ctx.module()):
+        found: list[cst.Call] = []
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "compile" and _dotted(func.value) == model:
+                    found.append(node)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is tree
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+                return False
+
+        tree.visit(Finder())
+        if found:
+            return found[-1]
+    return None
+
+
+def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
+    """Read a parsed compile call: the optimizer, loss and metric plans and the names its
+    rewrite defines (CannotMigrate with the reason when one of them has no faithful form)."""
+    bound = _bind(compile_call, "compile", ctx)
+    for name in ("loss_weights", "weighted_metrics"):
+        if name in bound and not _is_default(bound[name], None):
+            raise CannotMigrate(f"`{name}=` is not migrated yet: weight the losses and metrics in the loop by hand")
+    prefix = _prefix(model)
+    params = cst.parse_expression(f"{model}.parameters()")
+    optimizer_node = bound.get("optimizer", cst.SimpleString('"rmsprop"'))
+    plan = torch_optimizer(optimizer_node, params, ctx)
+    optimizer = _code(plan.optimizer) if plan.built else prefix + "optimizer"
+    scheduler = None
+    if plan.schedule is not None:
+        scheduler = _code(plan.scheduler_name) if plan.built and plan.scheduler_name is not None else scheduler_name(optimizer)
+    loss_node = bound.get("loss")
+    if loss_node is None or _is_default(loss_node, None):
+        raise CannotMigrate("`compile` without `loss=`: the loss the model adds itself (`add_loss`) is not migrated")
+    if isinstance(loss_node, (cst.List, cst.Tuple, cst.Dict)):
+        raise CannotMigrate("one loss per output is not migrated yet: sum the outputs' losses in `loss_fn` by hand")
+    loss = torch_loss(loss_node, ctx)
+    metrics = None
+    metric_entries: list[str] = []
+    if "metrics" in bound and not _is_default(bound["metrics"], None):
+        metrics = prefix + "metrics"
+        metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
+    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries)
+
+
+def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: RuleContext) -> list[str]:
+    """``"name": lambda y_true, y_pred: <value on one batch>`` for each compiled metric."""
+    if isinstance(node, cst.Dict):
+        raise CannotMigrate("metrics per output are not migrated yet")
+    items = [e.value for e in node.elements] if isinstance(node, (cst.List, cst.Tuple)) else [node]
+    entries = []
+    for item in items:
+        plan = torch_metric(item, ctx, loss)
+        if plan.stateful:
+            raise CannotMigrate(
+                f"`{ctx.source(item)}` is not a mean of per-batch values (AUC, precision, recall…); "
+                "the migrated loop only averages per-batch metrics so far"
+            )
+        value = _code(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
+        entries.append(f"{plan.name!r}: lambda y_true, y_pred: {value},")
+    return entries
+
+
+def _compiled_for(model: str, ctx: RuleContext) -> Compiled:
+    compile_call = _find_compile(model, ctx)
+    if compile_call is None:
+        raise CannotMigrate(
+            f"no `{model}.compile(...)` in this function or at the top level: the optimizer and "
+            "loss the loop needs are unknown (compile the model where it is trained)"
+        )
+    try:
+        return _compiled(model, compile_call, ctx)
+    except CannotMigrate as reason:
+        raise CannotMigrate(f"`{model}.compile(...)` is not migrated, so the loop has no optimizer and loss: {reason.reason}") from None
+
+
+# ---------------------------------------------------------------------------------------
+# The model's input layout: Keras images are channels-last, the migrated modules channels-first.
+
+_SPATIAL = {
+    "1": ("Conv1D", "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D", "UpSampling1D", "SpatialDropout1D", "Conv1DTranspose"),
+    "2": ("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D",
+          "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D", "ZeroPadding2D", "SpatialDropout2D", "Cropping2D"),
+    "3": ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding3D"),
+}
+_PERMUTATIONS = {1: (0, 2, 1), 2: (0, 3, 1, 2), 3: (0, 4, 1, 2, 3)}
+
+
+def _layer_tail(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Call):
+        name = _dotted(node.func)
+        return name.rsplit(".", 1)[-1] if name else None
+    return None
+
+
+def _spatial_rank(tail: str | None) -> int | None:
+    for rank, names in _SPATIAL.items():
+        if tail in names:
+            return int(rank)
+    return None
+
+
+def _sequential_permutation(call: cst.Call) -> tuple[int, ...] | None:
+    """The permutation from Keras's layout to the migrated Sequential's (as
+    ``rules/keras_sequential.py`` lays it out): images of known rank, or a first layer that
+    reads channels-first."""
+    layers = call.args[0].value if call.args and call.args[0].keyword is None else None
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "layers":
+            layers = arg.value
+    if not isinstance(layers, (cst.List, cst.Tuple)) or not layers.elements:
+        return None
+    elements = [e.value for e in layers.elements]
+    first = elements[0]
+    shape = None
+    if _layer_tail(first) in ("Input", "InputLayer"):
+        assert isinstance(first, cst.Call)
+        for i, arg in enumerate(first.args):
+            if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value in ("shape", "input_shape")):
+                shape = _literal_or(arg.value, None)
+        elements = elements[1:]
+        first = elements[0] if elements else None
+    if shape is None and isinstance(first, cst.Call):
+        for arg in first.args:
+            if arg.keyword and arg.keyword.value == "input_shape":
+                shape = _literal_or(arg.value, None)
+    rank = _spatial_rank(_layer_tail(first)) if first is not None else None
+    if isinstance(shape, (tuple, list)):
+        if len(shape) >= 3:
+            return _PERMUTATIONS.get(len(shape) - 1)
+        return _PERMUTATIONS[1] if len(shape) == 2 and rank == 1 else None
+    return _PERMUTATIONS.get(rank) if rank else None
+
+
+def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
+    """How a batch of the Keras model's input is permuted for the migrated model: found from
+    the Sequential (or the file's own model class, or a builder function of the file that
+    returns a Sequential) the model variable is assigned from."""
+    module = ctx.module()
+    value = _assigned(model, ctx.scope()) or _assigned(model, module)
+    if not isinstance(value, cst.Call):
+        return None
+    tail = _layer_tail(value)
+    if tail == "Sequential":
+        return _sequential_permutation(value)
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == tail:
+            returned = _returned_call(statement)
+            if returned is not None and _layer_tail(returned) == "Sequential":
+                return _sequential_permutation(returned)
+        if isinstance(statement, cst.ClassDef) and statement.name.value == tail:
+            ranks = {_spatial_rank(_layer_tail(c)) for c in _calls(statement)} - {None}
+            if len(ranks) == 1:
+                return _PERMUTATIONS[ranks.pop()]
+    return None
+
+
+def _assigned(name: str, tree: cst.CSTNode) -> cst.BaseExpression | None:
+    found: list[cst.BaseExpression] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+                found.append(node.value)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is tree
+
+    tree.visit(Finder())
+    return found[-1] if found else None
+
+
+def _returned_call(function: cst.FunctionDef) -> cst.Call | None:
+    found: list[cst.BaseExpression] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                found.append(node.value)
+
+    function.visit(Finder())
+    if not found:
+        return None
+    value = found[-1]
+    if isinstance(value, cst.Name):
+        value = _assigned(value.value, function)
+    return value if isinstance(value, cst.Call) else None
+
+
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Finder())
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# The generated helpers.
+
+_HISTORY = '''
+class History:
+    """What Keras's `fit` returns: `history[name]` lists one value per epoch."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+'''
+
+
+def _batches(ctx: RuleContext) -> str:
+    torch = _spell(ctx, "torch.as_tensor")
+    loader = _spell(ctx, "torch.utils.data.DataLoader")
+    dataset = _spell(ctx, "torch.utils.data.TensorDataset")
+    return f'''
+def batches(x, y, batch_size, shuffle):
+    """The batches Keras makes of `fit`/`evaluate` data: NumPy arrays become a DataLoader
+    (floating-point data as float32, as Keras casts it); a DataLoader, or any iterable of
+    (inputs, targets) batches, is used as it is."""
+    if y is None:
+        return x
+    x, y = {torch}(x), {torch}(y)
+    x = x.float() if x.is_floating_point() else x
+    y = y.float() if y.is_floating_point() else y
+    return {loader}({dataset}(x, y), batch_size=batch_size, shuffle=shuffle)
+'''
+
+
+@dataclass(frozen=True)
+class LoopShape:
+    """What one call site needs from the generated loop."""
+
+    permutation: tuple[int, ...] | None = None
+    metrics: bool = False
+    validation_split: bool = False
+    validation_data: bool = False
+    callbacks: bool = False
+    initial_epoch: bool = False
+    steps_per_epoch: bool = False
+    scheduler: bool = False
+    before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
+
+
+def _permute_line(shape: LoopShape) -> list[str]:
+    if shape.permutation is None:
+        return []
+    layout = {3: "sequences channels-last (NLC); the migrated model takes NCL", 4: "images channels-last (NHWC); the migrated model takes NCHW", 5: "volumes channels-last (NDHWC); the migrated model takes NCDHW"}[len(shape.permutation)]
+    return [f"batch_x = batch_x.permute{shape.permutation}  # Keras feeds {layout}"]
+
+
+def _metric_lines(ctx: RuleContext) -> list[str]:
+    return [
+        "for name, metric in metrics.items():",
+        "    sums[name] = sums.get(name, 0.0) + float(metric(batch_y, y_pred)) * len(batch_x)",
+    ]
+
+
+def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
+    no_grad = _spell(ctx, "torch.no_grad")
+    params = "model, loss_fn, x, y=None, *, batch_size=32" + (", metrics=None" if shape.metrics else "")
+    body = [
+        "device = next(model.parameters()).device",
+        "model.eval()",
+        "sums, seen = {}, 0",
+        f"with {no_grad}():",
+        "    for batch_x, batch_y in batches(x, y, batch_size, shuffle=False):",
+        "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
+        *("        " + line for line in _permute_line(shape)),
+        "        y_pred = model(batch_x)",
+        "        seen += len(batch_x)",
+        "        sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)",
+        *("        " + line for line in (_metric_lines(ctx) if shape.metrics else [])),
+        "return {name: total / seen for name, total in sums.items()}",
+    ]
+    what = "loss and metrics" if shape.metrics else "loss"
+    doc = f'"""`model.evaluate(...)`: the mean {what} over the data (each batch weighted by its size),\n    in eval mode and without gradients."""'
+    return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
+
+
+def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleContext) -> str:
+    no_grad = _spell(ctx, "torch.no_grad")
+    params = ["model", "optimizer", "loss_fn", "x", "y=None", "*", "epochs=1", "batch_size=32", "shuffle=True", "verbose=1"]
+    if shape.metrics:
+        params.append("metrics=None")
+    if shape.scheduler:
+        params.append("scheduler=None")
+    if shape.validation_split:
+        params.append("validation_split=0.0")
+    if shape.validation_data or shape.validation_split:
+        params.append("validation_data=None")
+    if shape.callbacks:
+        params.append("callbacks=()")
+    if shape.initial_epoch:
+        params.append("initial_epoch=0")
+    if shape.steps_per_epoch:
+        params.append("steps_per_epoch=None")
+    validation = shape.validation_data or shape.validation_split
+    C = shape.callbacks
+
+    def hook(call: str) -> list[str]:
+        return ["for callback in callbacks:", f"    callback.{call}"] if C else []
+
+    body: list[str] = ["device = next(model.parameters()).device"]
+    if shape.validation_split:
+        body += [
+            "if validation_split:",
+            "    # Keras holds out the last fraction of the arrays, before any shuffling.",
+            "    split_at = int(len(x) * (1.0 - validation_split))",
+            "    x, y, validation_data = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])",
+        ]
+    body += ["history = History()", "model.stop_training = False  # a callback sets it to end training, as in Keras"]
+    if C:
+        body += [
+            "for callback in callbacks:",
+            "    callback.set_model(model)",
+            "    callback.optimizer = optimizer  # Keras callbacks reach it as `self.model.optimizer`",
+        ]
+        body += hook("on_train_begin({})")
+    body += ["logs = {}", f"for epoch in range({'initial_epoch, ' if shape.initial_epoch else ''}epochs):"]
+    epoch: list[str] = [*hook("on_epoch_begin(epoch, {})"), "model.train()", "sums, seen = {}, 0"]
+    epoch.append("for step, (batch_x, batch_y) in enumerate(batches(x, y, batch_size, shuffle)):")
+    step: list[str] = []
+    if shape.steps_per_epoch:
+        step += ["if steps_per_epoch is not None and step == steps_per_epoch:", "    break"]
+    step += hook("on_train_batch_begin(step, {})")
+    step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
+    step += ["y_pred = model(batch_x)", "loss = loss_fn(batch_y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
+    if shape.before_step:
+        step += shape.before_step.rstrip("\n").splitlines()
+    step.append("optimizer.step()")
+    if shape.scheduler:
+        step.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
+    step += [
+        "# The running means Keras logs: each batch weighs by its size.",
+        "seen += len(batch_x)",
+        "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
+    ]
+    if shape.metrics:
+        step += [f"with {no_grad}():", *("    " + line for line in _metric_lines(ctx))]
+    step.append("logs = {name: total / seen for name, total in sums.items()}")
+    if C:
+        step += hook("on_train_batch_end(step, logs)")
+        step += ["if model.stop_training:", "    break"]
+    epoch += ["    " + line for line in step]
+    epoch.append("logs = dict(logs)")
+    if validation:
+        metrics_arg = ", metrics=metrics" if shape.metrics else ""
+        epoch += [
+            "if validation_data is not None:",
+            "    val_x, val_y = validation_data if isinstance(validation_data, tuple) else (validation_data, None)",
+            f"    val_logs = {evaluate}(model, loss_fn, val_x, val_y, batch_size=batch_size{metrics_arg})",
+            "    logs.update({\"val_\" + name: value for name, value in val_logs.items()})",
+        ]
+    epoch += hook("on_epoch_end(epoch, logs)")
+    epoch += [
+        "history.epoch.append(epoch)",
+        "for name, value in logs.items():",
+        "    history.history.setdefault(name, []).append(value)",
+        "if verbose:",
+        "    print(f\"Epoch {epoch + 1}/{epochs}: \" + \", \".join(f\"{name}: {value:.4f}\" for name, value in logs.items()))",
+        "if model.stop_training:",
+        "    break",
+    ]
+    body += ["    " + line for line in epoch]
+    body += hook("on_train_end(logs)")
+    body.append("return history")
+    parts = ["the mean loss" + (" and metrics" if shape.metrics else "") + " of each epoch"]
+    if validation:
+        parts.append("validation after each epoch")
+    if C:
+        parts.append("the callbacks' hooks where Keras calls them")
+    doc = f'"""`model.fit(...)` as Keras runs it: {", ".join(parts)}.\n    Returns the History."""'
+    return f"def {name}({', '.join(params)}):\n    {doc}\n" + _indent(body, 1)
+
+
+def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext) -> str:
+    no_grad = _spell(ctx, "torch.no_grad")
+    cat = _spell(ctx, "torch.cat")
+    if dataset:
+        params = "model, x"
+        source = [
+            "for batch in x:",
+            "    batch_x = batch[0] if isinstance(batch, (tuple, list)) else batch  # the inputs of (inputs, targets)",
+        ]
+        doc = '"""`model.predict(...)`: the outputs for every batch, in eval mode and without gradients, as one NumPy array."""'
+    else:
+        loader = _spell(ctx, "torch.utils.data.DataLoader")
+        as_tensor = _spell(ctx, "torch.as_tensor")
+        params = "model, x, *, batch_size=32"
+        source = [
+            f"x = {as_tensor}(x)",
+            "x = x.float() if x.is_floating_point() else x",
+            f"for batch_x in {loader}(x, batch_size=batch_size):",
+        ]
+        doc = '"""`model.predict(...)`: the outputs for the inputs in batches, in eval mode and without gradients,\n    as one NumPy array."""'
+    body = [
+        "device = next(model.parameters()).device",
+        "model.eval()",
+        "outputs = []",
+        f"with {no_grad}():",
+        *("    " + line for line in source),
+        "        batch_x = batch_x.to(device)",
+        *("        " + line for line in _permute_line(shape)),
+        "        outputs.append(model(batch_x).cpu())",
+        f"return {cat}(outputs).numpy()",
+    ]
+    return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
+
+
+_DEVICES: "weakref.WeakKeyDictionary[Any, set[int]]" = weakref.WeakKeyDictionary()
+_HELPERS: "weakref.WeakKeyDictionary[Any, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
+def _define(base: str, make, ctx: RuleContext) -> str:  # noqa: ANN001
+    """Write a helper function into the file once per distinct code; its name (``fit``, or
+    ``fit_2`` for a second, different loop; a name the file already uses is avoided)."""
+    names = _HELPERS.setdefault(ctx, {})
+    taken = _top_level_names(ctx.module())
+    index = 1
+    while True:
+        name = base if index == 1 else f"{base}_{index}"
+        index += 1
+        if name in taken:
+            continue
+        code = make(name)
+        known = names.get(name)
+        if known is None:
+            names[name] = code
+            break
+        if known == code:
+            break
+    ctx.add_definition(_statements(code))
+    return name
+
+
+def _top_level_names(module: cst.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        if isinstance(bound, cst.Name):
+                            names.add(bound.value)
+    return names
+
+
+def _add_common(ctx: RuleContext, history: bool = False) -> None:
+    if history:
+        ctx.add_definition(_statements(_HISTORY.lstrip("\n")))
+    ctx.add_definition(_statements(_batches(ctx).lstrip("\n")))
+
+
+def _before_step(plan: OptimizerPlan, ctx: RuleContext) -> str:
+    statements = plan.before_step(cst.Name("optimizer"), cst.parse_expression("model.parameters()"), ctx)
+    return "".join(_code(s) for s in statements)
+
+
+def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
+    if keyword is None:
+        return cst.Arg(value)
+    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    return cst.Arg(value, keyword=cst.Name(keyword), equal=equal)
+
+
+def _call(func: str, args: list[cst.Arg]) -> cst.Call:
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    args = [a.with_changes(comma=comma) for a in args[:-1]] + args[-1:]
+    return cst.Call(cst.Name(func), args)
+
+
+def _updated_args(call: cst.Call, method: str, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+    """The site's arguments as the rules inside it left them (callbacks rewritten…)."""
+    return _bind(call, method, ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# The rules.
+
+
+class _MethodRule(Rule):
+    method: str = ""
+
+
+class Compile(_MethodRule):
+    id = "training.compile"
+    method = "compile"
+    names = ("keras.Model.compile",)
+    summary = "`model.compile(optimizer, loss, metrics)` → the device, the torch optimizer, `def loss_fn(y_true, y_pred)` and a metrics dict."
+    why = (
+        "PyTorch keeps the optimizer, the loss and the metrics as the training loop's own "
+        "variables, not as the model's state. `compile` becomes the statements that make them: "
+        "`device` (`cuda` when available) and `model.to(device)`; the torch optimizer over "
+        "`model.parameters()` with every Keras default written out (and a `LambdaLR` stepped per "
+        "batch for a Keras schedule); `def loss_fn(y_true, y_pred)` computing the loss as Keras "
+        "reduces it, in Keras's argument order; `metrics = {\"accuracy\": ...}` keyed by the "
+        "names Keras logs. They are named after the model (`model` → `optimizer`, `loss_fn`, "
+        "`metrics`; `critic` → `critic_optimizer`…) so the migrated `fit`/`evaluate` find them. "
+        "Keras's default optimizer is RMSprop. `loss_weights`/`weighted_metrics` are a TODO; "
+        "`run_eagerly`, `steps_per_execution`, `jit_compile` and `auto_scale_loss` only tune "
+        "Keras's own execution and are dropped."
+    )
+    example = (
+        "from tensorflow import keras\n\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n"
+        "model.compile(\n"
+        "    optimizer=keras.optimizers.Adam(1e-3),\n"
+        "    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n"
+        ")\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        model = _receiver(call, ctx)
+        compiled = _compiled(model, _original_call(ctx, "compile"), ctx)
+        device = _spell(ctx, "torch.device")
+        cuda = _spell(ctx, "torch.cuda.is_available")
+        lines = [f"{model}.to(device)"]
+        devices = _DEVICES.setdefault(ctx, set())
+        if id(ctx.scope()) not in devices:  # one device per function
+            devices.add(id(ctx.scope()))
+            lines.insert(0, f'device = {device}("cuda" if {cuda}() else "cpu")')
+        plan = compiled.plan
+        for note in plan.notes:
+            lines.append(f"# {note}")
+        if not plan.built:
+            lines.append(f"{compiled.optimizer} = {_code(plan.optimizer)}")
+            scheduler = plan.scheduler(cst.Name(compiled.optimizer), ctx)
+            if scheduler is not None and compiled.scheduler is not None:
+                lines.append(f"{compiled.scheduler} = {_code(scheduler)}")
+        loss_plan = compiled.loss_plan
+        loss_expr = _code(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
+        doc = "The loss Keras's `compile(loss=...)` computes, reduced as Keras reduces it."
+        loss_lines = [f"def {compiled.loss}(y_true, y_pred):", f'    """{doc}"""']
+        loss_lines += [f"    # {note}" for note in loss_plan.notes]
+        loss_lines.append(f"    return {loss_expr}")
+        statements = _statements("\n".join(lines) + "\n")
+        blank = [cst.EmptyLine(indent=False)]
+        statements += [s.with_changes(leading_lines=blank) for s in _statements("\n".join(loss_lines) + "\n")]
+        if compiled.metrics is not None:
+            entries = "".join(f"    {entry}\n" for entry in compiled.metric_entries)
+            statements += [s.with_changes(leading_lines=blank) for s in _statements(f"{compiled.metrics} = {{\n{entries}}}\n")]
+        for arg in call.args:
+            ctx.consume(arg.value)
+        ctx.replace_statement(statements)
+        return call
+
+
+def _permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
+    return _model_permutation(model, ctx)
+
+
+class Fit(_MethodRule):
+    id = "training.fit"
+    method = "fit"
+    names = ("keras.Model.fit",)
+    summary = "`model.fit(...)` → `fit(model, optimizer, loss_fn, ...)`, an explicit training loop written into the file."
+    why = (
+        "The loop is a function written once into the file with only what the call uses "
+        "(validation, callbacks, metrics, gradient clipping, a per-batch schedule, "
+        "`initial_epoch`, `steps_per_epoch`), and the call passes Keras's defaults explicitly "
+        "(`epochs=1`, `batch_size=32`, `shuffle=True`). It runs as Keras 3 runs `fit`: "
+        "`model.train()`, per batch forward, `loss_fn(y_true, y_pred)`, backward, clipping, "
+        "`optimizer.step()`, the scheduler; the logged `loss` and metrics are running means "
+        "weighted by batch size; validation in `model.eval()` under `torch.no_grad()` adds the "
+        "`val_` logs; callbacks' hooks are called where Keras calls them and "
+        "`model.stop_training` ends training; it returns a `History` whose `.history[name]` "
+        "lists one value per epoch. NumPy arrays become a `DataLoader(TensorDataset(...), "
+        "shuffle=...)` (floats as float32, as Keras casts them); `validation_split` takes the "
+        "last fraction of the arrays before shuffling, as Keras does; a dataset (a DataLoader "
+        "after the tf.data rewrite) is iterated as it is. Keras feeds images channels-last: "
+        "when the model is a Sequential (or a file's class) of 2-D layers, each batch is "
+        "permuted to NCHW. `class_weight`, `sample_weight`, `validation_steps`, "
+        "`validation_batch_size` and a `validation_freq` other than 1 are TODOs. Shuffling "
+        "draws from torch's generator: the order cannot match TensorFlow's."
+    )
+    example = (
+        "import numpy as np\n"
+        "from tensorflow import keras\n\n"
+        "x = np.zeros((64, 4), \"float32\")\n"
+        "y = np.zeros((64,), \"int64\")\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n"
+        "model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\")\n"
+        "history = model.fit(x, y, epochs=3, validation_split=0.25)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        model = _receiver(call, ctx)
+        compiled = _compiled_for(model, ctx)
+        original = _original_call(ctx, "fit")
+        bound_original = _bind(original, "fit", ctx)
+        args = _updated_args(call, "fit", ctx)
+        for name, default in (("class_weight", None), ("sample_weight", None), ("validation_steps", None), ("validation_batch_size", None), ("validation_freq", 1)):
+            if name in args and not _is_default(args[name], default):
+                raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
+        if "x" not in args:
+            raise CannotMigrate("`fit` without data")
+        dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
+        validation_data = args.get("validation_data")
+        if isinstance(validation_data, cst.Tuple) and len(validation_data.elements) != 2:
+            raise CannotMigrate("`validation_data` with sample weights is not migrated yet")
+        shape = LoopShape(
+            permutation=_permutation(model, ctx),
+            metrics=compiled.metrics is not None,
+            validation_split="validation_split" in args and not _is_default(args["validation_split"], 0.0),
+            validation_data=validation_data is not None and not _is_default(validation_data, None),
+            callbacks="callbacks" in args and not _is_default(args["callbacks"], None),
+            initial_epoch="initial_epoch" in args and not _is_default(args["initial_epoch"], 0),
+            steps_per_epoch="steps_per_epoch" in args and not _is_default(args["steps_per_epoch"], None),
+            scheduler=compiled.scheduler is not None,
+            before_step=_before_step(compiled.plan, ctx),
+        )
+        if shape.validation_split and dataset:
+            raise CannotMigrate("`validation_split` needs NumPy arrays (Keras refuses it for a dataset)")
+        evaluate = None
+        _add_common(ctx, history=True)
+        if shape.validation_split or shape.validation_data:
+            evaluate = _define("evaluate", lambda name: _evaluate_source(name, shape, ctx), ctx)
+        fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
+        new: list[cst.Arg] = [_arg(cst.Name(model)), _arg(cst.Name(compiled.optimizer)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
+        if not dataset:
+            new.append(_arg(args["y"]))
+        new.append(_arg(args.get("epochs", cst.Integer("1")), "epochs"))
+        if not dataset or not _is_default(args.get("batch_size"), None):
+            new.append(_arg(args.get("batch_size") if not _is_default(args.get("batch_size"), None) else cst.Integer("32"), "batch_size"))
+        if not dataset:
+            new.append(_arg(args.get("shuffle", cst.Name("True")), "shuffle"))
+        if "verbose" in args and not _is_default(args["verbose"], "auto"):
+            new.append(_arg(args["verbose"], "verbose"))
+        if shape.metrics:
+            new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
+        if shape.scheduler:
+            new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
+        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch"):
+            if getattr(shape, name):
+                new.append(_arg(args[name], name))
+        return _call(fit, new)
+
+
+_NOT_YET = {
+    "class_weight": "Keras multiplies each example's loss by its class's weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
+    "sample_weight": "Keras multiplies each example's loss by its weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
+    "validation_steps": "take that many batches of the validation data in the loop",
+    "validation_batch_size": "batch the validation data by hand",
+    "validation_freq": "validate every N epochs in the loop",
+}
+
+
+class Evaluate(_MethodRule):
+    id = "training.evaluate"
+    method = "evaluate"
+    names = ("keras.Model.evaluate",)
+    summary = "`model.evaluate(...)` → `evaluate(model, loss_fn, ...)`: the mean loss (and metrics) in eval mode, without gradients."
+    why = (
+        "The helper written into the file runs the model in `model.eval()` under "
+        "`torch.no_grad()` and returns the loss and metrics averaged over the data with each "
+        "batch weighted by its size, as Keras's `Mean` metrics are. The call keeps Keras's "
+        "return value: the loss alone without metrics, `[loss, *metrics]` with them, the dict "
+        "with `return_dict=True`. `batch_size` defaults to 32 for arrays, as in Keras. "
+        "`sample_weight`, `steps` and `callbacks` are TODOs."
+    )
+    example = (
+        "import numpy as np\n"
+        "from tensorflow import keras\n\n"
+        "x = np.zeros((8, 4), \"float32\")\n"
+        "y = np.zeros((8,), \"int64\")\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n"
+        "model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\")\n"
+        "loss = model.evaluate(x, y)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        model = _receiver(call, ctx)
+        compiled = _compiled_for(model, ctx)
+        original = _original_call(ctx, "evaluate")
+        bound_original = _bind(original, "evaluate", ctx)
+        args = _updated_args(call, "evaluate", ctx)
+        for name in ("sample_weight", "steps", "callbacks"):
+            if name in args and not _is_default(args[name], None):
+                raise CannotMigrate(f"`{name}=` of `evaluate` is not migrated yet")
+        if "x" not in args:
+            raise CannotMigrate("`evaluate` without data")
+        return_dict = _literal_or(args.get("return_dict"), False)
+        if return_dict is _NOT_LITERAL:
+            raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
+        dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
+        shape = LoopShape(permutation=_permutation(model, ctx), metrics=compiled.metrics is not None)
+        _add_common(ctx)
+        name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)
+        new = [_arg(cst.Name(model)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
+        if not dataset:
+            new.append(_arg(args["y"]))
+        if not dataset or not _is_default(args.get("batch_size"), None):
+            new.append(_arg(args.get("batch_size") if not _is_default(args.get("batch_size"), None) else cst.Integer("32"), "batch_size"))
+        if shape.metrics:
+            new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
+        result: cst.BaseExpression = _call(name, new)
+        if return_dict:
+            return result
+        if not shape.metrics:
+            return cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.SimpleString('"loss"')))])
+        return cst.Call(cst.Name("list"), [cst.Arg(cst.Call(cst.Attribute(result, cst.Name("values"))))])
+
+
+class Predict(_MethodRule):
+    id = "training.predict"
+    method = "predict"
+    names = ("keras.Model.predict",)
+    summary = "`model.predict(x)` → `predict(model, x, batch_size=32)`: outputs in eval mode, without gradients, as a NumPy array."
+    why = (
+        "Keras's `predict` batches the inputs (32 by default), runs the model in inference mode "
+        "and returns one NumPy array. The helper written into the file does the same with "
+        "`model.eval()` and `torch.no_grad()`, concatenating the batches' outputs. A dataset "
+        "(a DataLoader after the tf.data rewrite) is iterated as it is, using the inputs of "
+        "`(inputs, targets)` batches. `steps` and `callbacks` are TODOs."
+    )
+    example = (
+        "import numpy as np\n"
+        "from tensorflow import keras\n\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n"
+        "model.compile(optimizer=\"adam\", loss=\"mse\")\n"
+        "outputs = model.predict(np.zeros((8, 4), \"float32\"))\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        model = _receiver(call, ctx)
+        original = _original_call(ctx, "predict")
+        bound_original = _bind(original, "predict", ctx)
+        args = _updated_args(call, "predict", ctx)
+        for name in ("steps", "callbacks"):
+            if name in args and not _is_default(args[name], None):
+                raise CannotMigrate(f"`{name}=` of `predict` is not migrated yet")
+        dataset = ctx.type_of(bound_original["x"]) == _DATASET_TYPE
+        shape = LoopShape(permutation=_permutation(model, ctx))
+        name = _define("predict", lambda n: _predict_source(n, shape, dataset, ctx), ctx)
+        new = [_arg(cst.Name(model)), _arg(args["x"])]
+        if not dataset:
+            size = args.get("batch_size")
+            new.append(_arg(size if size is not None and not _is_default(size, None) else cst.Integer("32"), "batch_size"))
+        return _call(name, new)
+
+
+class Summary(_MethodRule):
+    id = "training.summary"
+    method = "summary"
+    names = ("keras.Model.summary",)
+    summary = "`model.summary()` → `print(model)`: the module tree, as torch prints it."
+    why = (
+        "torch has no layer table with output shapes and parameter counts; printing the module "
+        "shows its layers and their arguments. (`torchinfo.summary(model, input_size=...)` "
+        "gives Keras's table, given an input size.) `print_fn=` is called with the text instead."
+    )
+    example = (
+        "from tensorflow import keras\n\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])\n"
+        "model.summary()\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        assert isinstance(call.func, cst.Attribute)
+        model = call.func.value
+        args = _bind(call, "summary", ctx)
+        printer: cst.BaseExpression = cst.Name("print")
+        if "print_fn" in args and not _is_default(args["print_fn"], None):
+            printer = args["print_fn"]
+        # line_length, positions, expand_nested, show_trainable, layer_range lay out Keras's
+        # table; torch's printout has no such layout.
+        if isinstance(printer, cst.Name) and printer.value == "print":
+            return cst.Call(printer, [cst.Arg(model)])
+        return cst.Call(printer, [cst.Arg(cst.Call(cst.Name("str"), [cst.Arg(model)]))])
+
+
+class OnBatch(_MethodRule):
+    """``train_on_batch`` / ``test_on_batch`` / ``predict_on_batch``: one step, written inline."""
+
+    def __init__(self, method: str, summary: str, why: str, example: str):
+        self.method = method
+        self.id = f"training.{method}"
+        self.names = (f"keras.Model.{method}",)
+        self.summary = summary
+        self.why = why
+        self.example = example
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        model = _receiver(call, ctx)
+        args = _updated_args(call, self.method, ctx)
+        for name in ("sample_weight", "class_weight"):
+            if name in args and not _is_default(args[name], None):
+                raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
+        shape = LoopShape(permutation=_permutation(model, ctx))
+        if self.method == "predict_on_batch":
+            name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, None, ctx), ctx)
+            return _call(name, [_arg(cst.Name(model)), _arg(args["x"])])
+        compiled = _compiled_for(model, ctx)
+        if "y" not in args:
+            raise CannotMigrate(f"`{self.method}` without targets (`y`) is not migrated")
+        return_dict = _literal_or(args.get("return_dict"), False)
+        if return_dict is _NOT_LITERAL:
+            raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
+        shape = LoopShape(
+            permutation=shape.permutation,
+            metrics=compiled.metrics is not None,
+            scheduler=compiled.scheduler is not None and self.method == "train_on_batch",
+            before_step=_before_step(compiled.plan, ctx) if self.method == "train_on_batch" else "",
+        )
+        name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, compiled, ctx), ctx)
+        new = [_arg(cst.Name(model))]
+        if self.method == "train_on_batch":
+            new.append(_arg(cst.Name(compiled.optimizer)))
+        new += [_arg(cst.Name(compiled.loss)), _arg(args["x"]), _arg(args["y"])]
+        if shape.metrics:
+            new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
+        if shape.scheduler:
+            new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
+        result: cst.BaseExpression = _call(name, new)
+        if return_dict:
+            return result
+        if not shape.metrics:
+            return cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.SimpleString('"loss"')))])
+        return cst.Call(cst.Name("list"), [cst.Arg(cst.Call(cst.Attribute(result, cst.Name("values"))))])
+
+
+def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compiled | None, ctx: RuleContext) -> str:
+    no_grad = _spell(ctx, "torch.no_grad")
+    as_tensor = _spell(ctx, "torch.as_tensor")
+    convert = [
+        f"x = {as_tensor}(x, device=device)",
+        "x = x.float() if x.is_floating_point() else x",
+    ]
+    if method == "predict_on_batch":
+        body = ["device = next(model.parameters()).device", *convert, *_permute_line(shape).copy()]
+        body = [line.replace("batch_x", "x") for line in body]
+        body += ["model.eval()", f"with {no_grad}():", "    return model(x).cpu().numpy()"]
+        doc = '"""`model.predict_on_batch(x)`: the model\'s outputs for one batch, in eval mode, as a NumPy array."""'
+        return f"def {name}(model, x):\n    {doc}\n" + _indent(body, 1)
+    params = ["model"] + (["optimizer"] if method == "train_on_batch" else []) + ["loss_fn", "x", "y"]
+    if shape.metrics:
+        params.append("metrics=None")
+    if shape.scheduler:
+        params.append("scheduler=None")
+    body = ["device = next(model.parameters()).device", *convert]
+    body += [f"y = {as_tensor}(y, device=device)", "y = y.float() if y.is_floating_point() else y"]
+    body += [line.replace("batch_x", "x") for line in _permute_line(shape)]
+    if method == "train_on_batch":
+        body += ["model.train()", "y_pred = model(x)", "loss = loss_fn(y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
+        if shape.before_step:
+            body += shape.before_step.rstrip("\n").splitlines()
+        body.append("optimizer.step()")
+        if shape.scheduler:
+            body.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
+        body.append("logs = {\"loss\": loss.item()}")
+        if shape.metrics:
+            body += [f"with {no_grad}():", "    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+        doc = '"""`model.train_on_batch(x, y)`: one optimizer step on one batch; the loss (and metrics) of that batch."""'
+    else:
+        body += ["model.eval()", f"with {no_grad}():", "    y_pred = model(x)", "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
+        if shape.metrics:
+            body += ["    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+        doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'
+    body.append("return logs")
+    return f"def {name}({', '.join(params)}):\n    {doc}\n" + _indent(body, 1)
+
+
+RULES: Sequence[Rule] = [
+    Compile(),
+    Fit(),
+    Evaluate(),
+    Predict(),
+    Summary(),
+    OnBatch(
+        "train_on_batch",
+        "`model.train_on_batch(x, y)` → `train_on_batch(model, optimizer, loss_fn, x, y)`: one optimizer step.",
+        "One training step in `model.train()`: forward, `loss_fn(y_true, y_pred)`, backward, the "
+        "optimizer's clipping, `optimizer.step()` (and the schedule's step). Keras's return "
+        "value is kept: the loss, `[loss, *metrics]` with metrics, or the dict with "
+        "`return_dict=True`; the metrics are this batch's (Keras's accumulate until "
+        "`reset_metrics()`). `sample_weight`/`class_weight` are TODOs.",
+        "import numpy as np\nfrom tensorflow import keras\n\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\nmodel.compile(optimizer=\"sgd\", loss=\"mse\")\nloss = model.train_on_batch(np.zeros((8, 4), \"float32\"), np.zeros((8, 1), \"float32\"))\n",
+    ),
+    OnBatch(
+        "test_on_batch",
+        "`model.test_on_batch(x, y)` → `test_on_batch(model, loss_fn, x, y)`: the loss of one batch, without gradients.",
+        "The loss (and metrics) of one batch in `model.eval()` under `torch.no_grad()`, with "
+        "Keras's return value (the loss, `[loss, *metrics]`, or a dict with `return_dict=True`).",
+        "import numpy as np\nfrom tensorflow import keras\n\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\nmodel.compile(optimizer=\"sgd\", loss=\"mse\")\nloss = model.test_on_batch(np.zeros((8, 4), \"float32\"), np.zeros((8, 1), \"float32\"))\n",
+    ),
+    OnBatch(
+        "predict_on_batch",
+        "`model.predict_on_batch(x)` → `predict_on_batch(model, x)`: the outputs of one batch as a NumPy array.",
+        "The model in `model.eval()` under `torch.no_grad()` on one batch, the outputs returned as "
+        "a NumPy array as Keras returns them.",
+        "import numpy as np\nfrom tensorflow import keras\n\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\noutputs = model.predict_on_batch(np.zeros((8, 4), \"float32\"))\n",
+    ),
+]

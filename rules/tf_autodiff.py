@@ -1,7 +1,1061 @@
-"""(being written — see the module's first real commit)."""
+"""Automatic differentiation and low-level TF2 state: ``tf.GradientTape`` loops, optimizer
+steps (``apply_gradients``/``minimize``), ``tf.Module`` subclasses, ``tf.Variable`` methods,
+and mixed-precision policies.
+
+A tape loop has two faithful PyTorch forms, and the rules pick by reading the function the
+loop is in (the original code, ``ctx.scope()``):
+
+* the idiomatic one — ``loss.backward()`` between ``optimizer.zero_grad()`` and
+  ``optimizer.step()`` — when the loop is exactly one tape, one loss, and gradients that
+  only go to one ``apply_gradients(zip(grads, variables))``;
+* otherwise ``grads = torch.autograd.grad(loss, params)`` (``retain_graph`` where the graph is
+  needed again: a persistent tape, or another tape recording the same computation as in a
+  GAN; ``create_graph`` for a tape inside another tape) and an apply step that sets each
+  parameter's ``.grad`` and calls ``step()``.
+
+Both compute the same gradients as TF; each rule makes the same decision from the same code,
+so the tape, the gradient and the apply statement always agree.
+"""
 
 from __future__ import annotations
 
-from migrate.rules.base import Rule
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
-RULES: list[Rule] = []
+import libcst as cst
+
+from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call
+from migrate.rules.tf_nn import call, method
+
+_TF_ROOTS = ("tensorflow", "keras", "tf_keras")
+#: Attributes of a Keras model / tf.Module holding its trainable variables.
+_TRAINABLE = ("trainable_variables", "trainable_weights")
+_OPTIMIZER_TYPES = ("keras.optimizers.Optimizer", "keras.optimizers.LossScaleOptimizer", "keras.mixed_precision.LossScaleOptimizer")
+
+# ---------------------------------------------------------------------------------------
+# Reading the original code around a site.
+
+
+def _dotted(node: cst.CSTNode | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+def _tail(node: cst.CSTNode | None) -> str:
+    return _dotted(node).rsplit(".", 1)[-1]
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _statements_of(block: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Every statement of a block, nested blocks included, in source order; nested function
+    and class definitions are other scopes and are not entered."""
+    for statement in block:
+        yield statement
+        if not isinstance(statement, cst.BaseCompoundStatement) or isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for name in ("body", "orelse", "handlers", "finalbody"):
+            child = getattr(statement, name, None)
+            if isinstance(child, (list, tuple)):
+                for handler in child:
+                    yield from _statements_of(handler.body.body)
+            elif isinstance(child, cst.IndentedBlock):
+                yield from _statements_of(child.body)
+            elif isinstance(child, (cst.Else, cst.Finally)):
+                yield from _statements_of(child.body.body)
+            elif isinstance(child, cst.If):  # an `elif`
+                yield from _statements_of([child])
+
+
+def _scope_statements(scope: cst.CSTNode) -> list[cst.CSTNode]:
+    body = scope.body
+    return list(_statements_of(body.body if isinstance(body, cst.BaseSuite) else body))
+
+
+def _blocks(scope: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
+    """Every statement list of a scope (its body and the blocks nested in it)."""
+    body = scope.body
+    top = body.body if isinstance(body, cst.BaseSuite) else body
+    yield top
+    for statement in _statements_of(top):
+        if not isinstance(statement, cst.BaseCompoundStatement) or isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            child = getattr(statement, name, None)
+            if isinstance(child, cst.IndentedBlock):
+                yield child.body
+            elif isinstance(child, (cst.Else, cst.Finally)):
+                yield child.body.body
+        for handler in getattr(statement, "handlers", ()) or ():
+            yield handler.body.body
+
+
+def _nodes(root: cst.CSTNode, kind: type) -> list:
+    found: list = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, kind):
+                found.append(node)
+            return True
+
+    root.visit(Finder())
+    return found
+
+
+def _own_nodes(statement: cst.CSTNode, kind: type) -> list:
+    """Nodes of ``kind`` in a statement itself, not in the blocks a compound statement holds."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return _nodes(statement, kind)
+    if isinstance(statement, cst.With):
+        return [n for item in statement.items for n in _nodes(item, kind)]
+    if isinstance(statement, (cst.If, cst.While)):
+        return _nodes(statement.test, kind)
+    if isinstance(statement, cst.For):
+        return _nodes(statement.iter, kind)
+    return []
+
+
+def tf_aliases(module: cst.Module) -> set[str]:
+    """The local names a module binds to TF/Keras imports (``tf``, ``keras``, ``layers``)."""
+    bound: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    name = _dotted(alias.name)
+                    if name.split(".")[0] in _TF_ROOTS:
+                        asname = alias.asname.name if alias.asname else None
+                        bound.add(asname.value if isinstance(asname, cst.Name) else name.split(".")[0])
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+                if _dotted(small.module).split(".")[0] in _TF_ROOTS and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        local = alias.asname.name if alias.asname else alias.name
+                        if isinstance(local, cst.Name):
+                            bound.add(local.value)
+    return bound
+
+
+def _single_assign(statement: cst.CSTNode) -> cst.Assign | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            return small
+    return None
+
+
+def _bare_call(statement: cst.CSTNode) -> cst.Call | None:
+    """The call of a statement that is only a call (``opt.apply_gradients(...)``)."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            return small.value
+    return None
+
+
+def _literal_bool(node: cst.BaseExpression | None) -> bool | None:
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def _keyword(call: cst.Call, name: str, position: int | None = None) -> cst.Arg | None:
+    for i, arg in enumerate(call.args):
+        if (arg.keyword is not None and arg.keyword.value == name) or (
+            arg.keyword is None and not arg.star and position is not None and i == position
+        ):
+            return arg
+    return None
+
+
+def statements_code(code: str) -> list[cst.BaseStatement]:
+    return list(cst.parse_module(code).body)
+
+
+def fresh(preferred: str, taken: set[str]) -> str:
+    name, n = preferred, 1
+    while name in taken:
+        n += 1
+        name = f"{preferred}_{n}"
+    return name
+
+
+def as_parameter_list(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``model.trainable_variables`` → ``list(model.parameters())``; anything else as it is."""
+    if isinstance(value, cst.Attribute) and value.attr.value in _TRAINABLE:
+        return call(cst.Name("list"), method(value.value, "parameters"))
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# The tapes of one function, and the gradients taken from them.
+
+
+@dataclass
+class _Tape:
+    name: str | None
+    call: cst.Call
+    statement: cst.With
+    persistent: cst.BaseExpression | None  # the `persistent=` value, None when absent
+
+
+@dataclass
+class _Gradient:
+    call: cst.Call
+    statement: cst.CSTNode
+    index: int  # position of its statement in the scope's statement order
+    tape: _Tape
+
+
+class TapeCode:
+    """What the tape rules need to know about the function holding a site."""
+
+    def __init__(self, scope: cst.CSTNode, module: cst.Module):
+        self.scope = scope
+        self.aliases = tf_aliases(module)
+        self.mixed = _mixed_dtype(module)
+        self.statements = _scope_statements(scope)
+        self.position = {id(s): i for i, s in enumerate(self.statements)}
+        self.tapes: list[_Tape] = []
+        for statement in self.statements:
+            if isinstance(statement, cst.With):
+                for item in statement.items:
+                    if self.is_tape_call(item.item):
+                        name = item.asname.name if item.asname else None
+                        persistent = _keyword(item.item, "persistent", 0)  # type: ignore[arg-type]
+                        self.tapes.append(
+                            _Tape(
+                                name.value if isinstance(name, cst.Name) else None,
+                                item.item,  # type: ignore[arg-type]
+                                statement,
+                                persistent.value if persistent is not None else None,
+                            )
+                        )
+        by_name = {t.name: t for t in self.tapes if t.name}
+        self.gradients: list[_Gradient] = []
+        for i, statement in enumerate(self.statements):
+            for node in _own_nodes(statement, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "gradient" and isinstance(func.value, cst.Name):
+                    tape = by_name.get(func.value.value)
+                    if tape is not None:
+                        self.gradients.append(_Gradient(node, statement, i, tape))
+
+    def is_tape_call(self, node: cst.BaseExpression) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        dotted = _dotted(node.func)
+        return dotted.endswith("GradientTape") and dotted.split(".")[0] in self.aliases
+
+    def tape_named(self, name: str) -> _Tape | None:
+        for tape in self.tapes:
+            if tape.name == name:
+                return tape
+        return None
+
+    def gradient_at(self, statement: cst.CSTNode, receiver: str) -> _Gradient | None:
+        for gradient in self.gradients:
+            if gradient.statement is statement and _dotted(gradient.call.func.value) == receiver:  # type: ignore[attr-defined]
+                return gradient
+        return None
+
+    def body_ids(self, with_statement: cst.With) -> set[int]:
+        return {id(s) for s in _statements_of(with_statement.body.body)} if isinstance(with_statement.body, cst.IndentedBlock) else set()
+
+    def retain_graph(self, gradient: _Gradient) -> cst.BaseExpression | None:
+        """``retain_graph=``: the tape is persistent, or another tape that recorded while
+        this graph was built takes a gradient later (two tapes over one forward pass)."""
+        persistent = gradient.tape.persistent
+        if persistent is not None and _literal_bool(persistent) is not False:
+            return persistent
+        start = self.position[id(gradient.tape.statement)]
+        for later in self.gradients:
+            if later.index > gradient.index and later.tape is not gradient.tape and self.position[id(later.tape.statement)] <= start:
+                return cst.Name("True")
+        return None
+
+    def create_graph(self, gradient: _Gradient) -> bool:
+        """A gradient taken while another tape records is differentiated again (a tape
+        inside a tape: second derivatives), so its graph must be built."""
+        for tape in self.tapes:
+            if tape is not gradient.tape and id(gradient.statement) in self.body_ids(tape.statement):
+                return True
+        return False
+
+    def uses(self, name: str) -> int:
+        return sum(1 for s in self.statements for n in _own_nodes(s, cst.Name) if n.value == name)
+
+    def block_of(self, statement: cst.CSTNode) -> Sequence[cst.CSTNode] | None:
+        for block in _blocks(self.scope):
+            if any(s is statement for s in block):
+                return block
+        return None
+
+    def unwrappable(self, tape: _Tape, ctx: RuleContext) -> bool:
+        """Whether the tape's ``with`` can give way to its body: one item, and a body with no
+        TF/Keras code (its statements are then moved as they are)."""
+        with_statement = tape.statement
+        if not isinstance(with_statement.body, cst.IndentedBlock) or self.mixed is not None:
+            return False  # under a mixed-precision policy the `with` is the autocast
+        if not all(self.is_tape_call(item.item) for item in with_statement.items):
+            return False  # another context manager keeps the `with`
+        for name in _nodes(with_statement.body, cst.Name):
+            if name.value in self.aliases:
+                return False
+        for item in with_statement.items:
+            if item.asname is not None and not self.only_tape_methods_use(_dotted(item.asname.name)):
+                return False  # `del tape`, `tape.reset()`: the name must stay bound
+        for attribute in _nodes(with_statement.body, cst.Attribute):
+            receiver = attribute.value
+            if isinstance(receiver, (cst.Name, cst.Attribute)) and _type_of(ctx, receiver) is not None:
+                return False  # a method or attribute of a TF/Keras object: a site of its own
+            if attribute.attr.value in _TRAINABLE:
+                return False
+        return True
+
+    def only_tape_methods_use(self, name: str) -> bool:
+        """Whether every use of the tape ``name`` is a method a rule rewrites away."""
+        receivers = 0
+        for statement in self.statements:
+            for node in _own_nodes(statement, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and _dotted(func.value) == name and func.attr.value in ("gradient", "watch", "stop_recording"):
+                    receivers += 1
+        return self.all_uses(name) == receivers + 1  # + the `as` target
+
+    def all_uses(self, name: str) -> int:
+        count = 0
+        for statement in self.statements:
+            if isinstance(statement, cst.With):
+                count += sum(1 for item in statement.items for n in _nodes(item, cst.Name) if n.value == name)
+            else:
+                count += sum(1 for n in _own_nodes(statement, cst.Name) if n.value == name)
+        return count
+
+    def follows(self, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+        """Whether ``second`` comes right after ``first`` in the same block."""
+        block = self.block_of(first)
+        if block is None:
+            return False
+        for a, b in zip(block, block[1:]):
+            if a is first:
+                return b is second
+        return False
+
+
+def _type_of(ctx: RuleContext, node: cst.BaseExpression) -> str | None:
+    type_of = getattr(ctx, "type_of", None)
+    return type_of(node) if type_of is not None else None
+
+
+def _tape_code(ctx: RuleContext) -> TapeCode:
+    scope = getattr(ctx, "scope", None)
+    if scope is None:
+        raise CannotMigrate("this engine cannot show the rule the code around a tape")
+    return TapeCode(ctx.scope(), ctx.module())  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Step:
+    """The idiomatic case: one tape, one ``grads = tape.gradient(loss, vars)``, and those
+    gradients used only by one ``optimizer.apply_gradients(zip(grads, vars))``."""
+
+    tape: _Tape
+    gradient: _Gradient
+    apply: cst.Call
+    apply_statement: cst.CSTNode
+    loss: cst.Name
+
+
+def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
+    if len(code.tapes) != 1 or len(code.gradients) != 1:
+        return None
+    tape, gradient = code.tapes[0], code.gradients[0]
+    if tape.persistent is not None and _literal_bool(tape.persistent) is not False:
+        return None
+    if any(arg.keyword is None or arg.keyword.value != "persistent" for arg in tape.call.args):
+        return None  # watch_accessed_variables=False: gradients only for watched tensors
+    assign = _single_assign(gradient.statement)
+    if assign is None or assign.value is not gradient.call or not isinstance(assign.targets[0].target, cst.Name):
+        return None
+    args = gradient.call.args
+    if len(args) != 2 or any(a.keyword is not None or a.star for a in args) or not isinstance(args[0].value, cst.Name):
+        return None
+    if id(gradient.statement) in code.body_ids(tape.statement):
+        return None
+    grads = assign.targets[0].target.value
+    applies = [
+        (s, c)
+        for s in code.statements
+        for c in _own_nodes(s, cst.Call)
+        if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("apply_gradients", "minimize")
+    ]
+    if len(applies) != 1:
+        return None
+    statement, apply = applies[0]
+    if _bare_call(statement) is not apply or apply.func.attr.value != "apply_gradients":  # type: ignore[attr-defined]
+        return None
+    if _type_of(ctx, apply.func.value) not in _OPTIMIZER_TYPES:  # type: ignore[attr-defined]
+        return None
+    if len(apply.args) != 1 or apply.args[0].keyword is not None:
+        return None
+    pairs = apply.args[0].value
+    if not (
+        isinstance(pairs, cst.Call)
+        and _dotted(pairs.func) == "zip"
+        and len(pairs.args) == 2
+        and isinstance(pairs.args[0].value, cst.Name)
+        and pairs.args[0].value.value == grads
+        and pairs.args[1].value.deep_equals(args[1].value)
+    ):
+        return None
+    if code.uses(grads) != 2 or code.position[id(statement)] < gradient.index:
+        return None
+    if code.block_of(statement) is not code.block_of(gradient.statement):
+        return None
+    return _Step(tape, gradient, apply, statement, args[0].value)  # type: ignore[arg-type]
+
+
+def _unwrap_before(code: TapeCode, tape: _Tape, statement: cst.CSTNode, ctx: RuleContext) -> list[cst.BaseStatement]:
+    """The tape's body, when its ``with`` sits right before ``statement`` and can give way
+    to it: the caller puts these statements in the with's place (the with is removed)."""
+    if not (code.follows(tape.statement, statement) and code.unwrappable(tape, ctx)):
+        return []
+    body = list(tape.statement.body.body)  # type: ignore[union-attr]
+    if body and tape.statement.leading_lines:
+        body[0] = body[0].with_changes(leading_lines=[*tape.statement.leading_lines, *body[0].leading_lines])
+    ctx.remove_statement(tape.statement)  # type: ignore[attr-defined]
+    return body
+
+
+def _mixed_dtype(module: cst.Module) -> str | None:
+    """``"float16"``/``"bfloat16"`` when the module sets a Keras mixed-precision policy."""
+    for statement in module.body:
+        call_ = _bare_call(statement)
+        if call_ is not None and _tail(call_.func) in ("set_global_policy", "set_policy") and call_.args:
+            value = call_.args[0].value
+            if isinstance(value, cst.SimpleString):
+                return _MIXED.get(str(value.evaluated_value))
+            if isinstance(value, cst.Call) and value.args and isinstance(value.args[0].value, cst.SimpleString):
+                return _MIXED.get(str(value.args[0].value.evaluated_value))
+    return None
+
+
+_MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+#: The module-level constant a mixed-precision policy line becomes.
+_DTYPE_CONSTANT = "MIXED_PRECISION_DTYPE"
+
+
+# ---------------------------------------------------------------------------------------
+# Rules.
+
+
+class GradientTape(Rule):
+    id = "autodiff.gradient_tape"
+    names = ("tf.GradientTape",)
+    returns = {"tf.GradientTape": "tf.GradientTape"}
+    summary = "`with tf.GradientTape() as tape:` → autograd: the forward pass runs as it is, under `torch.enable_grad()` where it is kept."
+    why = (
+        "torch records every operation on tensors that require gradients, so the tape itself "
+        "has no counterpart: when its body is plain Python (model calls, loss functions) the "
+        "`with` gives way to the body; otherwise it becomes `with torch.enable_grad():`, which "
+        "records as a tape does, even inside `torch.no_grad()`. Under a Keras mixed-precision "
+        "policy the tape becomes `torch.autocast(...)` with the policy's compute dtype. What "
+        "the tape was for — `tape.gradient`, `apply_gradients` — is rewritten at those calls "
+        "(see `autodiff.tape_gradient`, `autodiff.apply_gradients`). A tape used outside a "
+        "`with` statement is left as a TODO."
+    )
+    example = (
+        "with tf.GradientTape() as tape:\n"
+        "    loss = loss_fn(model(x), y)\n"
+        "grads = tape.gradient(loss, model.trainable_variables)\n"
+        "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+    )
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        statement = ctx.statement() if hasattr(ctx, "statement") else None  # type: ignore[attr-defined]
+        if not isinstance(statement, cst.With) or not any(
+            isinstance(i.item, cst.Call) and _tail(i.item.func) == "GradientTape" for i in statement.items
+        ):
+            raise CannotMigrate("a tape used outside `with tf.GradientTape() as tape:` has no torch counterpart; write the `with` form")
+        for arg in call_.args:
+            keyword = arg.keyword.value if arg.keyword else ("persistent" if arg is call_.args[0] else "")
+            if keyword not in ("persistent", "watch_accessed_variables"):
+                raise CannotMigrate(f"`{_code(arg)}` has no autograd counterpart")
+        dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
+        if dtype is not None:  # the constant the policy line became holds the dtype
+            return call(ctx.name("torch.autocast"), device_type=cst.SimpleString('"cuda"'), dtype=cst.Name(_DTYPE_CONSTANT))
+        return call(ctx.name("torch.enable_grad"))
+
+
+class TapeGradient(Rule):
+    id = "autodiff.tape_gradient"
+    names = ("tf.GradientTape.gradient",)
+    summary = "`tape.gradient(loss, vars)` → `loss.backward()` in a one-tape step, else `torch.autograd.grad(loss, params, ...)`."
+    why = (
+        "In a step that is exactly one tape, one loss and gradients that only go to one "
+        "`apply_gradients(zip(grads, vars))`, the idiomatic torch step is the same maths: the "
+        "gradient line goes and the apply line becomes `zero_grad()`, `loss.backward()`, "
+        "`step()`. Anywhere else the gradients are values the code uses, and "
+        "`torch.autograd.grad` returns them: `retain_graph=True` when the tape is persistent "
+        "or another tape recorded the same forward pass (a GAN's generator and discriminator "
+        "losses share it, and torch frees a graph after one use), `create_graph=True` for a "
+        "tape inside another tape (second derivatives), `grad_outputs=` for "
+        "`output_gradients=`, `materialize_grads=True` for `UnconnectedGradients.ZERO`. "
+        "`model.trainable_variables` becomes `list(model.parameters())`. TF returns one "
+        "gradient for one source and a list for a list; torch always returns a tuple, so a "
+        "single variable's gradient is `[0]` of it, and a source whose structure cannot be "
+        "read stays a TODO. Differences that fail loudly rather than silently: torch needs a "
+        "scalar target (TF sums a tensor target) and raises for a variable the loss does not "
+        "depend on (TF returns None)."
+    )
+    example = (
+        "with tf.GradientTape(persistent=True) as tape:\n"
+        "    y = x * x\n"
+        "    z = y * y\n"
+        "dz_dx = tape.gradient(z, [x])\n"
+        "dy_dx = tape.gradient(y, [x])"
+    )
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        code = _tape_code(ctx)
+        receiver = _dotted(call_.func.value) if isinstance(call_.func, cst.Attribute) else ""
+        gradient = code.gradient_at(ctx.statement(), receiver)  # type: ignore[attr-defined]
+        if gradient is None:
+            raise CannotMigrate("the tape's `with` statement is not in this function")
+        step = _single_step(code, ctx)
+        if step is not None and step.gradient is gradient:
+            ctx.replace_statement(_unwrap_before(code, gradient.tape, gradient.statement, ctx))  # type: ignore[attr-defined]
+            return call_
+        self._check_consumers(code, gradient, ctx)
+        new = self._autograd(call_, gradient, code, ctx)
+        first_here = next(g for g in code.gradients if g.statement is gradient.statement)
+        body = _unwrap_before(code, gradient.tape, gradient.statement, ctx) if gradient is first_here else []
+        if body:
+            ctx.insert_before(body)  # type: ignore[attr-defined]
+        return new
+
+    def _check_consumers(self, code: TapeCode, gradient: _Gradient, ctx: RuleContext) -> None:
+        assign = _single_assign(gradient.statement)
+        if assign is None or not isinstance(assign.targets[0].target, cst.Name):
+            return
+        grads = assign.targets[0].target.value
+        for statement in code.statements:
+            for node in _own_nodes(statement, cst.Call):
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply_gradients":
+                    if grads in {n.value for n in _nodes(node, cst.Name)} and _type_of(ctx, node.func.value) not in _OPTIMIZER_TYPES:
+                        raise CannotMigrate(
+                            f"the gradients go to `{_code(node.func.value)}.apply_gradients`, and which "
+                            "optimizer that is cannot be read here; construct it in this file (or pass "
+                            "the torch optimizer and call `step()` by hand)"
+                        )
+
+    def _autograd(self, call_: cst.Call, gradient: _Gradient, code: TapeCode, ctx: RuleContext) -> cst.BaseExpression:
+        original = gradient.call
+        positions = ("target", "sources", "output_gradients", "unconnected_gradients")
+        bound: dict[str, tuple[cst.Arg, cst.Arg]] = {}
+        for i, (old, new) in enumerate(zip(original.args, call_.args)):
+            if old.star:
+                raise CannotMigrate(f"`{old.star}{_code(old.value)}` hides which arguments are passed")
+            name = old.keyword.value if old.keyword else positions[i] if i < len(positions) else ""
+            if name not in positions:
+                raise CannotMigrate(f"argument `{name}` has no torch.autograd.grad counterpart")
+            bound[name] = (old, new)
+        if "target" not in bound or "sources" not in bound:
+            raise CannotMigrate("`tape.gradient` needs a target and its sources")
+        single = self._single_source(bound["sources"][0].value, code, ctx)
+        sources = bound["sources"][1].value
+        if not single:
+            sources = as_parameter_list(sources)
+        args = [NewArg(bound["target"][1].value, None, bound["target"][1]), NewArg(sources, None, bound["sources"][1])]
+        if "output_gradients" in bound:
+            old, new = bound["output_gradients"]
+            if not (isinstance(old.value, cst.Name) and old.value.value == "None"):
+                args.append(NewArg(new.value, "grad_outputs", new))
+        retain = code.retain_graph(gradient)
+        if code.create_graph(gradient):
+            args.append(NewArg(cst.Name("True"), "create_graph"))  # retains the graph too
+        elif retain is not None:
+            args.append(NewArg(retain, "retain_graph"))
+        if "unconnected_gradients" in bound:
+            old, new_arg = bound["unconnected_gradients"]
+            ctx.consume(new_arg.value)  # read here: `tf.UnconnectedGradients.ZERO` is not kept
+            kind = _tail(old.value) if not isinstance(old.value, cst.SimpleString) else str(old.value.evaluated_value).upper()
+            if kind == "ZERO":
+                args.append(NewArg(cst.Name("True"), "materialize_grads"))
+            elif kind != "NONE":
+                raise CannotMigrate(f"`unconnected_gradients={_code(old.value)}` is not a literal")
+        result: cst.BaseExpression = build_call(call_, ctx.name("torch.autograd.grad"), args)
+        if single:
+            result = cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+        return result
+
+    def _single_source(self, source: cst.BaseExpression, code: TapeCode, ctx: RuleContext) -> bool:
+        """True for one tensor, False for a list of them; CannotMigrate when unknown."""
+        if isinstance(source, (cst.List, cst.Tuple)):
+            return False
+        if isinstance(source, cst.Attribute) and source.attr.value in (*_TRAINABLE, "variables", "weights"):
+            if source.attr.value in ("variables", "weights"):
+                raise CannotMigrate(
+                    f"`.{source.attr.value}` includes non-trainable variables (buffers in torch), which "
+                    "have no gradient; take the gradient of `.trainable_variables`"
+                )
+            return False
+        if isinstance(source, (cst.Name, cst.Attribute)):
+            if _type_of(ctx, source) == "tensorflow.Variable":
+                return True
+            name = _dotted(source)
+            for statement in code.statements:
+                for node in _own_nodes(statement, cst.Call):
+                    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "watch" and node.args:
+                        if _dotted(node.args[0].value) == name:
+                            return True  # `tape.watch(x)`: a tensor
+                assign = _single_assign(statement)
+                if assign is not None and _dotted(assign.targets[0].target) == name:
+                    value = assign.value
+                    if isinstance(value, (cst.List, cst.Tuple)) or (
+                        isinstance(value, cst.Attribute) and value.attr.value in _TRAINABLE
+                    ):
+                        return False
+                    if isinstance(value, cst.Call) and _tail(value.func) in ("Variable", "constant", "convert_to_tensor"):
+                        return True
+        raise CannotMigrate(
+            f"whether `{_code(source)}` is one tensor or a list cannot be read here (TF returns a "
+            "gradient in the same structure; torch always a tuple): pass a list, e.g. `[x]`"
+        )
+
+
+def _parameters_of(pairs: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``model.parameters()`` for ``zip(grads, model.trainable_variables)``, for the optimizer
+    plan's clipping (an expression that can be read more than once)."""
+    if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
+        variables = pairs.args[1].value
+        if isinstance(variables, cst.Attribute) and variables.attr.value in _TRAINABLE:
+            return method(variables.value, "parameters")
+        if isinstance(variables, cst.Call) and _dotted(variables.func) == "list" and len(variables.args) == 1:
+            return variables.args[0].value  # already rewritten: `list(model.parameters())`
+        return variables
+    return None
+
+
+class ApplyGradients(Rule):
+    id = "autodiff.apply_gradients"
+    names = ("keras.optimizers.Optimizer.apply_gradients", "keras.optimizers.Optimizer.minimize")
+    summary = "`optimizer.apply_gradients(zip(grads, vars))` → `optimizer.step()` (after `loss.backward()`, or after setting each `.grad`)."
+    why = (
+        "A torch optimizer updates the parameters it was built over from their `.grad`. In a "
+        "one-tape step the gradients are `loss.backward()`'s, between `zero_grad()` and "
+        "`step()`; otherwise each gradient is assigned to its parameter's `.grad` (a None "
+        "gradient leaves the parameter alone, as Keras skips it) and `step()` runs. What Keras "
+        "does inside `apply_gradients` and torch leaves to the loop — clipping "
+        "(`clipnorm` per variable, `global_clipnorm`, `clipvalue`), decoupled weight decay, a "
+        "learning-rate schedule stepped per batch — is written around `step()` from the "
+        "optimizer's own rewrite. `minimize(loss, var_list)` is the one-tape step in one call "
+        "(a `lambda: ...` loss is evaluated first)."
+    )
+    example = (
+        "optimizer = tf.keras.optimizers.SGD(0.1)\n\n\n"
+        "def step(x, y):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = loss_fn(model(x), y)\n"
+        "    grads = tape.gradient(loss, model.trainable_variables)\n"
+        "    grads = [g * 0.5 for g in grads]\n"
+        "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+        "    return loss"
+    )
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        statement = ctx.statement()  # type: ignore[attr-defined]
+        original = _bare_call(statement)
+        if original is None:
+            raise CannotMigrate("the optimizer step's return value is used; in torch `step()` returns nothing to use")
+        optimizer = call_.func.value  # type: ignore[attr-defined]
+        if qualified.endswith(".minimize"):
+            ctx.replace_statement(self._minimize(call_, optimizer, ctx))  # type: ignore[attr-defined]
+            return call_
+        for arg in call_.args[1:]:
+            if arg.keyword is None or arg.keyword.value not in ("name", "experimental_aggregate_gradients", "skip_gradients_aggregation"):
+                raise CannotMigrate(f"`{_code(arg)}` has no torch optimizer counterpart")
+        first = call_.args[0] if call_.args else None
+        if first is None or first.star or (first.keyword is not None and first.keyword.value != "grads_and_vars"):
+            raise CannotMigrate("`apply_gradients` needs its (gradient, variable) pairs")
+        code = _tape_code(ctx)
+        step = _single_step(code, ctx)
+        pairs_original = original.args[0].value
+        params = _parameters_of(pairs_original)
+        plan = self._plan(optimizer, params, ctx)
+        before = plan.before_step(optimizer, params, ctx) if plan is not None and params is not None else []
+        after = plan.after_step() if plan is not None else []
+        if plan is not None and params is None and (plan.clipnorm or plan.global_clipnorm or plan.clipvalue or plan.weight_decay):
+            raise CannotMigrate("the optimizer clips or decays gradients, and the parameters it updates cannot be read from these pairs")
+        opt = _code(optimizer)
+        if step is not None and step.apply is original:
+            head = statements_code(f"{opt}.zero_grad()\n{_code(step.loss)}.backward()\n")
+        else:
+            taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
+            grad, param = fresh("grad", taken), fresh("param", taken)
+            pairs = call_.args[0].value
+            if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
+                pairs = pairs.with_changes(args=[pairs.args[0], pairs.args[1].with_changes(value=as_parameter_list(pairs.args[1].value))])
+            head = statements_code(f"for {grad}, {param} in {_code(pairs)}:\n    {param}.grad = {grad}\n")
+        step_line = statements_code(f"{opt}.step()\n")
+        ctx.replace_statement([*head, *before, *step_line, *after])  # type: ignore[attr-defined]
+        return call_
+
+    def _plan(self, optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
+        try:
+            from migrate.rules.keras_optimizers import torch_optimizer
+        except ImportError:  # pragma: no cover - the optimizer table is part of the library
+            return None
+        return torch_optimizer(optimizer, params or cst.Name("params"), ctx)
+
+    def _minimize(self, call_: cst.Call, optimizer: cst.BaseExpression, ctx: RuleContext) -> list[cst.BaseStatement]:
+        loss = _keyword(call_, "loss", 0)
+        variables = _keyword(call_, "var_list", 1)
+        tape = _keyword(call_, "tape", 2)
+        if loss is None or variables is None:
+            raise CannotMigrate("`minimize` needs a loss and the variables it updates")
+        value = loss.value
+        if isinstance(value, cst.Lambda) and not value.params.params:
+            value = value.body
+        elif tape is None:
+            raise CannotMigrate(
+                f"whether `{_code(value)}` is a callable or a tensor cannot be read here; pass `lambda: ...` or the loss tensor with `tape=`"
+            )
+        plan = self._plan(optimizer, as_parameter_list(variables.value), ctx)
+        params = _parameters_of(cst.Call(cst.Name("zip"), [cst.Arg(cst.Name("_")), cst.Arg(variables.value)]))
+        before = plan.before_step(optimizer, params, ctx) if plan is not None and params is not None else []
+        after = plan.after_step() if plan is not None else []
+        opt = _code(optimizer)
+        loss_code = _code(value)
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+            loss_code = f"({loss_code})"
+        return [
+            *statements_code(f"{opt}.zero_grad()\n{loss_code}.backward()\n"),
+            *before,
+            *statements_code(f"{opt}.step()\n"),
+            *after,
+        ]
+
+
+class TapeMethods(Rule):
+    id = "autodiff.tape_methods"
+    names = (
+        "tf.GradientTape.watch",
+        "tf.GradientTape.stop_recording",
+        "tf.GradientTape.reset",
+        "tf.GradientTape.jacobian",
+        "tf.GradientTape.batch_jacobian",
+        "tf.GradientTape.watched_variables",
+    )
+    summary = "`tape.watch(x)` → `x.requires_grad_(True)`; `with tape.stop_recording():` → `with torch.no_grad():`."
+    why = (
+        "A tape records operations on watched tensors (trainable variables are watched for "
+        "you); torch records operations on tensors with `requires_grad`, so watching a "
+        "constant is `requires_grad_(True)` on it before it is used. `stop_recording()` is "
+        "`torch.no_grad()`. `jacobian`/`batch_jacobian` need the computation as a function in "
+        "torch (`torch.autograd.functional.jacobian(f, x)` / `torch.func.jacrev`), so they stay "
+        "TODOs, as do `reset()` and `watched_variables()`, which have no torch state to act on."
+    )
+    example = (
+        "x = tf.constant(3.0)\n"
+        "with tf.GradientTape() as tape:\n"
+        "    tape.watch(x)\n"
+        "    y = x * x\n"
+        "dy_dx = tape.gradient(y, x)"
+    )
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name = qualified.rsplit(".", 1)[1]
+        if name == "watch":
+            if len(call_.args) != 1 or call_.args[0].keyword is not None or call_.args[0].star:
+                raise CannotMigrate("`watch` takes the tensor to watch")
+            value = call_.args[0].value
+            if isinstance(value, (cst.List, cst.Tuple)):
+                statement = ctx.statement()  # type: ignore[attr-defined]
+                if _bare_call(statement) is None:
+                    raise CannotMigrate("the result of `watch` is used")
+                ctx.replace_statement(  # type: ignore[attr-defined]
+                    statements_code("".join(f"{_code(e.value)}.requires_grad_(True)\n" for e in value.elements))
+                )
+                return call_
+            return method(value, "requires_grad_", True)
+        if name == "stop_recording" and not call_.args:
+            return call(ctx.name("torch.no_grad"))
+        reasons = {
+            "jacobian": "torch computes Jacobians of functions, not of recorded values: `torch.autograd.functional.jacobian(f, x)` or `torch.func.jacrev(f)(x)`",
+            "batch_jacobian": "torch computes Jacobians of functions: `torch.func.vmap(torch.func.jacrev(f))(x)` for per-example Jacobians",
+            "reset": "torch keeps no tape to reset: drop the call and start the computation again",
+            "watched_variables": "torch keeps no list of watched tensors: the tensors with `requires_grad` are the ones recorded",
+        }
+        raise CannotMigrate(reasons.get(name, f"`{name}` has no torch counterpart"))
+
+
+class TrainableVariables(Rule):
+    id = "autodiff.trainable_variables"
+    names = (
+        "keras.Model.trainable_variables",
+        "keras.Model.trainable_weights",
+        "keras.layers.Layer.trainable_variables",
+        "keras.layers.Layer.trainable_weights",
+        "tf.Module.trainable_variables",
+    )
+    summary = "`model.trainable_variables` → `list(model.parameters())`."
+    why = (
+        "A Keras model's trainable variables are the torch module's parameters, in the order "
+        "their layers were created (the order `migrate weights` keeps). Non-trainable Keras "
+        "variables (BatchNormalization's moving statistics, `tf.Variable(trainable=False)`) "
+        "are buffers in torch, so they are not among the parameters either. A layer frozen "
+        "with `requires_grad_(False)` still is: filter on `p.requires_grad` where that matters."
+    )
+    example = "n = len(model.trainable_variables)"
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if not isinstance(node, cst.Attribute):
+            raise CannotMigrate("only `model.trainable_variables` is migrated")
+        return call(cst.Name("list"), method(node.value, "parameters"))
+
+
+class TfModule(Rule):
+    id = "autodiff.tf_module"
+    names = ("tf.Module",)
+    summary = "`class M(tf.Module)` → `class M(nn.Module)`: `__call__` → `forward`, `super().__init__()` first."
+    why = (
+        "A `tf.Module` tracks the variables and modules assigned to its attributes, as an "
+        "`nn.Module` tracks parameters and submodules; `tf.Variable` attributes become "
+        "`nn.Parameter`s (buffers when `trainable=False`). torch registers them through "
+        "`nn.Module.__setattr__`, which needs `super().__init__()` to have run, so the call is "
+        "put first in `__init__` (without TF's `name=`). `__call__` becomes `forward`, which "
+        "`nn.Module.__call__` runs with its hooks; `self.trainable_variables` is "
+        "`list(self.parameters())`. `name_scope`, `submodules` and `with_name_scope` name TF "
+        "graph scopes and have no counterpart: they stay TODOs."
+    )
+    example = (
+        "class Dense(tf.Module):\n"
+        "    def __init__(self, in_features, out_features, name=None):\n"
+        "        super().__init__(name=name)\n"
+        "        self.w = tf.Variable(tf.random.normal([in_features, out_features]), name=\"w\")\n"
+        "        self.b = tf.Variable(tf.zeros([out_features]), name=\"b\")\n\n"
+        "    def __call__(self, x):\n"
+        "        return tf.nn.relu(x @ self.w + self.b)"
+    )
+
+    def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
+        if not isinstance(node.body, cst.IndentedBlock):
+            raise CannotMigrate("a one-line class body; write it as a block first")
+        for attribute in _nodes(node, cst.Attribute):
+            if _dotted(attribute) in ("self.name_scope", "self.submodules", "self.with_name_scope", "self.variables", "self.non_trainable_variables"):
+                raise CannotMigrate(f"`{_dotted(attribute)}` is a tf.Module feature nn.Module has no counterpart for")
+        methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+        if "__call__" in methods and "forward" in methods:
+            raise CannotMigrate("the class has both `__call__` and `forward`")
+        body = []
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                if statement.name.value == "__init__":
+                    statement = _with_super_init(statement)
+                elif statement.name.value == "__call__":
+                    statement = statement.with_changes(name=cst.Name("forward"))
+                statement = statement.visit(_SelfTrainable())
+            body.append(statement)
+        bases = []
+        for arg in node.bases:
+            if not arg.keyword and _tail(arg.value) == "Module" and _dotted(arg.value) != "nn.Module" and "torch" not in _dotted(arg.value):
+                arg = arg.with_changes(value=ctx.name("torch.nn.Module"))
+            bases.append(arg)
+        return node.with_changes(bases=bases, body=node.body.with_changes(body=body))
+
+
+class _SelfTrainable(cst.CSTTransformer):
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if _dotted(original_node) == "self.trainable_variables":
+            return call(cst.Name("list"), method(cst.Name("self"), "parameters"))
+        return updated_node
+
+
+def _is_super_init(statement: cst.CSTNode) -> bool:
+    call_ = _bare_call(statement)
+    return (
+        call_ is not None
+        and isinstance(call_.func, cst.Attribute)
+        and call_.func.attr.value == "__init__"
+        and isinstance(call_.func.value, cst.Call)
+        and _dotted(call_.func.value.func) == "super"
+    )
+
+
+def _with_super_init(function: cst.FunctionDef) -> cst.FunctionDef:
+    """``super().__init__(name=name)`` → ``super().__init__()``, first in the body."""
+    body = list(function.body.body)  # type: ignore[union-attr]
+    start = 0
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        start = 1  # the docstring stays first
+    found = [i for i, s in enumerate(body) if _is_super_init(s)]
+    line = statements_code("super().__init__()\n")[0]
+    if found:
+        i = found[0]
+        line = line.with_changes(leading_lines=body[i].leading_lines)  # type: ignore[union-attr]
+        call_ = _bare_call(body[i])
+        if call_ is not None and any(a.keyword is None or a.keyword.value != "name" for a in call_.args):
+            raise CannotMigrate(f"`{_code(call_)}` passes what nn.Module's constructor does not take")
+        if i < start or any(_assigns_self(s) for s in body[start:i]):
+            del body[i]
+            body.insert(start, line)
+        else:
+            body[i] = line
+    else:
+        body.insert(start, line)
+    return function.with_changes(body=function.body.with_changes(body=body))
+
+
+def _assigns_self(statement: cst.CSTNode) -> bool:
+    assign = _single_assign(statement)
+    return assign is not None and _dotted(assign.targets[0].target).startswith("self.")
+
+
+class VariableMethods(Rule):
+    id = "autodiff.variable_methods"
+    names = (
+        "tf.Variable.assign",
+        "tf.Variable.assign_add",
+        "tf.Variable.assign_sub",
+        "tf.Variable.numpy",
+        "tf.Variable.read_value",
+        "tf.Variable.value",
+    )
+    summary = "`v.assign(x)` → `with torch.no_grad(): v.copy_(x)`; `assign_add`/`assign_sub` → `add_`/`sub_`; `v.numpy()` → `v.detach().cpu().numpy()`."
+    why = (
+        "A variable update is not part of the computation being differentiated, in TF as in "
+        "torch, and torch refuses an in-place change of a parameter that requires gradients "
+        "unless it happens under `torch.no_grad()`. `copy_` keeps the parameter object (an "
+        "optimizer or module holding it sees the new value), as `assign` keeps the variable. "
+        "`numpy()` needs the value detached from autograd and on the CPU; `read_value()`/"
+        "`value()` are a copy of the current value (`clone()`). An update whose return value "
+        "is used is left as a TODO: in TF it is the variable, in torch the statement returns "
+        "nothing."
+    )
+    example = (
+        "step = tf.Variable(0, trainable=False)\n"
+        "w = tf.Variable([1.0, 2.0])\n"
+        "step.assign_add(1)\n"
+        "w.assign(w * 0.5)\n"
+        "print(w.numpy())"
+    )
+
+    _UPDATE = {"assign": "copy_", "assign_add": "add_", "assign_sub": "sub_"}
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name = qualified.rsplit(".", 1)[1]
+        variable = call_.func.value  # type: ignore[attr-defined]
+        if name in self._UPDATE:
+            value = _keyword(call_, "value", 0)
+            extra = [a for a in call_.args if a is not value and not (a.keyword and a.keyword.value in ("use_locking", "name", "read_value"))]
+            if value is None or extra:
+                raise CannotMigrate(f"`{name}` takes the new value (and `use_locking`/`name`, which torch does not need)")
+            if _bare_call(ctx.statement()) is None:  # type: ignore[attr-defined]
+                raise CannotMigrate(f"the result of `{name}` is used; in torch the in-place update is a statement")
+            new_value = value.value
+            if isinstance(new_value, (cst.List, cst.Tuple)) or (
+                name == "assign" and isinstance(new_value, (cst.Integer, cst.Float, cst.UnaryOperation))
+            ):
+                new_value = call(ctx.name("torch.as_tensor"), new_value)  # in-place ops take tensors
+            update = _code(method(variable, self._UPDATE[name], new_value))
+            no_grad = _code(ctx.name("torch.no_grad"))
+            ctx.replace_statement(statements_code(f"with {no_grad}():\n    {update}\n"))  # type: ignore[attr-defined]
+            return call_
+        if call_.args:
+            raise CannotMigrate(f"`{name}` takes no arguments")
+        if name == "numpy":
+            return method(method(method(variable, "detach"), "cpu"), "numpy")
+        return method(variable, "clone")
+
+
+class MixedPrecision(Rule):
+    id = "autodiff.mixed_precision"
+    names = ("keras.mixed_precision.set_global_policy", "keras.mixed_precision.set_policy")
+    summary = "`keras.mixed_precision.set_global_policy(\"mixed_float16\")` → `torch.autocast` around the forward pass, with a note."
+    why = (
+        "A Keras policy makes layers compute in float16 (or bfloat16) while their variables "
+        "stay float32; torch does the same per operation inside `torch.autocast(device_type, "
+        "dtype=...)`. The global switch goes (torch has no global policy), a comment says "
+        "where the autocast goes, and a GradientTape in the same file becomes "
+        "`torch.autocast(...)` with the policy's dtype. Keras scales the loss only through "
+        "`LossScaleOptimizer` (which `fit` adds for you); its torch counterpart is "
+        "`torch.amp.GradScaler(init_scale=2.0**15)` — Keras starts at 2**15, torch at 2**16. "
+        "`\"float32\"` is torch's default and the call simply goes; any other policy stays a TODO."
+    )
+    example = 'keras.mixed_precision.set_global_policy("mixed_float16")'
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if _bare_call(ctx.statement()) is None or len(call_.args) != 1:  # type: ignore[attr-defined]
+            raise CannotMigrate("only a `set_global_policy(\"...\")` statement is migrated")
+        value = call_.args[0].value
+        if isinstance(value, cst.Call) and value.args:
+            value = value.args[0].value  # Policy("mixed_float16")
+        policy = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+        if policy == "float32":
+            ctx.replace_statement([])  # type: ignore[attr-defined]
+            return call_
+        dtype = _MIXED.get(str(policy))
+        if dtype is None:
+            raise CannotMigrate(f"policy `{_code(value)}` is not one of mixed_float16, mixed_bfloat16, float32")
+        autocast = _code(ctx.name("torch.autocast"))
+        torch_dtype = _code(ctx.name(f"torch.{dtype}"))
+        scaler = (
+            f"and scale the loss with {_code(ctx.name('torch.amp.GradScaler'))}(init_scale=2.0**15) where Keras used a LossScaleOptimizer."
+            if dtype == "float16"
+            else ""
+        )
+        note = [
+            f"Keras {policy} policy: torch has no global policy; run each forward pass under",
+            f'`with {autocast}(device_type="cuda", dtype={_DTYPE_CONSTANT}):` (variables stay float32)',
+        ]
+        if scaler:
+            note[-1] += ","
+            note.append(scaler)
+        statement = statements_code(f"{_DTYPE_CONSTANT} = {torch_dtype}\n")[0]
+        comments = [cst.EmptyLine(comment=cst.Comment("# " + line)) for line in note]
+        ctx.replace_statement([statement.with_changes(leading_lines=comments)])  # type: ignore[attr-defined]
+        return call_
+
+
+class LossScaleOptimizer(Rule):
+    id = "autodiff.loss_scale_optimizer"
+    names = ("keras.mixed_precision.LossScaleOptimizer",)
+    summary = "`keras.mixed_precision.LossScaleOptimizer(opt)` is left as a TODO naming `torch.amp.GradScaler(init_scale=2.0**15)`."
+    why = (
+        "Keras wraps the optimizer and the loop calls `scale_loss`/`get_scaled_loss` and "
+        "`get_unscaled_gradients`; torch keeps the optimizer and puts a `GradScaler` beside "
+        "it (`scaler.scale(loss).backward()`, `scaler.step(opt)`, `scaler.update()`). The "
+        "wrapped optimizer's every use changes shape, so the rewrite is left to the user, "
+        "with Keras's initial scale (2**15; torch's default is 2**16) and growth interval "
+        "(2000, as torch's) spelled out in the TODO."
+    )
+    example = "optimizer = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.Adam())"
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(
+            "keep the inner optimizer and add `scaler = torch.amp.GradScaler(init_scale=2.0**15, "
+            "growth_interval=2000)`; then `scaler.scale(loss).backward()`, `scaler.step(opt)`, `scaler.update()`"
+        )
+
+
+RULES = [
+    GradientTape(),
+    TapeGradient(),
+    TapeMethods(),
+    ApplyGradients(),
+    TrainableVariables(),
+    TfModule(),
+    VariableMethods(),
+    MixedPrecision(),
+    LossScaleOptimizer(),
+]

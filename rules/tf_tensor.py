@@ -188,6 +188,42 @@ def _literal_kind(value: object) -> str | None:
     return None
 
 
+def _is_false(arg: cst.Arg | None) -> bool:
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "False"
+
+
+def _module_attribute(call: cst.Call, ctx: RuleContext) -> str | None:
+    """``"step"`` for ``self.step = tf.Variable(...)`` in a method of a class that becomes an
+    ``nn.Module`` (a ``tf.Module``, Keras layer or model subclass), else None."""
+    statement = getattr(ctx, "statement", None)
+    if statement is None:
+        return None
+    line = statement()
+    if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Assign)):
+        return None
+    assign = line.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    if not (
+        isinstance(target, cst.Attribute)
+        and isinstance(target.value, cst.Name)
+        and target.value.value == "self"
+        and isinstance(assign.value, cst.Call)
+    ):
+        return None
+    scope = ctx.scope()  # type: ignore[attr-defined]
+    for node in ctx.module().body:  # type: ignore[attr-defined]
+        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock) and any(s is scope for s in node.body.body):
+            bases = {_last_name(arg.value) for arg in node.bases if not arg.keyword}
+            return target.attr.value if bases & {"Module", "Model", "Layer"} else None
+    return None
+
+
+def _last_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
 def _fresh_torch_call(node: cst.BaseExpression) -> bool:
     if not isinstance(node, cst.Call):
         return False
@@ -204,6 +240,9 @@ def _fresh_torch_call(node: cst.BaseExpression) -> bool:
 
 class Variable(ApiCall):
     """``tf.Variable(value, trainable=..., dtype=...)`` → ``torch.nn.Parameter(tensor, requires_grad=...)``."""
+
+    #: ``v = tf.Variable(...)`` makes ``v.assign(...)`` a site (rules/tf_autodiff.py).
+    returns = {"tf.Variable": "tf.Variable"}
 
     def __init__(self) -> None:
         super().__init__(
@@ -313,6 +352,14 @@ class Variable(ApiCall):
             args.append(NewArg(trainable.value, "requires_grad", trainable))
         elif kind == "int":
             args.append(NewArg(cst.Name("False"), "requires_grad", trainable))
+        buffer = _module_attribute(call, ctx) if _is_false(trainable) else None
+        if buffer is not None:
+            # A module's non-trainable state is a buffer: saved in its state dict, moved by
+            # `.to()`, and not among the parameters an optimizer or autograd.grad is given.
+            ctx.replace_statement(  # type: ignore[attr-defined]
+                [cst.SimpleStatementLine([cst.Expr(method(cst.Name("self"), "register_buffer", cst.Arg(cst.SimpleString(f'"{buffer}"')), cst.Arg(tensor)))])]
+            )
+            return call
         return build_call(call, ctx.name("torch.nn.Parameter"), args)
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:

@@ -1,0 +1,299 @@
+"""The migrated training loop and callbacks behave as Keras's do.
+
+Each test migrates a small Keras source with the engine, executes the result with torch, and
+compares it with Keras itself driven the same way:
+
+* the callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, CSVLogger,
+  LearningRateScheduler, TerminateOnNaN) are fed the same sequence of epoch logs as the Keras
+  callbacks attached to a real Keras model: the epoch training stops at, the restored weights,
+  the learning rates, the files saved and the CSV bytes must be identical;
+* `fit` calls a custom callback's hooks in the order Keras 3's `fit` calls them (same data
+  sizes, batch size, epochs, validation);
+* `fit` with `validation_split` validates on the last fraction of the arrays, and the History
+  has Keras's keys, one value per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from migrate.codemod import migrate_source
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+
+def migrated(source: str) -> dict[str, Any]:
+    """Migrate ``source``, check nothing is left to do, and execute the result."""
+    result = migrate_source(source)
+    assert result.error is None
+    todos = [f for f in result.findings if f.outcome.name == "TODO"]
+    assert not todos, todos
+    scope: dict[str, Any] = {"__name__": "migrated"}
+    exec(compile(result.output, "<migrated>", "exec"), scope)  # noqa: S102
+    return scope
+
+
+CALLBACKS = """
+from tensorflow import keras
+
+def schedule(epoch, lr):
+    return lr * 0.5 if epoch % 2 else lr
+"""
+
+
+@pytest.fixture(scope="module")
+def torch_callbacks() -> dict[str, Any]:
+    source = CALLBACKS + "\n".join(
+        f"{name} = keras.callbacks.{call}"
+        for name, call in {
+            "stop": "EarlyStopping()",
+            "reduce": "ReduceLROnPlateau()",
+            "checkpoint": 'ModelCheckpoint("m.weights.h5")',
+            "logger": 'CSVLogger("log.csv")',
+            "scheduler": "LearningRateScheduler(schedule)",
+            "guard": "TerminateOnNaN()",
+        }.items()
+    )
+    return migrated(source)
+
+
+def keras_model(lr: float = 0.1) -> Any:
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse")
+    return model
+
+
+def torch_model(lr: float = 0.1) -> tuple[Any, Any]:
+    model = torch.nn.Linear(2, 1)
+    return model, torch.optim.SGD(model.parameters(), lr=lr)
+
+
+# Validation losses with plateaus, a tiny improvement below min_delta, and a late best.
+VAL_LOSSES = [1.0, 0.9, 0.9, 0.89995, 0.95, 0.8, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85]
+
+
+def drive_keras(callback: Any, model: Any, values: list[float], key: str = "val_loss") -> tuple[int, list[dict]]:
+    """Epoch hooks as Keras's fit calls them; each epoch's weights are the epoch number."""
+    callback.set_model(model)
+    model.stop_training = False
+    callback.on_train_begin({})
+    seen = []
+    epoch = -1
+    for epoch, value in enumerate(values):
+        callback.on_epoch_begin(epoch, {})
+        model.set_weights([np.full(w.shape, float(epoch), "float32") for w in model.get_weights()])
+        logs = {"loss": value + 1.0, key: value}
+        callback.on_epoch_end(epoch, logs)
+        seen.append(dict(logs))
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    return epoch, seen
+
+
+def drive_torch(callback: Any, model: Any, optimizer: Any, values: list[float], key: str = "val_loss") -> tuple[int, list[dict]]:
+    callback.set_model(model)
+    callback.optimizer = optimizer
+    model.stop_training = False
+    callback.on_train_begin({})
+    seen = []
+    epoch = -1
+    for epoch, value in enumerate(values):
+        callback.on_epoch_begin(epoch, {})
+        with torch.no_grad():
+            for p in model.parameters():
+                p.fill_(float(epoch))
+        logs = {"loss": value + 1.0, key: value}
+        callback.on_epoch_end(epoch, logs)
+        seen.append(dict(logs))
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    return epoch, seen
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"patience": 2},
+        {"patience": 2, "restore_best_weights": True},
+        {"patience": 1, "min_delta": 0.01, "restore_best_weights": True},
+        {"patience": 3, "baseline": 0.85},
+        {"patience": 0, "start_from_epoch": 3},
+        {"monitor": "val_accuracy", "mode": "max", "patience": 2, "restore_best_weights": True},
+    ],
+)
+def test_early_stopping_stops_and_restores_like_keras(torch_callbacks: dict, arguments: dict) -> None:
+    key = arguments.get("monitor", "val_loss")
+    values = VAL_LOSSES if key == "val_loss" else [1 - v for v in VAL_LOSSES]
+    k_model = keras_model()
+    k_epoch, _ = drive_keras(keras.callbacks.EarlyStopping(**arguments), k_model, values, key)
+    t_model, t_opt = torch_model()
+    t_epoch, _ = drive_torch(torch_callbacks["EarlyStopping"](**arguments), t_model, t_opt, values, key)
+    assert t_epoch == k_epoch
+    # The weights left at the end: the best epoch's (restored) or the last one's.
+    assert float(t_model.weight.detach().flatten()[0]) == float(k_model.get_weights()[0].flatten()[0])
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {},
+        {"patience": 1},
+        {"patience": 1, "factor": 0.5, "cooldown": 2},
+        {"patience": 2, "min_delta": 0.05, "min_lr": 0.02},
+    ],
+)
+def test_reduce_lr_on_plateau_changes_the_rate_like_keras(torch_callbacks: dict, arguments: dict) -> None:
+    k_model = keras_model()
+    _, k_logs = drive_keras(keras.callbacks.ReduceLROnPlateau(**arguments), k_model, VAL_LOSSES)
+    t_model, t_opt = torch_model()
+    _, t_logs = drive_torch(torch_callbacks["ReduceLROnPlateau"](**arguments), t_model, t_opt, VAL_LOSSES)
+    k_rates = [log["learning_rate"] for log in k_logs]
+    t_rates = [log["learning_rate"] for log in t_logs]
+    assert len(set(k_rates)) > 1 or arguments == {}  # the cases do reduce
+    np.testing.assert_allclose(t_rates, k_rates, rtol=1e-6)  # Keras keeps the rate in float32
+
+
+def test_learning_rate_scheduler_sets_and_logs_the_rate_like_keras(torch_callbacks: dict) -> None:
+    def schedule(epoch: int, lr: float) -> float:
+        return lr * 0.5 if epoch % 2 else lr
+
+    k_model = keras_model()
+    _, k_logs = drive_keras(keras.callbacks.LearningRateScheduler(schedule), k_model, VAL_LOSSES[:6])
+    t_model, t_opt = torch_model()
+    _, t_logs = drive_torch(torch_callbacks["LearningRateScheduler"](schedule), t_model, t_opt, VAL_LOSSES[:6])
+    np.testing.assert_allclose([l["learning_rate"] for l in t_logs], [l["learning_rate"] for l in k_logs], rtol=1e-6)
+
+
+def test_csv_logger_writes_the_same_file_as_keras(torch_callbacks: dict, tmp_path: Path) -> None:
+    values = [0.5, 0.25, 0.125]
+    drive_keras(keras.callbacks.CSVLogger(str(tmp_path / "keras.csv")), keras_model(), values)
+    t_model, t_opt = torch_model()
+    drive_torch(torch_callbacks["CSVLogger"](str(tmp_path / "torch.csv")), t_model, t_opt, values)
+    assert (tmp_path / "torch.csv").read_bytes() == (tmp_path / "keras.csv").read_bytes()
+    # append=True adds rows without a second header, as Keras does.
+    drive_keras(keras.callbacks.CSVLogger(str(tmp_path / "keras.csv"), append=True), keras_model(), values)
+    drive_torch(torch_callbacks["CSVLogger"](str(tmp_path / "torch.csv"), append=True), t_model, t_opt, values)
+    assert (tmp_path / "torch.csv").read_bytes() == (tmp_path / "keras.csv").read_bytes()
+
+
+def test_model_checkpoint_saves_the_epochs_keras_saves(torch_callbacks: dict, tmp_path: Path) -> None:
+    k_dir, t_dir = tmp_path / "keras", tmp_path / "torch"
+    drive_keras(
+        keras.callbacks.ModelCheckpoint(str(k_dir / "m-{epoch:02d}-{val_loss:.3f}.weights.h5"), save_best_only=True, save_weights_only=True),
+        keras_model(), VAL_LOSSES,
+    )
+    t_model, t_opt = torch_model()
+    drive_torch(
+        torch_callbacks["ModelCheckpoint"](str(t_dir / "m-{epoch:02d}-{val_loss:.3f}.pt"), save_best_only=True, save_weights_only=True),
+        t_model, t_opt, VAL_LOSSES,
+    )
+    keras_saved = sorted(p.name.removesuffix(".weights.h5") for p in k_dir.iterdir())
+    torch_saved = sorted(p.name.removesuffix(".pt") for p in t_dir.iterdir())
+    assert torch_saved == keras_saved and len(torch_saved) == 4
+    last = torch.load(t_dir / (torch_saved[-1] + ".pt"))
+    assert set(last) == {"weight", "bias"} and float(last["weight"][0, 0]) == 5.0  # epoch 6's weights
+
+
+def test_terminate_on_nan_stops_at_the_bad_batch(torch_callbacks: dict) -> None:
+    t_model, _ = torch_model()
+    guard = torch_callbacks["TerminateOnNaN"]()
+    guard.set_model(t_model)
+    t_model.stop_training = False
+    guard.on_train_batch_end(0, {"loss": 1.0})
+    assert not t_model.stop_training
+    guard.on_train_batch_end(1, {"loss": math.nan})
+    assert t_model.stop_training
+    with pytest.raises(RuntimeError):
+        torch_callbacks["TerminateOnNaN"](raise_error=True).on_train_batch_end(2, {"loss": math.inf})
+
+
+# ---------------------------------------------------------------------------------------
+# fit itself.
+
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end")
+
+FIT = """
+import numpy as np
+from tensorflow import keras
+
+
+class Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_train_begin(self, logs=None):
+        self.events.append(("on_train_begin", None, sorted(logs or {})))
+
+    def on_train_end(self, logs=None):
+        self.events.append(("on_train_end", None, sorted(logs or {})))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.events.append(("on_epoch_begin", epoch, sorted(logs or {})))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.append(("on_epoch_end", epoch, sorted(logs or {})))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.events.append(("on_train_batch_begin", batch, sorted(logs or {})))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.events.append(("on_train_batch_end", batch, sorted(logs or {})))
+
+
+rng = np.random.default_rng(0)
+x = rng.random((20, 3)).astype("float32")
+y = rng.random((20, 1)).astype("float32")
+model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+recorder = Recorder()
+history = model.fit(x, y, batch_size=8, epochs=3, validation_split=0.2, callbacks=[recorder], verbose=0)
+after_fit = model.evaluate(x[16:], y[16:], verbose=0)
+"""
+
+
+@pytest.fixture(scope="module")
+def keras_fit() -> dict[str, Any]:
+    scope: dict[str, Any] = {}
+    exec(compile(FIT, "<keras>", "exec"), scope)  # noqa: S102
+    return scope
+
+
+@pytest.fixture(scope="module")
+def torch_fit() -> dict[str, Any]:
+    torch.manual_seed(0)
+    return migrated(FIT)
+
+
+def test_fit_calls_the_hooks_in_keras_order(keras_fit: dict, torch_fit: dict) -> None:
+    keras_events = [e for e in keras_fit["recorder"].events if e[0] in HOOKS]
+    torch_events = torch_fit["recorder"].events
+    assert [e[:2] for e in torch_events] == [e[:2] for e in keras_events]
+    # 16 training rows in batches of 8: two batches per epoch, three epochs.
+    assert sum(e[0] == "on_train_batch_end" for e in torch_events) == 6
+    # The logs each hook sees carry the same names.
+    assert [e[2] for e in torch_events] == [e[2] for e in keras_events]
+
+
+def test_fit_history_has_keras_keys_and_validates_on_the_last_fraction(keras_fit: dict, torch_fit: dict) -> None:
+    history = torch_fit["history"]
+    assert sorted(history.history) == sorted(keras_fit["history"].history) == ["loss", "val_loss"]
+    assert history.epoch == [0, 1, 2]
+    assert all(len(v) == 3 and all(math.isfinite(x) for x in v) for v in history.history.values())
+    # The last epoch's validation ran on the last 20% of the arrays (Keras's split, before
+    # shuffling): evaluating the trained model on x[16:] gives the same number (fp32, 1e-6).
+    assert history.history["val_loss"][-1] == pytest.approx(torch_fit["after_fit"], rel=1e-6)
+    assert keras_fit["history"].history["val_loss"][-1] == pytest.approx(keras_fit["after_fit"], rel=1e-5)
+
+
+def test_fit_trains(torch_fit: dict) -> None:
+    losses = torch_fit["history"].history["loss"]
+    assert losses[-1] < losses[0]

@@ -15,6 +15,7 @@ from typing import Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.keras_functional import functional_model
 from migrate.rules.keras_custom_layers import contains, is_add_weight, rewrite_custom_layer
 
 _TRAINING = "training"
@@ -220,12 +221,7 @@ class SubclassedModule(Rule):
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if qualified in ("keras.Model", "keras.models.Model"):
             # The functional style: `keras.Model(inputs, outputs)` after `x = layer(x)` lines.
-            raise CannotMigrate(
-                "a functional model (`keras.Model(inputs, outputs)`) is a graph of the layer calls "
-                "above it; it becomes an nn.Module class whose __init__ holds the layers and whose "
-                "forward replays the calls — write it by hand, or generate it from the built model "
-                "with `migrate model`"
-            )
+            return functional_model(call, ctx)
         return super().rewrite_call(call, qualified, ctx)
 
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:

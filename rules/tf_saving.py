@@ -114,7 +114,10 @@ class LoadWeights(Rule):
         "contract. A TF-format checkpoint's `.expect_partial()` (and `by_name=True`) accept a "
         "file that covers part of the model: that is `strict=False`. `skip_mismatch=True` "
         "skips layers whose *shapes* differ, which `load_state_dict` has no switch for, so it "
-        "stays a TODO. The file must have been written by the migrated code "
+        "stays a TODO. Keras 3 matches a `.weights.h5` file to layers by position, torch by "
+        "key — the Keras layer names the migration keeps — so loading into a model whose "
+        "layers were named differently fails loudly instead of loading by position. "
+        "The file must have been written by the migrated code "
         "(`torch.save(model.state_dict(), path)`); weights trained in Keras come over with "
         "`migrate weights`."
     )

@@ -875,3 +875,133 @@ class LambdaLayer(Rule):
 
 
 RULES: list[Rule] = [LambdaLayer()]
+
+
+# ---------------------------------------------------------------------------------------
+# ``model = keras.Sequential()`` then ``model.add(layer)`` lines.
+
+
+def _receiver(call: cst.Call) -> str | None:
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return func.value.value
+    return None
+
+
+def _add_of(statement: cst.CSTNode, name: str) -> cst.Call | None:
+    """The ``name.add(x)`` call a statement line is, or None."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+        return None
+    call = statement.body[0].value
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "add" and _receiver(call) == name:
+        return call
+    return None
+
+
+def _sequential_constructor(statement: cst.CSTNode, name: str) -> cst.Call | None:
+    targets = _targets(statement)
+    if targets != [name]:
+        return None
+    value = statement.body[0].value  # type: ignore[attr-defined]
+    if isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] == "Sequential":
+        return value
+    return None
+
+
+class SequentialAdd(Rule):
+    id = "models.sequential_add"
+    names = ("keras.Model.add",)
+    summary = "`model = keras.Sequential()` + `model.add(layer)` lines → one `nn.Sequential(OrderedDict([...]))`."
+    why = (
+        "The `.add` style builds the same model as a list: the chain (the constructor and every "
+        "`model.add(...)` line after it, up to the first other use of the model) becomes one "
+        "`model = nn.Sequential(OrderedDict([...]))` where the last `.add` was, each module keyed by "
+        "its Keras layer name and sized from `model.add(keras.Input(shape=...))` or the first "
+        "layer's `input_shape=`, exactly as `models.sequential` does for a list. Until the last "
+        "`.add` is reached, each line waits with a TODO that the chain's rewrite withdraws; a chain "
+        "with anything but layer calls added (a loop, a model built elsewhere) stays as it was."
+    )
+    example = (
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n\n"
+        "model = keras.Sequential(name=\"mlp\")\n"
+        "model.add(keras.Input(shape=(16,)))\n"
+        "model.add(layers.Dense(32, activation=\"relu\"))\n"
+        "model.add(layers.Dense(10, name=\"logits\"))\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name = _receiver(call)
+        statement = ctx.statement()
+        scope = ctx.scope()
+        body = list(scope.body.body) if isinstance(scope, cst.FunctionDef) else list(scope.body)  # type: ignore[union-attr]
+        position = next((i for i, s in enumerate(body) if s is statement), None)
+        if name is None or _add_of(statement, name) is None:
+            raise CannotMigrate("`.add(...)` is migrated as a line of its own, called on the name of the model")
+        if position is None:
+            raise CannotMigrate(
+                f"`{name}.add(...)` inside a block (a loop, a branch): which layers the model holds is not "
+                "known statically; list them in an nn.Sequential by hand, or generate the model with `migrate model`"
+            )
+        start = next((j for j in range(position - 1, -1, -1) if name in _assigned_anywhere(body[j])), None)
+        constructor = _sequential_constructor(body[start], name) if start is not None else None
+        if constructor is None:
+            raise CannotMigrate(f"`{name}` is not assigned `keras.Sequential(...)` in this body: the chain cannot be read")
+        chain = [start]
+        for j in range(start + 1, len(body)):
+            if _add_of(body[j], name) is not None:
+                chain.append(j)
+            elif name in _reads(body[j]) or name in _assigned_anywhere(body[j]):
+                break
+        if chain[-1] != position:
+            raise CannotMigrate(f"one line of the `{name}.add(...)` chain: the chain is migrated at its last `.add`")
+        elements = self._initial(constructor, ctx) + [_add_of(body[j], name).args[0].value for j in chain[1:]]  # type: ignore[union-attr]
+        dims = None
+        if elements and _is_input(elements[0]):
+            dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
+            elements = elements[1:]
+        recorded = []
+        for element in elements:
+            found = recorded_layer(element, ctx) if isinstance(element, cst.Call) else None
+            if found is None:
+                raise CannotMigrate(f"`{ctx.source(element)}` is not a layer call the rewrite follows (its Keras name and output shape are unknown here)")
+            recorded.append(found)
+        if recorded and dims is None and recorded[0].input_shape is not None:
+            dims = recorded[0].input_shape
+        shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
+        rule = SequentialModel()
+        entries, _ = rule._entries(recorded, shape, ctx)  # noqa: SLF001 - the Sequential's own builder
+        model = rule._sequential(entries, ctx)  # noqa: SLF001
+        # Comments of the removed lines stay, above the model (a trailing one on a line of its own).
+        leading = list(body[start].leading_lines)  # type: ignore[attr-defined]
+        for j in chain:
+            if j != start:
+                leading.extend(line for line in body[j].leading_lines if line.comment)  # type: ignore[attr-defined]
+            trailing = body[j].trailing_whitespace.comment  # type: ignore[attr-defined]
+            if trailing is not None:
+                leading.append(cst.EmptyLine(comment=trailing))
+        line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], model)], leading_lines=leading)
+        for j in chain[:-1]:
+            ctx.remove_statement(body[j])
+        ctx.replace_statement([line])
+        ctx.consume(call)
+        return call
+
+    @staticmethod
+    def _initial(constructor: cst.Call, ctx: RuleContext) -> list[cst.BaseExpression]:
+        """The layers listed in ``keras.Sequential([...])`` before the `.add` lines."""
+        elements: list[cst.BaseExpression] = []
+        for i, arg in enumerate(constructor.args):
+            key = arg.keyword.value if arg.keyword else ("layers", "trainable", "name")[i] if i < 3 else None
+            if arg.star or key not in ("layers", "trainable", "name"):
+                raise CannotMigrate(f"`{ctx.source(arg).strip(', ')}` of `keras.Sequential` is not migrated")
+            if key == "trainable" and not (isinstance(arg.value, cst.Name) and arg.value.value == "True"):
+                raise CannotMigrate("`trainable=` other than True: freeze with `requires_grad_(False)` by hand")
+            if key == "layers":
+                if not isinstance(arg.value, (cst.List, cst.Tuple)) or any(isinstance(e, cst.StarredElement) for e in arg.value.elements):
+                    raise CannotMigrate(f"`{ctx.source(arg.value)}` is not a literal list of layers")
+                elements = [e.value for e in arg.value.elements]
+        return elements
+
+
+RULES.append(SequentialAdd())

@@ -164,6 +164,8 @@ class Compiled:
     plan: OptimizerPlan
     loss_plan: LossPlan
     metric_entries: list[str] = field(default_factory=list)
+    #: A `fit` of this model passes `class_weight`: `loss_fn` takes per-example weights.
+    weighted: bool = False
 
 
 def _prefix(model: str) -> str:
@@ -220,7 +222,19 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     if "metrics" in bound and not _is_default(bound["metrics"], None):
         metrics = prefix + "metrics"
         metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
-    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries)
+    weighted = _fits_with_class_weight(model, ctx)
+    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, weighted)
+
+
+def _fits_with_class_weight(model: str, ctx: RuleContext) -> bool:
+    """Whether a ``<model>.fit(..., class_weight=...)`` in the file passes class weights."""
+    for call in _calls(ctx.module()):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "fit" and _dotted(func.value) == model:
+            for arg in call.args:
+                if arg.keyword and arg.keyword.value == "class_weight" and not _is_default(arg.value, None):
+                    return True
+    return False
 
 
 def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: RuleContext) -> list[str]:
@@ -420,6 +434,7 @@ class LoopShape:
     callbacks: bool = False
     initial_epoch: bool = False
     steps_per_epoch: bool = False
+    class_weight: bool = False
     scheduler: bool = False
     before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
 
@@ -477,6 +492,8 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         params.append("initial_epoch=0")
     if shape.steps_per_epoch:
         params.append("steps_per_epoch=None")
+    if shape.class_weight:
+        params.append("class_weight=None")
     validation = shape.validation_data or shape.validation_split
     C = shape.callbacks
 
@@ -507,7 +524,20 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         step += ["if steps_per_epoch is not None and step == steps_per_epoch:", "    break"]
     step += hook("on_train_batch_begin(step, {})")
     step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
-    step += ["y_pred = model(batch_x)", "loss = loss_fn(batch_y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
+    step.append("y_pred = model(batch_x)")
+    if shape.class_weight:
+        step += [
+            "if class_weight is not None:",
+            "    # Keras weighs each example by its class: the index, or the argmax of a one-hot row.",
+            "    classes = batch_y.argmax(-1) if batch_y.dim() > 1 and batch_y.shape[-1] > 1 else batch_y.reshape(len(batch_y))",
+            "    weights = [class_weight.get(int(c), 1.0) for c in classes.round().long()]",
+            f"    loss = loss_fn(batch_y, y_pred, sample_weight={_spell(ctx, 'torch.tensor')}(weights, device=device))",
+            "else:",
+            "    loss = loss_fn(batch_y, y_pred)",
+        ]
+    else:
+        step.append("loss = loss_fn(batch_y, y_pred)")
+    step += ["optimizer.zero_grad()", "loss.backward()"]
     if shape.before_step:
         step += shape.before_step.rstrip("\n").splitlines()
     step.append("optimizer.step()")
@@ -718,9 +748,24 @@ class Compile(_MethodRule):
         loss_plan = compiled.loss_plan
         loss_expr = _code(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         doc = "The loss Keras's `compile(loss=...)` computes, reduced as Keras reduces it."
-        loss_lines = [f"def {compiled.loss}(y_true, y_pred):", f'    """{doc}"""']
-        loss_lines += [f"    # {note}" for note in loss_plan.notes]
-        loss_lines.append(f"    return {loss_expr}")
+        if compiled.weighted:
+            loss_lines = [f"def {compiled.loss}(y_true, y_pred, sample_weight=None):", f'    """{doc}"""']
+            loss_lines += [f"    # {note}" for note in loss_plan.notes]
+            loss_lines += ["    if sample_weight is None:", f"        return {loss_expr}"]
+            if loss_plan.reduction == "mean":
+                per_example = _code(loss_plan.per_example(cst.Name("y_true"), cst.Name("y_pred")))
+                loss_lines += [
+                    "    # Keras weighs each example's loss and divides the sum by their count (not by the weights' sum).",
+                    f"    per_example = {per_example}",
+                    "    return (per_example * sample_weight).sum() / per_example.numel()",
+                ]
+            else:
+                weighted = _code(loss_plan.weighted(cst.Name("y_true"), cst.Name("y_pred"), cst.Name("sample_weight")))
+                loss_lines.append(f"    return {weighted}")
+        else:
+            loss_lines = [f"def {compiled.loss}(y_true, y_pred):", f'    """{doc}"""']
+            loss_lines += [f"    # {note}" for note in loss_plan.notes]
+            loss_lines.append(f"    return {loss_expr}")
         statements = _statements("\n".join(lines) + "\n")
         blank = [cst.EmptyLine(indent=False)]
         statements += [s.with_changes(leading_lines=blank) for s in _statements("\n".join(loss_lines) + "\n")]
@@ -757,7 +802,9 @@ class Fit(_MethodRule):
         "last fraction of the arrays before shuffling, as Keras does; a dataset (a DataLoader "
         "after the tf.data rewrite) is iterated as it is. Keras feeds images channels-last: "
         "when the model is a Sequential (or a file's class) of 2-D layers, each batch is "
-        "permuted to NCHW. `class_weight`, `sample_weight`, `validation_steps`, "
+        "permuted to NCHW. `class_weight` weighs each example's loss by its class (`loss_fn` "
+        "takes `sample_weight=`; the sum is divided by the batch size, as Keras does). "
+        "`sample_weight`, `validation_steps`, "
         "`validation_batch_size` and a `validation_freq` other than 1 are TODOs. Shuffling "
         "draws from torch's generator: the order cannot match TensorFlow's."
     )
@@ -777,7 +824,7 @@ class Fit(_MethodRule):
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
         args = _updated_args(call, "fit", ctx)
-        for name, default in (("class_weight", None), ("sample_weight", None), ("validation_steps", None), ("validation_batch_size", None), ("validation_freq", 1)):
+        for name, default in (("sample_weight", None), ("validation_steps", None), ("validation_batch_size", None), ("validation_freq", 1)):
             if name in args and not _is_default(args[name], default):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
         if "x" not in args:
@@ -794,6 +841,7 @@ class Fit(_MethodRule):
             callbacks="callbacks" in args and not _is_default(args["callbacks"], None),
             initial_epoch="initial_epoch" in args and not _is_default(args["initial_epoch"], 0),
             steps_per_epoch="steps_per_epoch" in args and not _is_default(args["steps_per_epoch"], None),
+            class_weight="class_weight" in args and not _is_default(args["class_weight"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
         )
@@ -818,7 +866,7 @@ class Fit(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if shape.scheduler:
             new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
-        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch"):
+        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight"):
             if getattr(shape, name):
                 new.append(_arg(args[name], name))
         return _call(fit, new)

@@ -20,10 +20,11 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pytest
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
+jsonschema = pytest.importorskip("jsonschema")
 
 VERIFY_FIXTURES = FIXTURES / "verify"
 sys.path.insert(0, str(VERIFY_FIXTURES))
@@ -176,6 +177,8 @@ def test_seeded_token_ids_stay_inside_the_embedding(models: dict[str, Any]) -> N
 def test_report_serialises(models: dict[str, Any]) -> None:
     report = verify(models["text"], loaded(migrated.Text(), models["text"], builders.swap_lstm_gates), convert_weights=False)
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "schemas" / "verify.schema.json").read_text()))
+    assert data["schema"] == "migrate.verify/1"
     assert data["ok"] is False
     assert data["divergence"]["layer"] == "lstm"
     assert [layer["layer"] for layer in data["layers"]] == ["embed", "lstm", "cls"]

@@ -26,6 +26,10 @@ from .conftest import FIXTURES, ROOT
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
+jsonschema = pytest.importorskip("jsonschema")
+
+# Keras's own model.save warns under NumPy 2 (keras/src/backend/tensorflow/core.py); not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
 
 VERIFY_FIXTURES = FIXTURES / "verify"
 sys.path.insert(0, str(VERIFY_FIXTURES))
@@ -60,6 +64,7 @@ def test_equivalent_exits_0_and_writes_json_and_junit(saved: dict[str, Path], in
     assert "result: EQUIVALENT" in result.stdout
     assert "onnxruntime" in result.stdout and "onnx2torch" in result.stdout  # the four-way header
     data = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "schemas" / "verify.schema.json").read_text()))
     assert data["ok"] is True and data["divergence"] is None and data["failures"] == []
     assert data["outputs"][0]["migrated"]["max_abs"] <= 1e-5
     suite = ET.parse(tmp_path / "r.xml").getroot()
@@ -109,6 +114,7 @@ def test_own_data_and_training_steps(saved: dict[str, Path], in_fixtures: None, 
                  "--train-steps", "2", "--json", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "schemas" / "verify.schema.json").read_text()))
     assert data["batch"] == 5
     assert data["training"]["ok"] is True and len(data["training"]["torch_losses"]) == 2
     assert "training check: 2 steps" in result.stdout

@@ -12,6 +12,7 @@ from .align import Delta
 from .divergence import Divergence, LayerCheck
 
 REFERENCES = ("onnxruntime", "onnx2torch")
+SCHEMA = "migrate.verify/1"  # docs/schemas/verify.schema.json; bump when a field is removed or retyped
 
 
 @dataclass
@@ -112,7 +113,11 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; a value that could not be measured (NaN, inf) is None."""
+        from migrate import __version__
+
         return _finite({
+            "schema": SCHEMA,
+            "tool": {"name": "migrate", "version": __version__},
             "ok": self.ok,
             "model": self.model,
             "module": self.module,

@@ -430,10 +430,43 @@ def _unwrap_before(code: TapeCode, tape: _Tape, statement: cst.CSTNode, ctx: Rul
     if not (code.follows(tape.statement, statement) and code.unwrappable(tape, ctx)):
         return []
     body = list(tape.statement.body.body)  # type: ignore[union-attr]
+    modes = _TrainingCalls(ctx)
+    body = [statement.visit(modes) for statement in body]  # type: ignore[misc]
+    if modes.train:
+        # `model(x, training=True)`: torch keeps the mode on the module, set before the call.
+        body = [*statements_code("".join(f"{r}.train()\n" for r in modes.train)), *body]
     if body and tape.statement.leading_lines:
         body[0] = body[0].with_changes(leading_lines=[*tape.statement.leading_lines, *body[0].leading_lines])
     ctx.remove_statement(tape.statement)  # type: ignore[attr-defined]
     return body
+
+
+_MODEL_TYPES = ("keras.Model", "keras.layers.Layer")
+
+
+class _TrainingCalls(cst.CSTTransformer):
+    """Drops ``training=True`` from calls of Keras models and layers in a tape body that is
+    moved as it is; the models are listed so that ``model.train()`` can precede the body."""
+
+    def __init__(self, ctx: RuleContext):
+        super().__init__()
+        self.ctx = ctx
+        self.train: list[str] = []
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        func = original_node.func
+        flag = next((a for a in original_node.args if a.keyword is not None and a.keyword.value == "training"), None)
+        if flag is None or not isinstance(func, (cst.Name, cst.Attribute)) or _type_of(self.ctx, func) not in _MODEL_TYPES:
+            return updated_node
+        if _literal_bool(flag.value) is not True:
+            return updated_node
+        receiver = _code(func)
+        if receiver not in self.train:
+            self.train.append(receiver)
+        args = [a for a in updated_node.args if not (a.keyword is not None and a.keyword.value == "training")]
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(args=args)
 
 
 def _mixed_dtype(module: cst.Module) -> str | None:

@@ -1,42 +1,510 @@
-"""``keras.losses``: loss classes and functions.
+"""``keras.losses``: loss classes, loss functions, and the loss strings of ``compile``.
+
+Keras computes a loss in two stages: a value per example (the elementwise loss averaged over
+the last axis, or the cross-entropy over the class axis), then the reduction
+(``"sum_over_batch_size"`` by default: the sum divided by the number of per-example values).
+torch's functional losses average over every element at once, which is the same number only
+because every example has the same number of elements — true of dense tensors — so the
+default reduction is written as torch's plain ``mean`` form, and ``"sum"`` / ``None`` as the
+per-example value summed or left alone (Keras's ``"sum"`` sums the per-example *means*, not
+every element, so ``reduction="sum"`` in torch would be a different number).
+
+Where the two libraries differ:
+
+* Keras's cross-entropies take probabilities by default (``from_logits=False``) and clip them to
+  [1e-7, 1 - 1e-7] before the log; the rewrite writes the clip. (Keras also recognises an
+  output made by a softmax/sigmoid *activation* and then works from its logits: same value
+  except for saturated probabilities, where the clipped form has a zero gradient.)
+* Binary label smoothing moves labels towards 0.5 (``y(1-ε) + ε/2``), categorical towards
+  1/classes (torch's ``label_smoothing=`` does exactly the categorical one).
+* Sparse labels of shape ``(batch, 1)`` are squeezed by Keras: the rewrite flattens logits to
+  ``(N, classes)`` and labels to ``(N,)``, which also covers sequence outputs.
+* Keras casts labels to the prediction's dtype; torch wants float targets for the binary
+  losses and int64 class indices for the sparse ones (``.float()``, ``.long()``).
 
 Builders other rules call: ``torch_loss(node, ctx) -> LossPlan``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.base import (
+    CannotMigrate,
+    NotLiteral,
+    Rule,
+    RuleContext,
+    literal,
+    parse_signature,
+)
+
+# ---------------------------------------------------------------------------------------
+# The plan a training step carries out.
 
 
 @dataclass(frozen=True)
 class LossPlan:
     """A Keras loss under torch.
 
-    ``call(y_true, y_pred)`` is the expression of the reduced loss in Keras's argument order
-    (the training step writes ``loss = <plan.call(y, outputs)>``); ``function`` is an
-    expression callable as ``function(y_true, y_pred)`` (Keras's order), for a loss passed
-    around as a value.
+    ``call(y_true, y_pred)`` is the reduced loss as Keras reduces it, in Keras's argument
+    order (a training step writes ``loss = <plan.call(y, outputs)>``); ``per_example`` is the
+    value before the reduction (for sample and class weights: Keras multiplies these values by
+    the weights, then sums and divides by their count, ``weighted``). ``function`` is an
+    expression callable as ``function(y_true, y_pred)``, for a loss passed around as a value.
     """
 
     keras: str
-    build: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]
-    function: cst.BaseExpression
+    reduction: str
+    _mean: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]
+    _per_example: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]
     notes: tuple[str, ...] = ()
 
     def call(self, y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
-        return self.build(y_true, y_pred)
+        if self.reduction == "mean":
+            return self._mean(y_true, y_pred)
+        per = self._per_example(y_true, y_pred)
+        if self.reduction == "sum":
+            return _method(per, "sum")
+        return per
+
+    def per_example(self, y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
+        return self._per_example(y_true, y_pred)
+
+    def weighted(
+        self, y_true: cst.BaseExpression, y_pred: cst.BaseExpression, sample_weight: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """The loss with per-example weights, reduced as Keras reduces it: ``"mean"`` divides
+        the weighted sum by the number of values (not by the sum of the weights, as torch's
+        ``weight=`` arguments do)."""
+        per = _parse(f"{_code(self._per_example(y_true, y_pred))} * {_atom(sample_weight)}")
+        if self.reduction == "mean":
+            return _parse(f"({_code(per)}).sum() / {_atom(self._per_example(y_true, y_pred))}.numel()")
+        if self.reduction == "sum":
+            return _parse(f"({_code(per)}).sum()")
+        return per
+
+    @property
+    def function(self) -> cst.BaseExpression:
+        """``lambda y_true, y_pred: <the reduced loss>``."""
+        return _parse(f"lambda y_true, y_pred: {_code(self.call(cst.Name('y_true'), cst.Name('y_pred')))}")
+
+
+# ---------------------------------------------------------------------------------------
+# Writing expressions as text.
+
+_MODULE = cst.Module([])
+_ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return _MODULE.code_for_node(node)
+
+
+def _atom(node: cst.BaseExpression) -> str:
+    """Source of ``node``, parenthesised unless it is safe as an operand or receiver."""
+    text = _code(node)
+    return text if isinstance(node, _ATOMIC) or node.lpar else f"({text})"
+
+
+def _parse(text: str) -> cst.BaseExpression:
+    return cst.parse_expression(text)
+
+
+def _method(node: cst.BaseExpression, name: str) -> cst.BaseExpression:
+    return _parse(f"{_atom(node)}.{name}()")
+
+
+def _is_simple(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
+
+
+# ---------------------------------------------------------------------------------------
+# The table. A form is text with ``{yt}``/``{yp}`` for the labels and predictions, ``{F}`` for
+# torch.nn.functional, ``{torch}`` for torch, and the loss's own arguments by name.
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    keras: str  # class name under keras.losses
+    function: str  # the function under keras.losses that computes the per-example value
+    signature: str  # the class's arguments after the common ones are removed
+    #: (bound literal arguments) -> (mean form, per-example form); None where the arguments
+    #: have no faithful form (raise CannotMigrate inside instead).
+    forms: Callable[[Mapping[str, Any]], tuple[str, str]]
+    aliases: tuple[str, ...] = ()  # compile strings and legacy function names
+    #: Arguments whose value picks the form, so must be literals.
+    literal_args: tuple[str, ...] = ()
+    note: str = ""
+
+
+def _elementwise(torch_fn: str, extra: str = "") -> tuple[str, str]:
+    """A torch loss that exists with ``reduction="none"``; Keras averages the last axis."""
+    return (
+        f"{{F}}.{torch_fn}({{yp}}, {{yt}}{extra})",
+        f"{{F}}.{torch_fn}({{yp}}, {{yt}}{extra}, reduction=\"none\").mean(-1)",
+    )
+
+
+def _formula(per_element: str) -> tuple[str, str]:
+    """A per-element formula; Keras averages over the last axis, then over the batch."""
+    return (f"({per_element}).mean()", f"({per_element}).mean(-1)")
+
+
+def _check_axis(a: Mapping[str, Any]) -> None:
+    if a.get("axis", -1) != -1:
+        raise CannotMigrate("a class axis other than the last has no faithful form written yet")
+
+
+def _bce(a: Mapping[str, Any]) -> tuple[str, str]:
+    _check_axis(a)
+    smoothing = a["label_smoothing"]
+    target = "{yt}.float()"
+    if smoothing:
+        target = f"{{yt}}.float() * {_num(1 - smoothing)} + {_num(0.5 * smoothing)}"
+    if a["from_logits"]:
+        fn = f"{{F}}.binary_cross_entropy_with_logits({{yp}}, {target}"
+    else:
+        fn = f"{{F}}.binary_cross_entropy({{yp}}.clamp(1e-07, 1 - 1e-07), {target}"
+    return fn + ")", fn + ', reduction="none").mean(-1)'
+
+
+def _num(value: float) -> str:
+    """A float as a reader would write it (``0.9``, not ``0.9000000000000001``)."""
+    return repr(round(float(value), 12))
+
+
+def _cce(a: Mapping[str, Any]) -> tuple[str, str]:
+    _check_axis(a)
+    smoothing = a["label_smoothing"]
+    if a["from_logits"]:
+        # torch smooths probability targets as Keras does: y(1-ε) + ε/classes.
+        extra = f", label_smoothing={smoothing!r}" if smoothing else ""
+        return (
+            f"{{F}}.cross_entropy({{yp}}.flatten(0, -2), {{yt}}.flatten(0, -2){extra})",
+            f"{{F}}.cross_entropy({{yp}}.movedim(-1, 1), {{yt}}.movedim(-1, 1){extra}, reduction=\"none\")",
+        )
+    target = "{yt}"
+    if smoothing:
+        target = f"({{yt}} * {_num(1 - smoothing)} + {_num(smoothing)} / {{yt}}.shape[-1])"
+    # Keras renormalises the probabilities, clips them, then takes -Σ y·log p.
+    per = f"-({target} * ({{yp}} / {{yp}}.sum(-1, keepdim=True)).clamp(1e-07, 1 - 1e-07).log()).sum(-1)"
+    return f"({per}).mean()", per
+
+
+def _sparse(a: Mapping[str, Any]) -> tuple[str, str]:
+    _check_axis(a)
+    # Without logits Keras clips the probabilities and takes their log as logits (then
+    # softmax renormalises them): cross_entropy of the clipped log does the same.
+    logits = "{yp}" if a["from_logits"] else "{yp}.clamp(1e-07, 1 - 1e-07).log()"
+    ignore = a.get("ignore_class")
+    extra = f", ignore_index={ignore!r}" if ignore is not None else ""
+    if ignore is not None:
+        # Keras zeroes the ignored examples and divides by the count of the others, as
+        # torch's mean with ignore_index does; per example the ignored ones are 0 in both.
+        pass
+    flat = logits.replace("{yp}", "{yp}.flatten(0, -2)") if a["from_logits"] else f"{logits}.flatten(0, -2)"
+    return (
+        f"{{F}}.cross_entropy({flat}, {{yt}}.flatten().long(){extra})",
+        f"{{F}}.cross_entropy({_move(logits)}, {{yt}}.reshape({{yp}}.shape[:-1]).long(){extra}, reduction=\"none\")",
+    )
+
+
+def _move(logits: str) -> str:
+    return f"{logits}.movedim(-1, 1)" if logits == "{yp}" else f"{logits}.movedim(-1, 1)"
+
+
+def _kld(a: Mapping[str, Any]) -> tuple[str, str]:
+    per = "{F}.kl_div({yp}.clamp(1e-07, 1).log(), {yt}.clamp(1e-07, 1), reduction=\"none\").sum(-1)"
+    return f"{per}.mean()", per
+
+
+def _cosine(a: Mapping[str, Any]) -> tuple[str, str]:
+    axis = a["axis"]
+    per = f"-{{F}}.cosine_similarity({{yp}}, {{yt}}, dim={axis!r})"
+    return f"({per}).mean()", per
+
+
+def _huber(a: Mapping[str, Any]) -> tuple[str, str]:
+    return _elementwise("huber_loss", f", delta={float(a['delta'])!r}")
+
+
+LOG2 = "0.6931471805599453"
+
+SPECS: dict[str, LossSpec] = {
+    s.keras: s
+    for s in [
+        LossSpec("MeanSquaredError", "mean_squared_error", "", lambda a: _elementwise("mse_loss"), ("mse", "MSE")),
+        LossSpec("MeanAbsoluteError", "mean_absolute_error", "", lambda a: _elementwise("l1_loss"), ("mae", "MAE")),
+        LossSpec(
+            "MeanAbsolutePercentageError", "mean_absolute_percentage_error", "",
+            lambda a: _formula("100.0 * ({yt} - {yp}).abs() / {yt}.abs().clamp(min=1e-07)"), ("mape", "MAPE"),
+        ),
+        LossSpec(
+            "MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", "",
+            lambda a: _formula("({torch}.log1p({yp}.clamp(min=1e-07)) - {torch}.log1p({yt}.clamp(min=1e-07))) ** 2"),
+            ("msle", "MSLE"),
+        ),
+        LossSpec("Huber", "huber", "delta=1.0", _huber, (), ("delta",)),
+        LossSpec(
+            "LogCosh", "log_cosh", "",
+            # log(cosh(x)) = x + softplus(-2x) - log 2, Keras's stable form.
+            lambda a: _formula(f"({{yp}} - {{yt}}) + {{F}}.softplus(-2.0 * ({{yp}} - {{yt}})) - {LOG2}"),
+            ("logcosh",),
+        ),
+        LossSpec(
+            "Poisson", "poisson", "", lambda a: _formula("{yp} - {yt} * {torch}.log({yp} + 1e-07)"),
+        ),
+        LossSpec(
+            "BinaryCrossentropy", "binary_crossentropy",
+            "from_logits=False, label_smoothing=0.0, axis=-1", _bce, (), ("from_logits", "label_smoothing", "axis"),
+        ),
+        LossSpec(
+            "CategoricalCrossentropy", "categorical_crossentropy",
+            "from_logits=False, label_smoothing=0.0, axis=-1", _cce, (), ("from_logits", "label_smoothing", "axis"),
+        ),
+        LossSpec(
+            "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
+            "from_logits=False, ignore_class=None, axis=-1", _sparse, (), ("from_logits", "ignore_class", "axis"),
+        ),
+        LossSpec("KLDivergence", "kl_divergence", "", _kld, ("kld", "KLD", "kullback_leibler_divergence")),
+        LossSpec("CosineSimilarity", "cosine_similarity", "axis=-1", _cosine, (), ("axis",)),
+    ]
+}
+
+#: A function or compile-string name → the class whose default instance computes it.
+BY_FUNCTION: dict[str, str] = {}
+for _spec in SPECS.values():
+    BY_FUNCTION[_spec.function] = _spec.keras
+    for _alias in _spec.aliases:
+        BY_FUNCTION[_alias] = _spec.keras
+
+#: Keras arguments of every loss class (keras.losses.Loss.__init__).
+_COMMON = 'reduction="sum_over_batch_size", name=None, dtype=None'
+_REDUCTIONS = {"sum_over_batch_size": "mean", "mean": "mean", "mean_with_sample_weight": "mean", "sum": "sum", "none": "none", None: "none"}
+
+
+# ---------------------------------------------------------------------------------------
+# Building a plan.
+
+
+def _dotted(node: cst.CSTNode | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+def _class_of(func: cst.BaseExpression) -> str | None:
+    dotted = _dotted(func)
+    last = dotted.rsplit(".", 1)[-1]
+    return last if last in SPECS and ("losses" in dotted or dotted == last) else None
+
+
+def _function_of(node: cst.BaseExpression) -> str | None:
+    dotted = _dotted(node)
+    last = dotted.rsplit(".", 1)[-1]
+    return BY_FUNCTION.get(last) if last and ("losses" in dotted or "metrics" in dotted) else None
+
+
+def _bind(spec: LossSpec, call: cst.Call, ctx: RuleContext, common: bool = True) -> dict[str, Any]:
+    """The literal values of a class call's arguments, defaults filled in."""
+    text = ", ".join(s for s in (spec.signature, _COMMON if common else "") if s)
+    params = parse_signature(text)
+    values = {p.name: p.default for p in params}
+    positional = [p for p in params if not p.keyword_only]
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            raise CannotMigrate(f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed")
+        if arg.keyword is None:
+            if index >= len(positional):
+                raise CannotMigrate("more positional arguments than Keras's signature has")
+            name = positional[index].name
+            index += 1
+        else:
+            name = arg.keyword.value
+            if name not in values:
+                raise CannotMigrate(f"`{name}=` has no torch counterpart written")
+        if name == "name":
+            continue
+        try:
+            values[name] = literal(arg.value)
+        except NotLiteral:
+            raise CannotMigrate(f"`{name}={ctx.source(arg.value)}` is not a literal: it picks the torch form") from None
+    if values.get("dtype") is not None:
+        raise CannotMigrate("a loss `dtype=` other than the default needs the inputs cast")
+    return values
+
+
+def _defaults(spec: LossSpec) -> dict[str, Any]:
+    return {p.name: p.default for p in parse_signature(", ".join(s for s in (spec.signature, _COMMON) if s))}
+
+
+def _plan(spec: LossSpec, values: Mapping[str, Any], ctx: RuleContext) -> LossPlan:
+    reduction = values.get("reduction", "sum_over_batch_size")
+    if reduction not in _REDUCTIONS:
+        raise CannotMigrate(f"reduction {reduction!r} is not one Keras knows")
+    mean_form, per_form = spec.forms(values)
+    names = {"F": _code(ctx.name("torch.nn.functional")), "torch": _code(ctx.name("torch"))}
+
+    def builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]:
+        def build(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
+            for text, node in (("{yt}", y_true), ("{yp}", y_pred)):
+                if form.count(text) > 1 and not _is_simple(node):
+                    raise CannotMigrate(
+                        f"`{_code(node)}` would be evaluated twice by the rewrite; assign it to a name first"
+                    )
+            out = form.replace("{yt}", _atom(y_true)).replace("{yp}", _atom(y_pred))
+            for key, value in names.items():
+                out = out.replace("{" + key + "}", value)
+            return _parse(out)
+
+        return build
+
+    return LossPlan(
+        keras=spec.keras,
+        reduction=_REDUCTIONS[reduction],
+        _mean=builder(mean_form),
+        _per_example=builder(per_form),
+        notes=(spec.note,) if spec.note else (),
+    )
 
 
 def torch_loss(node: cst.BaseExpression | str, ctx: RuleContext) -> LossPlan:
-    """The torch loss for a Keras loss: a constructor call, a ``compile`` string
-    (``"sparse_categorical_crossentropy"``), a loss function reference, or the name of a
-    loss object the file constructs. Raises CannotMigrate with the reason."""
-    raise CannotMigrate("losses are being written (rules/keras_losses.py)")
+    """The torch loss for a Keras loss: a class call (``keras.losses.Huber(delta=2.0)``), a
+    ``compile`` string (``"sparse_categorical_crossentropy"``), a function reference
+    (``keras.losses.mse``), or the name of a loss object the file constructs (the plan then
+    calls that name, which the class rule has made a function of ``(y_true, y_pred)``).
+    Raises CannotMigrate with the reason."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        node = value if isinstance(value, str) else ""
+    if isinstance(node, str):
+        keras = BY_FUNCTION.get(node) or (node if node in SPECS else None)
+        if keras is None:
+            raise CannotMigrate(f"loss {node!r} has no torch form in this table")
+        return _plan(SPECS[keras], _defaults(SPECS[keras]), ctx)
+    if isinstance(node, cst.Call):
+        keras = _class_of(node.func)
+        if keras is None:
+            raise CannotMigrate(f"`{ctx.source(node.func)}` is not a Keras loss this table knows")
+        return _plan(SPECS[keras], _bind(SPECS[keras], node, ctx), ctx)
+    keras = _function_of(node)
+    if keras is not None:
+        return _plan(SPECS[keras], _defaults(SPECS[keras]), ctx)
+    target = _dotted(node)
+    if target:
+        from migrate.rules.keras_optimizers import assigned_value
+
+        original = assigned_value(target, ctx)
+        if isinstance(original, cst.Call) and _class_of(original.func):
+            spec = SPECS[_class_of(original.func) or ""]
+            plan = _plan(spec, _bind(spec, original, ctx), ctx)
+            called = lambda yt, yp: cst.Call(node, [cst.Arg(yt, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(yp)])  # noqa: E731
+            return LossPlan(plan.keras, plan.reduction, called, plan._per_example, plan.notes)
+    raise CannotMigrate(f"`{ctx.source(node)}` is not a loss this rewrite can read")
 
 
-RULES: list[Rule] = []
+# ---------------------------------------------------------------------------------------
+# The rules: loss objects and loss functions where the file uses them directly.
+
+
+class LossClass(Rule):
+    id = "losses.loss"
+    names = tuple(f"keras.losses.{name}" for name in SPECS)
+    returns = {f"keras.losses.{name}": "keras.losses.Loss" for name in SPECS}
+    summary = "`keras.losses.SparseCategoricalCrossentropy(from_logits=True)` → `lambda y_true, y_pred: F.cross_entropy(...)` (Keras's argument order and reduction)."
+    why = (
+        "A Keras loss object is called as `loss(y_true, y_pred)`; torch's losses take "
+        "`(input, target)`. The rewrite is a function of `(y_true, y_pred)`, so the calls "
+        "that follow keep working, computing Keras's value: per-example loss (the last axis "
+        "averaged), then the reduction (`sum_over_batch_size`: a mean; `sum`: the sum of the "
+        "per-example values; None: those values). Probabilities (`from_logits=False`, Keras's "
+        "default) are clipped to [1e-7, 1 - 1e-7] as Keras clips them; label smoothing, "
+        "Huber's delta, `ignore_class`, the cosine axis are carried; sparse labels are "
+        "flattened so `(batch, 1)` labels and sequence outputs work as in Keras. Arguments that "
+        "pick the formula must be literals. A loss inside `compile(...)` is left to the "
+        "compile rewrite; a Keras loss's optional `sample_weight` argument is not carried by "
+        "the function (the fit rewrite weights the per-example values itself)."
+    )
+    example = (
+        "import keras\n\n"
+        "loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)\n"
+        "bce = keras.losses.BinaryCrossentropy(label_smoothing=0.1)\n"
+        "huber = keras.losses.Huber(delta=2.0, reduction=\"sum\")"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        from migrate.rules.keras_optimizers import argument_of_compile
+
+        if argument_of_compile(call, ctx):
+            return call
+        return torch_loss(call, ctx).function
+
+
+def _function_names() -> dict[str, str]:
+    """``keras.losses.<function>`` → loss class, every public spelling (Keras 2 aliases too)."""
+    out = {}
+    for name, keras in BY_FUNCTION.items():
+        out[f"keras.losses.{name}"] = keras
+    return out
+
+
+FUNCTIONS = _function_names()
+
+
+class LossFunction(Rule):
+    id = "losses.function"
+    names = tuple(FUNCTIONS)
+    summary = "`keras.losses.mean_squared_error(y_true, y_pred)` → the per-example loss in torch (`F.mse_loss(..., reduction=\"none\").mean(-1)`)."
+    why = (
+        "Keras's loss functions return one value per example (the elementwise loss averaged "
+        "over the last axis, or the cross-entropy over the class axis) and reduce nothing "
+        "further; torch's functional losses reduce to a mean by default, so the rewrite asks "
+        "for `reduction=\"none\"` and averages the last axis as Keras does. Keyword arguments "
+        "(`from_logits`, `label_smoothing`, `delta`, `axis`) are carried as for the loss "
+        "classes. Passed by value (`loss=keras.losses.mse` outside `compile`), the function "
+        "becomes `lambda y_true, y_pred: ...` with the same per-example result."
+    )
+    example = (
+        "import keras\n\n"
+        "per_example = keras.losses.mean_squared_error(y_true, y_pred)\n"
+        "ce = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)\n"
+        "fn = keras.losses.huber"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        spec = SPECS[FUNCTIONS[qualified]]
+        if len(call.args) < 2 or any(a.keyword is not None and a.keyword.value in ("y_true", "y_pred") for a in call.args[:2]) or any(a.star for a in call.args[:2]):
+            if not all(a.keyword is not None for a in call.args[:2]):
+                raise CannotMigrate("the labels and predictions must be the first two arguments")
+        args = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        positional = [a.value for a in call.args if a.keyword is None]
+        y_true = args.pop("y_true", positional[0] if positional else None)
+        y_pred = args.pop("y_pred", positional[1] if len(positional) > 1 else None)
+        if y_true is None or y_pred is None:
+            raise CannotMigrate("the labels and predictions must be given")
+        rest = call.with_changes(args=[a for a in call.args[len(positional[:2]):] if not (a.keyword and a.keyword.value in ("y_true", "y_pred"))])
+        values = _bind(spec, rest, ctx, common=False)
+        plan = _plan(spec, values, ctx)
+        return plan.per_example(y_true, y_pred)
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        from migrate.rules.keras_optimizers import argument_of_compile
+
+        if argument_of_compile(node, ctx):
+            return node
+        plan = _plan(SPECS[FUNCTIONS[qualified]], _defaults(SPECS[FUNCTIONS[qualified]]), ctx)
+        body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
+        return _parse(f"lambda y_true, y_pred: {_code(body)}")
+
+
+RULES: list[Rule] = [LossClass(), LossFunction()]

@@ -76,6 +76,8 @@ class OptimizerPlan:
     weight_decay: cst.BaseExpression | None = None
     #: Sentences for the user (``# Keras adds epsilon ...``), one comment line each.
     notes: tuple[str, ...] = ()
+    #: SGD/RMSprop with momentum: Keras's momentum holds lr·g, torch's holds g (see after_step).
+    momentum_carries_lr: bool = False
 
     def scheduler(self, optimizer: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression | None:
         """``torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=schedule)``, to be stepped
@@ -111,18 +113,38 @@ class OptimizerPlan:
             )
         return [s for text in out for s in cst.parse_module(text).body]
 
-    def after_step(self, scheduler: cst.BaseExpression | None = None) -> list[cst.BaseStatement]:
-        """``scheduler.step()`` after every batch (Keras schedules count optimiser steps)."""
+    def after_step(
+        self, scheduler: cst.BaseExpression | None = None, optimizer: cst.BaseExpression | None = None
+    ) -> list[cst.BaseStatement]:
+        """``scheduler.step()`` after every batch (Keras schedules count optimiser steps).
+
+        Keras's SGD and RMSprop keep the learning rate *inside* the momentum
+        (``m = μ·m - lr·g``), torch applies it outside (``p -= lr·buf``): the same at a constant
+        rate, not when a schedule changes it. When both meet, torch's momentum buffers are
+        rescaled by old/new rate after each schedule step, which makes the two identical.
+        """
         target = scheduler if scheduler is not None else self.scheduler_name
         if self.schedule is None or target is None:
             return []
-        return [cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Attribute(target, cst.Name("step"))))])]
+        step = f"{_Code(None)(target)}.step()\n"
+        if not self.momentum_carries_lr:
+            return list(cst.parse_module(step).body)
+        opt = optimizer if optimizer is not None else (self.optimizer if self.built else None)
+        if opt is None:
+            raise CannotMigrate("the momentum rescaling a schedule needs the optimizer's name")
+        o = _Code(None)(opt)
+        return list(cst.parse_module(
+            f"previous_lr = {o}.param_groups[0][\"lr\"]\n"
+            + step
+            + f"for state in {o}.state.values():  # Keras keeps the learning rate inside the momentum\n"
+            f"    state[\"momentum_buffer\"].mul_(previous_lr / {o}.param_groups[0][\"lr\"])\n"
+        ).body)
 
 
 class _Code:
     """Source text of nodes, to write statements as text and parse them back."""
 
-    def __init__(self, ctx: RuleContext):
+    def __init__(self, ctx: RuleContext | None = None):
         self.module = cst.Module([])
 
     def __call__(self, node: cst.CSTNode) -> str:
@@ -437,11 +459,15 @@ def torch_optimizer(
             return OptimizerPlan(
                 optimizer=node, keras=plan.keras, built=True, schedule=plan.schedule, scheduler_name=scheduler,
                 clipnorm=plan.clipnorm, global_clipnorm=plan.global_clipnorm, clipvalue=plan.clipvalue,
-                weight_decay=plan.weight_decay, notes=plan.notes,
+                weight_decay=plan.weight_decay, notes=plan.notes, momentum_carries_lr=plan.momentum_carries_lr,
             )
-    raise CannotMigrate(
-        f"`{ctx.source(node)}` is not an optimizer constructed in this file: which torch optimizer it is cannot be known"
-    )
+        # Built elsewhere (a function parameter, another file): the torch optimizer is used as
+        # it is; that file's own rewrite says what its clipping and schedule need.
+        return OptimizerPlan(
+            optimizer=node, built=True,
+            notes=(f"`{target}` is built elsewhere: clipping, weight decay and a schedule, if it has them, are that rewrite's to carry",),
+        )
+    raise CannotMigrate(f"`{ctx.source(node)}` is not an optimizer this rewrite can read")
 
 
 def scheduler_name(optimizer: str) -> str:
@@ -551,6 +577,7 @@ def _plan(
         clipvalue=clip.get("clipvalue"),
         weight_decay=weight_decay,
         notes=(spec.note,) if spec.note else (),
+        momentum_carries_lr=spec.keras in ("SGD", "RMSprop") and _lit(values["momentum"]) not in (0, 0.0),
     )
 
 
@@ -569,4 +596,290 @@ def _is_number_like(value: cst.BaseExpression) -> bool:
     return isinstance(value, (cst.Name, cst.Attribute, cst.BinaryOperation))
 
 
-RULES: list[Rule] = []
+# ---------------------------------------------------------------------------------------
+# The rules: optimiser constructors and schedules as sites of their own.
+
+
+def argument_of_compile(call: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """Whether ``call`` is (part of) an argument of a ``.compile(...)`` call in its statement:
+    the compile rule builds the optimiser, loss and metrics from the Keras calls, so the
+    rules of those calls leave them as they are there."""
+    statement = ctx.statement()  # type: ignore[attr-defined]
+    finder = _CompileArguments()
+    statement.visit(finder)
+    return any(arg.deep_equals(call) or _contains(arg, call) for arg in finder.arguments)
+
+
+class _CompileArguments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.arguments: list[cst.BaseExpression] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "compile":
+            self.arguments.extend(arg.value for arg in node.args)
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, candidate: cst.CSTNode) -> bool:
+            nonlocal found
+            if not found and type(candidate) is type(node) and candidate.deep_equals(node):
+                found = True
+            return not found
+
+    tree.visit(_Find())
+    return found
+
+
+def assignment_target(ctx: RuleContext) -> str | None:
+    """``opt`` / ``self.opt`` when the site's statement is ``<target> = <the call>``."""
+    statement = ctx.statement()  # type: ignore[attr-defined]
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        return _dotted(small.targets[0].target) or None
+    if isinstance(small, cst.AnnAssign) and small.value is not None:
+        return _dotted(small.target) or None
+    return None
+
+
+def _assigned_later(params: cst.BaseExpression, ctx: RuleContext) -> str | None:
+    """The name of the model whose ``parameters()`` the optimiser takes, when the function
+    assigns it only after the optimiser's own statement (``opt = Adam()`` above
+    ``model = build()``): torch needs the parameters when the optimiser is built."""
+    root = params
+    while isinstance(root, (cst.Call, cst.Attribute)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    if not isinstance(root, cst.Name) or root.value == "self":
+        return None
+    scope = ctx.scope()  # type: ignore[attr-defined]
+    body = scope.body.body if isinstance(scope, cst.FunctionDef) else getattr(scope, "body", [])
+    statement = ctx.statement()  # type: ignore[attr-defined]
+    seen_own = False
+    for top in body:
+        if top is statement or _contains(top, statement):
+            seen_own = True
+            continue
+        assigns = _Assignment(root.value)
+        top.visit(assigns)
+        if assigns.value is not None:
+            return root.value if seen_own else None
+    return None
+
+
+_ALL_OPTIMIZER_NAMES = tuple(
+    f"{prefix}.{name}" for name in SPECS for prefix in ("keras.optimizers", "keras.optimizers.legacy")
+)
+
+
+class OptimizerConstructor(Rule):
+    id = "optimizers.optimizer"
+    names = _ALL_OPTIMIZER_NAMES
+    returns: ClassVar[Mapping[str, str]] = {n: _OPTIMIZER_TYPE for n in _ALL_OPTIMIZER_NAMES}
+    summary = "`keras.optimizers.Adam(...)` → `torch.optim.Adam(<the parameters it updates>, ...)` with Keras's defaults written out."
+    why = (
+        "A torch optimiser is built over the parameters it updates, a Keras one is not: they are "
+        "read from where the optimiser is used — a later `model.compile(optimizer=opt)` "
+        "(`model.parameters()`), `opt.apply_gradients(zip(grads, model.trainable_variables))` or "
+        "`opt.minimize(loss, var_list)`. Keras's defaults differ from torch's for almost every "
+        "class (SGD lr 0.01 vs 0.001; Adam/Adamax/Nadam epsilon 1e-7 vs 1e-8; RMSprop lr 1e-3, "
+        "rho 0.9, epsilon 1e-7 vs lr 1e-2, alpha 0.99, eps 1e-8; Adagrad initial accumulator 0.1 "
+        "vs 0; Adadelta lr 1e-3, rho 0.95 vs 1.0, 0.9; AdamW weight decay 0.004 vs 0.01), so "
+        "each is written. Keras's `weight_decay` is decoupled (`p -= lr·wd·p` before the "
+        "update): Adam and Nadam get `decoupled_weight_decay=True`, the others a statement in "
+        "the training step. Nadam's momentum schedule is torch's with `momentum_decay=1.0`. "
+        "Clipping and a learning-rate schedule are done by the training step "
+        "(`apply_gradients`/`fit` rewrites); a schedule makes the optimiser `lr=1.0` and a "
+        "`LambdaLR` follows the Keras formula, stepped per batch. Differences torch cannot "
+        "express: Adam/AdamW add epsilon before bias correction in Keras (the first steps "
+        "differ slightly), RMSprop and Adagrad put epsilon inside the square root. An optimiser "
+        "inside `compile(...)` is left to the compile rewrite."
+    )
+    example = (
+        "import keras\n\n"
+        "model = build_model()\n"
+        "opt = keras.optimizers.RMSprop(1e-3, clipnorm=1.0)\n"
+        "model.compile(optimizer=opt, loss=\"mse\")"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if argument_of_compile(call, ctx):
+            return call
+        target = assignment_target(ctx)
+        if target is None:
+            raise CannotMigrate("the optimizer needs the parameters it updates: assign it to a name used by `compile` or `apply_gradients`")
+        params = find_parameters(target, ctx)
+        if params is None:
+            raise CannotMigrate("the optimizer needs the parameters it updates, and no `compile`, `apply_gradients` or `minimize` here names them")
+        later = _assigned_later(params, ctx)
+        if later is not None:
+            raise CannotMigrate(f"the optimizer is built before `{later}`, whose parameters it updates: build it after `{later} = ...`")
+        plan = torch_optimizer(call, params, ctx)
+        extra: list[cst.BaseStatement] = []
+        if plan.schedule is not None:
+            scheduler = plan.scheduler(cst.parse_expression(target), ctx)
+            assert scheduler is not None
+            line = cst.parse_statement(
+                f"{scheduler_name(target)} = {_Code(ctx)(scheduler)}  # step it after every optimizer step: Keras schedules count batches\n"
+            )
+            extra.append(line)
+        carried = [
+            f"{k}={_Code(ctx)(v)}" for k, v in (
+                ("clipnorm", plan.clipnorm), ("global_clipnorm", plan.global_clipnorm),
+                ("clipvalue", plan.clipvalue), ("weight_decay", plan.weight_decay),
+            ) if v is not None
+        ]
+        if carried:
+            # The optimiser's statement, rewritten, under a comment saying what the training
+            # step has to do (the apply_gradients / fit rewrites do it; a hand-written loop must).
+            statement = ctx.statement()  # type: ignore[attr-defined]
+            comment = cst.EmptyLine(comment=cst.Comment(
+                f"# Keras {', '.join(carried)}: done by the training step between backward() and {target}.step()"
+            ))
+            small = statement.body[0].with_changes(value=plan.optimizer)
+            ctx.replace_statement([  # type: ignore[attr-defined]
+                statement.with_changes(body=[small], leading_lines=[*statement.leading_lines, comment]), *extra
+            ])
+        elif extra:
+            ctx.insert_after(extra)  # type: ignore[attr-defined]
+        return plan.optimizer
+
+
+# ---------------------------------------------------------------------------------------
+# Learning-rate schedules: the Keras formula as a function of the step.
+
+#: Schedule class → Keras signature.
+SCHEDULES: dict[str, str] = {
+    "ExponentialDecay": "initial_learning_rate, decay_steps, decay_rate, staircase=False, name='ExponentialDecay'",
+    "PiecewiseConstantDecay": "boundaries, values, name='PiecewiseConstant'",
+    "PolynomialDecay": "initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False, name='PolynomialDecay'",
+    "InverseTimeDecay": "initial_learning_rate, decay_steps, decay_rate, staircase=False, name='InverseTimeDecay'",
+    "CosineDecay": "initial_learning_rate, decay_steps, alpha=0.0, name='CosineDecay', warmup_target=None, warmup_steps=0",
+}
+
+
+def _schedule_formula(kind: str, a: Mapping[str, str], flags: Mapping[str, Any], ctx: RuleContext) -> str:
+    """The body of ``lambda step: ...``: Keras's ``__call__`` of that schedule, in Python."""
+    code = _Code(ctx)
+    if kind == "ExponentialDecay":
+        p = f"(step // {a['decay_steps']})" if flags["staircase"] else f"(step / {a['decay_steps']})"
+        return f"{a['initial_learning_rate']} * {a['decay_rate']} ** {p}"
+    if kind == "InverseTimeDecay":
+        p = f"(step // {a['decay_steps']})" if flags["staircase"] else f"step / {a['decay_steps']}"
+        return f"{a['initial_learning_rate']} / (1 + {a['decay_rate']} * {p})"
+    if kind == "PiecewiseConstantDecay":
+        # Keras: values[0] up to and including boundaries[0], values[i] on (b[i-1], b[i]].
+        return f"{a['values']}[{code(ctx.name('bisect.bisect_left'))}({a['boundaries']}, step)]"
+    if kind == "PolynomialDecay":
+        lr0, steps, end, power = a["initial_learning_rate"], a["decay_steps"], a["end_learning_rate"], a["power"]
+        if flags["cycle"]:
+            math_ceil = code(ctx.name("math.ceil"))
+            fraction = f"step / ({steps} * max(1, {math_ceil}(step / {steps})))"
+        else:
+            fraction = f"min(step, {steps}) / {steps}"
+        return f"({lr0} - {end}) * (1 - {fraction}) ** {power} + {end}"
+    if kind == "CosineDecay":
+        lr0, steps, alpha = a["initial_learning_rate"], a["decay_steps"], a["alpha"]
+        cos, pi = code(ctx.name("math.cos")), code(ctx.name("math.pi"))
+        if flags["warmup_target"] is None:
+            return f"{lr0} * ((1 - {alpha}) * 0.5 * (1 + {cos}({pi} * min(step, {steps}) / {steps})) + {alpha})"
+        target, warm = a["warmup_target"], a["warmup_steps"]
+        return (
+            f"({target} - {lr0}) * step / {warm} + {lr0} if step < {warm} "
+            f"else {target} * ((1 - {alpha}) * 0.5 * (1 + {cos}({pi} * (min(step, {steps} + {warm}) - {warm}) / {steps})) + {alpha})"
+        )
+    raise AssertionError(kind)
+
+
+def _operand(value: cst.BaseExpression, ctx: RuleContext) -> str:
+    """An argument written into the formula (possibly more than once): a literal, a name or
+    arithmetic over them, parenthesised; a call could do work or differ per evaluation."""
+
+    class _NoCalls(cst.CSTVisitor):
+        found = False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.found = True
+
+    finder = _NoCalls()
+    value.visit(finder)
+    if finder.found:
+        raise CannotMigrate(f"`{ctx.source(value)}` is evaluated at every step by the rewrite; assign it to a name first")
+    text = _Code(ctx)(value)
+    return text if isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.List, cst.Tuple)) else f"({text})"
+
+
+_SCHEDULE_NAMES = tuple(
+    f"{prefix}.{name}" for name in SCHEDULES for prefix in ("keras.optimizers.schedules", "keras.optimizers.legacy.schedules")
+)
+
+
+class Schedule(Rule):
+    id = "optimizers.schedule"
+    names = _SCHEDULE_NAMES[::2]
+    returns: ClassVar[Mapping[str, str]] = {n: _SCHEDULE_TYPE for n in _SCHEDULE_NAMES[::2]}
+    summary = "`keras.optimizers.schedules.ExponentialDecay(...)` (and Piecewise, Polynomial, InverseTime, Cosine with warm-up) → `lambda step: <Keras's formula>`."
+    why = (
+        "A Keras schedule is a function of the optimiser's step count, evaluated before every "
+        "batch. torch's built-in schedulers are close but not the same maths (`ExponentialLR` "
+        "multiplies per call and has no `decay_steps`; `CosineAnnealingLR` rises again after "
+        "`T_max` where Keras stays at `alpha`; `PolynomialLR` ends at 0, not "
+        "`end_learning_rate`), so the rewrite is the Keras formula itself as a Python function "
+        "of the step. An optimiser given it is built with `lr=1.0` and a "
+        "`torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=schedule)` stepped after every "
+        "batch: the rate at step k is then exactly the schedule at k, as in Keras. Arguments "
+        "that choose the formula (`staircase`, `cycle`, `warmup_target` given or not) must be "
+        "literals. Keras evaluates in float32, the function in float64: rates agree to about "
+        "1e-7 relative."
+    )
+    example = (
+        "import keras\n\n"
+        "schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1000, decay_rate=0.96, staircase=True)\n"
+        "warm = keras.optimizers.schedules.CosineDecay(0.0, 10000, warmup_target=1e-3, warmup_steps=500)\n"
+        "steps = keras.optimizers.schedules.PiecewiseConstantDecay([1000, 2000], [1e-2, 1e-3, 1e-4])"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        kind = qualified.rsplit(".", 1)[-1]
+        params = parse_signature(SCHEDULES[kind])
+        bound: dict[str, cst.BaseExpression] = {}
+        positional = [p for p in params if not p.keyword_only]
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                raise CannotMigrate(f"`{arg.star}{ctx.source(arg.value)}` hides which arguments are passed")
+            if arg.keyword is None:
+                if i >= len(positional):
+                    raise CannotMigrate("more positional arguments than Keras's signature has")
+                bound[positional[i].name] = arg.value
+            elif arg.keyword.value in {p.name for p in params}:
+                bound[arg.keyword.value] = arg.value
+            else:
+                raise CannotMigrate(f"`{arg.keyword.value}=` is not an argument of {kind}")
+        for p in params:
+            if not p.has_default and p.name not in bound:
+                raise CannotMigrate(f"required argument `{p.name}` is missing")
+        flags: dict[str, Any] = {}
+        for flag in ("staircase", "cycle", "warmup_target"):
+            if any(p.name == flag for p in params):
+                value = bound.get(flag)
+                if value is None:
+                    flags[flag] = next(p.default for p in params if p.name == flag)
+                elif flag == "warmup_target":
+                    flags[flag] = _lit(value) if _lit(value) is None else value
+                else:
+                    lit = _lit(value)
+                    if lit is _NOT_LITERAL:
+                        raise CannotMigrate(f"`{flag}={ctx.source(value)}` is not a literal: it picks the formula")
+                    flags[flag] = lit
+        texts = {
+            p.name: _operand(bound[p.name], ctx) if p.name in bound else repr(p.default)
+            for p in params if p.name != "name"
+        }
+        body = _schedule_formula(kind, texts, flags, ctx)
+        return cst.parse_expression(f"lambda step: {body}")
+
+
+RULES: list[Rule] = [OptimizerConstructor(), Schedule()]

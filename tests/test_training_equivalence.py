@@ -1,0 +1,260 @@
+"""Training-step equivalence: a Keras model and its torch twin take 5 steps on the same batches.
+
+For each optimiser × loss pair, the torch side is exactly what the rules write: the optimiser
+from ``torch_optimizer`` (Keras defaults made explicit), the loss from ``torch_loss``, and the
+statements ``OptimizerPlan.before_step`` / ``after_step`` put around ``optimizer.step()``
+(clipping, decoupled weight decay, the per-batch LambdaLR). The Keras side is
+``model.compile(optimizer, loss)`` + ``train_on_batch``, as a user's ``fit`` runs it. Both
+start from the same weights (the Keras kernels copied into the torch Linear layers).
+
+Bar (issue 6): after 5 steps, losses and parameters agree to max |Δ| ≤ 1e-4 in fp32. The pairs
+that cannot meet it have their measured drift asserted instead (``KNOWN_DRIFT``), so the
+number in docs/optimizers-losses.md is a test, not a claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+torch = pytest.importorskip("torch")
+
+from migrate.rules.keras_losses import torch_loss  # noqa: E402
+from migrate.rules.keras_optimizers import Schedule, torch_optimizer  # noqa: E402
+
+STEPS = 5
+BAR = 1e-4
+BATCH, FEATURES, HIDDEN = 16, 6, 8
+
+
+class _Ctx:
+    """The slice of the engine's context the builders use: names spelled as in a file that
+    did ``import torch`` and ``import torch.nn.functional as F``."""
+
+    def name(self, qualified: str) -> cst.BaseExpression:
+        spelled = {"torch.nn.functional": "F"}.get(qualified, qualified)
+        if spelled.startswith("torch.nn.functional."):
+            spelled = "F." + spelled[len("torch.nn.functional."):]
+        return cst.parse_expression(spelled)
+
+    def source(self, node: cst.CSTNode) -> str:
+        return cst.Module([]).code_for_node(node)
+
+
+CTX = _Ctx()
+
+
+def _code(node: cst.CSTNode | list) -> str:
+    if isinstance(node, list):
+        return cst.Module(body=node).code
+    return cst.Module([]).code_for_node(node)
+
+
+@dataclass(frozen=True)
+class LossCase:
+    keras: str  # source of the Keras loss (a call, or a compile string in quotes)
+    outputs: int
+    activation: str | None  # the last Dense's activation
+    labels: str  # "sparse", "onehot", "binary", "regression"
+
+
+LOSSES = {
+    "sparse_logits": LossCase("keras.losses.SparseCategoricalCrossentropy(from_logits=True)", 4, None, "sparse"),
+    "sparse_string": LossCase('"sparse_categorical_crossentropy"', 4, "softmax", "sparse"),
+    "cce_probs": LossCase("keras.losses.CategoricalCrossentropy()", 4, "softmax", "onehot"),
+    "cce_logits_smooth": LossCase("keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)", 4, None, "onehot"),
+    "bce_probs": LossCase("keras.losses.BinaryCrossentropy()", 3, "sigmoid", "binary"),
+    "bce_logits_smooth": LossCase("keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)", 3, None, "binary"),
+    "mse": LossCase('"mse"', 2, None, "regression"),
+    "huber": LossCase("keras.losses.Huber(delta=0.5)", 2, None, "regression"),
+}
+
+SCHEDULE_EXP = "keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=2, decay_rate=0.5)"
+SCHEDULE_PIECEWISE = "keras.optimizers.schedules.PiecewiseConstantDecay([1, 3], [0.1, 0.05, 0.01])"
+SCHEDULE_COSINE = "keras.optimizers.schedules.CosineDecay(0.0, 4, alpha=0.1, warmup_target=0.01, warmup_steps=2)"
+
+#: (id, Keras optimiser source, loss key)
+PAIRS: list[tuple[str, str, str]] = [
+    ("sgd", "keras.optimizers.SGD()", "sparse_logits"),
+    ("sgd_momentum_nesterov", "keras.optimizers.SGD(momentum=0.9, nesterov=True)", "cce_probs"),
+    ("sgd_weight_decay", "keras.optimizers.SGD(0.1, momentum=0.5, weight_decay=0.05)", "mse"),
+    ("sgd_clipvalue", "keras.optimizers.SGD(0.1, clipvalue=0.02)", "bce_probs"),
+    ("adam", "keras.optimizers.Adam()", "sparse_logits"),
+    ("adam_string", '"adam"', "sparse_string"),
+    ("adam_amsgrad", "keras.optimizers.Adam(0.01, amsgrad=True)", "huber"),
+    ("adam_weight_decay", "keras.optimizers.Adam(0.01, weight_decay=0.1)", "mse"),
+    ("sgd_clipnorm", "keras.optimizers.SGD(0.5, clipnorm=0.05)", "cce_logits_smooth"),
+    ("sgd_global_clipnorm", "keras.optimizers.SGD(0.5, momentum=0.9, global_clipnorm=0.05)", "bce_logits_smooth"),
+    ("adam_clipnorm", "keras.optimizers.Adam(0.01, clipnorm=0.05)", "cce_logits_smooth"),
+    ("adamw", "keras.optimizers.AdamW(0.01)", "cce_probs"),
+    ("rmsprop", "keras.optimizers.RMSprop()", "sparse_logits"),
+    ("rmsprop_momentum_centered", "keras.optimizers.RMSprop(0.01, momentum=0.9, centered=True)", "mse"),
+    ("adagrad", "keras.optimizers.Adagrad(0.05)", "bce_probs"),
+    ("adadelta", "keras.optimizers.Adadelta(1.0)", "huber"),
+    ("adamax", "keras.optimizers.Adamax(0.01)", "sparse_logits"),
+    ("nadam", "keras.optimizers.Nadam(0.01)", "cce_probs"),
+    ("sgd_exponential_decay", f"keras.optimizers.SGD(learning_rate={SCHEDULE_EXP})", "sparse_logits"),
+    ("sgd_piecewise", f"keras.optimizers.SGD(learning_rate={SCHEDULE_PIECEWISE})", "mse"),
+    ("sgd_momentum_piecewise", f"keras.optimizers.SGD(learning_rate={SCHEDULE_PIECEWISE}, momentum=0.9)", "mse"),
+    ("sgd_nesterov_exponential", f"keras.optimizers.SGD(learning_rate={SCHEDULE_EXP}, momentum=0.9, nesterov=True)", "sparse_logits"),
+    ("rmsprop_momentum_exponential", f"keras.optimizers.RMSprop(learning_rate={SCHEDULE_EXP}, momentum=0.5, epsilon=1e-10)", "huber"),
+    ("adam_cosine_warmup", f"keras.optimizers.Adam(learning_rate={SCHEDULE_COSINE})", "bce_probs"),
+]
+
+#: Pairs whose maths torch cannot match, with the drift measured on these seeds (max |Δ| over
+#: losses and parameters after 5 steps); the test asserts the drift stays below the bound.
+KNOWN_DRIFT: dict[str, tuple[float, str]] = {
+    # Keras: lr·sqrt(1-β2^t)/(1-β1^t) · m / (sqrt(v) + ε); torch: lr/(1-β1^t) · m / (sqrt(v/(1-β2^t)) + ε).
+    # Keras's ε is torch's ε/sqrt(1-β2^t) (3.2e-6 at step 1 for ε=1e-7): it shows where gradients
+    # are small (clipped ones here). With ε=1e-12 on both sides these pairs agree to 4e-7.
+    "adam_weight_decay": (2e-4, "measured 1.2e-4: Adam's epsilon placement at lr=0.01"),
+    "adam_clipnorm": (1e-3, "measured 6.2e-4: Adam's epsilon placement, gradients clipped to norm 0.05"),
+    # Keras: g / sqrt(v + ε); torch: g / (sqrt(v) + ε). After one step v = (1-ρ)·g², so for
+    # |g| ~ 1e-3 the denominators differ by tens of percent. With ε≈0 on both sides: ≤ 1e-5.
+    "rmsprop": (5e-4, "measured 2.0e-4: RMSprop's epsilon inside the square root"),
+    "rmsprop_momentum_centered": (0.2, "measured 0.096: epsilon inside the square root, amplified by momentum 0.9 at lr=0.01"),
+    "rmsprop_momentum_exponential": (1e-3, "measured 5.2e-4 with epsilon=1e-10 (with epsilon≈0: 3e-7, so the schedule rescaling is exact)"),
+}
+
+
+def _batches(case: LossCase, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(STEPS):
+        x = rng.normal(size=(BATCH, FEATURES)).astype("float32")
+        if case.labels == "sparse":
+            y = rng.integers(0, case.outputs, size=(BATCH,)).astype("int64")
+        elif case.labels == "onehot":
+            y = np.eye(case.outputs, dtype="float32")[rng.integers(0, case.outputs, size=(BATCH,))]
+        elif case.labels == "binary":
+            y = rng.integers(0, 2, size=(BATCH, case.outputs)).astype("float32")
+        else:
+            y = rng.normal(size=(BATCH, case.outputs)).astype("float32")
+        out.append((x, y))
+    return out
+
+
+def _keras_model(case: LossCase, seed: int):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([
+        keras.Input((FEATURES,)),
+        keras.layers.Dense(HIDDEN, activation="tanh"),
+        keras.layers.Dense(case.outputs, activation=case.activation),
+    ])
+
+
+def _torch_model(keras_model, case: LossCase):
+    layers: list[Any] = [torch.nn.Linear(FEATURES, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, case.outputs)]
+    if case.activation == "softmax":
+        layers.append(torch.nn.Softmax(dim=-1))
+    elif case.activation == "sigmoid":
+        layers.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*layers)
+    dense = [layer for layer in keras_model.layers if isinstance(layer, keras.layers.Dense)]
+    with torch.no_grad():
+        for linear, layer in zip([model[0], model[2]], dense):
+            kernel, bias = layer.get_weights()
+            linear.weight.copy_(torch.from_numpy(kernel.T.copy()))
+            linear.bias.copy_(torch.from_numpy(bias))
+    return model
+
+
+def _keras_value(source: str) -> Any:
+    return eval(source, {"keras": keras})  # noqa: S307 - the test's own table
+
+
+def _train_keras(optimizer_src: str, case: LossCase, batches, seed: int):
+    model = _keras_model(case, seed)
+    model.compile(optimizer=_keras_value(optimizer_src), loss=_keras_value(case.keras), jit_compile=False)
+    losses = [float(model.train_on_batch(x, y)) for x, y in batches]
+    return model, losses
+
+
+class _Schedules(cst.CSTTransformer):
+    """Rewrite the schedule calls inside an optimiser call first, as the engine does (inner
+    sites before outer ones)."""
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        func = _code(updated.func)
+        if func.startswith("keras.optimizers.schedules."):
+            return Schedule().rewrite_call(updated, func, CTX)
+        return updated
+
+
+def _torch_step_source(optimizer_src: str, case: LossCase) -> str:
+    """The torch training code the rules write for this pair (names as in a user's file)."""
+    params = cst.parse_expression("model.parameters()")
+    keras_call = cst.parse_expression(optimizer_src).visit(_Schedules())
+    plan = torch_optimizer(keras_call, params, CTX)
+    loss = torch_loss(cst.parse_expression(case.keras), CTX)
+    opt = cst.Name("opt")
+    lines = [f"opt = {_code(plan.optimizer)}\n"]
+    scheduler = plan.scheduler(opt, CTX)
+    if scheduler is not None:
+        lines.append(f"scheduler = {_code(scheduler)}\n")
+    lines.append("losses = []\n")
+    lines.append("for x, y in batches:\n")
+    body = [
+        "opt.zero_grad()\n",
+        "outputs = model(x)\n",
+        f"loss = {_code(loss.call(cst.Name('y'), cst.Name('outputs')))}\n",
+        "loss.backward()\n",
+        _code(plan.before_step(opt, params, CTX)),
+        "opt.step()\n",
+        _code(plan.after_step(cst.Name("scheduler"), opt)),
+        "losses.append(loss.item())\n",
+    ]
+    for chunk in body:
+        lines.extend("    " + line + "\n" for line in chunk.splitlines() if line.strip())
+    return "".join(lines)
+
+
+def _train_torch(optimizer_src: str, case: LossCase, keras_model, batches):
+    model = _torch_model(keras_model, case)
+    scope: dict[str, Any] = {
+        "torch": torch, "F": torch.nn.functional, "model": model,
+        "batches": [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches],
+    }
+    import bisect
+    import math
+
+    scope.update(bisect=bisect, math=math)
+    source = _torch_step_source(optimizer_src, case)
+    exec(compile(source, "<migrated training step>", "exec"), scope)  # noqa: S102 - generated by our rules
+    return model, scope["losses"], source
+
+
+def _drift(pair: tuple[str, str, str], seed: int = 0) -> tuple[float, float, str]:
+    name, optimizer_src, loss_key = pair
+    case = LOSSES[loss_key]
+    batches = _batches(case, seed)
+    initial = _keras_model(case, seed)  # the starting weights, before Keras trains its copy
+    torch_model, torch_losses, source = _train_torch(optimizer_src, case, initial, batches)
+    keras_model, keras_losses = _train_keras(optimizer_src, case, batches, seed)
+    loss_delta = float(np.max(np.abs(np.array(keras_losses) - np.array(torch_losses))))
+    dense = [layer for layer in keras_model.layers if isinstance(layer, keras.layers.Dense)]
+    param_delta = 0.0
+    for linear, layer in zip([torch_model[0], torch_model[2]], dense):
+        kernel, bias = layer.get_weights()
+        param_delta = max(
+            param_delta,
+            float(np.max(np.abs(kernel.T - linear.weight.detach().numpy()))),
+            float(np.max(np.abs(bias - linear.bias.detach().numpy()))),
+        )
+    return loss_delta, param_delta, source
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[p[0] for p in PAIRS])
+def test_five_steps_match_keras(pair: tuple[str, str, str]) -> None:
+    loss_delta, param_delta, source = _drift(pair)
+    bound, why = KNOWN_DRIFT.get(pair[0], (BAR, ""))
+    assert loss_delta <= bound and param_delta <= bound, (
+        f"{pair[0]}: max |Δloss| {loss_delta:.3g}, max |Δparam| {param_delta:.3g} after {STEPS} steps "
+        f"(bound {bound:g}{'; ' + why if why else ''})\n{source}"
+    )

@@ -324,6 +324,27 @@ class TensorBoard(Callback):
         self.validation_writer.close()
 '''
 
+_LAMBDA = '''
+class LambdaCallback(Callback):
+    """`keras.callbacks.LambdaCallback`: each function given is called as the hook of its name."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None):
+        super().__init__()
+        hooks = {
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
+            "on_train_batch_begin": on_train_batch_begin,
+            "on_train_batch_end": on_train_batch_end,
+            "on_batch_begin": on_batch_begin,
+            "on_batch_end": on_batch_end,
+        }
+        for name, function in hooks.items():
+            if function is not None:
+                setattr(self, name, function)
+'''
+
 #: What the templates' placeholders name.
 _NAMES = {
     "deepcopy": "copy.deepcopy",
@@ -390,6 +411,11 @@ _BUILTINS = (
     ),
     _Builtin("LearningRateScheduler", "schedule, verbose=0", _LR_SCHEDULER),
     _Builtin("CSVLogger", 'filename, separator=",", append=False', _CSV_LOGGER),
+    _Builtin(
+        "LambdaCallback",
+        "on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None",
+        _LAMBDA,
+    ),
     _Builtin("TerminateOnNaN", "raise_error=False", _TERMINATE_ON_NAN),
     _Builtin(
         "TensorBoard",
@@ -484,6 +510,8 @@ class BuiltinCallback(Rule):
                 bound[positional[i]] = arg
             elif arg.keyword.value in known:
                 bound[arg.keyword.value] = arg
+            elif arg.keyword.value.startswith(("on_test_", "on_predict_")):
+                raise CannotMigrate(f"`{arg.keyword.value}=`: the migrated `evaluate`/`predict` call no callback hooks")
             else:
                 raise CannotMigrate(f"unknown argument `{arg.keyword.value}=` of `{self.spec.keras}`")
         return bound
@@ -504,6 +532,7 @@ _WHY = {
     "LearningRateScheduler": "The schedule sets every param group's `lr` at each epoch's start; the epoch logs gain `learning_rate`, as in Keras.",
     "CSVLogger": "The file has Keras's layout: `epoch` then the log names in sorted order.",
     "TerminateOnNaN": "It checks each batch's running loss, as Keras does.",
+    "LambdaCallback": "The functions given replace the hooks of their names, as in Keras (`on_epoch_end(epoch, logs)`, `on_train_begin(logs)`…); `on_test_*`/`on_predict_*` functions are not accepted: the migrated loop does not call those hooks.",
     "TensorBoard": (
         "`torch.utils.tensorboard.SummaryWriter` writes the epoch logs as `epoch_<name>` scalars "
         "under `log_dir/train` and `log_dir/validation` (Keras's layout), and histograms of the "
@@ -519,6 +548,7 @@ _EXAMPLES = {
     "LearningRateScheduler": "from tensorflow import keras\n\n\ndef schedule(epoch, lr):\n    return lr if epoch < 10 else lr * 0.9\n\n\nscheduler = keras.callbacks.LearningRateScheduler(schedule)\n",
     "CSVLogger": "from tensorflow import keras\n\nlogger = keras.callbacks.CSVLogger(\"training.csv\")\n",
     "TerminateOnNaN": "from tensorflow import keras\n\nguard = keras.callbacks.TerminateOnNaN()\n",
+    "LambdaCallback": "from tensorflow import keras\n\nprinter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs[\"loss\"]))\n",
     "TensorBoard": "from tensorflow import keras\n\nboard = keras.callbacks.TensorBoard(log_dir=\"logs\")\n",
 }
 

@@ -58,6 +58,7 @@ def torch_callbacks() -> dict[str, Any]:
             "logger": 'CSVLogger("log.csv")',
             "scheduler": "LearningRateScheduler(schedule)",
             "guard": "TerminateOnNaN()",
+            "printer": "LambdaCallback(on_epoch_end=print)",
         }.items()
     )
     return migrated(source)
@@ -349,3 +350,15 @@ def test_fit_matches_keras_from_the_same_weights(class_weight: dict | None) -> N
     np.testing.assert_allclose(t_model.dense.weight.detach().numpy(), new_kernel.T, atol=1e-5)
     np.testing.assert_allclose(t_model.dense.bias.detach().numpy(), new_bias, atol=1e-5)
     assert not np.allclose(new_kernel, kernel)  # it did train
+
+
+def test_lambda_callback_functions_are_the_hooks(torch_callbacks: dict) -> None:
+    seen: list = []
+    callback = torch_callbacks["LambdaCallback"](
+        on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch, logs["loss"])),
+        on_batch_end=lambda batch, logs: seen.append(("batch", batch, logs["loss"])),
+    )
+    callback.on_train_batch_end(0, {"loss": 2.0})  # Keras's on_train_batch_end calls on_batch_end
+    callback.on_epoch_end(0, {"loss": 1.5})
+    callback.on_train_begin({})  # not given: a no-op
+    assert seen == [("batch", 0, 2.0), ("epoch", 0, 1.5)]

@@ -729,6 +729,12 @@ class Compile(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
+        if _compiled_for_the_caller(model, ctx.scope()):
+            raise CannotMigrate(
+                f"`{model}` is compiled here but trained by the caller (this function returns it): in "
+                "PyTorch the optimizer and loss live beside the training loop — move this `compile` "
+                "next to the `fit`"
+            )
         compiled = _compiled(model, _original_call(ctx, "compile"), ctx)
         device = _spell(ctx, "torch.device")
         cuda = _spell(ctx, "torch.cuda.is_available")
@@ -776,6 +782,28 @@ class Compile(_MethodRule):
             ctx.consume(arg.value)
         ctx.replace_statement(statements)
         return call
+
+
+_TRAINING_METHODS = ("fit", "evaluate", "train_on_batch", "test_on_batch")
+
+
+def _compiled_for_the_caller(model: str, scope: cst.CSTNode) -> bool:
+    """A function that compiles ``model``, returns it and never trains it."""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    trains = any(
+        isinstance(c.func, cst.Attribute) and c.func.attr.value in _TRAINING_METHODS and _dotted(c.func.value) == model
+        for c in _calls(scope)
+    )
+    returned: list[cst.BaseExpression] = []
+
+    class Returns(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                returned.append(node.value)
+
+    scope.visit(Returns())
+    return not trains and any(_dotted(r) == model for r in returned)
 
 
 def _permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:

@@ -337,6 +337,8 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
     tail = _layer_tail(value)
     if tail == "Sequential":
         return _sequential_permutation(value)
+    if tail == "Model":
+        return _functional_permutation(value, ctx)
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == tail:
             returned = _returned_call(statement)
@@ -346,6 +348,26 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
             ranks = {_spatial_rank(_layer_tail(c)) for c in _calls(statement)} - {None}
             if len(ranks) == 1:
                 return _PERMUTATIONS[ranks.pop()]
+    return None
+
+
+def _functional_permutation(call: cst.Call, ctx: RuleContext) -> tuple[int, ...] | None:
+    """A functional model (``keras.Model(inputs, outputs)``) of one image input: its
+    ``keras.Input(shape=...)`` rank decides, as the functional rewrite lays the class out."""
+    inputs = None
+    for i, arg in enumerate(call.args):
+        if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value == "inputs"):
+            inputs = arg.value
+    if not isinstance(inputs, cst.Name):
+        return None
+    source = _assigned(inputs.value, ctx.scope()) or _assigned(inputs.value, ctx.module())
+    if not isinstance(source, cst.Call) or _layer_tail(source) not in ("Input", "InputLayer"):
+        return None
+    for i, arg in enumerate(source.args):
+        if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value == "shape"):
+            shape = _literal_or(arg.value, None)
+            if isinstance(shape, (tuple, list)) and len(shape) >= 3:
+                return _PERMUTATIONS.get(len(shape) - 1)
     return None
 
 

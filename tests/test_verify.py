@@ -241,3 +241,77 @@ def test_bad_inputs_raise_verify_error(models: dict[str, Any]) -> None:
         verify(models["conv_net"], migrated.MLP())  # names that do not match: no module attribute `conv`
     with pytest.raises(VerifyError, match="not a torch.nn.Module"):
         verify(models["conv_net"], migrated.NotAModule())
+
+
+class _Head(torch.nn.Module):
+    """Dense(4) → ReLU layer → Dense(3, softmax), migrated with the softmax and the relu in forward."""
+
+    def __init__(self, relu: bool = True, softmax: bool = True) -> None:
+        super().__init__()
+        self.d1 = torch.nn.Linear(5, 4)
+        self.head = torch.nn.Linear(4, 3)
+        self.relu, self.softmax = relu, softmax
+
+    def forward(self, x: Any) -> Any:
+        h = self.d1(x)
+        y = self.head(torch.relu(h) if self.relu else h)
+        return torch.softmax(y, dim=1) if self.softmax else y
+
+
+@pytest.fixture(scope="module")
+def head_model() -> Any:
+    L = keras.layers  # noqa: N806
+    x = keras.Input((5,), name="x")
+    h = L.ReLU(name="act")(L.Dense(4, name="d1")(x))
+    return builders.randomise(keras.Model(x, L.Dense(3, activation="softmax", name="head")(h), name="head_model"), seed=4)
+
+
+@pytest.mark.parametrize(("relu", "softmax", "layer", "words"), [
+    (True, True, None, ""),
+    (True, False, "head", "before its softmax activation"),  # a fused activation of the output layer
+    (False, True, "act", "ReLU runs as code in forward"),  # a layer the module runs as code
+])
+def test_steps_that_no_module_hook_sees(head_model: Any, relu: bool, softmax: bool, layer: str | None, words: str) -> None:
+    report = verify(head_model, _Head(relu, softmax))
+    assert report.ok is (layer is None)
+    if layer is None:
+        assert report.divergence is None
+    else:
+        assert report.divergence is not None and report.divergence.layer == layer, report.render()
+        assert words in report.divergence.reason
+
+
+class _Encoder(torch.nn.Module):
+    def __init__(self, activation: Any) -> None:
+        super().__init__()
+        self.dense = torch.nn.Linear(4, 5)
+        self.dense_1 = torch.nn.Linear(5, 3)
+        self.activation = activation
+
+    def forward(self, x: Any) -> Any:
+        return self.dense_1(self.activation(self.dense(x)))
+
+
+class _Outer(torch.nn.Module):
+    def __init__(self, activation: Any = torch.relu) -> None:
+        super().__init__()
+        self.encoder = _Encoder(activation)
+        self.shared = torch.nn.Linear(3, 3)
+
+    def forward(self, x: Any) -> Any:
+        return self.shared(self.shared(self.encoder(x)))  # one layer called twice, as in Keras
+
+
+def test_nested_models_and_shared_layers_are_named_by_path() -> None:
+    L = keras.layers  # noqa: N806
+    inner = keras.Input((4,), name="inner_x")
+    encoder = keras.Model(inner, L.Dense(3, name="dense_1")(L.Dense(5, activation="relu", name="dense")(inner)), name="encoder")
+    x = keras.Input((4,), name="x")
+    shared = L.Dense(3, name="shared")
+    model = builders.randomise(keras.Model(x, shared(shared(encoder(x))), name="outer"), seed=5)
+    good = verify(model, _Outer())
+    assert good.ok, good.render()
+    assert [(c.layer, c.call) for c in good.layers] == [("encoder/dense", 0), ("encoder/dense_1", 0), ("shared", 0), ("shared", 1)]
+    bad = verify(model, _Outer(torch.tanh))
+    assert bad.divergence is not None and (bad.divergence.layer, bad.divergence.module) == ("encoder/dense", "encoder.dense")
+    assert "relu" in bad.divergence.reason

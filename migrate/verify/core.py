@@ -18,7 +18,7 @@ import numpy as np
 from .align import compare, delta, to_numpy
 from .batches import Batch, from_file, seeded
 from .capture import keras_recording, torch_recording
-from .divergence import walk
+from .divergence import output_fault, walk
 from .errors import VerifyError
 from .report import OutputCheck, Report
 
@@ -119,6 +119,12 @@ def verify(
 
     say("walking the layers")
     layers, divergence = walk(records, torch_calls, dict(module.named_modules()), atol, rtol)
+    if divergence is None:  # every module matched, yet an output differs: blame the step after them
+        for check, expected in zip(outputs, keras_outputs, strict=True):
+            if not check.ok:
+                divergence = output_fault(records, layers, check.name, expected, check.migrated)
+                if divergence is not None:
+                    break
     if divergence is not None and all(o.ok for o in outputs):
         notes.append(f"the outputs match, but layer {divergence.layer} does not: {divergence.reason}")
 

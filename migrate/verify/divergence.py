@@ -104,6 +104,8 @@ def walk(records: list[KerasCall], torch_calls: TorchCalls, modules: dict[str, A
                                             f"the module {leaf.attr} is not called where Keras calls {leaf.name}")))
             continue
         torch_inputs, torch_output = calls[record.index]
+        if record.kind == "Bidirectional":
+            torch_output = _merged_directions(torch_output, getattr(record.leaf.layer, "merge_mode", "concat"))
 
         # Input: made by an earlier call that matched?
         if record.inputs and torch_inputs and hasattr(torch_inputs[0], "shape"):
@@ -146,6 +148,31 @@ def walk(records: list[KerasCall], torch_calls: TorchCalls, modules: dict[str, A
     return checks, first
 
 
+def _merged_directions(value: Any, merge_mode: str | None) -> list[Any]:
+    """A bidirectional nn.LSTM/nn.GRU's output as Keras's Bidirectional gives it: the forward and
+    backward halves merged (concat, sum, mul, ave) — of the sequence output (N, L, 2H), and of
+    the final states h_n (2·layers, N, H), the backward direction's final state being its last."""
+    import torch
+
+    def merge(forward: Any, backward: Any) -> Any:
+        if merge_mode == "sum":
+            return forward + backward
+        if merge_mode == "mul":
+            return forward * backward
+        if merge_mode == "ave":
+            return (forward + backward) / 2
+        return torch.cat([forward, backward], dim=-1)
+
+    views = []
+    for tensor in _tensors(value):
+        if tensor.ndim == 3 and tensor.shape[-1] % 2 == 0:  # (N, L, 2H)
+            half = tensor.shape[-1] // 2
+            views.append(merge(tensor[..., :half], tensor[..., half:]))
+        if tensor.ndim == 3 and tensor.shape[0] >= 2 and tensor.shape[0] % 2 == 0:  # h_n
+            views.append(merge(tensor[-2], tensor[-1]))
+    return views + _tensors(value)
+
+
 def _tensors(value: Any) -> list[Any]:
     from .align import tensors
 
@@ -165,12 +192,49 @@ def _output_reason(record: KerasCall, delta: Delta) -> str:
 
 def _input_fault(records: list[KerasCall], checks: list[LayerCheck], i: int, keras_input: np.ndarray, got: Delta | None) -> tuple[int, Divergence]:
     """Blame for an input of call ``i`` that differs: the first unverified step on the path from
-    the last call whose output matched."""
+    the last call whose output matched; else the reader itself."""
     reader = records[i]
-    max_abs = got.max_abs if got is not None else float("nan")
-    max_rel = got.max_rel if got is not None else float("nan")
-    path: list[int] = []
+    blamed = _blame(records, checks, i, keras_input, f"{reader.leaf.name} reads", got)
+    if blamed is not None:
+        return blamed
+    max_abs, max_rel = _sizes(got)
     j = _producer(records, i, keras_input)
+    if j is None:
+        reason = f"the model input as {reader.leaf.name} reads it differs (max |Δ| {max_abs:.3g}): check the input layout"
+    else:
+        reason = (f"its input differs from the output of {records[j].leaf.name}, which matched (max |Δ| {max_abs:.3g}): "
+                  "forward changes the value between them")
+    return i, Divergence(reader.leaf.name, reader.leaf.attr, reader.kind, max_abs, max_rel, reason)
+
+
+def output_fault(records: list[KerasCall], checks: list[LayerCheck], name: str, expected: np.ndarray, got: Delta | None) -> Divergence | None:
+    """For a model output that differs while every layer with a module matched: the step after
+    the last of them — a fused activation (softmax on the last Dense, say) or code in forward."""
+    blamed = _blame(records, checks, len(records), expected, f"the module returns as output {name}", got)
+    if blamed is not None:
+        return blamed[1]
+    j = _producer(records, len(records), expected)
+    if j is None:
+        return None
+    max_abs, max_rel = _sizes(got)
+    record = records[j]
+    reason = (f"the module's output {name} differs from what {record.leaf.name} made, which matched "
+              f"(max |Δ| {max_abs:.3g}): forward changes the value after it")
+    return Divergence(record.leaf.name, record.leaf.attr, record.kind, max_abs, max_rel, reason)
+
+
+def _sizes(got: Delta | None) -> tuple[float, float]:
+    return (got.max_abs, got.max_rel) if got is not None else (float("nan"), float("nan"))
+
+
+def _blame(records: list[KerasCall], checks: list[LayerCheck], before: int, value: np.ndarray, reader: str,
+           got: Delta | None) -> tuple[int, Divergence] | None:
+    """Walk back from the Keras value that ``reader`` (a phrase: "dense_1 reads") a different value of, through layers that have no module, to the
+    call that made it. A fused activation never seen by a module, or a module-less layer on the
+    way, is the first unverified step: it takes the blame. None when neither is on the path."""
+    max_abs, max_rel = _sizes(got)
+    path: list[int] = []
+    j = _producer(records, before, value)
     while j is not None and checks[j].status == NO_MODULE:
         path.append(j)
         inputs = records[j].inputs
@@ -178,18 +242,12 @@ def _input_fault(records: list[KerasCall], checks: list[LayerCheck], i: int, ker
     if j is not None and checks[j].status == OK_BEFORE:
         blamed = records[j]
         through = f" (through {', '.join(records[k].leaf.name for k in reversed(path))})" if path else ""
-        reason = (f"output matches before its {blamed.activation} activation but not after: {reader.leaf.name} reads "
+        reason = (f"output matches before its {blamed.activation} activation but not after: {reader} "
                   f"a different value{through} (max |Δ| {max_abs:.3g}); the activation is missing or different in forward")
         return j, Divergence(blamed.leaf.name, blamed.leaf.attr, blamed.kind, max_abs, max_rel, reason)
     if path:
         k = path[-1]  # earliest module-less step
         blamed = records[k]
-        reason = (f"{blamed.kind} runs as code in forward; the value {reader.leaf.name} reads from it differs "
-                  f"(max |Δ| {max_abs:.3g})")
+        reason = f"{blamed.kind} runs as code in forward, and {reader} a different value from it (max |Δ| {max_abs:.3g})"
         return k, Divergence(blamed.leaf.name, blamed.leaf.attr, blamed.kind, max_abs, max_rel, reason)
-    if j is None:
-        reason = f"the model input as {reader.leaf.name} reads it differs (max |Δ| {max_abs:.3g}): check the input layout"
-    else:
-        reason = (f"its input differs from the output of {records[j].leaf.name}, which matched (max |Δ| {max_abs:.3g}): "
-                  "forward changes the value between them")
-    return i, Divergence(reader.leaf.name, reader.leaf.attr, reader.kind, max_abs, max_rel, reason)
+    return None

@@ -151,13 +151,22 @@ def _train_torch(module: Any, plan: Any, inputs: Batch, targets: list[np.ndarray
     return losses
 
 
+def _single_bias_rnns(module: Any) -> set[str]:
+    """Paths of nn.LSTM / nn.RNN modules: Keras's LSTM and SimpleRNN have one bias where these
+    have two. (nn.GRU's two match Keras's GRU(reset_after=True) input and recurrent biases.)"""
+    from torch import nn
+
+    return {name for name, sub in module.named_modules() if isinstance(sub, (nn.LSTM, nn.RNN))}
+
+
 def _compare_state(check: TrainingCheck, trained: Any, reference: dict[str, Any]) -> None:
     """Parameters decide the check; buffers (BatchNorm running statistics) are reported."""
     state = {k: v.detach().cpu().double() for k, v in trained.state_dict().items()}
     wanted = {k: v.detach().cpu().double() for k, v in reference.items()}
     parameters = {name for name, _ in trained.named_parameters()}
+    one_bias = _single_bias_rnns(trained)
     for name in list(state):
-        if "bias_hh" in name and name.replace("bias_hh", "bias_ih") in state:
+        if "bias_hh" in name and name.rsplit(".", 1)[0] in one_bias and name.replace("bias_hh", "bias_ih") in state:
             # Keras's recurrent layers have one bias, torch's two; only their sum acts.
             partner = name.replace("bias_hh", "bias_ih")
             state[partner] = state[partner] + state.pop(name)

@@ -294,17 +294,20 @@ def _spatial_rank(tail: str | None) -> int | None:
     return None
 
 
-def _sequential_permutation(call: cst.Call) -> tuple[int, ...] | None:
+def _sequential_permutation(call: cst.Call, added: list[cst.BaseExpression] = ()) -> tuple[int, ...] | None:  # type: ignore[assignment]
     """The permutation from Keras's layout to the migrated Sequential's (as
     ``rules/keras_sequential.py`` lays it out): images of known rank, or a first layer that
-    reads channels-first."""
+    reads channels-first. ``added``: the layers of ``model.add(...)`` lines after an empty one."""
     layers = call.args[0].value if call.args and call.args[0].keyword is None else None
     for arg in call.args:
         if arg.keyword and arg.keyword.value == "layers":
             layers = arg.value
-    if not isinstance(layers, (cst.List, cst.Tuple)) or not layers.elements:
+    if isinstance(layers, (cst.List, cst.Tuple)) and layers.elements:
+        elements = [e.value for e in layers.elements]
+    elif layers is None and added:
+        elements = list(added)
+    else:
         return None
-    elements = [e.value for e in layers.elements]
     first = elements[0]
     shape = None
     if _layer_tail(first) in ("Input", "InputLayer"):
@@ -336,7 +339,12 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
         return None
     tail = _layer_tail(value)
     if tail == "Sequential":
-        return _sequential_permutation(value)
+        added = [
+            c.args[0].value
+            for c in _calls(ctx.scope())
+            if isinstance(c.func, cst.Attribute) and c.func.attr.value == "add" and _dotted(c.func.value) == model and c.args
+        ]
+        return _sequential_permutation(value, added)
     if tail == "Model":
         return _functional_permutation(value, ctx)
     for statement in module.body:

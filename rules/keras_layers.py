@@ -14,6 +14,7 @@ each layer again with concrete sizes, from what this module recorded about the c
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from functools import lru_cache
 from collections import Counter
@@ -649,8 +650,256 @@ def _identity(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
     return Made([("", module_call(ctx, "torch.nn.Identity", {}))], shape)
 
 
+def _group_norm(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if shape.rank is None or shape.channels() is None:
+        raise CannotMigrate("nn.GroupNorm needs the number of channels, which is not known here (torch has no Lazy GroupNorm); give the Sequential a keras.Input shape")
+    axis = config["axis"]
+    if not isinstance(axis, int) or axis % shape.rank != shape.rank - 1:
+        raise CannotMigrate(f"`axis={axis!r}`: only the channel axis (-1) is migrated")
+    if shape.rank > 2 and not shape.channels_first:
+        raise CannotMigrate("GroupNormalization of a channels-last sequence: torch's GroupNorm reads the channels at dim 1")
+    try:
+        args = table._group_norm_args(config, shape.dims)  # noqa: SLF001
+    except ValueError as error:
+        raise CannotMigrate(str(error)) from None
+    return Made([("", module_call(ctx, "torch.nn.GroupNorm", args, 2))], shape)
+
+
+def _cropping(n: int) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        if shape.rank is not None and (shape.rank != n + 2 or not shape.channels_first):
+            raise CannotMigrate(f"Cropping{n}D on a channels-last or rank-{shape.rank} input")
+        crops = _pairs(config["cropping"], n)
+        # torch's ZeroPad with negative pads crops; the last dimension comes first.
+        flat = tuple(-p for pair in reversed(crops) for p in pair)
+        out = None
+        if shape.dims is not None:
+            spatial = [None if d is None else d - a - b for d, (a, b) in zip(shape.dims[1:-1], crops)]
+            out = (shape.dims[0], *spatial, shape.dims[-1])
+        return Made([("", module_call(ctx, f"torch.nn.ZeroPad{n}d", {"padding": flat}, 1))], Shape(out, True))
+
+    return build
+
+
+def _reshape(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    target = config["target_shape"]
+    if not isinstance(target, (tuple, list)) or not all(isinstance(d, int) for d in target):
+        raise CannotMigrate("`target_shape` must be a literal tuple of ints")
+    if shape.rank is None:
+        raise CannotMigrate(
+            "the input's rank and layout are not known here (a channels-first image flattens in "
+            "another order than Keras's); give the Sequential a keras.Input shape"
+        )
+    if shape.channels_first and shape.rank > 2:
+        raise CannotMigrate("Reshape of a channels-first tensor: torch's element order (C, H, W) differs from Keras's (H, W, C)")
+    if len(target) + 1 >= 4:
+        raise CannotMigrate("Reshape to an image: the migrated model holds images channels-first; write the view and permute by hand")
+    dims = shape.dims or ()
+    known = None not in dims[1:]
+    sizes = list(target)
+    if known and -1 in sizes:
+        rest = math.prod(d for d in sizes if d != -1)
+        sizes[sizes.index(-1)] = math.prod(dims[1:]) // rest  # type: ignore[arg-type]
+    unflatten = module_call(ctx, "torch.nn.Unflatten", {"dim": 1, "unflattened_size": tuple(target)}, 2)
+    out = Shape((dims[0] if dims else None, *(d if d != -1 else None for d in sizes)))
+    if shape.rank == 2:
+        module = unflatten  # (N, F) → (N, *target)
+    else:  # a channels-last tensor: flatten its Keras order, then unflatten
+        module = cst.Call(ctx.name("torch.nn.Sequential"), [cst.Arg(module_call(ctx, "torch.nn.Flatten", {}), comma=_COMMA), cst.Arg(unflatten)])
+    return Made([("", module)], out)
+
+
+def helper_class(ctx: RuleContext, name: str) -> cst.Name:
+    """``name``, a small class from the layer table's helpers (``KerasLSTM``…), defined once
+    in the migrated file with ``nn.``/``torch.`` spelled as the file imports them."""
+    nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+    for text in table.helper_definitions(name):
+        code = re.sub(r"(?<![\w.])nn\.", nn + ".", text.lstrip("\n"))
+        if re.search(r"(?<![\w.])torch\.", text):
+            torch = ctx.source(ctx.name("torch.Tensor")).rsplit(".", 1)[0]
+            code = re.sub(r"(?<![\w.])torch\.", torch + ".", code)
+        ctx.add_definition(list(cst.parse_module(code).body))
+    return cst.Name(name)
+
+
+def helper_call(ctx: RuleContext, name: str, args: dict[str, Any], positional: int = 0) -> cst.Call:
+    call = module_call(ctx, "torch.nn.Identity", args, positional)  # arguments laid out as any module's
+    return call.with_changes(func=helper_class(ctx, name))
+
+
+_RNN_UNSUPPORTED = {
+    "dropout": "Keras drops the inputs of every step in training; torch's `dropout` acts between stacked layers only",
+    "recurrent_dropout": "torch's RNNs have no recurrent dropout",
+    "go_backwards": "torch's RNNs have no go_backwards; flip the sequence by hand",
+    "stateful": "a stateful RNN keeps its state across batches; pass `hx` by hand in torch",
+}
+
+
+def _rnn_module(keras: str, config: dict[str, Any], shape: Shape, ctx: RuleContext, extra: dict[str, Any]) -> Made:
+    for key, why in _RNN_UNSUPPORTED.items():
+        if config.get(key):
+            raise CannotMigrate(f"`{key}=`: {why}")
+    if shape.rank is None or shape.channels() is None:
+        raise CannotMigrate(
+            f"nn.{ {'SimpleRNN': 'RNN'}.get(keras, keras)} needs `input_size`, which is not known here (torch has no "
+            "Lazy RNN); give the Sequential a keras.Input shape or the layer `input_shape=`"
+        )
+    if shape.rank != 3 or shape.channels_first:
+        raise CannotMigrate(f"{keras} reads a (batch, steps, features) tensor; here it gets rank {shape.rank}"
+                            + (" channels-first" if shape.channels_first else ""))
+    try:
+        args = (table._simple_rnn_args if keras == "SimpleRNN" else table._gated_args)(config, shape.dims)  # noqa: SLF001
+    except ValueError as error:
+        raise CannotMigrate(str(error)) from None
+    if args.get("nonlinearity") == "tanh":
+        del args["nonlinearity"]
+    units = config["units"]
+    if not isinstance(units, int):
+        raise CannotMigrate("`units` must be a literal int")
+    args.update(extra)
+    if config.get("return_sequences"):
+        args["return_sequences"] = True
+    if config.get("return_state"):
+        args["return_state"] = True
+    width = units * (2 if extra.get("bidirectional") and extra.get("merge_mode", "concat") == "concat" else 1)
+    out = Shape((shape.dims[0], shape.dims[1], width) if config.get("return_sequences") else (shape.dims[0], width))  # type: ignore[index]
+    if config.get("return_state") or extra.get("merge_mode", "concat") is None:
+        out = UNKNOWN  # a tuple, as in Keras
+    return Made([("", helper_call(ctx, f"Keras{keras}", args, 2))], out)
+
+
+def _recurrent(keras: str) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        return _rnn_module(keras, config, shape, ctx, {})
+
+    return build
+
+
+def _bidirectional(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    layer = config["layer"]
+    inner = file_state(ctx).recorded.get(id(layer.node)) if isinstance(layer, Expr) else None
+    if inner is None or inner.keras not in ("SimpleRNN", "LSTM", "GRU"):
+        raise CannotMigrate("only a Bidirectional of an LSTM, GRU or SimpleRNN layer written in place is migrated")
+    if config.get("backward_layer") is not None or config.get("weights") is not None:
+        raise CannotMigrate("`backward_layer=`/`weights=` are not migrated")
+    merge = config["merge_mode"]
+    if merge not in ("concat", "sum", "mul", "ave", None):
+        raise CannotMigrate(f"merge_mode={merge!r} is not a Keras merge mode")
+    made = _rnn_module(inner.keras, inner.config, shape, ctx, {"bidirectional": True, **({} if merge == "concat" else {"merge_mode": merge})})
+    ctx.consume(layer.node)  # rebuilt here, as one torch RNN with bidirectional=True
+    return made
+
+
+def _merge(keras: str) -> Callable[[dict[str, Any], Shape, RuleContext], Made]:
+    def build(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+        args: dict[str, Any] = {}
+        if keras == "Concatenate":
+            if not isinstance(config["axis"], int):
+                raise CannotMigrate("`axis` must be a literal int")
+            if config["axis"] != -1:
+                args["axis"] = config["axis"]
+        return Made([("", helper_call(ctx, f"Keras{keras}", args))], UNKNOWN)
+
+    return build
+
+
+def _rescaling(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    scale, offset = config["scale"], config["offset"]
+    if any(isinstance(v, Expr) for v in (scale, offset)):  # `1.0 / 255`: passed through as written
+        args = {"scale": scale, **({"offset": offset} if offset != 0.0 else {})}
+        return Made([("", helper_call(ctx, "KerasRescaling", args, 1))], shape)
+    if not all(isinstance(v, (int, float)) for v in (scale, offset)):
+        raise CannotMigrate("a per-channel `scale`/`offset` (a list) is not migrated: its channel axis moves under NCHW")
+    args = {"scale": float(scale)}
+    if offset:
+        args["offset"] = float(offset)
+    return Made([("", helper_call(ctx, "KerasRescaling", args, 1))], shape)
+
+
+def _permute(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    dims = config["dims"]
+    if not isinstance(dims, (tuple, list)) or sorted(dims) != list(range(1, len(dims) + 1)):
+        raise CannotMigrate("`dims` must be a literal permutation of 1..rank-1")
+    if shape.rank is None:
+        raise CannotMigrate("the input's layout is not known here (images are channels-first in the migrated model); give the Sequential a keras.Input shape")
+    if shape.channels_first and shape.rank > 2:
+        raise CannotMigrate("Permute of a channels-first tensor: Keras's axes are channels-last")
+    if len(dims) + 1 >= 4:
+        raise CannotMigrate("Permute to an image: the migrated model holds images channels-first")
+    out = Shape((shape.dims[0], *(shape.dims[d] for d in dims)))  # type: ignore[index]
+    return Made([("", helper_call(ctx, "KerasPermute", {"dims": tuple(dims)}, 1))], out)
+
+
+def _normalization(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    if config.get("invert"):
+        raise CannotMigrate("`invert=True` is not migrated")
+    axis = config["axis"]
+    if axis not in (-1, (-1,), [-1]) and not (shape.rank is not None and axis in (shape.rank - 1, (shape.rank - 1,), [shape.rank - 1])):
+        raise CannotMigrate(f"`axis={axis!r}`: only the last axis is migrated")
+    mean, variance = config["mean"], config["variance"]
+    if (mean is None) != (variance is None):
+        raise CannotMigrate("`mean=` and `variance=` go together")
+    scalar = mean is not None and all(isinstance(v, (int, float)) for v in (mean, variance))
+    if not scalar and shape.rank is None:
+        raise CannotMigrate("the feature axis is torch dim 1 for an image and -1 otherwise; the input's rank is not known here (give the Sequential a keras.Input shape)")
+    args: dict[str, Any]
+    if mean is None:
+        if shape.channels() is None:
+            raise CannotMigrate("the statistics `adapt` computes need the number of features, which is not known here")
+        args = {"num_features": shape.channels()}
+    else:
+        values = [list(v) if isinstance(v, (list, tuple)) else [v] for v in (mean, variance)]
+        if not all(isinstance(x, (int, float)) for v in values for x in v) or len(values[0]) != len(values[1]):
+            raise CannotMigrate("`mean=`/`variance=` must be literal numbers or lists of one length")
+        args = {"num_features": len(values[0])}
+    if not scalar and torch_dim(shape) != -1:
+        args["dim"] = torch_dim(shape)
+    if mean is not None:
+        args["mean"] = [float(x) for x in (mean if isinstance(mean, (list, tuple)) else [mean])]
+        args["variance"] = [float(x) for x in (variance if isinstance(variance, (list, tuple)) else [variance])]
+    return Made([("", helper_call(ctx, "KerasNormalization", args, 1))], shape)
+
+
+def _attention(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Made:
+    for key in ("attention_axes", "sliding_window"):
+        if config.get(key) is not None:
+            raise CannotMigrate(f"`{key}=` is not migrated")
+    if config.get("use_gate"):
+        raise CannotMigrate("`use_gate=True` is not migrated")
+    output = config["output_shape"]
+    if isinstance(output, (tuple, list)) and len(output) == 1:
+        output = output[0]
+    if not isinstance(output, int):
+        raise CannotMigrate(
+            "the output size is the query's feature size, which is not known here (the output "
+            "projection cannot be Lazy); give the layer `output_shape=<query features>`"
+        )
+    for key in ("num_heads", "key_dim"):
+        if not isinstance(config[key], int):
+            raise CannotMigrate(f"`{key}` must be a literal int")
+    args = {
+        "num_heads": config["num_heads"], "key_dim": config["key_dim"],
+        "value_dim": config["value_dim"] if config["value_dim"] is not None else config["key_dim"],
+        "output_dim": output,
+    }
+    if not config["use_bias"]:
+        args["use_bias"] = False
+    if config["dropout"]:
+        args["dropout"] = float(config["dropout"])
+    return Made([("", helper_call(ctx, "KerasMultiHeadAttention", args, 4))], UNKNOWN)
+
+
 # ---------------------------------------------------------------------------------------
 # The rules.
+
+
+#: Layers that read a (batch, steps, channels) sequence channels-first in the migrated module
+#: (as `migrate weights` lays inputs out: migrate/weights/keras_model.py CHANNELS_FIRST_1D).
+CHANNELS_FIRST_1D = frozenset({
+    "Conv1D", "Conv1DTranspose", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "SpatialDropout1D",
+    "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D", "Cropping1D",
+})
+_INIT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
 
 
 @dataclass(frozen=True)
@@ -742,7 +991,7 @@ FAMILIES: dict[str, Family] = {
             _upsampling(n), frozenset(), handled=frozenset({"size", "interpolation"}), why=
             "`nn.Upsample` by the same factor; bilinear uses half-pixel centres (`align_corners=False`), as TF does.",
         )
-        for n in (2,)
+        for n in (1, 2, 3)
     },
     "DepthwiseConv2D": Family(
         _depthwise, frozenset(), in_sequence=True,
@@ -757,9 +1006,7 @@ FAMILIES: dict[str, Family] = {
             "(valid: i·s + max(k − s, 0); same: i·s). Where TF crops one more cell at the end, a "
             "Sequential adds a cropping `nn.ZeroPad` (negative pads) keyed `<name>_crop`. " + _NCHW + _LAZY,
         )
-        # Conv1DTranspose is left out: `migrate weights` cannot read its bias back (not found in
-        # the ONNX graph, measured with tf2onnx 1.17), so its rewrite could not be checked.
-        for n in (2, 3)
+        for n in (1, 2, 3)
     },
     "SeparableConv2D": Family(
         _separable, frozenset({"filters"}), in_sequence=True,
@@ -767,6 +1014,84 @@ FAMILIES: dict[str, Family] = {
         why="One attribute holding `nn.Sequential(depthwise, pointwise)`: a grouped `nn.Conv2d` "
         "without bias, then a 1×1 `nn.Conv2d` with the bias, as the layer table and `migrate weights` "
         "key them (`<name>.0.weight`, `<name>.1.weight`). It needs the input channels. " + _NCHW,
+    ),
+    "GroupNormalization": Family(
+        _group_norm, frozenset(), handled=frozenset({"groups", "axis", "epsilon", "center", "scale"}), why=
+        "`nn.GroupNorm(groups, channels)` with Keras's eps 1e-3 written out (torch's is 1e-5); both "
+        "split the channels into contiguous groups. It needs the channels (no Lazy GroupNorm). " + _NCHW,
+    ),
+    **{
+        f"Cropping{n}D": Family(
+            _cropping(n), frozenset(), handled=frozenset({"cropping"}), why=
+            f"`nn.ZeroPad{n}d` with negative pads, which crop, in torch's order (last dimension first). " + _NCHW,
+        )
+        for n in (1, 2, 3)
+    },
+    "Reshape": Family(
+        _reshape, frozenset(), handled=frozenset({"target_shape"}), why=
+        "`nn.Unflatten(1, target_shape)` (after an `nn.Flatten()` when the input has more than one "
+        "feature axis): the same element order as Keras for flat and sequence tensors. A Reshape of "
+        "a channels-first image, or to an image, is a TODO: the layouts differ.",
+    ),
+    "SpatialDropout3D": Family(_dropout("torch.nn.Dropout3d"), frozenset({"rate"}), handled=frozenset({'seed'}), why="Drops whole channels, as Dropout3d."),
+    **{
+        keras: Family(
+            _recurrent(keras), frozenset(), handled=frozenset({
+                "units", "activation", "recurrent_activation", "use_bias", "return_sequences", "return_state", "reset_after",
+                "dropout", "recurrent_dropout", "go_backwards", "stateful", "unroll", "use_cudnn", "seed", "unit_forget_bias",
+                *_INIT_KEYS,
+            }), why=(
+                f"`{ {'SimpleRNN': 'nn.RNN'}.get(keras, 'nn.' + keras)}(input_size, units, batch_first=True)` inside a small "
+                f"class `Keras{keras}` written into the file, whose forward returns what Keras returns: the "
+                "last step's output, or every step's with `return_sequences=True`, followed by the final "
+                "states with `return_state=True` (torch returns `(output, state)` always). Used in an "
+                "`nn.Sequential` it passes one tensor on, as in Keras. "
+                + ("Keras's gates i,f,c,o are torch's i,f,g,o; its one bias is `bias_ih`, `bias_hh` stays 0. " if keras == "LSTM" else "")
+                + ("`reset_after=True` (Keras's default) is torch's GRU; `reset_after=False` is a TODO. " if keras == "GRU" else "")
+                + "It needs the input size (no Lazy RNN). `dropout`/`recurrent_dropout`/`go_backwards`/"
+                "`stateful` are TODOs."
+            ),
+        )
+        for keras in ("SimpleRNN", "LSTM", "GRU")
+    },
+    "Bidirectional": Family(
+        _bidirectional, frozenset({"layer"}), handled=frozenset({"layer", "merge_mode", "backward_layer", "weights"}), why=(
+        "The wrapped RNN's class with `bidirectional=True`: torch concatenates the forward and "
+        "backward outputs as Keras's `merge_mode='concat'`; other merge modes are applied in "
+        "forward. Without `return_sequences` Keras's backward half is its output at the first "
+        "step (torch's step 0), which the class selects. `migrate weights` maps the backward "
+        "layer's tensors to the `_reverse` parameters."),
+    ),
+    **{
+        keras: Family(
+            _merge(keras), frozenset(), handled=frozenset({"axis"}), why=(
+            f"A small class `Keras{keras}` written into the file (torch has no module for it), called "
+            "with a list as in Keras."
+            + (" Keras's axis is channels-last: on a rank-4/5 tensor (an image, channels-first in the "
+               "migrated model) the class maps it to torch's dim; a rank-3 tensor is taken as a "
+               "(batch, steps, features) sequence." if keras == "Concatenate" else "")),
+        )
+        for keras in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+    },
+    "Rescaling": Family(_rescaling, frozenset({"scale", "offset"}), handled=frozenset({"scale", "offset"}), why="A small class `KerasRescaling` computing `x * scale + offset` (a scalar scale and offset)."),
+    "Permute": Family(_permute, handled=frozenset({"dims"}), why=(
+        "A small class `KerasPermute` (torch has no permute module), for flat and sequence tensors "
+        "whose layout is known; a Permute of or to a channels-first image is a TODO.")),
+    "Normalization": Family(_normalization, handled=frozenset({"axis", "mean", "variance", "invert"}), why=(
+        "A small class `KerasNormalization`: `(x - mean) / max(sqrt(variance), 1e-7)` over the "
+        "feature axis (torch dim 1 of a channels-first image). Statistics written in the source "
+        "are constants; those `adapt` computes are buffers `migrate weights` fills (the `.adapt()` "
+        "call itself is left to you).")),
+    "MultiHeadAttention": Family(
+        _attention, frozenset(), handled=frozenset({
+            "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes",
+            "sliding_window", "flash_attention", "use_gate", *_INIT_KEYS,
+        }), why=(
+        "A small class `KerasMultiHeadAttention` with Keras's separate query/key/value projections "
+        "(`num_heads·key_dim` wide, Lazy inputs), scaled dot-product softmax and output projection, "
+        "called as Keras calls it (`(query, value, key=None, attention_mask=None, ...)`). "
+        "`nn.MultiheadAttention` is not used: it ties the projection width to the embedding size "
+        "and packs q/k/v into one weight. The output size must be known: `output_shape=`."),
     ),
     "Identity": Family(_identity, why="`nn.Identity()`."),
     "Activation": Family(_activation_layer, handled=frozenset({'activation'}), why="The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
@@ -813,7 +1138,8 @@ class LayerRule(Rule):
         # that knows its input shape. On a TODO the engine leaves ``call`` in place.
         state = file_state(ctx)
         state.recorded[id(call)] = Recorded(self.keras, config, name, call, full)
-        shape = Shape(full, (len(full) > 2) if full else False) if full else UNKNOWN
+        # Images are channels-first in the migrated module; a sequence only where a 1-D conv reads it.
+        shape = Shape(full, len(full) > 3 or (len(full) == 3 and self.keras in CHANNELS_FIRST_1D)) if full else UNKNOWN
         made = guarded(self.family.build, config, shape, ctx)
         node = made.modules[0][1] if len(made.modules) == 1 else cst.Call(
             ctx.name("torch.nn.Sequential"),
@@ -855,6 +1181,28 @@ _EXAMPLES = {
     "Conv3DTranspose": "from tensorflow.keras import layers\n\nup = layers.Conv3DTranspose(4, 2, strides=2)\n",
     "SeparableConv2D": "from tensorflow.keras import layers\n\nsep = layers.SeparableConv2D(32, 3, padding=\"same\", activation=\"relu\", input_shape=(16, 16, 8))\n",
 }
+_EXAMPLES.update({
+    "GroupNormalization": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(8, 8, 6)), layers.GroupNormalization(3)])\n",
+    "Cropping1D": "from tensorflow.keras import layers\n\ncrop = layers.Cropping1D((1, 2))\n",
+    "Cropping2D": "from tensorflow.keras import layers\n\ncrop = layers.Cropping2D(((1, 0), (2, 2)))\n",
+    "Cropping3D": "from tensorflow.keras import layers\n\ncrop = layers.Cropping3D(1)\n",
+    "Reshape": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(12,)), layers.Reshape((3, 4))])\n",
+    "Permute": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(3, 4)), layers.Permute((2, 1))])\n",
+    "SpatialDropout3D": "from tensorflow.keras import layers\n\ndrop = layers.SpatialDropout3D(0.1)\n",
+    "UpSampling1D": "from tensorflow.keras import layers\n\nup = layers.UpSampling1D(2)\n",
+    "UpSampling3D": "from tensorflow.keras import layers\n\nup = layers.UpSampling3D((1, 2, 2))\n",
+    "Conv1DTranspose": "from tensorflow.keras import layers\n\nup = layers.Conv1DTranspose(8, 3, strides=2)\n",
+    "SimpleRNN": "from tensorflow.keras import layers\n\nrnn = layers.SimpleRNN(16, input_shape=(10, 8))\n",
+    "LSTM": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([\n    keras.Input(shape=(10, 8)),\n    layers.LSTM(16, return_sequences=True),\n    layers.LSTM(4),\n])\n",
+    "GRU": "from tensorflow.keras import layers\n\ngru = layers.GRU(16, return_sequences=True, return_state=True, input_shape=(10, 8))\n",
+    "Bidirectional": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(10, 8)), layers.Bidirectional(layers.LSTM(16), merge_mode=\"sum\")])\n",
+    "MultiHeadAttention": "from tensorflow.keras import layers\n\nattention = layers.MultiHeadAttention(num_heads=4, key_dim=16, output_shape=64)\n",
+    "Concatenate": "from tensorflow.keras import layers\n\nconcat = layers.Concatenate(axis=1)\n",
+    "Rescaling": "from tensorflow.keras import layers\n\nscale = layers.Rescaling(1.0 / 255)\n",
+    "Normalization": "from tensorflow import keras\nfrom tensorflow.keras import layers\n\nmodel = keras.Sequential([keras.Input(shape=(3,)), layers.Normalization(mean=[0.5, 1.0, 2.0], variance=[1.0, 4.0, 0.25])])\n",
+})
+for _merge in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    _EXAMPLES.setdefault(_merge, f"from tensorflow.keras import layers\n\nmerge = layers.{_merge}()\n")
 for _n in (1, 2, 3):
     for _kind in ("Max", "Average"):
         _EXAMPLES.setdefault(f"{_kind}Pooling{_n}D", f"from tensorflow.keras import layers\n\npool = layers.{_kind}Pooling{_n}D(2)\n")

@@ -70,6 +70,9 @@ class LayerSpec:
     # Per-rank torch classes where the rank picks the module (BatchNorm1d/2d/3d, MaxPool1d…):
     # the input rank (batch included) → qualified class.
     by_rank: Mapping[int, str] = field(default_factory=dict)
+    # Keras variables the torch module has no use for, by design (Normalization's ``count``,
+    # read by ``adapt`` only): not looked for, not placed.
+    dropped: tuple[str, ...] = ()
 
 
 def module_attr(keras_name: str) -> str:
@@ -559,7 +562,8 @@ LAYERS: dict[str, LayerSpec] = {
             Weight("attention_output/kernel", "attention_output.weight", "mha_out"),
             Weight("attention_output/bias", "attention_output.bias"),
         ),
-        _spec("Normalization", "Normalization", Weight("mean", "mean"), Weight("variance", "variance")),
+        # ``count`` (the number of samples ``adapt`` saw) has no torch counterpart: dropped.
+        _spec("Normalization", "Normalization", Weight("mean", "mean"), Weight("variance", "variance"), dropped=("count",)),
         _spec("LayerScale", "LayerScale", Weight("variable", "gamma")),  # keras.src.applications.convnext
         _spec("StochasticDepth", "StochasticDepth"),  # keras.src.applications.convnext
         # No module: forward writes a function call or an operator.
@@ -620,3 +624,189 @@ LAZY_MODULES: dict[str, str] = {
 }
 #: The constructor argument each Lazy module infers (and so does not take).
 LAZY_INFERRED = frozenset({"in_features", "in_channels", "num_features"})
+
+
+# ---------------------------------------------------------------------------------------
+# Small nn.Module classes the source rewrite writes into a migrated file (once per file, with
+# ``ctx.add_definition``) where torch has no module with Keras's behaviour. Plain PyTorch a
+# user can read and keep; ``nn.``/``torch.`` are respelled to the file's imports.
+
+_RECURRENT = '''
+class KerasRecurrent:
+    """Gives a torch RNN Keras's outputs: the last step (every step with return_sequences),
+    then the final states with return_state; a bidirectional one merges its two directions
+    as Keras's merge_mode says."""
+
+    def __init__(self, *args, return_sequences=False, return_state=False, merge_mode="concat", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.merge_mode = merge_mode
+
+    def forward(self, x):
+        output, state = super().forward(x)
+        if self.bidirectional:
+            forward, backward = output.chunk(2, dim=-1)
+            if not self.return_sequences:
+                # Keras's backward layer ends on the first step: its last output is torch's step 0.
+                forward, backward = forward[:, -1], backward[:, 0]
+            if self.merge_mode == "concat":
+                output = torch.cat([forward, backward], dim=-1)
+            elif self.merge_mode == "sum":
+                output = forward + backward
+            elif self.merge_mode == "mul":
+                output = forward * backward
+            elif self.merge_mode == "ave":
+                output = (forward + backward) / 2
+            else:
+                output = (forward, backward)
+        elif not self.return_sequences:
+            output = output[:, -1]
+        if not self.return_state:
+            return output
+        # torch: each state (directions, N, units); Keras: h (and c) per direction, forward first.
+        states = state if isinstance(state, tuple) else (state,)
+        return (output, *[s[d] for d in range(states[0].shape[0]) for s in states])
+'''
+
+_RNN_CLASS = '''
+class Keras{keras}(KerasRecurrent, nn.{torch}):
+    """nn.{torch} (batch_first) returning what Keras's {keras} returns."""
+'''
+
+_MERGE = {  # Keras class → (what it computes, the step folding one more input in, the result)
+    "Add": ("the sum of its inputs", "result + x", "result"),
+    "Multiply": ("the product of its inputs", "result * x", "result"),
+    "Average": ("the mean of its inputs", "result + x", "result / len(inputs)"),
+    "Maximum": ("the elementwise maximum of its inputs", "torch.maximum(result, x)", "result"),
+    "Minimum": ("the elementwise minimum of its inputs", "torch.minimum(result, x)", "result"),
+}
+_MERGE_CLASS = '''
+class Keras{keras}(nn.Module):
+    """Keras's {keras} layer: {doc} (called with a list, as in Keras)."""
+
+    def forward(self, inputs):
+        result = inputs[0]
+        for x in inputs[1:]:
+            result = {step}
+        return {result}
+'''
+_SUBTRACT = '''
+class KerasSubtract(nn.Module):
+    """Keras's Subtract layer: its first input minus its second (called with a list)."""
+
+    def forward(self, inputs):
+        first, second = inputs
+        return first - second
+'''
+
+_CONCATENATE = '''
+class KerasConcatenate(nn.Module):
+    """Keras's Concatenate along Keras axis ``axis`` of channels-last tensors; images (rank 4
+    and 5) are channels-first in the migrated model, so their channel axis is torch dim 1."""
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, inputs):
+        rank = inputs[0].dim()
+        axis = self.axis % rank
+        if rank >= 4 and axis > 0:  # Keras (N, H, W, C) axis → torch (N, C, H, W) dim
+            axis = 1 if axis == rank - 1 else axis + 1
+        return torch.cat(list(inputs), dim=axis)
+'''
+
+_RESCALING = '''
+class KerasRescaling(nn.Module):
+    """Keras's Rescaling: ``x * scale + offset``."""
+
+    def __init__(self, scale, offset=0.0):
+        super().__init__()
+        self.scale = scale
+        self.offset = offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+'''
+
+_PERMUTE = '''
+class KerasPermute(nn.Module):
+    """Keras's Permute: reorders the axes after the batch axis (``dims`` counts from 1)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = (0, *dims)
+
+    def forward(self, x):
+        return x.permute(self.dims)
+'''
+
+_NORMALIZATION = '''
+class KerasNormalization(nn.Module):
+    """Keras's Normalization: ``(x - mean) / max(sqrt(variance), 1e-7)`` over torch dim ``dim``.
+    Statistics ``adapt`` computed are buffers ``migrate weights`` fills; values written in the
+    Keras source are constants (not saved in the state_dict)."""
+
+    def __init__(self, num_features, dim=-1, mean=None, variance=None):
+        super().__init__()
+        self.dim = dim
+        adapted = mean is None
+        self.register_buffer("mean", torch.zeros(num_features) if adapted else torch.tensor(mean, dtype=torch.float32).reshape(-1), persistent=adapted)
+        self.register_buffer("variance", torch.ones(num_features) if adapted else torch.tensor(variance, dtype=torch.float32).reshape(-1), persistent=adapted)
+
+    def forward(self, x):
+        shape = [1] * x.dim()
+        shape[self.dim] = -1
+        std = torch.sqrt(self.variance).clamp(min=1e-7)
+        return (x - self.mean.view(shape)) / std.view(shape)
+'''
+
+_ATTENTION = '''
+class KerasMultiHeadAttention(nn.Module):
+    """Keras's MultiHeadAttention over the last axis: per-head query/key/value projections,
+    softmax(q·kᵀ/√key_dim) (``attention_mask``: True where a query may attend), then the
+    output projection. Called as Keras calls it: ``(query, value, key=None, ...)``."""
+
+    def __init__(self, num_heads, key_dim, value_dim, output_dim, use_bias=True, dropout=0.0):
+        super().__init__()
+        self.num_heads, self.key_dim, self.value_dim = num_heads, key_dim, value_dim
+        self.query = nn.LazyLinear(num_heads * key_dim, bias=use_bias)
+        self.key = nn.LazyLinear(num_heads * key_dim, bias=use_bias)
+        self.value = nn.LazyLinear(num_heads * value_dim, bias=use_bias)
+        self.attention_output = nn.Linear(num_heads * value_dim, output_dim, bias=use_bias)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, query, value, key=None, attention_mask=None, return_attention_scores=False, use_causal_mask=False):
+        key = value if key is None else key
+        batch = query.shape[0]
+        q = self.query(query).view(batch, -1, self.num_heads, self.key_dim).transpose(1, 2)
+        k = self.key(key).view(batch, -1, self.num_heads, self.key_dim).transpose(1, 2)
+        v = self.value(value).view(batch, -1, self.num_heads, self.value_dim).transpose(1, 2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / self.key_dim**0.5
+        mask = None if attention_mask is None else attention_mask.bool().unsqueeze(1)
+        if use_causal_mask:
+            causal = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+            mask = causal if mask is None else mask & causal
+        if mask is not None:
+            scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)
+        weights = self.dropout(torch.softmax(scores, dim=-1))
+        out = torch.matmul(weights, v).transpose(1, 2).reshape(batch, -1, self.num_heads * self.value_dim)
+        out = self.attention_output(out)
+        return (out, weights) if return_attention_scores else out
+'''
+
+
+def helper_definitions(name: str) -> list[str]:
+    """The source of helper class ``name`` (``KerasLSTM``, ``KerasAdd``…), preceded by what it
+    builds on, in the order they must be defined; ``nn.`` and ``torch.`` as written."""
+    keras = name.removeprefix("Keras")
+    if keras in ("SimpleRNN", "LSTM", "GRU"):
+        torch_class = {"SimpleRNN": "RNN"}.get(keras, keras)
+        return [_RECURRENT, _RNN_CLASS.format(keras=keras, torch=torch_class)]
+    if keras in _MERGE:
+        doc, step, result = _MERGE[keras]
+        return [_MERGE_CLASS.format(keras=keras, doc=doc, step=step, result=result)]
+    fixed = {"Subtract": _SUBTRACT, "Concatenate": _CONCATENATE, "Rescaling": _RESCALING, "Permute": _PERMUTE,
+             "Normalization": _NORMALIZATION, "MultiHeadAttention": _ATTENTION}
+    return [fixed[keras]]

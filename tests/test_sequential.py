@@ -102,12 +102,13 @@ def test_shapes_are_propagated_to_concrete_sizes(pairs: dict) -> None:
     assert "nn.BatchNorm2d(6, eps=0.001, momentum=0.01)" in migrated
 
 
-def test_add_chains_are_a_precise_todo() -> None:
+def test_add_chains_are_rebuilt_by_the_add_rule() -> None:
+    """`model.add(...)` chains are folded into the Sequential by `models.sequential_add`."""
     source = HEAD + "model = keras.Sequential()\nmodel.add(layers.Dense(3))\n"
     result = migrate_source(source)
-    (todo,) = [f for f in result.findings if f.rule == "models.sequential"]
-    assert todo.outcome is Outcome.TODO
-    assert "`.add(...)`" in todo.message
+    (found,) = [f for f in result.findings if f.rule == "models.sequential"]
+    assert found.outcome is Outcome.REWRITTEN
+    assert "('dense', nn.LazyLinear(3))" in result.output
 
 
 def test_an_element_that_is_not_a_layer_call_is_a_todo() -> None:

@@ -106,6 +106,27 @@ def erf_gelu() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def normalization_variables(model: Any) -> Iterator[None]:
+    """An adapted Normalization computes with constant tensors ``finalize_state`` copied from
+    its variables, which TF folds with its neighbours (``1/√variance`` times the next layer's
+    scale): the statistics cannot be read back. For the export it reads its variables
+    instead, so the mean is the Sub's input and the variance the divisor's (under √)."""
+    saved = []
+    for layer in model._flatten_layers():  # noqa: SLF001
+        if type(layer).__name__ == "Normalization" and layer.input_mean is None and layer.built and not layer.invert:
+            saved.append((layer, layer.mean, layer.variance))
+            # object.__setattr__: Keras would track the variables a second time
+            object.__setattr__(layer, "mean", layer.adapt_mean)
+            object.__setattr__(layer, "variance", layer.adapt_variance)
+    try:
+        yield
+    finally:
+        for layer, mean, variance in saved:
+            object.__setattr__(layer, "mean", mean)
+            object.__setattr__(layer, "variance", variance)
+
+
+@contextlib.contextmanager
 def recorded_scopes() -> Iterator[dict[str, list[Any]]]:
     """Yields {TF name scope: [layers whose call opened it]}, filled while the model is traced."""
     import tensorflow as tf
@@ -142,7 +163,7 @@ def to_onnx(model: Any) -> tuple[Any, dict[str, list[Any]]]:
     def call(*inputs):  # noqa: ANN002, ANN202
         return model(list(inputs) if several else inputs[0], training=False)
 
-    with unfused_batch_norm(), graph_grouped_conv(), erf_gelu(), recorded_scopes() as scopes:
+    with unfused_batch_norm(), graph_grouped_conv(), erf_gelu(), normalization_variables(model), recorded_scopes() as scopes:
         try:
             proto, _ = tf2onnx.convert.from_function(tf.function(call), input_signature=specs, opset=OPSET)
         except Exception as error:  # noqa: BLE001 - tf2onnx raises anything; report it on one line

@@ -19,7 +19,7 @@ from . import layouts
 from .errors import WeightsError
 from .keras_model import LayerPath, flatten_source, leaf_layers, model_output_ids, variable_name
 from .onnx_graph import OnnxGraph
-from .sites import READERS
+from .sites import DERIVED_RTOL, READERS
 
 
 def check_supported(leaves: list[LayerPath]) -> None:
@@ -86,13 +86,28 @@ def _fit(value: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
     raise WeightsError(f"{where}: ONNX holds shape {value.shape}, the Keras variable has {shape}")
 
 
-def recover(leaf: LayerPath, graph: OnnxGraph) -> dict[str, np.ndarray]:
-    """Each Keras variable of the layer, as read from ONNX and checked against Keras."""
+def recover(leaf: LayerPath, graph: OnnxGraph, dropped: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+    """Each Keras variable of the layer, as read from ONNX and checked against Keras.
+
+    ``dropped``: variables the torch module has no place for by design (the layer table's
+    ``dropped``, such as Normalization's ``count``); they are not looked for."""
     layer = leaf.layer
-    found = READERS[type(layer).__name__].read(graph.view(leaf), layer)
+    reader = READERS[type(layer).__name__]
+    found = reader.read(graph.view(leaf), layer)
     recovered: dict[str, np.ndarray] = {}
     for name, expected in keras_arrays(layer).items():
+        if name in dropped:
+            continue
         where = f"layer {leaf.name!r} ({type(layer).__name__}) variable {name!r}"
+        if name in reader.derived:
+            # Read back through folded arithmetic: equal to rounding, then Keras's own value.
+            # TF may fold it further into the next layer's constant (Normalization then
+            # Rescaling): then only the Keras variable holds it, and that is what is placed.
+            for candidate in found.get(name, []):
+                if not np.allclose(np.reshape(candidate, expected.shape), expected, rtol=DERIVED_RTOL, atol=0.0):
+                    raise WeightsError(f"{where}: the ONNX graph's value does not match the Keras variable")
+            recovered[name] = expected
+            continue
         candidates = [_fit(np.asarray(v, dtype=expected.dtype), expected.shape, where) for v in found.get(name, [])]
         if not candidates:
             if not np.any(expected):
@@ -122,8 +137,8 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
     for leaf in leaves:
         if not leaf.layer.weights or type(leaf.layer).__name__ == "Lambda":
             continue
-        recovered = recover(leaf, graph)
         kind, rows = table_rows(leaf.layer)
+        recovered = recover(leaf, graph, frozenset(LAYERS[kind].dropped))
         spatial = flatten_source(leaf.layer, outputs) if kind == "Dense" else None
         unplaced = sorted(set(recovered) - {w.keras for w in rows})
         if unplaced:

@@ -106,7 +106,10 @@ class OnnxGraph:
         return next(self.enclosing(name), None)
 
     def _reads_op(self, leaf: LayerPath, op_type: str) -> bool:
-        return op_type in self._reads.get(type(leaf.layer).__name__, frozenset())
+        kind = type(leaf.layer).__name__
+        if kind == "Bidirectional":  # reads what its wrapped RNN reads (a GRU pair: no LSTM op)
+            kind = type(leaf.layer.forward_layer).__name__
+        return op_type in self._reads.get(kind, frozenset())
 
     def _join(self, nodes: Iterable[Any]) -> None:
         loose = []

@@ -28,15 +28,23 @@ Found = dict[str, list[np.ndarray]]
 class Reader:
     ops: frozenset[str]
     read: Callable[[LayerView, Any], Found]
+    #: Variables the graph holds only through arithmetic TF folded (Normalization's variance
+    #: as 1/√variance): read back with rounding, so the mapper compares them to the Keras
+    #: variable within ``DERIVED_RTOL`` and then places the Keras value itself — also when TF
+    #: folded them into a neighbour's constant and nothing is left to read.
+    derived: frozenset[str] = frozenset()
 
 
 READERS: dict[str, Reader] = {}
+DERIVED_RTOL = 1e-5  # two float32 roundings (a reciprocal, then a square)
 
 
-def reader(*classes: str, ops: tuple[str, ...]) -> Callable[[Callable[[LayerView, Any], Found]], Callable[[LayerView, Any], Found]]:
+def reader(
+    *classes: str, ops: tuple[str, ...], derived: tuple[str, ...] = ()
+) -> Callable[[Callable[[LayerView, Any], Found]], Callable[[LayerView, Any], Found]]:
     def register(function: Callable[[LayerView, Any], Found]) -> Callable[[LayerView, Any], Found]:
         for name in classes:
-            READERS[name] = Reader(frozenset(ops), function)
+            READERS[name] = Reader(frozenset(ops), function, frozenset(derived))
         return function
 
     return register
@@ -45,20 +53,35 @@ def reader(*classes: str, ops: tuple[str, ...]) -> Callable[[Callable[[LayerView
 _RESHAPES = frozenset({"Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity", "Transpose"})
 
 
-def _bias_after(view: LayerView, node: Any) -> np.ndarray | None:
+# A transposed conv's output is cropped to Keras's length before its bias is added (a 1-D
+# one runs as 2-D: ConvTranspose → Slice → Pad → Squeeze → Add).
+_CROPS = frozenset({"Slice", "Pad"})
+
+
+def _bias_after(view: LayerView, node: Any, through: frozenset[str] = frozenset()) -> np.ndarray | None:
     """The constant of an Add that follows ``node`` in the same layer, through reshapes (a bias
-    tf2onnx did not fuse: a Dense on a sequence is MatMul → Reshape → Add)."""
+    tf2onnx did not fuse: a Dense on a sequence is MatMul → Reshape → Add) and the op types
+    in ``through``."""
     tensor = node.output[0]
-    for _ in range(4):
-        consumers = view.graph.consumers.get(tensor, [])
+    for _ in range(6):
+        # A Shape node reads only the tensor's size (tf2onnx's cropping arithmetic).
+        consumers = [c for c in view.graph.consumers.get(tensor, []) if c.op_type != "Shape"]
         if len(consumers) != 1 or not view.owns(consumers[0]):
             return None
         consumer = consumers[0]
         if consumer.op_type == "Add":
             return next((view.graph.consts[n] for n in consumer.input if n in view.graph.consts), None)
-        if consumer.op_type not in _RESHAPES:
+        if consumer.op_type not in _RESHAPES and consumer.op_type not in through:
             return None
         tensor = consumer.output[0]
+    return None
+
+
+def _cell_shape(layer: Any, name: str) -> tuple[int, ...] | None:
+    """The shape of an RNN layer's variable ``name`` ("kernel": its path may hold a cell level)."""
+    for variable in layer.weights:
+        if variable.path.split("/")[-1] == name:
+            return tuple(variable.shape)
     return None
 
 
@@ -90,10 +113,10 @@ def dense(view: LayerView, layer: Any) -> Found:
     return found
 
 
-def _conv_bias(view: LayerView, node: Any, found: Found) -> None:
+def _conv_bias(view: LayerView, node: Any, found: Found, through: frozenset[str] = frozenset()) -> None:
     bias = view.const(node, 2)
     if bias is None:
-        bias = _bias_after(view, node)
+        bias = _bias_after(view, node, through)
     if bias is not None:
         found["bias"].append(bias)
 
@@ -156,7 +179,7 @@ def conv_transpose(view: LayerView, layer: Any) -> Found:
         weight = view.const(node, 1)  # ONNX (in, out, *kernel) → Keras (*kernel, out, in)
         if weight is not None:
             found["kernel"].append(weight.transpose(*range(2, weight.ndim), 1, 0))
-            _conv_bias(view, node, found)
+            _conv_bias(view, node, found, _CROPS)
     return found
 
 
@@ -202,8 +225,14 @@ def layer_norm(view: LayerView, layer: Any) -> Found:
 
 @reader("GroupNormalization", ops=("Mul", "Add", "InstanceNormalization", "GroupNormalization"))
 def group_norm(view: LayerView, layer: Any) -> Found:
-    # Decomposed like LayerNormalization: γ the constant of a Mul, β of an Add, ε skipped.
-    return layer_norm(view, layer)
+    """Decomposed like LayerNormalization: γ the constant of a Mul, β of an Add, ε skipped. TF
+    holds γ and β reshaped to (…, groups, channels/groups), channels in order: flattened back."""
+    found = layer_norm(view, layer)
+    channels = {name: _shape(layer, name) for name in ("gamma", "beta")}
+    return {
+        name: [v.reshape(channels[name]) if channels[name] and v.size == np.prod(channels[name]) else v for v in values]
+        for name, values in found.items()
+    }
 
 
 @reader("LayerScale", ops=("Mul",))
@@ -233,6 +262,28 @@ def multi_head_attention(view: LayerView, layer: Any) -> Found:
         bias = _bias_after(view, node)
         if bias is not None and getattr(sublayer, "bias", None) is not None:
             found[f"{name}/bias"].append(bias.reshape(tuple(sublayer.bias.shape)))
+    return found
+
+
+@reader("Normalization", ops=("Sub", "Mul", "Div"), derived=("variance",))
+def normalization(view: LayerView, layer: Any) -> Found:
+    """keras.layers.Normalization: ``(x − mean) / max(√variance, 1e-7)``. The mean is the Sub's
+    constant, bit for bit; TF folds the divisor into a constant reciprocal (a Mul), or keeps it
+    (a Div), so the variance comes back as (1/r)² or d², rounded. ``count`` only feeds
+    ``adapt`` and is not in the graph (the layer table drops it)."""
+    found: Found = defaultdict(list)
+    if getattr(layer, "invert", False):
+        raise WeightsError(f"layer {layer.name!r}: Normalization(invert=True) has no mapping")
+    for node in view.of("Sub"):
+        mean = view.const(node, 1)
+        if mean is not None:
+            found["mean"].append(mean)
+    for node in view.of("Mul", "Div"):
+        value = next((view.graph.consts[n] for n in node.input[1:] if n in view.graph.consts), None)
+        if value is None:
+            continue
+        std = 1.0 / value.astype(np.float64) if node.op_type == "Mul" else value.astype(np.float64)
+        found["variance"].append(std**2)
     return found
 
 
@@ -340,6 +391,11 @@ def _loop_weights(view: LayerView, layer: Any) -> Found:
             matmuls = [n for n in uses if n.op_type == "MatMul" and list(n.input).index(body_inputs[j]) == 1]
             if matmuls:
                 recurrent = matmuls[0].input[0] in states
+                # The shapes decide where they differ (input size ≠ units): tf2onnx may feed the
+                # step's input through a loop-carried tensor too (an RNN after another RNN).
+                shapes = {n: _cell_shape(layer, n) for n in ("kernel", "recurrent_kernel")}
+                if shapes["kernel"] != shapes["recurrent_kernel"] and value.shape in shapes.values():
+                    recurrent = value.shape == shapes["recurrent_kernel"]
                 found["recurrent_kernel" if recurrent else "kernel"].append(value)
             elif uses:
                 found["bias"].append(value)

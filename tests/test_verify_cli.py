@@ -167,3 +167,20 @@ def test_a_real_process(saved: dict[str, Path], tmp_path: Path) -> None:
     assert "result: EQUIVALENT" in done.stdout
     assert "migrate verify: loading" not in done.stderr  # the status line is for terminals only
     assert json.loads((tmp_path / "r.json").read_text())["ok"] is True
+
+
+def test_the_commands_in_docs_verify_exist_with_those_options() -> None:
+    import re
+
+    import click
+
+    text = (ROOT / "docs" / "verify.md").read_text(encoding="utf-8")
+    command = main.get_command(click.Context(main, info_name="migrate"), "verify")
+    options = {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+    shown = re.findall(r"^migrate verify\b([^\n]*)", text, flags=re.M)
+    assert len(shown) >= 4
+    for rest in shown:
+        for option in re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", rest.split("#")[0]):
+            assert option in options, f"docs/verify.md: `migrate verify` has no option {option}"
+    for option in re.findall(r"^\| `(--?[a-z][a-z-]*)", text, flags=re.M):  # the options table
+        assert option in options, option

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .align import compare, delta, to_numpy
+from .align import compare, delta
 from .batches import Batch, from_file, seeded
 from .capture import keras_recording, torch_recording
 from .divergence import output_fault, walk
@@ -233,4 +233,4 @@ def _speed(model: Any, module: Any, inputs: Batch, device: str, proto: Any, prog
         raise VerifyError(f"--speed: {error}") from None
 
 
-__all__ = ["assert_equivalent", "to_numpy", "verify"]
+__all__ = ["assert_equivalent", "verify"]

@@ -465,6 +465,8 @@ class LoopShape:
     initial_epoch: bool = False
     steps_per_epoch: bool = False
     class_weight: bool = False
+    validation_freq: bool = False
+    validation_batch_size: bool = False
     scheduler: bool = False
     before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
 
@@ -524,6 +526,10 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         params.append("steps_per_epoch=None")
     if shape.class_weight:
         params.append("class_weight=None")
+    if shape.validation_batch_size:
+        params.append("validation_batch_size=None")
+    if shape.validation_freq:
+        params.append("validation_freq=1")
     validation = shape.validation_data or shape.validation_split
     C = shape.callbacks
 
@@ -588,10 +594,12 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     epoch.append("logs = dict(logs)")
     if validation:
         metrics_arg = ", metrics=metrics" if shape.metrics else ""
+        when = " and (epoch + 1) % validation_freq == 0" if shape.validation_freq else ""
+        size = "validation_batch_size or batch_size" if shape.validation_batch_size else "batch_size"
         epoch += [
-            "if validation_data is not None:",
+            f"if validation_data is not None{when}:",
             "    val_x, val_y = validation_data if isinstance(validation_data, tuple) else (validation_data, None)",
-            f"    val_logs = {evaluate}(model, loss_fn, val_x, val_y, batch_size=batch_size{metrics_arg})",
+            f"    val_logs = {evaluate}(model, loss_fn, val_x, val_y, batch_size={size}{metrics_arg})",
             "    logs.update({\"val_\" + name: value for name, value in val_logs.items()})",
         ]
     epoch += hook("on_epoch_end(epoch, logs)")
@@ -862,8 +870,8 @@ class Fit(_MethodRule):
         "when the model is a Sequential (or a file's class) of 2-D layers, each batch is "
         "permuted to NCHW. `class_weight` weighs each example's loss by its class (`loss_fn` "
         "takes `sample_weight=`; the sum is divided by the batch size, as Keras does). "
-        "`sample_weight`, `validation_steps`, "
-        "`validation_batch_size` and a `validation_freq` other than 1 are TODOs. Shuffling "
+        "`validation_freq` (every N epochs) and `validation_batch_size` are kept; "
+        "`sample_weight`, `validation_steps` and a list of validation epochs are TODOs. Shuffling "
         "draws from torch's generator: the order cannot match TensorFlow's."
     )
     example = (
@@ -882,9 +890,11 @@ class Fit(_MethodRule):
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
         args = _updated_args(call, "fit", ctx)
-        for name, default in (("sample_weight", None), ("validation_steps", None), ("validation_batch_size", None), ("validation_freq", 1)):
+        for name, default in (("sample_weight", None), ("validation_steps", None)):
             if name in args and not _is_default(args[name], default):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
+        if isinstance(args.get("validation_freq"), (cst.List, cst.Tuple, cst.Set)):
+            raise CannotMigrate("`validation_freq=` as a list of epochs is not migrated yet: validate on those epochs in the loop")
         if "x" not in args:
             raise CannotMigrate("`fit` without data")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
@@ -900,6 +910,8 @@ class Fit(_MethodRule):
             initial_epoch="initial_epoch" in args and not _is_default(args["initial_epoch"], 0),
             steps_per_epoch="steps_per_epoch" in args and not _is_default(args["steps_per_epoch"], None),
             class_weight="class_weight" in args and not _is_default(args["class_weight"], None),
+            validation_freq="validation_freq" in args and not _is_default(args["validation_freq"], 1),
+            validation_batch_size="validation_batch_size" in args and not _is_default(args["validation_batch_size"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
         )
@@ -924,7 +936,7 @@ class Fit(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if shape.scheduler:
             new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
-        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight"):
+        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "validation_batch_size", "validation_freq"):
             if getattr(shape, name):
                 new.append(_arg(args[name], name))
         return _call(fit, new)

@@ -257,6 +257,9 @@ model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
 model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
 recorder = Recorder()
 history = model.fit(x, y, batch_size=8, epochs=3, validation_split=0.2, callbacks=[recorder], verbose=0)
+frequent = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+frequent.compile(optimizer="sgd", loss="mse")
+every_other = frequent.fit(x, y, epochs=4, validation_data=(x, y), validation_freq=2, validation_batch_size=5, verbose=0)
 after_fit = model.evaluate(x[16:], y[16:], verbose=0)
 """
 
@@ -293,6 +296,13 @@ def test_fit_history_has_keras_keys_and_validates_on_the_last_fraction(keras_fit
     # shuffling): evaluating the trained model on x[16:] gives the same number (fp32, 1e-6).
     assert history.history["val_loss"][-1] == pytest.approx(torch_fit["after_fit"], rel=1e-6)
     assert keras_fit["history"].history["val_loss"][-1] == pytest.approx(keras_fit["after_fit"], rel=1e-5)
+
+
+def test_fit_validates_every_validation_freq_epochs(keras_fit: dict, torch_fit: dict) -> None:
+    keras_history = keras_fit["every_other"].history
+    torch_history = torch_fit["every_other"].history
+    assert len(torch_history["val_loss"]) == len(keras_history["val_loss"]) == 2
+    assert len(torch_history["loss"]) == len(keras_history["loss"]) == 4
 
 
 def test_fit_trains(torch_fit: dict) -> None:

@@ -15,12 +15,13 @@ by these names, so a model built after other layers in the same session needs ex
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
-from migrate.rules.layers import module_attr
+from migrate.rules.layers import LAYERS, init_statements, module_attr
 
 _INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
 # The 1-D layers that read a sequence channels-first (as `migrate weights` decides the input
@@ -163,6 +164,7 @@ class SequentialModel(Rule):
         for element in layers_node.elements:  # rebuilt here: their own TODOs no longer apply
             ctx.consume(element.value)
         result = self._sequential(entries, ctx)
+        self._initialise(recorded, shape, layers_node, ctx)
         state.recorded[id(result)] = dataclasses.replace(model, node=result)
         return result
 
@@ -186,6 +188,51 @@ class SequentialModel(Rule):
                 entries.append((key, module))
             shape = made.out
         return entries, shape
+
+    def _initialise(self, recorded: list[Recorded], shape: Shape, layers_node: cst.BaseExpression, ctx: RuleContext) -> None:
+        """``nn.init`` lines after the statement binding the model, giving each sized module
+        Keras's initial values (Lazy modules are initialised by torch on their first call)."""
+        statement = ctx.statement()
+        body = getattr(statement, "body", None)
+        if not body or not isinstance(body[0], cst.Assign) or len(body[0].targets) != 1:
+            return  # no name to reach the modules by (`return keras.Sequential(...)`)
+        value = body[0].value
+        listed = value.args[0].value if isinstance(value, cst.Call) and value.args else None
+        if not isinstance(listed, (cst.List, cst.Tuple)) or len(listed.elements) != len(layers_node.elements):  # type: ignore[attr-defined]
+            return  # a Sequential nested in another: the outer one writes the lines
+        originals = [e.value for e in listed.elements if not _is_input(e.value)]
+        kinds = [_dotted(e.func).split(".")[-1] if isinstance(e, cst.Call) else "" for e in originals]
+        if kinds != [r.keras for r in recorded]:
+            return  # the same count, other layers: nested in another
+        target = ctx.source(body[0].targets[0].target)
+        if f"{target}.add(" in ctx.source(ctx.scope()):
+            return  # layers added later (models.sequential_add rebuilds the statement): none written
+        nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+        lines = [re.sub(r"^nn\.", nn + ".", line) for line in self._init_lines(recorded, shape, target, ctx)]
+        if lines:
+            ctx.insert_after([cst.parse_statement(line) for line in lines])
+
+    def _init_lines(self, recorded: list[Recorded], shape: Shape, prefix: str, ctx: RuleContext) -> list[str]:
+        lines: list[str] = []
+        for found in recorded:
+            key = f"{prefix}.{module_attr(found.name or '')}"
+            if found.keras == "Sequential":
+                inner = shape if found.input_shape is None else _layout(found.input_shape, None)
+                lines += self._init_lines(found.config["layers"], inner, key, ctx)
+                shape = self._out(found, inner, ctx)
+                continue
+            if shape.dims is not None and shape.channels() is not None and found.keras in LAYERS:
+                try:
+                    lines += init_statements(found.keras, found.config, shape.dims, key)
+                except (TypeError, ValueError, KeyError, IndexError):
+                    pass  # a non-literal size or an unmapped initializer: torch's own init stays
+            shape = self._out(found, shape, ctx)
+        return lines
+
+    def _out(self, found: Recorded, shape: Shape, ctx: RuleContext) -> Shape:
+        if found.keras == "Sequential":
+            return self._entries(found.config["layers"], shape, ctx, 1)[1]
+        return RULES_BY_CLASS[found.keras].build(found, shape, ctx).out
 
     @staticmethod
     def _name(call: cst.Call, ctx: RuleContext) -> str | None:

@@ -810,3 +810,64 @@ def helper_definitions(name: str) -> list[str]:
     fixed = {"Subtract": _SUBTRACT, "Concatenate": _CONCATENATE, "Rescaling": _RESCALING, "Permute": _PERMUTE,
              "Normalization": _NORMALIZATION, "MultiHeadAttention": _ATTENTION}
     return [fixed[keras]]
+
+
+# ---------------------------------------------------------------------------------------
+# Initializers written after a source-rewritten module (DESIGN decision 4: a freshly built
+# migrated model starts from Keras's distributions, not torch's).
+
+
+def keras_weight_shapes(keras: str, config: Mapping[str, Any], shape: Shape) -> dict[str, tuple[int, ...]]:
+    """{torch parameter: the Keras variable's shape} for the ``inits`` rows of ``keras`` on an
+    input of Keras ``shape`` (batch first, channels last); {} when the layer has none mapped."""
+    channels = shape[-1]
+    n = len(shape) - 2
+    if keras == "Dense":
+        return {"weight": (channels, config["units"]), "bias": (config["units"],)}
+    if re.fullmatch(r"Conv[123]D", keras):
+        kernel = _tuple(config["kernel_size"], n)
+        groups = config.get("groups", 1) or 1
+        return {"weight": (*kernel, channels // groups, config["filters"]), "bias": (config["filters"],)}
+    if re.fullmatch(r"Conv[123]DTranspose", keras):
+        kernel = _tuple(config["kernel_size"], n)
+        return {"weight": (*kernel, config["filters"], channels), "bias": (config["filters"],)}
+    if keras == "Embedding":
+        return {"weight": (config["input_dim"], config["output_dim"])}
+    if keras in ("SimpleRNN", "LSTM", "GRU"):
+        gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[keras] * config["units"]
+        return {"weight_ih_l0": (channels, gates), "weight_hh_l0": (config["units"], gates), "bias_ih_l0": (gates,)}
+    if keras in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
+        return {param: (channels,) for _, param, _ in LAYERS[keras].inits}
+    return {}
+
+
+def init_statements(keras: str, config: Mapping[str, Any], shape: Shape, target: str) -> list[str]:
+    """``nn.init`` lines giving module ``target``'s parameters Keras's initial values: every
+    initializer that differs from torch's own default, and the tensors torch has and Keras
+    lacks (an RNN's ``bias_hh``, zero in Keras's math). Raises ValueError for an initializer
+    with no ``nn.init`` equivalent."""
+    spec = LAYERS[keras]
+    shapes = keras_weight_shapes(keras, config, shape)
+    lines = []
+    for key, param, torch_default in spec.inits:
+        init = config.get(key)
+        if param not in shapes or init is None:
+            continue
+        name = init if isinstance(init, str) else init.get("class_name", "") if isinstance(init, Mapping) else ""
+        if torch_default and re.sub(r"[_\s]", "", str(name)).lower() == torch_default:
+            continue
+        if param.startswith("bias") and not config.get("use_bias", True):
+            continue
+        line = initializer_call(init, f"{target}.{param}", shapes[param])
+        if line is None:
+            raise ValueError(f"`{key}={init!r}` has no nn.init equivalent")
+        lines.append(line)
+    if keras in ("SimpleRNN", "LSTM", "GRU") and config.get("use_bias", True):
+        if keras == "GRU":  # Keras's bias (2, 3·units): both rows from bias_initializer (zeros)
+            lines.append(initializer_call(config.get("bias_initializer", "zeros"), f"{target}.bias_ih_l0", (3 * config["units"],)) or "")
+        lines.append(initializer_call(config.get("bias_initializer", "zeros"), f"{target}.bias_hh_l0", (1,)) if keras == "GRU"
+                     else f"nn.init.zeros_({target}.bias_hh_l0)  # Keras has one bias")
+        if keras == "LSTM" and config.get("unit_forget_bias", True):
+            units = config["units"]
+            lines.append(f"nn.init.ones_({target}.bias_ih_l0[{units}:{2 * units}])  # unit_forget_bias")
+    return [line for line in lines if line]

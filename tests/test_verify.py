@@ -315,3 +315,30 @@ def test_nested_models_and_shared_layers_are_named_by_path() -> None:
     bad = verify(model, _Outer(torch.tanh))
     assert bad.divergence is not None and (bad.divergence.layer, bad.divergence.module) == ("encoder/dense", "encoder.dense")
     assert "relu" in bad.divergence.reason
+
+
+def test_speed_table_is_asked_for_with_both_layouts(models: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring only (the speed table itself is tested in test_verify_speed.py, at its own cost):
+    verify hands the same batch in each framework's layout and keeps the table in its report."""
+    from migrate.verify import speed
+
+    seen: dict[str, Any] = {}
+
+    class Table:
+        def to_dict(self) -> dict[str, Any]:
+            return {"rows": []}
+
+        def render(self) -> str:
+            return "speed table here\n"
+
+    def fake_speed_table(keras_model: Any, torch_module: Any, inputs_keras: Any, inputs_torch: Any, **kwargs: Any) -> Table:
+        seen.update(keras=inputs_keras, torch=inputs_torch, device=kwargs.get("device"), onnx=kwargs.get("onnx_model"))
+        return Table()
+
+    monkeypatch.setattr(speed, "speed_table", fake_speed_table)
+    report = verify(models["conv_net"], migrated.ConvNet(), speed=True)
+    assert seen["keras"][0].shape == (2, 8, 8, 3) and tuple(seen["torch"][0].shape) == (2, 3, 8, 8)
+    assert np.array_equal(np.moveaxis(seen["keras"][0], -1, 1), seen["torch"][0].numpy())
+    assert seen["device"] == "cpu" and seen["onnx"] is not None
+    assert report.to_dict()["speed"] == {"rows": []}
+    assert "speed table here" in report.render()

@@ -556,6 +556,11 @@ _DROPPED_METHODS = {
 }
 
 
+_KEPT_METHODS = {
+    "compute_mask": "compute_mask() kept as a plain method: Keras passed masks between layers itself; in torch the caller passes `mask=`",
+}
+
+
 def _notes_for_dropped(statements: list[cst.BaseStatement], ctx: RuleContext) -> list[cst.BaseStatement]:
     """Drop what only Keras's machinery reads (``compute_output_shape``, ``self.input_spec``),
     leaving a note where it was."""
@@ -566,6 +571,8 @@ def _notes_for_dropped(statements: list[cst.BaseStatement], ctx: RuleContext) ->
             notes.append(_DROPPED_METHODS[statement.name.value])
             ctx.consume(statement)
             continue
+        if isinstance(statement, cst.FunctionDef) and statement.name.value in _KEPT_METHODS:
+            statement = _with_note(statement, _KEPT_METHODS[statement.name.value])
         if isinstance(statement, cst.FunctionDef) and isinstance(statement.body, cst.IndentedBlock):
             statement = statement.with_changes(body=_drop_input_spec(statement.body, ctx))
         if notes:

@@ -344,6 +344,9 @@ class _Trace:
         recorded = recorded_layer(value, self.ctx)
         if recorded is not None:
             return _Layer(recorded, value)
+        custom = _custom_layer(value, self.ctx)
+        if custom is not None:
+            return _Layer(custom, value)
         sequential = self._sequential(value)
         if sequential is not None:
             return _Layer(sequential, value)
@@ -392,11 +395,36 @@ class _Trace:
                 continue  # a layer variable or a layer passed in: decided when followed
             else:
                 raise CannotMigrate(
-                    f"`{self.ctx.source(sub).strip()}` between the layers is a TF/Python call whose axes are "
-                    f"Keras's (channels-last); the trace only follows layer calls; {_WHY_TRACE}"
+                    f"a call between the layers (`{_dotted(func) or '…'}`) is no layer call: TF ops there read "
+                    f"Keras's channels-last axes, and the trace only follows layer calls; {_WHY_TRACE}"
                 )
         for name in _reads(_without_constructors(node)):
             self.follow(name, before)
+
+
+def _custom_layer(call: cst.Call, ctx: RuleContext) -> Built | None:
+    """``Affine(4, name="head")``: an instance of a Keras layer or model class defined in this
+    file (``models.subclass`` makes it an nn.Module), keyed by its ``name=`` or by Keras's
+    automatic name, the class name in snake case (``affine``, ``affine_1``…, counted like layers)."""
+    if not isinstance(call.func, cst.Name):
+        return None
+    classes = [s for s in ctx.module().body if isinstance(s, cst.ClassDef) and s.name.value == call.func.value]
+    if len(classes) != 1 or not any(_dotted(b.value).rsplit(".", 1)[-1] in ("Layer", "Model") for b in classes[0].bases):
+        return None
+    name = None
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "name":
+            try:
+                name = literal(arg.value)
+            except NotLiteral:
+                raise CannotMigrate(f"the `name=` of `{ctx.source(call)}` is not a literal; the module key must be its Keras name") from None
+    if not isinstance(name, str):
+        base = re.sub(r"(?<!^)(?=[A-Z])", "_", call.func.value).lower()
+        counters = file_state(ctx).counters
+        count = counters[base]
+        counters[base] += 1
+        name = base if count == 0 else f"{base}_{count}"
+    return Built(call.func.value, name, call, UNKNOWN)
 
 
 def _walk_calls(node: cst.CSTNode) -> list[cst.Call]:
@@ -614,7 +642,57 @@ def _self(attr: str) -> cst.Attribute:
 # The rule's entry point (``models.subclass`` claims ``keras.Model`` and hands calls here).
 
 
+_MARKER = re.compile(r"#\s*migrate:\s*TODO\((?P<rule>[^)]+)\)\s*(?P<why>.*)")
+
+
+def _previous_reason(rule_id: str, statement: cst.CSTNode, scope: cst.CSTNode) -> str | None:
+    """The reason a previous run wrote above ``statement`` for ``rule_id``, when the code shows
+    that run (torch modules in the scope): its rewritten graph no longer says why, and a second
+    run must change nothing."""
+    if not _mentions_torch(scope):
+        return None
+    for line in getattr(statement, "leading_lines", ()):
+        match = _MARKER.match(line.comment.value) if line.comment else None
+        if match and match.group("rule") == rule_id:
+            return match.group("why")
+    return None
+
+
+def _mentions_torch(node: cst.CSTNode) -> bool:
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            head = call.func
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            found = found or (isinstance(head, cst.Name) and head.value in ("nn", "torch"))
+
+    node.visit(Finder())
+    return found
+
+
+def stable_reasons(rule_id: str, rewrite: Any) -> Any:
+    """``rewrite`` (a ``rewrite_call``), whose TODO keeps the reason a previous run gave."""
+
+    def wrapped(call: cst.Call, ctx: RuleContext, *args: Any) -> cst.BaseExpression:
+        try:
+            return rewrite(call, ctx, *args)
+        except CannotMigrate as error:
+            previous = _previous_reason(rule_id, ctx.statement(), ctx.scope())
+            if previous is not None and previous != " ".join(error.reason.split()):
+                raise CannotMigrate(previous) from None
+            raise
+
+    return wrapped
+
+
 def functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
+    return _stable_functional(call, ctx)
+
+
+def _functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     statement = ctx.statement()
     original = _original_call(call, statement, ctx)
     model = _model_args(original, ctx)
@@ -662,6 +740,7 @@ def functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
 
 
 _EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+_stable_functional = stable_reasons("models.subclass", _functional_model)
 
 
 def _original_call(call: cst.Call, statement: cst.CSTNode, ctx: RuleContext) -> cst.Call:
@@ -795,13 +874,13 @@ def _check_not_read_elsewhere(trace: _Trace, body: Sequence[cst.CSTNode], positi
     removed = {*trace.graph, *trace.inputs.values(), *(j for j, _ in trace.layers.values())}
     names = {n for j in removed for n in (_targets(body[j]) or [])}
     for j, statement in enumerate(body):
-        if j in removed or j == position:
-            continue
+        if j in removed or j == position or isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue  # (a def has names of its own: its `inputs` parameter is not the graph's)
         read = names & set(_reads(statement))
         if read:
             raise CannotMigrate(
-                f"`{sorted(read)[0]}` of the graph is used outside the model as well (line {j + 1} of the "
-                "scope); the graph lines cannot move into the class"
+                f"`{sorted(read)[0]}` of the graph is used outside the model as well; the graph lines "
+                "cannot move into the class"
             )
     model_line = body[position]
     model_reads = set(_reads(model_line)) - set(_reads(_model_call_only(model_line)))
@@ -931,6 +1010,9 @@ class SequentialAdd(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return stable_reasons(self.id, self._rewrite)(call, ctx)
+
+    def _rewrite(self, call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
         name = _receiver(call)
         statement = ctx.statement()
         scope = ctx.scope()

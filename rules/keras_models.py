@@ -178,7 +178,10 @@ def _assigns_training(node: cst.CSTNode) -> bool:
 class SubclassedModule(Rule):
     id = "models.subclass"
     names = ("keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer")
-    summary = "`class M(keras.Model)` / `class L(keras.layers.Layer)` → `class M(nn.Module)` with `forward`."
+    summary = (
+        "`class M(keras.Model)` / `class L(keras.layers.Layer)` → `class M(nn.Module)` with `forward`; "
+        "a functional `keras.Model(inputs, outputs)` → a generated nn.Module class."
+    )
     why = (
         "A Keras model or layer subclass and a torch module have the same shape: sub-layers "
         "created in `__init__`, the computation in one method. `call` becomes `forward`. Keras "
@@ -198,7 +201,12 @@ class SubclassedModule(Rule):
         "sizes them). `regularizer=` L1/L2 becomes a `regularization_penalty()` method the training "
         "loop adds to the loss, `constraint='non_neg'` an `apply_constraints()` method to call "
         "after `optimizer.step()`. `compute_output_shape` and `self.input_spec = ...` are dropped "
-        "with a note (Keras's machinery read them; torch has none)."
+        "with a note (Keras's machinery read them; torch has none). A functional model, "
+        "`keras.Model(inputs, outputs)`, is traced from its outputs back to its `keras.Input` lines "
+        "and becomes a class defined above it (`rules/keras_functional.py`): layers as modules keyed "
+        "by their Keras names and sized from the inputs' shapes, `forward` replaying the graph, the "
+        "enclosing function's names the layers use as constructor arguments; a graph built in a "
+        "loop or with TF ops between layers is a TODO pointing to `migrate model`."
     )
     example = (
         "import tensorflow as tf\n\n\n"
@@ -215,7 +223,12 @@ class SubclassedModule(Rule):
         "    def build(self, input_shape):\n"
         "        self.gamma = self.add_weight(shape=(input_shape[-1],), initializer=\"ones\", name=\"gamma\")\n\n"
         "    def call(self, x):\n"
-        "        return x * self.gamma\n"
+        "        return x * self.gamma\n\n\n"
+        "def build_head(classes):\n"
+        "    inputs = tf.keras.Input(shape=(64,))\n"
+        "    x = tf.keras.layers.Dense(32, activation=\"relu\")(inputs)\n"
+        "    outputs = tf.keras.layers.Dense(classes, name=\"logits\")(x)\n"
+        "    return tf.keras.Model(inputs, outputs, name=\"head\")\n"
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:

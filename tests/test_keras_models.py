@@ -220,3 +220,89 @@ def test_a_dropped_argument_takes_its_todo_and_its_tf_import_with_it() -> None:
     assert "unknown_name" not in result.output
     assert result.output.count("# migrate: TODO(unmapped)") == 1  # tf.other_unknown's stays
     assert migrate_source(result.output).output == result.output
+
+
+# ---------------------------------------------------------------------------------------
+# Functional models and `.add` chains: what the trace refuses, and why (the numeric proof of
+# what it accepts is tests/test_model_styles.py).
+
+FUNCTIONAL_HEAD = "import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\n"
+
+
+def _model_todo(source: str, rule: str = "models.subclass") -> str:
+    result = migrate_source(FUNCTIONAL_HEAD + source)
+    assert result.error is None
+    todos = [f.message for f in result.findings if f.rule == rule and f.outcome is Outcome.TODO]
+    # An `.add` chain waits on each line; its last `.add` says why the chain stays.
+    assert len([t for t in todos if "migrated at its last `.add`" not in t]) == 1, result.output
+    assert migrate_source(result.output).output == result.output
+    return todos[-1]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (
+            "def tower(depth):\n    inputs = keras.Input(shape=(8,))\n    x = inputs\n"
+            "    for _ in range(depth):\n        x = layers.Dense(8)(x)\n    return keras.Model(inputs, x)\n",
+            "`x` is assigned in a `for` loop",
+        ),
+        (
+            "inputs = keras.Input(shape=(8,))\nx = tf.reduce_mean(layers.Dense(4)(inputs), axis=-1)\n"
+            "model = keras.Model(inputs, x)\n",
+            "channels-last axes",
+        ),
+        (
+            "inputs = keras.Input(shape=(8,))\ncode = layers.Dense(4)(inputs)\nencoder = keras.Model(inputs, code)\n"
+            "decoded = layers.Dense(8)(code)\n",
+            "`code` of the graph is used outside the model",
+        ),
+        (
+            "def build(flag):\n    inputs = keras.Input(shape=(8,))\n    if flag:\n"
+            "        return keras.Model(inputs, layers.Dense(2)(inputs))\n",
+            "inside a block",
+        ),
+        (
+            "def build(make_layer):\n    inputs = keras.Input(shape=(8,))\n"
+            "    return keras.Model(inputs, make_layer(4)(inputs))\n",
+            "is not a layer the rewrite follows",
+        ),
+        (
+            "inputs = keras.Input(shape=(8,))\nother = keras.Input(shape=(2,))\n"
+            "model = keras.Model(inputs, layers.Dense(2)(other))\n",
+            "not among the model's inputs",
+        ),
+    ],
+    ids=["loop", "tf_op", "shared_graph", "in_block", "helper_builds_layers", "stray_input"],
+)
+def test_a_graph_the_trace_cannot_follow_is_a_todo_that_says_why(source: str, reason: str) -> None:
+    assert reason in _model_todo(source)
+
+
+def test_the_generated_class_takes_a_free_name_and_the_enclosing_names_it_needs() -> None:
+    source = FUNCTIONAL_HEAD + (
+        "class Classifier:\n    pass\n\n\n"
+        "def classifier(width, scale):\n"
+        "    inputs = keras.Input(shape=(4,))\n"
+        "    x = layers.Dense(width)(inputs) * scale\n"
+        "    return keras.Model(inputs, layers.Dense(2, name='out')(x))\n"
+    )
+    result = migrate_source(source)
+    assert "class ClassifierModule(nn.Module):" in result.output
+    assert "def __init__(self, width, scale):" in result.output
+    assert "self.scale = scale" in result.output and "x = self.dense(inputs) * self.scale" in result.output
+    assert "return ClassifierModule(width=width, scale=scale)" in result.output
+    namespace: dict = {}
+    exec(compile(result.output, "<migrated>", "exec"), namespace)
+    module = namespace["classifier"](3, 2.0)
+    assert module(torch.ones(5, 4)).shape == (5, 2)
+
+
+def test_an_add_chain_in_a_loop_is_a_todo() -> None:
+    source = "def stacked(depth):\n    tower = keras.Sequential()\n    for _ in range(depth):\n        tower.add(layers.Dense(8))\n    return tower\n"
+    assert "inside a block" in _model_todo(source, "models.sequential_add")
+
+
+def test_an_add_chain_of_something_not_a_layer_call_is_a_todo() -> None:
+    source = "def grow(base):\n    model = keras.Sequential()\n    model.add(base)\n    model.add(layers.Dense(2))\n    return model\n"
+    assert "`base` is not a layer call" in _model_todo(source, "models.sequential_add")

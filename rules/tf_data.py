@@ -27,7 +27,7 @@ from typing import Callable, Iterator
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, expand, literal
+from migrate.rules.base import CannotMigrate, NewArg, NotLiteral, Rule, RuleContext, build_call, expand, literal
 
 DATASET = "tensorflow.data.Dataset"
 
@@ -81,34 +81,39 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield from _walk(child)
 
 
-def _assignment_before(ctx: RuleContext, name: str) -> cst.BaseExpression | None:
-    """The value last assigned to ``name`` before the statement being migrated, in the
-    original code of its function (or module): how a pipeline split over statements is
-    followed back to its source."""
-    scope_of = getattr(ctx, "scope", None)
-    statement_of = getattr(ctx, "statement", None)
-    if scope_of is None or statement_of is None:
-        return None
-    scope, here = scope_of(), statement_of()
-    found: cst.BaseExpression | None = None
+def _assignment(ctx: RuleContext, name: str, before: cst.CSTNode | None = None) -> cst.Assign | None:
+    """The assignment that last bound ``name`` before ``before`` (default: the statement
+    being migrated), in the original code of its function (or module): how a pipeline split
+    over statements is followed back to its source."""
+    scope, here = ctx.scope(), before if before is not None else ctx.statement()
+    found: cst.Assign | None = None
     for node in _walk(scope.body if isinstance(scope, cst.FunctionDef) else scope):
         if node is here:
             return found
         if isinstance(node, cst.Assign) and len(node.targets) == 1:
             target = node.targets[0].target
             if isinstance(target, cst.Name) and target.value == name:
-                found = node.value
+                found = node
     return None
 
 
-def _original_kind(expr: cst.BaseExpression, ctx: RuleContext, depth: int = 0) -> str | None:
+def _assignment_before(ctx: RuleContext, name: str) -> cst.BaseExpression | None:
+    assignment = _assignment(ctx, name)
+    return assignment.value if assignment is not None else None
+
+
+def _original_kind(
+    expr: cst.BaseExpression, ctx: RuleContext, before: cst.CSTNode | None = None, depth: int = 0
+) -> str | None:
     """The kind of torch object the original TF expression ``expr`` migrates to, when it can
-    be read from the code (a chain, or a name assigned one in the same function)."""
-    if depth > 20:
+    be read from the code (a chain, or a name assigned one earlier in the same function)."""
+    if depth > 50:
         return None
     if isinstance(expr, cst.Name):
-        value = _assignment_before(ctx, expr.value)
-        return _original_kind(value, ctx, depth + 1) if value is not None else None
+        assignment = _assignment(ctx, expr.value, before)
+        if assignment is None:
+            return None
+        return _original_kind(assignment.value, ctx, assignment, depth + 1)
     if not isinstance(expr, cst.Call):
         return None
     name = _dotted(expr.func)
@@ -120,9 +125,9 @@ def _original_kind(expr: cst.BaseExpression, ctx: RuleContext, depth: int = 0) -
     if last in ("batch", "padded_batch", "image_dataset_from_directory"):
         return BATCHES
     if last in ("prefetch", "cache") and isinstance(expr.func, cst.Attribute):
-        return _original_kind(expr.func.value, ctx, depth + 1)
+        return _original_kind(expr.func.value, ctx, before, depth + 1)
     if last in ("map", "filter", "shuffle", "repeat", "take", "skip") and isinstance(expr.func, cst.Attribute):
-        below = _original_kind(expr.func.value, ctx, depth + 1)
+        below = _original_kind(expr.func.value, ctx, before, depth + 1)
         return BATCHES if below == BATCHES else ITERABLE
     if last in ("zip", "from_generator"):
         return ITERABLE
@@ -788,7 +793,31 @@ class PrefetchCache(Rule):
         else:
             bound = _bind(call, ("buffer_size", "name"), ctx, "prefetch")
         _consume_all(ctx, *bound.values())
-        return _receiver(call)
+        receiver = _receiver(call)
+        if _reassigns_itself(receiver, call, ctx):
+            ctx.replace_statement([])  # `ds = ds.prefetch(n)` has nothing left to do
+        return receiver
+
+
+def _reassigns_itself(receiver: cst.BaseExpression, call: cst.Call, ctx: RuleContext) -> bool:
+    """Whether the statement is `name = name.<this call>` with nothing else on the line
+    (no comment that deleting it would lose)."""
+    statement = ctx.statement()
+    if not (isinstance(receiver, cst.Name) and isinstance(statement, cst.SimpleStatementLine)):
+        return False
+    if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Assign):
+        return False
+    if any(line.comment for line in statement.leading_lines) or statement.trailing_whitespace.comment:
+        return False
+    assign = statement.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    value = assign.value
+    method = call.func.attr.value  # type: ignore[union-attr]
+    calls = [
+        n for n in _walk(value) if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == method
+    ]
+    outermost = len(calls) == 1 and calls[0] is value  # this call is the whole value
+    return outermost and isinstance(target, cst.Name) and target.value == receiver.value
 
 
 class Unsupported(Rule):
@@ -872,3 +901,231 @@ RULES: list[Rule] = [
     Unsupported(),
     Autotune(),
 ]
+
+
+# ---------------------------------------------------------------------------------------
+# keras.utils.image_dataset_from_directory.
+
+_IMAGE_HELPER = '''
+class ImageDirectoryDataset(torch.utils.data.Dataset):
+    """The files, labels and images of `keras.utils.image_dataset_from_directory`, read
+    with Pillow.
+
+    Files: the class subdirectories in alphanumeric order (or `class_names`), each walked in
+    sorted order; with `shuffle`, put in the order NumPy's `RandomState(seed)` gives, as Keras
+    does, so a `validation_split` keeps the same files in each subset. Images: decoded to
+    `color_mode`, resized to `image_size` with half-pixel centres and no antialiasing (as
+    `tf.image.resize`), float32 in [0, 255], channels first (C, H, W) for the migrated model."""
+
+    FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+    MODES = {"rgb": "RGB", "grayscale": "L", "rgba": "RGBA"}
+
+    def __init__(self, directory, image_size=(256, 256), labels="inferred", label_mode="int",
+                 class_names=None, color_mode="rgb", shuffle=True, seed=None, validation_split=None,
+                 subset=None, interpolation="bilinear", follow_links=False):
+        if labels == "inferred" and class_names is None:
+            class_names = sorted(
+                entry for entry in os.listdir(directory)
+                if os.path.isdir(os.path.join(directory, entry)) and not entry.startswith(".")
+            )
+        self.class_names = list(class_names) if labels == "inferred" else None
+        self.paths, self.labels = [], []
+        for index, subdir in enumerate(self.class_names or [""]):
+            walk = os.walk(os.path.join(directory, subdir), followlinks=follow_links)
+            for root, _, files in sorted(walk, key=lambda entry: entry[0]):
+                for name in sorted(files):
+                    if name.lower().endswith(self.FORMATS):
+                        self.paths.append(os.path.join(root, name))
+                        self.labels.append(index)
+        if shuffle:
+            seed = numpy.random.randint(1e6) if seed is None else seed
+            numpy.random.RandomState(seed).shuffle(self.paths)
+            numpy.random.RandomState(seed).shuffle(self.labels)
+        if validation_split:
+            count = int(validation_split * len(self.paths))
+            kept = slice(None, -count) if subset == "training" else slice(-count, None)
+            self.paths, self.labels = self.paths[kept], self.labels[kept]
+        self.image_size = tuple(image_size) if isinstance(image_size, (tuple, list)) else (image_size, image_size)
+        self.label_mode = label_mode if labels is not None else None
+        self.mode = self.MODES[color_mode]
+        self.interpolation = {"bilinear": "bilinear", "nearest": "nearest-exact"}[interpolation]
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        from PIL import Image  # Pillow; torchvision's ImageFolder would not split or resize as Keras does
+
+        with Image.open(self.paths[index]) as image:
+            pixels = numpy.asarray(image.convert(self.mode))
+        image = torch.from_numpy(pixels.reshape(pixels.shape[0], pixels.shape[1], -1).copy())
+        image = image.permute(2, 0, 1).float()[None]
+        smooth = self.interpolation == "bilinear"
+        image = torch.nn.functional.interpolate(
+            image, size=self.image_size, mode=self.interpolation,
+            align_corners=False if smooth else None, antialias=False,
+        )[0]
+        if self.label_mode is None:
+            return image
+        label = self.labels[index]
+        if self.label_mode == "categorical":
+            return image, torch.nn.functional.one_hot(torch.tensor(label), len(self.class_names)).float()
+        if self.label_mode == "binary":
+            return image, torch.tensor([label], dtype=torch.float32)
+        return image, label
+'''
+
+_IMAGE_SIGNATURE = (
+    "directory", "labels", "label_mode", "class_names", "color_mode", "batch_size", "image_size",
+    "shuffle", "seed", "validation_split", "subset", "interpolation", "follow_links",
+    "crop_to_aspect_ratio", "pad_to_aspect_ratio", "data_format", "verbose",
+)
+
+
+class ImageDatasetFromDirectory(Rule):
+    id = "data.image_dataset_from_directory"
+    names = (
+        "keras.utils.image_dataset_from_directory",
+        "keras.preprocessing.image_dataset_from_directory",
+    )
+    returns = {
+        "keras.utils.image_dataset_from_directory": DATASET,
+        "keras.preprocessing.image_dataset_from_directory": DATASET,
+    }
+    summary = (
+        "`keras.utils.image_dataset_from_directory(dir, ...)` → `DataLoader(ImageDirectoryDataset(dir, ...), "
+        "batch_size=32, shuffle=True)` (a generated map-style dataset, Pillow-based)."
+    )
+    why = (
+        "The generated dataset lists the files as Keras does (class subdirectories in "
+        "alphanumeric order, label = the subdirectory's index, files in sorted order, formats "
+        "bmp/gif/jpeg/jpg/png) and, with `shuffle=True`, orders them with NumPy's "
+        "`RandomState(seed)` exactly as Keras does, so `validation_split` + `subset` (which needs "
+        "a `seed`) put the same files in each subset. Each epoch the DataLoader then draws a full "
+        "permutation, where Keras shuffles through a buffer of 8 batches (orders differ anyway). "
+        "Images are float32 in [0, 255] like Keras's, resized with half-pixel centres and no "
+        "antialiasing like `tf.image.resize` (bilinear, or nearest → `nearest-exact`), but "
+        "channels first (C, H, W), as the migrated model takes them. Two differences remain: "
+        "`int` labels are int64 (Keras: int32), and JPEG decoders and colour-to-grayscale "
+        "weights differ between Pillow and TF, so such pixels can differ by a few levels. "
+        "torchvision's `ImageFolder` is not used: it cannot reproduce the seeded split or TF's "
+        "resize, and its CUDA builds break next to a CPU torch. `bicubic`/`area`/`lanczos` "
+        "interpolation, `crop_to_aspect_ratio`, `pad_to_aspect_ratio` and explicit label lists "
+        "stay TODOs. `subset=\"both\"` returns a (training, validation) pair of loaders, the "
+        "validation one unshuffled; `ds.class_names` becomes `ds.dataset.class_names`."
+    )
+    example = (
+        "import keras\n\n"
+        "train_ds = keras.utils.image_dataset_from_directory(\n"
+        "    \"photos/\", validation_split=0.2, subset=\"training\", seed=123,\n"
+        "    image_size=(180, 180), batch_size=32)\n"
+        "class_names = train_ds.class_names\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, _IMAGE_SIGNATURE, ctx, "image_dataset_from_directory")
+        if "directory" not in bound:
+            raise CannotMigrate("`image_dataset_from_directory` needs its directory")
+        checks = {
+            "labels": ("inferred", None),
+            "label_mode": ("int", "categorical", "binary", None),
+            "color_mode": ("rgb", "grayscale", "rgba"),
+            "interpolation": ("bilinear", "nearest"),
+            "crop_to_aspect_ratio": (False,),
+            "pad_to_aspect_ratio": (False,),
+            "data_format": (None, "channels_last"),
+            "subset": ("training", "validation", "both", None),
+        }
+        for name, allowed in checks.items():
+            value = _literal_or(bound.get(name), allowed[0])
+            if value is _NOT_LITERAL or value not in allowed:
+                raise CannotMigrate(
+                    f"`{name}={ctx.source(bound[name])}` is migrated only as a literal "
+                    + " or ".join(repr(a) for a in allowed)
+                )
+        subset = _literal_or(bound.get("subset"), None)
+        originals = {
+            (a.keyword.value if a.keyword else _IMAGE_SIGNATURE[i]): a for i, a in enumerate(call.args)
+        }
+        dataset_args = [NewArg(bound["directory"], None, originals["directory"])]
+        if "image_size" not in bound:  # Keras's default, written out
+            dataset_args.append(NewArg(to_tuple((256, 256)), "image_size"))
+        for name in ("image_size", "labels", "label_mode", "class_names", "color_mode", "shuffle", "seed", "validation_split", "interpolation", "follow_links"):
+            if name in bound:
+                dataset_args.append(NewArg(bound[name], name, originals[name]))
+        _consume_all(ctx, bound.get("verbose"), bound.get("data_format"))
+        torch = ctx.source(ctx.name("torch"))
+        code = _IMAGE_HELPER.lstrip("\n").replace("torch.", f"{torch}.").replace("numpy.", ctx.source(ctx.name("numpy")) + ".")
+        code = code.replace("os.", ctx.source(ctx.name("os")) + ".")
+        ctx.add_definition(list(cst.parse_module(code).body))
+        batch_size = bound.get("batch_size", cst.Integer("32"))
+        shuffle = bound.get("shuffle", cst.Name("True"))
+
+        def loader(subset_value: str | None, shuffled: cst.BaseExpression) -> cst.BaseExpression:
+            args = list(dataset_args)
+            if subset_value is not None:
+                args.append(NewArg(cst.SimpleString(f'"{subset_value}"'), "subset", originals.get("subset")))
+            dataset = build_call(call, cst.Name("ImageDirectoryDataset"), args)
+            if isinstance(batch_size, cst.Name) and batch_size.value == "None":
+                return dataset  # unbatched: the images one by one
+            return _record(ctx, _call(
+                ctx.name("torch.utils.data.DataLoader"), _arg(dataset), _arg(batch_size, "batch_size"), _arg(shuffled, "shuffle")
+            ), BATCHES)
+
+        if subset == "both":
+            return cst.Tuple([
+                cst.Element(loader("training", shuffle), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                cst.Element(loader("validation", cst.Name("False"))),
+            ])
+        return loader(subset, shuffle)
+
+
+def to_tuple(values: tuple) -> cst.BaseExpression:
+    return cst.parse_expression(repr(tuple(values)))
+
+
+class ClassNames(Rule):
+    id = "data.class_names"
+    names = (f"{DATASET}.class_names",)
+    summary = "`ds.class_names` of an `image_dataset_from_directory` loader → `ds.dataset.class_names`."
+    why = (
+        "The migrated loader is a DataLoader; the class names live on its dataset. Only a name "
+        "assigned straight from `image_dataset_from_directory` in the same function is "
+        "rewritten: after a `map` or `prefetch` the loader is another object, so the names must "
+        "be read before."
+    )
+    example = (
+        "import keras\n\n"
+        "train_ds = keras.utils.image_dataset_from_directory(\"photos/\", image_size=(64, 64))\n"
+        "class_names = train_ds.class_names\n"
+    )
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        assert isinstance(node, cst.Attribute)
+        receiver = node.value
+        assignment = _assignment(ctx, receiver.value) if isinstance(receiver, cst.Name) else None
+        value = assignment.value if assignment is not None else None
+        # `ds = ds.prefetch(n)` / `.cache()` are dropped, so the loader is still the same object.
+        while (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value in ("prefetch", "cache")
+            and isinstance(value.func.value, (cst.Name, cst.Call))
+        ):
+            inner = value.func.value
+            if isinstance(inner, cst.Name):
+                assignment = _assignment(ctx, inner.value, assignment)
+                value = assignment.value if assignment is not None else None
+            else:
+                value = inner
+        if not (isinstance(value, cst.Call) and _dotted(value.func).endswith("image_dataset_from_directory")):
+            raise CannotMigrate(
+                "read `class_names` from the loader `image_dataset_from_directory` returned "
+                "(`loader.dataset.class_names`), before it is mapped or prefetched"
+            )
+        if any(a.keyword and a.keyword.value == "batch_size" and isinstance(a.value, cst.Name) and a.value.value == "None" for a in value.args):
+            return node  # an unbatched dataset is the ImageDirectoryDataset itself
+        return cst.Attribute(cst.Attribute(receiver, cst.Name("dataset")), cst.Name("class_names"))
+
+
+RULES += [ImageDatasetFromDirectory(), ClassNames()]

@@ -168,3 +168,103 @@ def test_shuffle_before_batch_is_a_dataloader_permutation_each_epoch() -> None:
         epochs.append([tuple(r) for r in rows])
     assert epochs[0] != epochs[1]
     assert [len(b[0]) for b in scope["ds"]] == [4, 4, 2], "the last short batch is kept"
+
+
+# ---------------------------------------------------------------------------------------
+# keras.utils.image_dataset_from_directory against its migration, on a tiny PNG tree.
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Three classes of PNGs of several sizes (RGB and grayscale, one in a nested folder),
+    plus files and folders Keras ignores."""
+    image_module = pytest.importorskip("PIL.Image")
+    root = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(0)
+    sizes = [(5, 7), (9, 4), (12, 12), (3, 3), (8, 6)]
+    for c, name in enumerate(["cats", "dogs", "zebras"]):
+        (root / name / "more").mkdir(parents=True)
+        for i in range(4 + c):
+            h, w = sizes[(i + c) % len(sizes)]
+            if (i + c) % 3 == 0:
+                pixels = rng.integers(0, 256, size=(h, w), dtype=np.uint8)
+                image = image_module.fromarray(pixels, mode="L")
+            else:
+                image = image_module.fromarray(rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8), mode="RGB")
+            folder = root / name / ("more" if i == 1 else "")
+            image.save(folder / f"img_{i:02d}.png")
+        (root / name / "notes.txt").write_text("not an image")
+    (root / ".hidden").mkdir()
+    return root
+
+
+def _keras_elements(call: str, directory) -> list:  # noqa: ANN001
+    keras = pytest.importorskip("keras")
+    ds = eval(call, {"keras": keras, "directory": str(directory)})  # noqa: S307
+    out = []
+    for images, labels in ds:
+        for image, label in zip(images.numpy(), labels.numpy()):
+            out.append((np.transpose(image, (2, 0, 1)), np.asarray(label)))  # HWC → CHW
+    return out
+
+
+def _migrated_elements(call: str, directory) -> list:  # noqa: ANN001
+    output = _migrated("import keras\nds = " + call + "\n")
+    scope = {"directory": str(directory), "__name__": "migrated"}
+    exec(output, scope)  # noqa: S102
+    out = []
+    for images, labels in scope["ds"]:
+        for image, label in zip(images.numpy(), labels.numpy()):
+            out.append((image, np.asarray(label)))
+    return out
+
+
+def _assert_same_images(expected: list, actual: list) -> None:
+    assert len(actual) == len(expected)
+    for i, ((e_image, e_label), (a_image, a_label)) in enumerate(zip(expected, actual)):
+        assert a_image.dtype == np.float32 and a_image.shape == e_image.shape, i
+        np.testing.assert_allclose(a_image, e_image, atol=1e-3, rtol=0, err_msg=f"image {i}")
+        np.testing.assert_array_equal(a_label, e_label, err_msg=f"label {i}")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        'image_size=(6, 8), shuffle=False, batch_size=4',
+        'image_size=(10, 5), shuffle=False, interpolation="nearest", label_mode="categorical"',
+        'image_size=(4, 4), shuffle=False, batch_size=3, follow_links=False, label_mode="int"',
+    ],
+)
+def test_image_directory_loader_gives_keras_images_and_labels_in_order(photos, options: str) -> None:  # noqa: ANN001
+    call = f"keras.utils.image_dataset_from_directory(directory, {options}, verbose=False)"
+    _assert_same_images(_keras_elements(call, photos), _migrated_elements(call, photos))
+
+
+def test_binary_labels_are_float_columns(tmp_path, photos) -> None:  # noqa: ANN001
+    import shutil
+
+    two = tmp_path / "two"
+    for name in ("cats", "dogs"):
+        shutil.copytree(photos / name, two / name)
+    call = 'keras.utils.image_dataset_from_directory(directory, image_size=(5, 5), shuffle=False, label_mode="binary", verbose=False)'
+    expected, actual = _keras_elements(call, two), _migrated_elements(call, two)
+    _assert_same_images(expected, actual)
+    assert actual[0][1].shape == (1,) and actual[0][1].dtype == np.float32
+
+
+@pytest.mark.parametrize("subset", ["training", "validation"])
+def test_validation_split_keeps_the_same_files_in_each_subset(photos, subset: str) -> None:  # noqa: ANN001
+    """Keras shuffles the file list with NumPy's RandomState(seed) before splitting; the
+    migration does the same, so each subset holds the same images (the per-epoch order
+    differs: Keras's buffered shuffle vs the DataLoader's permutation)."""
+    call = (
+        "keras.utils.image_dataset_from_directory(directory, image_size=(6, 6), seed=7, "
+        f'validation_split=0.3, subset="{subset}", verbose=False)'
+    )
+
+    def key(element) -> tuple:  # noqa: ANN001
+        return (int(element[1]), np.round(element[0], 2).tobytes())
+
+    expected = sorted(_keras_elements(call, photos), key=key)
+    actual = sorted(_migrated_elements(call, photos), key=key)
+    _assert_same_images(expected, actual)

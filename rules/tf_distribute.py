@@ -419,9 +419,25 @@ class DistributeDataset(Rule):
         options = [a for a in call.args if a.keyword and a.keyword.value == "options"]
         if options:
             raise CannotMigrate("`options=` (InputOptions) has no counterpart: each process reads the global batches")
-        torch = ctx.source(ctx.name("torch"))
-        ctx.add_definition(_statements(_SHARD_HELPER.lstrip("\n").replace("torch.", f"{torch}.")))
-        return cst.Call(cst.Name("ReplicaBatches"), [_arg(values[0].value)])
+        return replica_batches(values[0].value, ctx)
+
+
+def under_strategy(ctx: RuleContext) -> bool:
+    """Whether the file builds a MirroredStrategy or MultiWorkerMirroredStrategy (which the
+    rules above turn into a process group)."""
+    return any(
+        isinstance(node, cst.Call) and _dotted(node.func).rsplit(".", 1)[-1] in ("MirroredStrategy", "MultiWorkerMirroredStrategy")
+        for node, _ in _walk_with_parents(ctx.module())
+    )
+
+
+def replica_batches(batches: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+    """``ReplicaBatches(batches)``, defining the class once: for a rule whose Keras call
+    distributes its dataset by itself under a strategy (``model.fit(ds)``,
+    ``model.evaluate(ds)``), so each process trains on its slice of every global batch."""
+    torch = ctx.source(ctx.name("torch"))
+    ctx.add_definition(_statements(_SHARD_HELPER.lstrip("\n").replace("torch.", f"{torch}.")))
+    return cst.Call(cst.Name("ReplicaBatches"), [_arg(batches)])
 
 
 class OtherStrategies(Rule):

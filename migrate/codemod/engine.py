@@ -507,7 +507,7 @@ def migrate_source(
     except (RecursionError, MemoryError):  # pathological nesting; libcst's parser gives up
         return FileResult(path, source, source, error="too deeply nested to parse")
     try:
-        return _migrate_module(module, source, path, selection or Selection(), registry or default_registry())
+        return _migrate_module(module, source, path, selection or Selection(), registry if registry is not None else default_registry())
     except RuleCrashed as error:
         return FileResult(path, source, source, error=str(error))
     except RecursionError:

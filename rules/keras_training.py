@@ -164,7 +164,8 @@ class Compiled:
     plan: OptimizerPlan
     loss_plan: LossPlan
     metric_entries: list[str] = field(default_factory=list)
-    #: A `fit` of this model passes `class_weight`: `loss_fn` takes per-example weights.
+    #: A `fit` of this model passes `class_weight` or `sample_weight`: `loss_fn` takes
+    #: per-example weights.
     weighted: bool = False
 
 
@@ -222,17 +223,17 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     if "metrics" in bound and not _is_default(bound["metrics"], None):
         metrics = prefix + "metrics"
         metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
-    weighted = _fits_with_class_weight(model, ctx)
+    weighted = _fits_with_weights(model, ctx)
     return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, weighted)
 
 
-def _fits_with_class_weight(model: str, ctx: RuleContext) -> bool:
-    """Whether a ``<model>.fit(..., class_weight=...)`` in the file passes class weights."""
+def _fits_with_weights(model: str, ctx: RuleContext) -> bool:
+    """Whether a ``<model>.fit(...)`` in the file passes ``class_weight`` or ``sample_weight``."""
     for call in _calls(ctx.module()):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "fit" and _dotted(func.value) == model:
             for arg in call.args:
-                if arg.keyword and arg.keyword.value == "class_weight" and not _is_default(arg.value, None):
+                if arg.keyword and arg.keyword.value in ("class_weight", "sample_weight") and not _is_default(arg.value, None):
                     return True
     return False
 
@@ -334,7 +335,10 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
     the Sequential (or the file's own model class, or a builder function of the file that
     returns a Sequential) the model variable is assigned from."""
     module = ctx.module()
-    value = _assigned(model, ctx.scope()) or _assigned(model, module)
+    scope = ctx.scope()
+    value = _assigned(model, scope)
+    if value is None and not _is_parameter(model, scope):
+        value = _assigned(model, module)
     if not isinstance(value, cst.Call):
         return None
     tail = _layer_tail(value)
@@ -357,6 +361,18 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
             if len(ranks) == 1:
                 return _PERMUTATIONS[ranks.pop()]
     return None
+
+
+def _is_parameter(name: str, scope: cst.CSTNode) -> bool:
+    """A parameter of the function: whatever the caller passes, not a module-level value."""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    params = scope.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return any(p.name.value == name for p in every)
 
 
 def _functional_permutation(call: cst.Call, ctx: RuleContext) -> tuple[int, ...] | None:
@@ -453,6 +469,22 @@ def batches(x, y, batch_size, shuffle):
 '''
 
 
+def _weighted_batches(ctx: RuleContext) -> str:
+    as_tensor = _spell(ctx, "torch.as_tensor")
+    float32 = _spell(ctx, "torch.float32")
+    loader = _spell(ctx, "torch.utils.data.DataLoader")
+    dataset = _spell(ctx, "torch.utils.data.TensorDataset")
+    return f'''
+def weighted_batches(x, y, sample_weight, batch_size, shuffle):
+    """`batches` of NumPy arrays with each example's weight beside it (Keras's `sample_weight`)."""
+    x, y = {as_tensor}(x), {as_tensor}(y)
+    x = x.float() if x.is_floating_point() else x
+    y = y.float() if y.is_floating_point() else y
+    weights = {as_tensor}(sample_weight, dtype={float32})
+    return {loader}({dataset}(x, y, weights), batch_size=batch_size, shuffle=shuffle)
+'''
+
+
 @dataclass(frozen=True)
 class LoopShape:
     """What one call site needs from the generated loop."""
@@ -465,6 +497,7 @@ class LoopShape:
     initial_epoch: bool = False
     steps_per_epoch: bool = False
     class_weight: bool = False
+    sample_weight: bool = False
     validation_freq: bool = False
     validation_batch_size: bool = False
     scheduler: bool = False
@@ -526,6 +559,8 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         params.append("steps_per_epoch=None")
     if shape.class_weight:
         params.append("class_weight=None")
+    if shape.sample_weight:
+        params.append("sample_weight=None")
     if shape.validation_batch_size:
         params.append("validation_batch_size=None")
     if shape.validation_freq:
@@ -544,6 +579,8 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
             "    split_at = int(len(x) * (1.0 - validation_split))",
             "    x, y, validation_data = x[:split_at], y[:split_at], (x[split_at:], y[split_at:])",
         ]
+        if shape.sample_weight:
+            body += ["    if sample_weight is not None:", "        sample_weight = sample_weight[:split_at]"]
     body += ["history = History()", "model.stop_training = False  # a callback sets it to end training, as in Keras"]
     if C:
         body += [
@@ -554,23 +591,32 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         body += hook("on_train_begin({})")
     body += ["logs = {}", f"for epoch in range({'initial_epoch, ' if shape.initial_epoch else ''}epochs):"]
     epoch: list[str] = [*hook("on_epoch_begin(epoch, {})"), "model.train()", "sums, seen = {}, 0"]
-    epoch.append("for step, (batch_x, batch_y) in enumerate(batches(x, y, batch_size, shuffle)):")
+    if shape.sample_weight:
+        epoch += [
+            "data = batches(x, y, batch_size, shuffle) if sample_weight is None else weighted_batches(x, y, sample_weight, batch_size, shuffle)",
+            "for step, (batch_x, batch_y, *batch_weight) in enumerate(data):",
+        ]
+    else:
+        epoch.append("for step, (batch_x, batch_y) in enumerate(batches(x, y, batch_size, shuffle)):")
     step: list[str] = []
     if shape.steps_per_epoch:
         step += ["if steps_per_epoch is not None and step == steps_per_epoch:", "    break"]
     step += hook("on_train_batch_begin(step, {})")
     step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
     step.append("y_pred = model(batch_x)")
+    tensor = _spell(ctx, "torch.tensor")
+    if shape.sample_weight or shape.class_weight:
+        step.append("weights = batch_weight[0].to(device) if batch_weight else None" if shape.sample_weight else "weights = None")
     if shape.class_weight:
         step += [
             "if class_weight is not None:",
             "    # Keras weighs each example by its class: the index, or the argmax of a one-hot row.",
             "    classes = batch_y.argmax(-1) if batch_y.dim() > 1 and batch_y.shape[-1] > 1 else batch_y.reshape(len(batch_y))",
-            "    weights = [class_weight.get(int(c), 1.0) for c in classes.round().long()]",
-            f"    loss = loss_fn(batch_y, y_pred, sample_weight={_spell(ctx, 'torch.tensor')}(weights, device=device))",
-            "else:",
-            "    loss = loss_fn(batch_y, y_pred)",
+            f"    by_class = {tensor}([class_weight.get(int(c), 1.0) for c in classes.round().long()], device=device)",
+            "    weights = by_class if weights is None else weights * by_class" if shape.sample_weight else "    weights = by_class",
         ]
+    if shape.sample_weight or shape.class_weight:
+        step.append("loss = loss_fn(batch_y, y_pred) if weights is None else loss_fn(batch_y, y_pred, sample_weight=weights)")
     else:
         step.append("loss = loss_fn(batch_y, y_pred)")
     step += ["optimizer.zero_grad()", "loss.backward()"]
@@ -868,10 +914,11 @@ class Fit(_MethodRule):
         "last fraction of the arrays before shuffling, as Keras does; a dataset (a DataLoader "
         "after the tf.data rewrite) is iterated as it is. Keras feeds images channels-last: "
         "when the model is a Sequential (or a file's class) of 2-D layers, each batch is "
-        "permuted to NCHW. `class_weight` weighs each example's loss by its class (`loss_fn` "
-        "takes `sample_weight=`; the sum is divided by the batch size, as Keras does). "
+        "permuted to NCHW. `class_weight` and `sample_weight` weigh each example's loss (by "
+        "its class or by its own weight; `loss_fn` takes "
+        "`sample_weight=` and divides the weighted sum by the batch size, as Keras does). "
         "`validation_freq` (every N epochs) and `validation_batch_size` are kept; "
-        "`sample_weight`, `validation_steps` and a list of validation epochs are TODOs. Shuffling "
+        "`validation_steps` and a list of validation epochs are TODOs. Shuffling "
         "draws from torch's generator: the order cannot match TensorFlow's."
     )
     example = (
@@ -890,7 +937,7 @@ class Fit(_MethodRule):
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
         args = _updated_args(call, "fit", ctx)
-        for name, default in (("sample_weight", None), ("validation_steps", None)):
+        for name, default in (("validation_steps", None),):
             if name in args and not _is_default(args[name], default):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
         if isinstance(args.get("validation_freq"), (cst.List, cst.Tuple, cst.Set)):
@@ -910,15 +957,20 @@ class Fit(_MethodRule):
             initial_epoch="initial_epoch" in args and not _is_default(args["initial_epoch"], 0),
             steps_per_epoch="steps_per_epoch" in args and not _is_default(args["steps_per_epoch"], None),
             class_weight="class_weight" in args and not _is_default(args["class_weight"], None),
+            sample_weight="sample_weight" in args and not _is_default(args["sample_weight"], None),
             validation_freq="validation_freq" in args and not _is_default(args["validation_freq"], 1),
             validation_batch_size="validation_batch_size" in args and not _is_default(args["validation_batch_size"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
         )
+        if shape.sample_weight and dataset:
+            raise CannotMigrate("`sample_weight` needs NumPy arrays (Keras refuses it for a dataset: yield the weights from it instead)")
         if shape.validation_split and dataset:
             raise CannotMigrate("`validation_split` needs NumPy arrays (Keras refuses it for a dataset)")
         evaluate = None
         _add_common(ctx, history=True)
+        if shape.sample_weight:
+            ctx.add_definition(_statements(_weighted_batches(ctx).lstrip("\n")))
         if shape.validation_split or shape.validation_data:
             evaluate = _define("evaluate", lambda name: _evaluate_source(name, shape, ctx), ctx)
         fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
@@ -936,7 +988,7 @@ class Fit(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if shape.scheduler:
             new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
-        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "validation_batch_size", "validation_freq"):
+        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "sample_weight", "validation_batch_size", "validation_freq"):
             if getattr(shape, name):
                 new.append(_arg(args[name], name))
         return _call(fit, new)

@@ -39,7 +39,7 @@ import libcst as cst
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
 from migrate.rules.keras_sequential import SequentialModel, _input_shape, _layout, _line_break
-from migrate.rules.layers import module_attr
+from migrate.rules.layers import LAYERS, init_statements, module_attr
 
 _WHY_TRACE = "generate it from the built model with `migrate model` instead"
 
@@ -475,6 +475,7 @@ class _Emitter:
         self.shapes: dict[str, Any] = {}
         self.inline: dict[int, _Layer] = {}  # id of a parsed constructor → its layer
         self.forward_attrs: list[str] = []  # free names forward reads: stored on self
+        self.init_lines: dict[str, list[str]] = {}  # attr → its `nn.init` lines (Keras's initializers)
 
     # -- layers --------------------------------------------------------------------------
 
@@ -498,6 +499,7 @@ class _Emitter:
             entries, out = rule._entries(record.config["layers"], inner, self.ctx)  # noqa: SLF001 - the Sequential's own builder
             attr = self._attr(module_attr(record.name))
             self.init.append((attr, rule._sequential(entries, self.ctx)))  # noqa: SLF001
+            self.init_lines[attr] = rule._init_lines(record.config["layers"], inner, f"self.{attr}", self.ctx)  # noqa: SLF001
             layer.attrs, layer.out = [attr], out
             return
         made = RULES_BY_CLASS[record.keras].build(record, first, self.ctx)
@@ -506,6 +508,8 @@ class _Emitter:
             attr = self._attr(base + suffix)
             self.init.append((attr, module))
             layer.attrs.append(attr)
+            if not suffix:
+                self.init_lines[attr] = keras_init_lines(record, first, f"self.{attr}")
         layer.out = made.out
 
     def _attr(self, key: str) -> str:
@@ -622,6 +626,18 @@ class _Emitter:
             if name != parameter and name not in ("True", "False", "None"):
                 raise CannotMigrate(f"the Lambda body reads `{name}`; write it as torch code by hand")
         return _parenthesised(new) if isinstance(new, (cst.BinaryOperation, cst.UnaryOperation)) else new, shape
+
+
+def keras_init_lines(record: Recorded, shape: Shape, target: str) -> list[str]:
+    """Keras's initializers of a layer built with a known input size, as ``nn.init`` lines on
+    ``target`` (the layer table's, as a Sequential writes them); none for a Lazy module, which
+    torch initialises on its first call."""
+    if shape.dims is None or shape.channels() is None or record.keras not in LAYERS:
+        return []
+    try:
+        return init_statements(record.keras, record.config, shape.dims, target)
+    except (TypeError, ValueError, KeyError, IndexError):
+        return []  # a non-literal size or an unmapped initializer: torch's own init stays
 
 
 def _is_number(node: cst.BaseExpression) -> bool:
@@ -911,9 +927,11 @@ def _class(name: str, params: list[str], emitter: _Emitter, forward: list[cst.Ba
     classdef = cst.parse_statement(code)
     assert isinstance(classdef, cst.ClassDef)
     init_def, forward_def = classdef.body.body  # type: ignore[misc]
-    modules = [
-        cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(_self(attr))], value)]) for attr, value in emitter.init
-    ]
+    nn = module.rsplit(".", 1)[0]
+    modules: list[cst.BaseStatement] = []
+    for attr, value in emitter.init:
+        modules.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(_self(attr))], value)]))
+        modules.extend(cst.parse_statement(re.sub(r"^nn\.", nn + ".", line)) for line in emitter.init_lines.get(attr, []))
     init_def = init_def.with_changes(body=init_def.body.with_changes(body=[*init_def.body.body, *modules]))
     forward_def = forward_def.with_changes(body=forward_def.body.with_changes(body=forward))
     return classdef.with_changes(
@@ -1063,9 +1081,11 @@ class SequentialAdd(Rule):
             if trailing is not None:
                 leading.append(cst.EmptyLine(comment=trailing))
         line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], model)], leading_lines=leading)
+        nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+        inits = [cst.parse_statement(re.sub(r"^nn\.", nn + ".", text)) for text in rule._init_lines(recorded, shape, name, ctx)]  # noqa: SLF001
         for j in chain[:-1]:
             ctx.remove_statement(body[j])
-        ctx.replace_statement([line])
+        ctx.replace_statement([line, *inits])
         ctx.consume(call)
         return call
 

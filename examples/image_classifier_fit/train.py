@@ -55,8 +55,11 @@ def main(epochs=2):
         recorder,
     ]
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=0)
+    val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
+    predictions = model.predict(val_ds, verbose=0)
     print("loss per epoch:", history.history["loss"])
     print("batches seen:", len(recorder.batch_losses))
+    print(f"validation: loss {val_loss:.4f}, accuracy {val_accuracy:.4f}, predictions {predictions.shape}")
     return history, recorder
 
 

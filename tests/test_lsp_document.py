@@ -105,6 +105,16 @@ EDGE_CASES = {
     "class": "import tensorflow as tf\n\n\nclass M(tf.Module):\n    def __call__(self, x):\n        return tf.reduce_sum(x)\n",
     "no_tf": "import numpy as np\nx = np.ones(3)\n",
     "bom": "\ufeffimport tensorflow as tf\ny = tf.reduce_sum(x)\n",
+    # statements tied by names: types and structural rules cross top-level statements
+    "script": (
+        "import keras\nimport tensorflow as tf\n\ndef build():\n    return keras.Sequential([keras.layers.Dense(2)])\n\n"
+        "model = build()\nmodel.compile(optimizer='sgd', loss='mse')\nx = tf.ones((4, 3))\n"
+        "model.fit(x, x, epochs=1)\nwith tf.GradientTape() as tape:\n    y = model(x)\ng = tape.gradient(y, model.trainable_variables)\n"
+    ),
+    "subclass_used_later": (
+        "import keras\n\nclass Net(keras.Model):\n    def call(self, x):\n        return x\n\n"
+        "def train(x):\n    net = Net()\n    net.compile(loss='mse')\n    net.fit(x, x)\n"
+    ),
 }
 
 

@@ -8,6 +8,12 @@ top-level statement holding one, such as ``try: import …``) and one *chunk* pe
 top-level statement. Each chunk is migrated as ``header + chunk``, and its findings are
 cached under that text: after an edit, only the edited statement is parsed again.
 
+Statements can depend on each other: ``model = keras.Sequential()`` makes
+``model.fit(...)`` further down a site, a class with a Keras base types its instances
+elsewhere, and structural rules read the code around a site. So the chunks are the groups
+of top-level statements tied by names one binds and another reads; a file of independent
+functions is one chunk per function, a script is one chunk.
+
 This is an approximation of the whole-file run, used for diagnostics only (every edit is
 computed by the whole-file run). Where it could differ, it is not used: when a top-level
 statement rebinds an imported name (``tf = …`` hides the import for the rest of the file),
@@ -41,14 +47,26 @@ class NotParsed(Exception):
     """The text (or a piece of it) does not parse."""
 
 
-def _pieces(text: str) -> tuple[list[str], list[tuple[int, int, bool]], set[str]]:
-    """Lines, the top-level pieces as (first line, end line, is header), and imported names."""
+class _Piece:
+    """One top-level piece: its lines, and the module-level names it binds and reads."""
+
+    __slots__ = ("first", "end", "header", "binds", "reads", "rebinds")
+
+    def __init__(self, first: int, end: int, header: bool) -> None:
+        self.first, self.end, self.header = first, end, header
+        self.binds: set[str] = set()  # names whose value may carry a type (not functions)
+        self.reads: set[str] = set()
+        self.rebinds: set[str] = set()  # every name bound in the module scope
+
+
+def _pieces(text: str) -> tuple[list[str], list[_Piece], set[str]]:
+    """Lines, the top-level pieces, and imported names."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise NotParsed from None
     lines = split_lines(text)
-    pieces: list[tuple[int, int, bool]] = []
+    pieces: list[_Piece] = []
     imported: set[str] = set()
     for statement in tree.body:
         first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])]) - 1
@@ -59,41 +77,71 @@ def _pieces(text: str) -> tuple[list[str], list[tuple[int, int, bool]], set[str]
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     header = True
                     imported.update((a.asname or a.name).split(".")[0] for a in node.names)
-        if pieces and first < pieces[-1][1]:  # `a = 1; b = 2`: one line, one piece
-            start, last, was_header = pieces.pop()
-            pieces.append((start, max(end, last), was_header or header))
+        if pieces and first < pieces[-1].end:  # `a = 1; b = 2`: one line, one piece
+            piece = pieces[-1]
+            piece.end, piece.header = max(end, piece.end), piece.header or header
         else:
             # A piece starts where the previous one ended: the comments and blank lines
             # above a statement are its own, as they are in libcst (and as the engine
             # reads them, e.g. a TODO marker already written there).
-            pieces.append((pieces[-1][1] if pieces else first, end, header))
+            piece = _Piece(pieces[-1].end if pieces else first, end, header)
+            pieces.append(piece)
+        _names(statement, piece)
     return lines, pieces, imported
 
 
-def _bound_at_module_level(statement_text: str) -> set[str]:
-    """Names a top-level statement binds in the module scope."""
-    try:
-        tree = ast.parse(statement_text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise NotParsed from None
-    names: set[str] = set()
-
-    def walk(node: ast.AST) -> Iterator[ast.AST]:
-        for child in ast.iter_child_nodes(node):
-            yield child
-            if not isinstance(child, _SCOPES):
-                yield from walk(child)
-
-    for node in walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+def _names(statement: ast.stmt, piece: _Piece) -> None:
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            piece.reads.add(node.id)
+    for node in _module_scope(statement):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            piece.rebinds.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            piece.rebinds.add(node.name)
+            piece.binds.add(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
+            piece.rebinds.add(node.id)
+            piece.binds.add(node.id)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
+            piece.rebinds.update(node.names)
         elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-    return names
+            piece.rebinds.add((node.asname or node.name).split(".")[0])
+
+
+def _module_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and what it holds in the module's scope (not inside defs, classes, lambdas)."""
+    yield node
+    if isinstance(node, _SCOPES):
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _module_scope(child)
+
+
+def _components(pieces: list[_Piece]) -> list[list[_Piece]]:
+    """The non-header pieces, grouped: two pieces are together when one binds a name the
+    other reads (rules read the code around a site, backwards and forwards). In file order."""
+    body = [piece for piece in pieces if not piece.header]
+    parent = list(range(len(body)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    binders: dict[str, list[int]] = {}
+    for i, piece in enumerate(body):
+        for name in piece.binds:
+            binders.setdefault(name, []).append(i)
+    for i, piece in enumerate(body):
+        for name in piece.reads | piece.binds:
+            for j in binders.get(name, ()):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[_Piece]] = {}
+    for i, piece in enumerate(body):
+        groups.setdefault(root(i), []).append(piece)
+    return sorted(groups.values(), key=lambda group: group[0].first)
 
 
 class ChunkedFindings:
@@ -111,23 +159,21 @@ class ChunkedFindings:
         if "tensorflow" not in text and "keras" not in text:
             return []  # what the engine answers too, as fast
         lines, pieces, imported = _pieces(text)
-        header_lines = [n for first, end, header in pieces if header for n in range(first, end)]
+        header_lines = [n for piece in pieces if piece.header for n in range(piece.first, piece.end)]
         header = "".join(_line(lines, n) for n in header_lines)
         used: dict[tuple[Selection, str, str], list[Finding] | str] = {}
         found: list[Finding] = []
         for finding in self._run(used, selection, "", header, path):
             found.append(replace(finding, line=header_lines[finding.line - 1] + 1))
+        if any(imported & piece.rebinds for piece in pieces if not piece.header):
+            return None  # rebinds an imported name: the rest of the file reads it anew
         offset = header.count("\n")
-        for first, end, is_header in pieces:
-            if is_header:
-                continue
-            chunk = "".join(_line(lines, n) for n in range(first, end))
-            key = (selection, header, chunk)
-            if key not in self._cache and imported & _bound_at_module_level(chunk):
-                return None  # rebinds an imported name: the rest of the file reads it anew
+        for group in _components(pieces):
+            origin = [n for piece in group for n in range(piece.first, piece.end)]
+            chunk = "".join(_line(lines, n) for n in origin)
             for finding in self._run(used, selection, header, chunk, path):
                 if finding.line > offset:
-                    found.append(replace(finding, line=first + finding.line - offset))
+                    found.append(replace(finding, line=origin[finding.line - offset - 1] + 1))
         self._cache = used  # keep what this text uses, drop the rest
         found.sort(key=lambda f: (f.line, f.col))
         return found

@@ -27,6 +27,7 @@ import libcst as cst
 
 from migrate.rules import layers as table
 from migrate.rules.base import CannotMigrate, NotLiteral, RuleContext, literal
+from migrate.rules.layers import module_attr
 
 # Keras 3: add_weight(shape, initializer, dtype, trainable, autocast, regularizer, constraint,
 # aggregation, overwrite_with_gradient, name); tf.keras (Keras 2) starts with `name`.
@@ -289,7 +290,8 @@ def _variance_scaling(scale: float, mode: str, distribution: str, dims: list[cst
     else:
         receptive = " * ".join(source[:-2])
         fan_in, fan_out = f"{source[-2]} * {receptive}", f"{source[-1]} * {receptive}"
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": f"({fan_in} + {fan_out}) / 2"}.get(mode)
+    average = fan_in if fan_in == fan_out else f"({fan_in} + {fan_out}) / 2"
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": average}.get(mode)
     n = n if n is None or " " not in n else f"({n})"
     if n is None:
         raise CannotMigrate(f"VarianceScaling mode {mode!r} is not one Keras has")
@@ -308,7 +310,7 @@ def _variance_scaling(scale: float, mode: str, distribution: str, dims: list[cst
 
 
 def _atom(source: str) -> str:
-    return source if re.fullmatch(r"[\w.]+(\[[^\]]*\])?", source) else f"({source})"
+    return source if re.fullmatch(r"[\w.]+(\[[^\]]*\])*", source) else f"({source})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -542,7 +544,7 @@ def _renamed(statements: list[cst.BaseStatement], found: list[Weight]) -> list[c
     renames: dict[str, str] = {}
     for weight in found:
         name = weight.keras_name
-        if name and name != weight.attr and name.isidentifier() and name not in taken and name not in renames.values():
+        if name and name != weight.attr and module_attr(name) == name and name not in taken and name not in renames.values():
             renames[weight.attr] = name
     if not renames:
         return statements
@@ -641,6 +643,11 @@ def _place_build(statements: list[cst.BaseStatement], functions: dict[str, int],
     else:
         if "call" not in functions:
             raise CannotMigrate("`build` reads the input shape, and the class has no `call` to build it from")
+        if any(contains(s, _makes_module) for s in body):
+            raise CannotMigrate(
+                "`build` makes sub-layers from the input shape: torch registers sub-modules in "
+                "`__init__` (a Lazy module takes the size on its first call); move them there by hand"
+            )
         placeholders = [
             _line(f"self.{w.attr} = {ctx.source(ctx.name('torch.nn.UninitializedParameter'))}("
                   + ("" if w.trainable else "requires_grad=False") + ")\n")
@@ -673,6 +680,17 @@ def _spaced(body: list[cst.BaseStatement], opening: Sequence[cst.EmptyLine]) -> 
     return spaced
 
 
+def _makes_module(node: cst.CSTNode) -> bool:
+    """``self.x = nn.Something(...)`` (a module, not a Parameter)."""
+    if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and _is_self_attr(node.targets[0].target)):
+        return False
+    value = node.value
+    if not isinstance(value, cst.Call):
+        return False
+    dotted = _dotted(value.func)
+    return (dotted.startswith(("nn.", "torch.nn.")) and not dotted.endswith(("Parameter", "UninitializedParameter")))
+
+
 def _new_init() -> cst.FunctionDef:
     function = cst.parse_statement("def __init__(self, **kwargs):\n    super().__init__()\n")
     assert isinstance(function, cst.FunctionDef)
@@ -686,12 +704,14 @@ def _initialize_parameters(call: cst.FunctionDef) -> cst.FunctionDef:
     if not params:
         raise CannotMigrate("`call` has no input argument to build the weights from")
     first = params[0].name.value
+    # Keras gives build() the shape of the input, or the list of shapes of a list of inputs.
+    shape = f"[t.shape for t in {first}] if isinstance({first}, (list, tuple)) else {first}.shape"
     function = cst.parse_statement(
         f"def initialize_parameters(self, {first}, *args, **kwargs):\n"
         f'    """Before the first call: the weights take their sizes from `{first}`, as in Keras\'s\n'
         '        build() (load_state_dict sizes them too)."""\n'
         "    if self.has_uninitialized_params():\n"
-        f"        self.build({first}.shape)\n"
+        f"        self.build({shape})\n"
     )
     return function.with_changes(leading_lines=[cst.EmptyLine(indent=False)])  # type: ignore[return-value]
 

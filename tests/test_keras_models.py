@@ -306,3 +306,32 @@ def test_an_add_chain_in_a_loop_is_a_todo() -> None:
 def test_an_add_chain_of_something_not_a_layer_call_is_a_todo() -> None:
     source = "def grow(base):\n    model = keras.Sequential()\n    model.add(base)\n    model.add(layers.Dense(2))\n    return model\n"
     assert "`base` is not a layer call" in _model_todo(source, "models.sequential_add")
+
+
+def test_a_lazy_build_of_a_list_input_gets_the_list_of_shapes_and_keeps_keras_fans() -> None:
+    source = (
+        "import keras\n\nclass Pair(keras.layers.Layer):\n"
+        "    def build(self, input_shape):\n"
+        "        self.w = self.add_weight(shape=(input_shape[0][-1],), name='w')\n\n"
+        "    def call(self, inputs):\n        a, b = inputs\n        return a * self.w + b\n"
+    )
+    result = migrate_source(source)
+    namespace: dict = {}
+    exec(compile(result.output, "<migrated>", "exec"), namespace)
+    torch.manual_seed(0)
+    pair = namespace["Pair"]()
+    out = pair([torch.ones(2, 3000), torch.zeros(2, 3000)])
+    limit = (3 / 3000) ** 0.5  # glorot_uniform of a vector: fan_in = fan_out = 3000
+    assert out.shape == (2, 3000) and 0.95 * limit < pair.w.abs().max().item() <= limit
+
+
+def test_a_build_that_makes_sub_layers_from_the_input_shape_is_a_todo() -> None:
+    source = (
+        "import keras\n\nclass Proj(keras.layers.Layer):\n"
+        "    def build(self, input_shape):\n        self.proj = keras.layers.Dense(input_shape[-1])\n\n"
+        "    def call(self, x):\n        return self.proj(x)\n"
+    )
+    result = migrate_source(source)
+    (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
+    assert todo.outcome is Outcome.TODO and "sub-layers from the input shape" in todo.message
+    assert migrate_source(result.output).output == result.output

@@ -368,8 +368,10 @@ class FromTensorSlices(Rule):
         "what `TensorDataset` yields for a tuple of tensors; for one array, a tensor is already a "
         "map-style dataset of its rows (a `TensorDataset` would wrap each row in a 1-tuple). The "
         "values keep their NumPy dtypes (`torch.as_tensor`), except that TF makes Python integer "
-        "lists int32 where torch makes them int64. A dict of features, or a tuple held in a "
-        "variable (which `torch.as_tensor` would stack instead of slicing), stays a TODO."
+        "lists int32 where torch makes them int64. A tuple assigned to a variable in the same "
+        "function is sliced tensor by tensor (`torch.as_tensor` of the tuple would stack it); "
+        "a variable that holds a tuple assigned elsewhere (a parameter) would be stacked, so "
+        "pass tuples literally. A dict of features stays a TODO."
     )
     example = (
         "import tensorflow as tf\n\n"
@@ -395,21 +397,21 @@ class FromTensorSlices(Rule):
             )
             return _record(ctx, built, MAP_STYLE)
         if isinstance(tensors, cst.Dict):
-            raise CannotMigrate(
-                "a dict of features: write a Dataset whose `__getitem__` returns "
-                "`{key: tensor[i] for key, tensor in features.items()}`"
-            )
-        if isinstance(tensors, cst.Name) and _holds_tuple(tensors.value, ctx):
-            raise CannotMigrate(
-                f"`{tensors.value}` holds a tuple: pass the tuple literally, "
-                "`from_tensor_slices((x, y))`, so each tensor is sliced (torch.as_tensor would stack them)"
-            )
+            raise CannotMigrate(f"a dict of features: {_DICT_TODO}")
+        held = _assignment_before(ctx, tensors.value) if isinstance(tensors, cst.Name) else None
+        if isinstance(held, cst.Dict):
+            raise CannotMigrate(f"`{tensors.value}` holds a dict of features: {_DICT_TODO}")
+        if isinstance(held, (cst.Tuple, cst.List)) and isinstance(held, cst.Tuple):
+            if any(isinstance(e, cst.StarredElement) or isinstance(e.value, (cst.Tuple, cst.Dict)) for e in held.elements):
+                raise CannotMigrate(f"`{tensors.value}` holds a nested structure: TensorDataset yields a flat tuple of rows")
+            # A tuple held in a variable: slice each of its tensors (torch.as_tensor would stack them).
+            each = cst.parse_expression(f"({ctx.source(ctx.name('torch.as_tensor'))}(t) for t in {tensors.value})")
+            built = _call(ctx.name("torch.utils.data.TensorDataset"), cst.Arg(each, star="*"))
+            return _record(ctx, built, MAP_STYLE)
         return _record(ctx, _as_tensor(tensors, ctx), MAP_STYLE)
 
 
-def _holds_tuple(name: str, ctx: RuleContext) -> bool:
-    value = _assignment_before(ctx, name)
-    return isinstance(value, (cst.Tuple, cst.Dict))
+_DICT_TODO = "write a Dataset whose `__getitem__` returns `{key: tensor[i] for key, tensor in features.items()}`"
 
 
 class Range(Rule):
@@ -978,7 +980,7 @@ class ImageDirectoryDataset(torch.utils.data.Dataset):
 _IMAGE_SIGNATURE = (
     "directory", "labels", "label_mode", "class_names", "color_mode", "batch_size", "image_size",
     "shuffle", "seed", "validation_split", "subset", "interpolation", "follow_links",
-    "crop_to_aspect_ratio", "pad_to_aspect_ratio", "data_format", "verbose",
+    "crop_to_aspect_ratio", "pad_to_aspect_ratio", "data_format", "verbose", "format",
 )
 
 
@@ -1035,6 +1037,7 @@ class ImageDatasetFromDirectory(Rule):
             "pad_to_aspect_ratio": (False,),
             "data_format": (None, "channels_last"),
             "subset": ("training", "validation", "both", None),
+            "format": ("tf", "grain"),  # Keras 3's backing pipeline: the same files and images
         }
         for name, allowed in checks.items():
             value = _literal_or(bound.get(name), allowed[0])
@@ -1053,7 +1056,7 @@ class ImageDatasetFromDirectory(Rule):
         for name in ("image_size", "labels", "label_mode", "class_names", "color_mode", "shuffle", "seed", "validation_split", "interpolation", "follow_links"):
             if name in bound:
                 dataset_args.append(NewArg(bound[name], name, originals[name]))
-        _consume_all(ctx, bound.get("verbose"), bound.get("data_format"))
+        _consume_all(ctx, bound.get("verbose"), bound.get("data_format"), bound.get("format"))
         torch = ctx.source(ctx.name("torch"))
         code = _IMAGE_HELPER.lstrip("\n").replace("torch.", f"{torch}.").replace("numpy.", ctx.source(ctx.name("numpy")) + ".")
         code = code.replace("os.", ctx.source(ctx.name("os")) + ".")

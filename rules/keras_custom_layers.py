@@ -659,7 +659,8 @@ def _place_build(statements: list[cst.BaseStatement], functions: dict[str, int],
         result[functions["build"]] = build.with_changes(body=_ending(build.body, body, carried))
         call = result[functions["call"]]
         assert isinstance(call, cst.FunctionDef)
-        result.insert(functions["build"], _initialize_parameters(call))
+        listed = any(contains(s, lambda n: _indexes_twice(n, shape_name)) for s in body)
+        result.insert(functions["build"], _initialize_parameters(call, listed))
         lazy = True
     if init_index is None:
         first = min(i for i, s in enumerate(result) if s is not None and isinstance(s, cst.FunctionDef))
@@ -697,7 +698,17 @@ def _new_init() -> cst.FunctionDef:
     return function
 
 
-def _initialize_parameters(call: cst.FunctionDef) -> cst.FunctionDef:
+def _indexes_twice(node: cst.CSTNode, name: str) -> bool:
+    """``input_shape[0][-1]``: build reads the shapes of a list of inputs."""
+    return (
+        isinstance(node, cst.Subscript)
+        and isinstance(node.value, cst.Subscript)
+        and isinstance(node.value.value, cst.Name)
+        and node.value.value.value == name
+    )
+
+
+def _initialize_parameters(call: cst.FunctionDef, listed: bool) -> cst.FunctionDef:
     """torch's hook of a Lazy module (``LazyModuleMixin``), run before the first forward: it
     builds the weights from the input's shape, unless load_state_dict already sized them."""
     params = [p for p in call.params.params if p.name.value != "self"]
@@ -705,7 +716,7 @@ def _initialize_parameters(call: cst.FunctionDef) -> cst.FunctionDef:
         raise CannotMigrate("`call` has no input argument to build the weights from")
     first = params[0].name.value
     # Keras gives build() the shape of the input, or the list of shapes of a list of inputs.
-    shape = f"[t.shape for t in {first}] if isinstance({first}, (list, tuple)) else {first}.shape"
+    shape = f"[t.shape for t in {first}]" if listed else f"{first}.shape"
     function = cst.parse_statement(
         f"def initialize_parameters(self, {first}, *args, **kwargs):\n"
         f'    """Before the first call: the weights take their sizes from `{first}`, as in Keras\'s\n'

@@ -589,18 +589,38 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
             "    callback.optimizer = optimizer  # Keras callbacks reach it as `self.model.optimizer`",
         ]
         body += hook("on_train_begin({})")
-    body += ["logs = {}", f"for epoch in range({'initial_epoch, ' if shape.initial_epoch else ''}epochs):"]
+    body.append("logs = {}")
+    if shape.steps_per_epoch:
+        body.append("data_pass = None  # the pass over the data that epochs of `steps_per_epoch` batches share")
+    body.append(f"for epoch in range({'initial_epoch, ' if shape.initial_epoch else ''}epochs):")
     epoch: list[str] = [*hook("on_epoch_begin(epoch, {})"), "model.train()", "sums, seen = {}, 0"]
     if shape.sample_weight:
-        epoch += [
-            "data = batches(x, y, batch_size, shuffle) if sample_weight is None else weighted_batches(x, y, sample_weight, batch_size, shuffle)",
-            "for step, (batch_x, batch_y, *batch_weight) in enumerate(data):",
-        ]
+        source = "batches(x, y, batch_size, shuffle) if sample_weight is None else weighted_batches(x, y, sample_weight, batch_size, shuffle)"
+        unpack = "(batch_x, batch_y, *batch_weight)"
     else:
-        epoch.append("for step, (batch_x, batch_y) in enumerate(batches(x, y, batch_size, shuffle)):")
-    step: list[str] = []
+        source = "batches(x, y, batch_size, shuffle)"
+        unpack = "(batch_x, batch_y)"
     if shape.steps_per_epoch:
-        step += ["if steps_per_epoch is not None and step == steps_per_epoch:", "    break"]
+        chain = _spell(ctx, "itertools.chain")
+        islice = _spell(ctx, "itertools.islice")
+        epoch += [
+            "if steps_per_epoch is None:",
+            f"    epoch_batches = {source}",
+            "else:",
+            "    # Keras draws `steps_per_epoch` batches an epoch from one pass over the data, and",
+            "    # starts a new pass only once the data has run out.",
+            "    first = next(data_pass, None) if data_pass is not None else None",
+            "    if first is None:",
+            f"        data_pass = iter({source})",
+            "        first = next(data_pass, None)",
+            f"    epoch_batches = {islice}({chain}([] if first is None else [first], data_pass), steps_per_epoch)",
+            f"for step, {unpack} in enumerate(epoch_batches):",
+        ]
+    elif shape.sample_weight:
+        epoch += [f"data = {source}", f"for step, {unpack} in enumerate(data):"]
+    else:
+        epoch.append(f"for step, {unpack} in enumerate({source}):")
+    step: list[str] = []
     step += hook("on_train_batch_begin(step, {})")
     step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
     step.append("y_pred = model(batch_x)")

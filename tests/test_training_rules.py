@@ -322,24 +322,27 @@ def build():
     return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
 
 
-def train(model, x, y, x_val, y_val, class_weight, sample_weight):
+def train(model, x, y, x_val, y_val, class_weight, sample_weight, steps_per_epoch):
     model.compile(
         optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     return model.fit(
         x, y, batch_size=8, epochs=3, shuffle=False, class_weight=class_weight, sample_weight=sample_weight,
+        steps_per_epoch=steps_per_epoch,
         validation_data=(x_val, y_val), verbose=0,
     )
 """
 
 
 @pytest.mark.parametrize(
-    "class_weight, weighted",
-    [(None, False), ({0: 1.0, 1: 2.0, 2: 0.5}, False), (None, True)],
-    ids=["plain", "class_weight", "sample_weight"],
+    "class_weight, weighted, steps_per_epoch",
+    [(None, False, None), ({0: 1.0, 1: 2.0, 2: 0.5}, False, None), (None, True, None), (None, False, 2)],
+    ids=["plain", "class_weight", "sample_weight", "steps_per_epoch"],
 )
-def test_fit_matches_keras_from_the_same_weights(class_weight: dict | None, weighted: bool) -> None:
+def test_fit_matches_keras_from_the_same_weights(class_weight: dict | None, weighted: bool, steps_per_epoch: int | None) -> None:
+    """`steps_per_epoch=2` of 3 batches: Keras takes batches 1-2, then 3 (the pass runs out),
+    then 1-2 of a new pass; the migrated loop must take the same ones."""
     rng = np.random.default_rng(1)
     sample_weight = rng.uniform(0.5, 2.0, size=20).astype("float32") if weighted else None
     x, x_val = rng.normal(size=(20, 4)).astype("float32"), rng.normal(size=(6, 4)).astype("float32")
@@ -348,14 +351,14 @@ def test_fit_matches_keras_from_the_same_weights(class_weight: dict | None, weig
     exec(compile(SAME, "<keras>", "exec"), k_scope)  # noqa: S102
     k_model = k_scope["build"]()
     kernel, bias = (w.copy() for w in k_model.get_weights())
-    k_history = k_scope["train"](k_model, x, y, x_val, y_val, class_weight, sample_weight).history
+    k_history = k_scope["train"](k_model, x, y, x_val, y_val, class_weight, sample_weight, steps_per_epoch).history
 
     t_scope = migrated(SAME)
     t_model = t_scope["build"]()
     with torch.no_grad():
         t_model.dense.weight.copy_(torch.from_numpy(kernel.T))
         t_model.dense.bias.copy_(torch.from_numpy(bias))
-    t_history = t_scope["train"](t_model, x, y, x_val, y_val, class_weight, sample_weight).history
+    t_history = t_scope["train"](t_model, x, y, x_val, y_val, class_weight, sample_weight, steps_per_epoch).history
 
     assert sorted(t_history) == sorted(k_history) == ["loss", "val_loss"]
     # 3 epochs of 3 batches (the last one of 4 rows), fp32: within 1e-5.

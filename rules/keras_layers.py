@@ -147,6 +147,45 @@ def bind(keras: str, call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpr
     return bound
 
 
+#: Keras initializer classes → their positional parameters (keras.initializers, Keras 3).
+_INITIALIZER_PARAMS = {
+    "Zeros": (), "Ones": (), "Constant": ("value",), "Identity": ("gain",),
+    "RandomNormal": ("mean", "stddev", "seed"), "RandomUniform": ("minval", "maxval", "seed"),
+    "TruncatedNormal": ("mean", "stddev", "seed"), "Orthogonal": ("gain", "seed"),
+    "VarianceScaling": ("scale", "mode", "distribution", "seed"),
+    **{name: ("seed",) for name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal")},
+}
+
+
+def initializer_config(node: cst.BaseExpression, ctx: RuleContext) -> dict[str, Any] | None:
+    """``keras.initializers.HeNormal(seed=1)`` as Keras's config ``{"class_name", "config"}``;
+    None when ``node`` is not such a call with literal arguments."""
+    if not isinstance(node, cst.Call):
+        return None
+    head, parts = node.func, []
+    while isinstance(head, cst.Attribute):
+        parts.append(head.attr.value)
+        head = head.value
+    if isinstance(head, cst.Name):
+        parts.append(head.value)
+    dotted = ".".join(reversed(parts))
+    name = parts[0] if parts else ""
+    if name not in _INITIALIZER_PARAMS or not (dotted == name or "initializers" in dotted):
+        return None
+    params = _INITIALIZER_PARAMS[name]
+    config: dict[str, Any] = {}
+    try:
+        for i, arg in enumerate(node.args):
+            if arg.star or (arg.keyword is None and i >= len(params)):
+                return None
+            key = arg.keyword.value if arg.keyword else params[i]
+            config[key] = literal(arg.value)
+    except NotLiteral:
+        return None
+    config.pop("seed", None)  # torch and Keras draw different streams anyway
+    return {"class_name": name, "config": config}
+
+
 def read_config(
     keras: str, bound: dict[str, cst.BaseExpression], passthrough: frozenset[str], ctx: RuleContext
 ) -> dict[str, Any]:
@@ -157,7 +196,11 @@ def read_config(
         try:
             config[name] = literal(node)
         except NotLiteral:
-            if name in passthrough:
+            initializer = initializer_config(node, ctx) if name.endswith("_initializer") else None
+            if initializer is not None:
+                config[name] = initializer
+                ctx.consume(node)  # read here: `keras.initializers.X(...)` leaves no TODO of its own
+            elif name in passthrough:
                 config[name] = Expr(node)
             elif name == "name":
                 config[name] = Expr(node)  # the module is the same; only the Sequential needs it
@@ -194,6 +237,8 @@ def check_unhandled(keras: str, bound: dict[str, cst.BaseExpression], config: di
             continue
         if name in defaults and not isinstance(config[name], Expr) and config[name] == defaults[name]:
             continue
+        if name.endswith("_initializer") and keras in table.LAYERS and any(k == name for k, _, _ in table.LAYERS[keras].inits):
+            continue  # written as nn.init lines after the module (init_statements), or a TODO if Lazy
         if name.endswith("_initializer"):
             raise CannotMigrate(
                 f"`{name}={config[name]!r}`: the torch module initialises with torch's own scheme; "
@@ -899,9 +944,6 @@ CHANNELS_FIRST_1D = frozenset({
     "Conv1D", "Conv1DTranspose", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "SpatialDropout1D",
     "GlobalMaxPooling1D", "GlobalAveragePooling1D", "ZeroPadding1D", "Cropping1D",
 })
-_INIT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
-
-
 @dataclass(frozen=True)
 class Family:
     build: Callable[[dict[str, Any], Shape, RuleContext], Made]
@@ -1039,7 +1081,6 @@ FAMILIES: dict[str, Family] = {
             _recurrent(keras), frozenset(), handled=frozenset({
                 "units", "activation", "recurrent_activation", "use_bias", "return_sequences", "return_state", "reset_after",
                 "dropout", "recurrent_dropout", "go_backwards", "stateful", "unroll", "use_cudnn", "seed", "unit_forget_bias",
-                *_INIT_KEYS,
             }), why=(
                 f"`{ {'SimpleRNN': 'nn.RNN'}.get(keras, 'nn.' + keras)}(input_size, units, batch_first=True)` inside a small "
                 f"class `Keras{keras}` written into the file, whose forward returns what Keras returns: the "
@@ -1085,7 +1126,7 @@ FAMILIES: dict[str, Family] = {
     "MultiHeadAttention": Family(
         _attention, frozenset(), handled=frozenset({
             "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes",
-            "sliding_window", "flash_attention", "use_gate", *_INIT_KEYS,
+            "sliding_window", "flash_attention", "use_gate",
         }), why=(
         "A small class `KerasMultiHeadAttention` with Keras's separate query/key/value projections "
         "(`num_heads·key_dim` wide, Lazy inputs), scaled dot-product softmax and output projection, "
@@ -1145,8 +1186,54 @@ class LayerRule(Rule):
             ctx.name("torch.nn.Sequential"),
             [cst.Arg(m, comma=_COMMA if i < len(made.modules) - 1 else cst.MaybeSentinel.DEFAULT) for i, (_, m) in enumerate(made.modules)],
         )
+        self._initialise(config, made, full, call, ctx)
         state.recorded[id(node)] = Recorded(self.keras, config, name, node, full)
         return node
+
+    def _initialise(self, config: dict[str, Any], made: Made, full: tuple[int | None, ...] | None, call: cst.Call, ctx: RuleContext) -> None:
+        """``nn.init`` lines after ``x = layers.X(...)`` when the module is sized; a Lazy module
+        is initialised by torch on its first call, so an initializer chosen in the source is
+        then a TODO (a Keras default is noted in the rule's doc)."""
+        spec = table.LAYERS.get(self.keras)
+        if spec is None or not spec.inits:
+            return
+        defaults = {p.name: p.default for p in signature(self.keras) if p.has_default}
+        chosen = [k for k, _, _ in spec.inits if k in config and config[k] != defaults.get(k)]
+        index = next(i for i, (suffix, _) in enumerate(made.modules) if suffix == "")
+        module = made.modules[index][1]
+        lazy = "Lazy" in ctx.source(module.func) if isinstance(module, cst.Call) else True
+        if lazy or (full is None and self.keras != "Embedding"):
+            if chosen:
+                raise CannotMigrate(
+                    f"`{chosen[0]}=`: the module is Lazy (its input size is not known here) and torch "
+                    "initialises it on its first call; give the layer `input_shape=` (or the Sequential "
+                    "a keras.Input shape) so the nn.init lines can be written"
+                )
+            return
+        statement = ctx.statement()
+        body = getattr(statement, "body", None)
+        value = body[0].value if body and isinstance(body[0], cst.Assign) else None
+        func = value.func if isinstance(value, cst.Call) else None
+        own = (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) == self.keras
+        if not own or len(body[0].targets) != 1:  # type: ignore[index]
+            # inside another expression (a Sequential's list builds it again with its own lines)
+            if chosen and value is not None and not own:
+                return
+            if chosen:
+                raise CannotMigrate(f"`{chosen[0]}=`: the module is not bound to a name the nn.init lines could use")
+            return
+        target = ctx.source(body[0].targets[0].target) + (f"[{index}]" if len(made.modules) > 1 else "")
+        try:
+            lines = table.init_statements(self.keras, config, full or (None, None), target)
+        except ValueError as error:
+            raise CannotMigrate(str(error)) from None
+        except (TypeError, KeyError, IndexError):
+            if chosen:
+                raise CannotMigrate(f"`{chosen[0]}=`: the parameter sizes are not literals") from None
+            return
+        nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+        if lines:
+            ctx.insert_after([cst.parse_statement(re.sub(r"^nn\.", nn + ".", line)) for line in lines])
 
     def build(self, recorded: Recorded, shape: Shape, ctx: RuleContext) -> Made:
         """The modules of a recorded call inside a Sequential that knows its input ``shape``."""

@@ -221,11 +221,17 @@ class SequentialModel(Rule):
                 lines += self._init_lines(found.config["layers"], inner, key, ctx)
                 shape = self._out(found, inner, ctx)
                 continue
-            if shape.dims is not None and shape.channels() is not None and found.keras in LAYERS:
+            inner = found
+            if found.keras == "Bidirectional":  # one torch RNN: the backward half is `_reverse`
+                layer = found.config.get("layer")
+                inner = file_state(ctx).recorded.get(id(getattr(layer, "node", None)))  # type: ignore[assignment]
+            if inner is not None and shape.dims is not None and shape.channels() is not None and inner.keras in LAYERS:
                 try:
-                    lines += init_statements(found.keras, found.config, shape.dims, key)
+                    lines += init_statements(inner.keras, inner.config, shape.dims, key)
+                    if inner is not found:
+                        lines += init_statements(inner.keras, inner.config, shape.dims, key, "_reverse")
                 except (TypeError, ValueError, KeyError, IndexError):
-                    pass  # a non-literal size or an unmapped initializer: torch's own init stays
+                    pass  # a non-literal size: torch's own init stays (an unmapped initializer is the layer's TODO)
             shape = self._out(found, shape, ctx)
         return lines
 

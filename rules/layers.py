@@ -383,6 +383,8 @@ def initializer_call(init: Any, param: str, keras_shape: Sequence[int]) -> str |
     else:
         return None
     key = re.sub(r"[_\s]", "", name).lower()
+    # Keras's short aliases (keras.initializers.get): "uniform" is RandomUniform(-0.05, 0.05).
+    key = {"uniform": "randomuniform", "normal": "randomnormal", "one": "ones", "zero": "zeros"}.get(key, key)
     scales = {
         "glorotuniform": (1.0, "fan_avg", "uniform"),
         "glorotnormal": (1.0, "fan_avg", "truncated_normal"),
@@ -841,13 +843,18 @@ def keras_weight_shapes(keras: str, config: Mapping[str, Any], shape: Shape) -> 
     return {}
 
 
-def init_statements(keras: str, config: Mapping[str, Any], shape: Shape, target: str) -> list[str]:
+def init_statements(keras: str, config: Mapping[str, Any], shape: Shape, target: str, suffix: str = "") -> list[str]:
     """``nn.init`` lines giving module ``target``'s parameters Keras's initial values: every
     initializer that differs from torch's own default, and the tensors torch has and Keras
-    lacks (an RNN's ``bias_hh``, zero in Keras's math). Raises ValueError for an initializer
-    with no ``nn.init`` equivalent."""
+    lacks (an RNN's ``bias_hh``, zero in Keras's math). ``suffix``: "_reverse" for the backward
+    half of a bidirectional RNN. Raises ValueError for an initializer with no ``nn.init``
+    equivalent."""
     spec = LAYERS[keras]
     shapes = keras_weight_shapes(keras, config, shape)
+
+    def at(param: str) -> str:
+        return f"{target}.{param}{suffix}"
+
     lines = []
     for key, param, torch_default in spec.inits:
         init = config.get(key)
@@ -858,16 +865,18 @@ def init_statements(keras: str, config: Mapping[str, Any], shape: Shape, target:
             continue
         if param.startswith("bias") and not config.get("use_bias", True):
             continue
-        line = initializer_call(init, f"{target}.{param}", shapes[param])
+        line = initializer_call(init, at(param), shapes[param])
         if line is None:
             raise ValueError(f"`{key}={init!r}` has no nn.init equivalent")
         lines.append(line)
     if keras in ("SimpleRNN", "LSTM", "GRU") and config.get("use_bias", True):
-        if keras == "GRU":  # Keras's bias (2, 3·units): both rows from bias_initializer (zeros)
-            lines.append(initializer_call(config.get("bias_initializer", "zeros"), f"{target}.bias_ih_l0", (3 * config["units"],)) or "")
-        lines.append(initializer_call(config.get("bias_initializer", "zeros"), f"{target}.bias_hh_l0", (1,)) if keras == "GRU"
-                     else f"nn.init.zeros_({target}.bias_hh_l0)  # Keras has one bias")
+        bias = config.get("bias_initializer", "zeros")
+        if keras == "GRU":  # Keras's bias (2, 3·units): both rows from bias_initializer
+            lines.append(initializer_call(bias, at("bias_ih_l0"), (3 * config["units"],)) or "")
+            lines.append(initializer_call(bias, at("bias_hh_l0"), (3 * config["units"],)) or "")
+        else:
+            lines.append(f"nn.init.zeros_({at('bias_hh_l0')})  # Keras has one bias")
         if keras == "LSTM" and config.get("unit_forget_bias", True):
             units = config["units"]
-            lines.append(f"nn.init.ones_({target}.bias_ih_l0[{units}:{2 * units}])  # unit_forget_bias")
+            lines.append(f"nn.init.ones_({at('bias_ih_l0')}[{units}:{2 * units}])  # unit_forget_bias")
     return [line for line in lines if line]

@@ -171,3 +171,48 @@ def test_every_row_has_a_case() -> None:
     used = set(re.findall(r"layers\.(\w+)\(", sources)) | {"Activation"}
     missing = sorted(row for row in LAYERS if row not in used and row not in NOT_SOURCE_ROWS)
     assert not missing, f"layer table rows without an end-to-end case: {missing}"
+
+
+INIT_SOURCE = HEAD + '''
+model = keras.Sequential([
+    keras.Input(shape=(20, 64)),
+    layers.LSTM(64, return_sequences=True),
+    layers.Flatten(),
+    layers.Dense(128, kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02), bias_initializer="ones"),
+    layers.Dense(64, kernel_initializer=keras.initializers.RandomUniform(-0.1, 0.2)),
+])
+tokens = layers.Embedding(500, 64)
+convnet = keras.Sequential([keras.Input(shape=(20, 64)), layers.Conv1D(96, 3, kernel_initializer="he_normal")])
+'''
+
+
+def test_a_fresh_migrated_model_starts_from_keras_distributions() -> None:
+    """Not trained, not loaded: each parameter's statistics match the Keras layer's own fresh
+    variable (std within 6 %, bounds and constants exact)."""
+    keras.backend.clear_session()
+    namespace: dict[str, Any] = {}
+    exec(compile(INIT_SOURCE, "<keras>", "exec"), namespace)
+    result = migrate_source(INIT_SOURCE)
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO]
+    torch.manual_seed(0)
+    migrated: dict[str, Any] = {}
+    exec(compile(result.output, "<migrated>", "exec"), migrated)
+    fresh, conv = migrated["model"], migrated["convnet"].conv1d
+    weights = {
+        v.path.split("/", 1)[1]: keras.ops.convert_to_numpy(v)
+        for m in (namespace["model"], namespace["convnet"]) for v in m.weights
+    }
+    pairs = {
+        "lstm/lstm_cell/kernel": fresh.lstm.weight_ih_l0, "lstm/lstm_cell/recurrent_kernel": fresh.lstm.weight_hh_l0,
+        "conv1d/kernel": conv.weight, "dense/kernel": fresh.dense.weight, "dense_1/kernel": fresh.dense_1.weight,
+    }
+    for path, param in pairs.items():
+        ours, theirs = float(param.detach().std()), float(np.std(weights[path]))
+        assert abs(ours - theirs) <= 0.06 * theirs, (path, ours, theirs)
+    assert float(fresh.dense.weight.abs().max()) <= 0.04 + 1e-6  # truncated at 2σ, as Keras
+    assert float(fresh.dense_1.weight.min()) >= -0.1 and float(fresh.dense_1.weight.max()) <= 0.2
+    assert torch.all(fresh.dense.bias == 1) and torch.all(conv.bias == 0)
+    bias = fresh.lstm.bias_ih_l0.detach()
+    assert torch.all(bias[64:128] == 1) and torch.all(bias[:64] == 0) and torch.all(fresh.lstm.bias_hh_l0 == 0)
+    table = migrated["tokens"].weight
+    assert float(table.abs().max()) <= 0.05 and abs(float(table.std()) - 0.05 / 3**0.5) < 0.003

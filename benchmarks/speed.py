@@ -10,6 +10,8 @@ feed-forward, pooled, a classifier) — in one process:
 2. the same batch (8, float32, seeded) is timed on the CPU by the speed table
    (``migrate.verify.speed.speed_table``): TF eager, ``tf.function``, XLA
    (``tf.function(jit_compile=True)``), torch eager, ``torch.compile`` of the migrated module,
+   ``torch.compile(options={"freezing": True})`` (weights as constants: conv+BN folded, weights
+   pre-packed for oneDNN; the inference deployment setting on a CPU),
    and onnxruntime (CPUExecutionProvider) on the ONNX file ``migrate weights`` exported —
    the same file, written to disk and loaded from it;
 3. it prints throughput (samples/s) and the ratios torch.compile / XLA (goal ≥ 1.10) and
@@ -22,8 +24,14 @@ Run it (about 5 minutes on 2 cores)::
     .venv/bin/python benchmarks/speed.py
     .venv/bin/python benchmarks/speed.py --models encoder --repeats 10
     .venv/bin/python benchmarks/speed.py --json speed.json
+    .venv/bin/python benchmarks/speed.py --threads 1   # every framework on one thread
 
 Noise between runs on a shared 2-core machine is ±10–15 %: compare ratios within one run.
+The load average is printed at the start and the end: when other processes keep the cores busy
+(a load above the CPU count), torch's OpenMP pool suffers far more than TensorFlow's and
+onnxruntime's (a parallel region waits for its slowest, descheduled thread), and the ratios say
+more about the neighbours than about the module; ``--threads 1`` takes that effect out (every
+framework on one thread) at the price of measuring single-thread speed.
 Nothing is asserted: it measures.
 """
 
@@ -128,7 +136,7 @@ def max_delta(model, module, arrays, tensors, output_layouts) -> float:
     return float(np.max(np.abs(expected - got)))
 
 
-def warm_compile_s(module, tensors) -> float:
+def warm_compile_s(module, tensors, threads: int | None) -> float:
     """The module compiled again in this process after a Dynamo reset: Inductor's FX graph
     cache (filled by the table's cold compile) serves it."""
     import copy
@@ -138,6 +146,8 @@ def warm_compile_s(module, tensors) -> float:
     from migrate.verify.speed_torch import wants_channels_last
 
     torch._dynamo.reset()
+    restore = torch.get_num_threads()
+    torch.set_num_threads(threads or restore)
     module = copy.deepcopy(module).eval()
     if wants_channels_last(module, tensors):
         module = module.to(memory_format=torch.channels_last)
@@ -148,10 +158,11 @@ def warm_compile_s(module, tensors) -> float:
         compiled(*tensors)
     elapsed = time.perf_counter() - start
     torch._dynamo.reset()
+    torch.set_num_threads(restore)
     return elapsed
 
 
-def bench(name: str, repeats: int, warmup: int, workdir: Path) -> dict:
+def bench(name: str, repeats: int, warmup: int, workdir: Path, threads: int | None) -> dict:
     import keras
 
     from migrate.verify.speed import progress_printer, speed_table
@@ -165,13 +176,15 @@ def bench(name: str, repeats: int, warmup: int, workdir: Path) -> dict:
     print(f"\n== {name}: converted in {convert_s:.1f} s (source + weights through ONNX), max |Δ| vs Keras {delta:.2e}")
     table = speed_table(
         model, module, arrays, tensors, device="cpu", train=False, progress=progress_printer(),
-        repeats=repeats, warmup=warmup, onnx_model=onnx_path,
+        repeats=repeats, warmup=warmup, onnx_model=onnx_path, extra_modes=("freezing",),
+        threads=threads,
     )
     print(table.render())
     xla = table.row("tensorflow", "xla")
     compiled = table.row("torch", "torch.compile")
     ort = table.row("onnxruntime", "session")
-    warm = warm_compile_s(module, tensors)
+    frozen = table.row("torch", "freezing")
+    warm = warm_compile_s(module, tensors, threads)
     result = {
         "model": name,
         "batch": BATCH,
@@ -181,7 +194,10 @@ def bench(name: str, repeats: int, warmup: int, workdir: Path) -> dict:
             f"{row.framework} {row.label}": BATCH * 1000.0 / row.median_ms for row in table.rows if row.measured
         },
         "ratio_vs_xla": table.ratio_compile_vs_xla,
-        "ratio_vs_onnxruntime": ort.median_ms / compiled.median_ms if ort.measured and compiled.measured else None,
+        "ratio_vs_onnxruntime": _quotient(ort, compiled),
+        "freezing_ratio_vs_xla": _quotient(xla, frozen),
+        "freezing_ratio_vs_onnxruntime": _quotient(ort, frozen),
+        "load_average": os.getloadavg(),
         "compile_cold_s": compiled.compile_s,
         "compile_warm_s": warm,
         "xla_compile_s": xla.compile_s,
@@ -189,10 +205,20 @@ def bench(name: str, repeats: int, warmup: int, workdir: Path) -> dict:
     print(f"-- {name}, batch {BATCH}, float32, CPU, one run:")
     for label, value in result["throughput"].items():
         print(f"   {label:<45} {value:8.1f} samples/s")
-    print(f"   torch.compile / XLA         {_ratio(result['ratio_vs_xla'])}  (goal ≥ 1.10×)")
-    print(f"   torch.compile / onnxruntime {_ratio(result['ratio_vs_onnxruntime'])}  (goal ≥ 1.00×)")
+    print(f"   torch.compile / XLA                     {_ratio(result['ratio_vs_xla'])}  (goal ≥ 1.10×)")
+    print(f"   torch.compile / onnxruntime             {_ratio(result['ratio_vs_onnxruntime'])}  (goal ≥ 1.00×)")
+    print(f"   torch.compile(freezing) / XLA           {_ratio(result['freezing_ratio_vs_xla'])}")
+    print(f"   torch.compile(freezing) / onnxruntime   {_ratio(result['freezing_ratio_vs_onnxruntime'])}")
+    print("   load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in result["load_average"]))
     print(f"   torch.compile compile time: cold {compiled.compile_s:.1f} s, warm {warm:.1f} s; XLA first call {xla.compile_s:.1f} s")
     return result
+
+
+def _quotient(slower, faster) -> float | None:
+    """Throughput of ``faster``'s row over ``slower``'s: slower's median time / faster's."""
+    if slower is None or faster is None or not slower.measured or not faster.measured:
+        return None
+    return slower.median_ms / faster.median_ms
 
 
 def _ratio(value: float | None) -> str:
@@ -204,13 +230,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS))
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per row (default 20)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed calls after the first (default 5)")
+    parser.add_argument("--threads", type=int, help="CPU threads for every framework (default: each one's own default)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        from migrate.verify.speed_tf import set_threads
+
+        set_threads(args.threads)  # before TensorFlow runs its first op
     import torch
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; Inductor cache {_CACHE} (empty: cold compiles)")
+    print(f"torch {torch.__version__}, {args.threads or torch.get_num_threads()} threads; Inductor cache {_CACHE} (empty: cold compiles)")
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} CPUs: above the CPU count, other processes share the cores and times stretch")
     with tempfile.TemporaryDirectory(prefix="migrate-speed-") as workdir:
-        results = [bench(name, args.repeats, args.warmup, Path(workdir)) for name in args.models]
+        results = [bench(name, args.repeats, args.warmup, Path(workdir), args.threads) for name in args.models]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

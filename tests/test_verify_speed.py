@@ -61,13 +61,15 @@ def table(converted: dict[str, Any]) -> dict[str, Any]:
     keras_before = [w.copy() for w in model.get_weights()]
     torch_before = {k: v.clone() for k, v in module.state_dict().items()}
     calls: list[tuple[int, int, str]] = []
+    threads_before = torch.get_num_threads()
     result = speed.speed_table(
         model, module, converted["keras"], converted["torch"], device="cpu", train=True,
         progress=lambda done, total, label: calls.append((done, total, label)),
-        repeats=REPEATS, warmup=1, onnx_model=converted["onnx"],
+        repeats=REPEATS, warmup=1, onnx_model=converted["onnx"], extra_modes=("freezing",), threads=1,
     )
     return {
         "table": result, "progress": calls, "keras_before": keras_before, "torch_before": torch_before,
+        "threads_before": threads_before, "threads_after": torch.get_num_threads(),
     }
 
 
@@ -84,7 +86,7 @@ def test_every_required_row_is_there_once(table: dict[str, Any]) -> None:
             ("torch", ("eager", "torch.compile", "reduce-overhead", "eager_on_recompile")),
         )
         for mode in modes
-    } | {("onnxruntime", "session", "float32", "inference")}
+    } | {("onnxruntime", "session", "float32", "inference"), ("torch", "freezing", "float32", "inference")}
     assert set(keys) == wanted
     for row in rows:
         assert row.measured != (row.skipped is not None), row
@@ -98,12 +100,12 @@ def test_cuda_rows_are_skipped_without_cuda_and_the_rest_measured(table: dict[st
         if cuda_only:
             assert row.skipped == "no CUDA device", row
         else:
-            assert row.skipped is None, row  # fp32 TF, torch eager/compile and onnxruntime run on a CPU
+            assert row.skipped is None, row  # fp32 TF, torch eager/compile/freezing and onnxruntime run on a CPU
 
 
 def test_times_are_positive_ordered_and_from_the_repeats(table: dict[str, Any]) -> None:
     measured = [r for r in table["table"].rows if r.measured]
-    assert len(measured) == 11  # 2 phases × (3 TF + 2 torch modes) + onnxruntime
+    assert len(measured) == 12  # 2 phases × (3 TF + 2 torch modes) + freezing + onnxruntime
     for row in measured:
         assert len(row.times_ms) == REPEATS
         assert all(t > 0 for t in row.times_ms)
@@ -169,8 +171,15 @@ def test_progress_runs_from_zero_to_done(table: dict[str, Any]) -> None:
     total = calls[0][1]
     assert all(c[1] == total for c in calls)
     assert calls[-1] == (total, total, "done")
-    assert total == 11 + 1 + REPEATS  # one step per measured row, one per round (1 warm-up)
+    assert total == 12 + 1 + REPEATS  # one step per measured row, one per round (1 warm-up)
     assert any("compiling: torch torch.compile()" in c[2] for c in calls)
+
+
+def test_threads_apply_for_the_table_only(table: dict[str, Any]) -> None:
+    result = table["table"]
+    assert any(note.startswith("torch ") and ": 1 CPU threads;" in note for note in result.notes)
+    assert "1 intra-op threads" in result.row("onnxruntime", "session").note
+    assert table["threads_after"] == table["threads_before"]
 
 
 def test_timing_leaves_the_model_and_the_module_as_they_were(table: dict[str, Any], converted: dict[str, Any]) -> None:
@@ -219,3 +228,5 @@ def test_wrong_arguments_are_refused(converted: dict[str, Any]) -> None:
         speed.speed_table(*args, device="tpu")
     with pytest.raises(ValueError, match="repeats"):
         speed.speed_table(*args, repeats=0)
+    with pytest.raises(ValueError, match="extra_modes"):
+        speed.speed_table(*args, extra_modes=("max-autotune",))

@@ -43,12 +43,16 @@ MODE_LABELS = {
     ("torch", "torch.compile"): "torch.compile()",
     ("torch", "reduce-overhead"): 'torch.compile(mode="reduce-overhead")',
     ("torch", "eager_on_recompile"): 'set_stance("eager_on_recompile")',
+    ("torch", "freezing"): 'torch.compile(options={"freezing": True})',
     ("onnxruntime", "session"): "InferenceSession",
 }
 # Modes whose point is a CUDA feature: CUDA graphs (reduce-overhead), and what the stance does
 # to a recompile on a GPU serving path. On another device their rows are skipped.
 CUDA_ONLY_MODES = {"reduce-overhead", "eager_on_recompile"}
-COMPILED_MODES = {"tf.function", "xla", "torch.compile", "reduce-overhead", "eager_on_recompile"}
+COMPILED_MODES = {"tf.function", "xla", "torch.compile", "reduce-overhead", "eager_on_recompile", "freezing"}
+# Rows a caller may add (``extra_modes=``): Inductor's freezing, which treats the weights as
+# constants (conv+BatchNorm folded, weights pre-packed for oneDNN) — inference only.
+EXTRA_MODES = {"freezing": "inference"}
 LEARNING_RATE = 1e-3
 LOSS = "MSE against fixed random targets (summed over outputs), plain SGD lr=1e-3"
 NO_CUDA = "no CUDA device"
@@ -195,6 +199,8 @@ def speed_table(
     *,
     channels_last: bool | None = None,
     onnx_model: Any = None,
+    extra_modes: Sequence[str] = (),
+    threads: int | None = None,
 ) -> SpeedTable:
     """Time ``keras_model`` on ``inputs_keras`` and ``torch_module`` on ``inputs_torch`` (the
     same batch, each in its framework's layout) on ``device`` ("cpu", "cuda" or "auto").
@@ -205,7 +211,11 @@ def speed_table(
     torch rows with the module and its 4-D inputs in ``torch.channels_last`` (None: when the
     module has a 2-D convolution and every floating input is 4-D). ``onnx_model``: an ONNX
     model (path or ``onnx.ModelProto``) of the Keras model, fed ``inputs_keras``, adds an
-    onnxruntime inference row.
+    onnxruntime inference row. ``extra_modes``: more torch rows from ``EXTRA_MODES``
+    (``"freezing"``: float32 inference under ``torch.compile(options={"freezing": True})``).
+    ``threads``: CPU threads for every framework (torch's for the table's duration,
+    onnxruntime's intra-op pool, TensorFlow's intra- and inter-op pools if TF has not started
+    yet — the notes say what each really used); None keeps each framework's default.
     """
     import torch
 
@@ -219,7 +229,11 @@ def speed_table(
     if not inputs_torch or not inputs_keras:
         raise ValueError("speed_table needs at least one input for each framework")
     batch = int(inputs_torch[0].shape[0]) if getattr(inputs_torch[0], "ndim", 0) else 1
-    table = SpeedTable(device, batch, warmup, repeats, rows=_plan(train, device, onnx_model is not None))
+    unknown = sorted(set(extra_modes) - set(EXTRA_MODES))
+    if unknown:
+        raise ValueError(f"extra_modes: unknown {unknown}; known: {sorted(EXTRA_MODES)}")
+    rows = _plan(train, device, onnx_model is not None, tuple(extra_modes))
+    table = SpeedTable(device, batch, warmup, repeats, rows=rows)
     measurable = [row for row in table.rows if row.skipped is None]
     if not measurable:
         _report(progress, 0, 0, "done")
@@ -227,6 +241,12 @@ def speed_table(
 
     from . import speed_ort, speed_tf, speed_torch
 
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    restore_threads = torch.get_num_threads()
+    if threads is not None:
+        speed_tf.set_threads(threads)  # before the Runner makes TF's first tensors
+        torch.set_num_threads(threads)
     tf_runner = speed_tf.Runner(keras_model, inputs_keras, device)
     if channels_last is None:
         channels_last = speed_torch.wants_channels_last(torch_module, inputs_torch)
@@ -235,7 +255,7 @@ def speed_table(
     prepare = {
         "tensorflow": tf_runner.prepare,
         "torch": torch_runner.prepare,
-        "onnxruntime": lambda row: speed_ort.prepare(onnx_model, inputs_keras, device),
+        "onnxruntime": lambda row: speed_ort.prepare(onnx_model, inputs_keras, device, threads),
     }
     # One progress step per row (its first call: the compile), then one per round.
     steps = len(measurable) + warmup + repeats
@@ -263,6 +283,7 @@ def speed_table(
                     row.note = prepared.finish()
     finally:
         tf_runner.restore()
+        torch.set_num_threads(restore_threads)
     _report(progress, steps, steps, "done")
     return table
 
@@ -272,7 +293,7 @@ def _report(progress: Progress | None, done: int, total: int, label: str) -> Non
         progress(done, total, label)
 
 
-def _plan(train: bool, device: str, with_onnx: bool) -> list[SpeedRow]:
+def _plan(train: bool, device: str, with_onnx: bool, extra_modes: tuple[str, ...] = ()) -> list[SpeedRow]:
     """Every row of the table, the ones that cannot run here already skipped with the reason."""
     cuda = _cuda_present()
     rows = []
@@ -286,6 +307,11 @@ def _plan(train: bool, device: str, with_onnx: bool) -> list[SpeedRow]:
                     elif device == "cpu" and (dtype != "float32" or mode in CUDA_ONLY_MODES):
                         row.skipped = "CUDA only; this table ran on cpu (device='cuda' times them)"
                     rows.append(row)
+    for mode in extra_modes:
+        row = SpeedRow("torch", mode, "float32", EXTRA_MODES[mode])
+        if device == "cuda" and not cuda:
+            row.skipped = NO_CUDA
+        rows.append(row)
     if with_onnx:
         row = SpeedRow("onnxruntime", "session", "float32", "inference")
         if device == "cuda" and not cuda:
@@ -323,5 +349,5 @@ def _one_line(error: BaseException) -> str:
 
 
 __all__ = [
-    "DTYPES", "LOSS", "NO_CUDA", "PHASES", "SpeedRow", "SpeedTable", "progress_printer", "speed_table",
+    "DTYPES", "EXTRA_MODES", "LOSS", "NO_CUDA", "PHASES", "SpeedRow", "SpeedTable", "progress_printer", "speed_table",
 ]

@@ -21,14 +21,17 @@ _NUMPY = {
 }
 
 
-def session(onnx_model: Any, device: str) -> Any:
+def session(onnx_model: Any, device: str, threads: int | None = None) -> Any:
     import onnxruntime as ort
 
     provider = "CUDAExecutionProvider" if device == "cuda" else "CPUExecutionProvider"
     if provider not in ort.get_available_providers():
         raise Skip(f"onnxruntime has no {provider}")
     model = str(onnx_model) if isinstance(onnx_model, (str, Path)) else onnx_model.SerializeToString()
-    created = ort.InferenceSession(model, providers=[provider])
+    options = ort.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    created = ort.InferenceSession(model, options, providers=[provider])
     if created.get_providers()[:1] != [provider]:
         raise Skip(f"onnxruntime did not run on {provider}: {created.get_providers()}")
     return created
@@ -45,9 +48,9 @@ def feeds(created: Any, inputs: list[Any]) -> dict[str, Any]:
     }
 
 
-def prepare(onnx_model: Any, inputs: list[Any], device: str) -> Prepared:
+def prepare(onnx_model: Any, inputs: list[Any], device: str, threads: int | None = None) -> Prepared:
     start = time.perf_counter()
-    created = session(onnx_model, device)
+    created = session(onnx_model, device, threads)
     created_s = time.perf_counter() - start
     feed = feeds(created, inputs)
 
@@ -56,4 +59,5 @@ def prepare(onnx_model: Any, inputs: list[Any], device: str) -> Prepared:
 
     first = first_call(call)
     provider = created.get_providers()[0]
-    return Prepared(call, lambda: None, first, compile_s=created_s, finish=lambda: f"{provider}; compile = session creation")
+    pool = f"{threads} intra-op threads" if threads is not None else "default threads"
+    return Prepared(call, lambda: None, first, compile_s=created_s, finish=lambda: f"{provider}, {pool}; compile = session creation")

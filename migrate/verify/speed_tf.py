@@ -21,6 +21,18 @@ LEARNING_RATE = 1e-3
 _POLICIES = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
+def set_threads(threads: int) -> None:
+    """TF's intra- and inter-op pools at ``threads``; TF refuses once its runtime has started
+    (then the defaults stay, and ``Runner.notes()`` reports the real sizes)."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass
+
+
 class Runner:
     def __init__(self, model: Any, inputs: list[Any], device: str) -> None:
         import tensorflow as tf
@@ -40,7 +52,8 @@ class Runner:
 
         return [
             f"tensorflow {tf.__version__} on {self.device_name}: intra-op threads "
-            f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}; the Keras model is called with training=False "
+            f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}, inter-op "
+            f"{tf.config.threading.get_inter_op_parallelism_threads() or 'default'}; the Keras model is called with training=False "
             "(inference) or under a GradientTape (train)"
         ]
 

@@ -91,6 +91,8 @@ class Runner:
             forward = entry
         elif row.mode == "reduce-overhead":
             forward = torch.compile(entry, mode="reduce-overhead")
+        elif row.mode == "freezing":
+            forward = torch.compile(entry, options={"freezing": True})
         else:  # torch.compile, eager_on_recompile: the default compile
             forward = torch.compile(entry)
         autocast = self._autocast(row.dtype)

@@ -129,8 +129,10 @@ def _original_kind(
     if last in ("map", "filter", "shuffle", "repeat", "take", "skip") and isinstance(expr.func, cst.Attribute):
         below = _original_kind(expr.func.value, ctx, before, depth + 1)
         return BATCHES if below == BATCHES else ITERABLE
-    if last in ("zip", "from_generator"):
+    if last in ("zip", "from_generator", "unbatch", "enumerate"):
         return ITERABLE
+    if last == "from_tensors":
+        return MAP_STYLE
     return None
 
 
@@ -300,6 +302,34 @@ class SkipDataset(torch.utils.data.IterableDataset):
         if self.count < 0:
             return iter(())
         return itertools.islice(self.source, self.count, None)
+''',
+    "UnbatchDataset": '''
+class UnbatchDataset(torch.utils.data.IterableDataset):
+    """tf.data's `unbatch`: the rows of every batch, in order (a tuple batch, or the list a
+    DataLoader collates, gives tuples of rows)."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+
+    def __iter__(self):
+        for batch in self.source:
+            if isinstance(batch, (tuple, list)):
+                yield from zip(*batch)
+            else:
+                yield from batch
+''',
+    "EnumerateDataset": '''
+class EnumerateDataset(torch.utils.data.IterableDataset):
+    """tf.data's `enumerate(start)`: `(index, element)` pairs, the index an int64 tensor."""
+
+    def __init__(self, source, start=0):
+        super().__init__()
+        self.source, self.start = source, start
+
+    def __iter__(self):
+        for index, element in enumerate(self.source, self.start):
+            yield torch.tensor(index), element
 ''',
     "ZipDataset": '''
 class ZipDataset(torch.utils.data.IterableDataset):
@@ -492,6 +522,38 @@ def _dtypes(signature: cst.BaseExpression, ctx: RuleContext, from_specs: bool) -
     raise CannotMigrate(
         f"output signature `{ctx.source(signature)}` is not a literal `tf.TensorSpec` or a tuple of them"
     )
+
+
+class FromTensors(Rule):
+    id = "data.from_tensors"
+    names = ("tf.data.Dataset.from_tensors",)
+    returns = {"tensorflow.data.Dataset.from_tensors": DATASET}
+    summary = "`tf.data.Dataset.from_tensors((x, y))` → `[(torch.as_tensor(x), torch.as_tensor(y))]`: a one-element dataset."
+    why = (
+        "`from_tensors` makes a dataset of exactly one element, the whole value; a list of one "
+        "element is a map-style dataset with that element (a `DataLoader` over it makes one "
+        "batch with a leading dimension of 1, as `batch` does in tf.data)."
+    )
+    example = "import tensorflow as tf\n\nwhole = tf.data.Dataset.from_tensors((features, labels))\n"
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, ("tensors", "name"), ctx, "from_tensors")
+        tensors = bound.get("tensors")
+        if tensors is None:
+            raise CannotMigrate("`from_tensors` needs its tensors")
+        if isinstance(tensors, cst.Tuple):
+            if any(isinstance(e, cst.StarredElement) or isinstance(e.value, (cst.Tuple, cst.Dict)) for e in tensors.elements):
+                raise CannotMigrate("nested structures are not migrated")
+            parts = [_as_tensor(e.value, ctx) for e in tensors.elements]
+            element: cst.BaseExpression = cst.Tuple(
+                [cst.Element(p, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for p in parts[:-1]]
+                + [cst.Element(parts[-1], comma=cst.Comma() if len(parts) == 1 else cst.MaybeSentinel.DEFAULT)]
+            )
+        elif isinstance(tensors, cst.Dict):
+            raise CannotMigrate(f"a dict of features: {_DICT_TODO}")
+        else:
+            element = _as_tensor(tensors, ctx)
+        return _record(ctx, cst.List([cst.Element(element)]), MAP_STYLE)
 
 
 class Zip(Rule):
@@ -764,6 +826,38 @@ class Skip(Take):
     example = "import tensorflow as tf\n\nrest = tf.data.Dataset.range(10).skip(3)\n"
 
 
+class Unbatch(_Wrap):
+    id = "data.unbatch"
+    names = ("tf.data.Dataset.unbatch",)
+    returns = {"tensorflow.data.Dataset.unbatch": DATASET}
+    helper_name = "UnbatchDataset"
+    signature = ("name",)
+    required = "count"  # no argument besides the receiver
+    summary = "`ds.unbatch()` → a generated `UnbatchDataset(ds)`: the rows of every batch, in order."
+    why = "Splits each batch into its rows, as tf.data does; tuple batches give tuples of rows."
+    example = "import tensorflow as tf\n\nrows = tf.data.Dataset.range(6).batch(4).unbatch()\n"
+
+    def kind(self, call: cst.Call, ctx: RuleContext) -> str:
+        return ITERABLE
+
+
+class Enumerate(_Wrap):
+    id = "data.enumerate"
+    names = ("tf.data.Dataset.enumerate",)
+    returns = {"tensorflow.data.Dataset.enumerate": DATASET}
+    helper_name = "EnumerateDataset"
+    signature = ("start", "name")
+    required = "start"
+    summary = "`ds.enumerate(start)` → a generated `EnumerateDataset(ds, start)`: `(index, element)` pairs."
+    why = "The index is an int64 scalar tensor, as tf.data's; it counts from `start` (default 0)."
+    example = "import tensorflow as tf\n\nnumbered = tf.data.Dataset.range(10, 13).enumerate(1)\n"
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, self.signature, ctx, "enumerate")
+        args = [_arg(_receiver(call))] + ([_arg(bound["start"])] if "start" in bound else [])
+        return _record(ctx, _call(helper(self.helper_name, ctx), *args), self.kind(call, ctx))
+
+
 class PrefetchCache(Rule):
     id = "data.prefetch_cache"
     names = ("tf.data.Dataset.prefetch", "tf.data.Dataset.cache")
@@ -825,7 +919,7 @@ def _reassigns_itself(receiver: cst.BaseExpression, call: cst.Call, ctx: RuleCon
 class Unsupported(Rule):
     id = "data.unsupported"
     names = tuple(
-        f"tf.data.Dataset.{m}" for m in ("interleave", "flat_map", "padded_batch", "window", "unbatch", "shard", "bucket_by_sequence_length", "rejection_resample", "group_by_window")
+        f"tf.data.Dataset.{m}" for m in ("interleave", "flat_map", "padded_batch", "window", "shard", "bucket_by_sequence_length", "rejection_resample", "group_by_window")
     ) + ("tf.data.TFRecordDataset", "tf.data.TextLineDataset", "tf.data.FixedLengthRecordDataset", "tf.data.experimental.make_csv_dataset")
     returns = {expand(n): DATASET for n in names}
     summary = "tf.data transformations and file readers with no faithful DataLoader form stay TODOs that say what to use."
@@ -863,7 +957,6 @@ class Unsupported(Rule):
             "to the longest element of each batch with zeros unless padding_values is given)"
         ),
         "window": "sliding windows need a Dataset that indexes `data[i*shift : i*shift + size]`",
-        "unbatch": "unbatching needs an IterableDataset that yields the rows of each batch",
         "shard": "use `DistributedSampler(dataset, num_replicas, rank, shuffle=False)` (every num_shards-th element)",
     }
 
@@ -891,6 +984,7 @@ RULES: list[Rule] = [
     FromTensorSlices(),
     Range(),
     FromGenerator(),
+    FromTensors(),
     Zip(),
     Batch(),
     Shuffle(),
@@ -899,6 +993,8 @@ RULES: list[Rule] = [
     Repeat(),
     Take(),
     Skip(),
+    Unbatch(),
+    Enumerate(),
     PrefetchCache(),
     Unsupported(),
     Autotune(),

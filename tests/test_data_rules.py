@@ -87,6 +87,9 @@ ORDERED = {
     "zip_then_batch": (
         "ds = tf.data.Dataset.zip((tf.data.Dataset.range(5), tf.data.Dataset.range(10, 20))).batch(2)"
     ),
+    "unbatch_tuples": "ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(3).unbatch()",
+    "enumerate_from_one": "ds = tf.data.Dataset.range(10, 14).enumerate(1).batch(3)",
+    "from_tensors_batched": "ds = tf.data.Dataset.from_tensors((x, y)).batch(1)",
     "take_all_and_cache": "ds = tf.data.Dataset.from_tensor_slices(y).cache().take(-1).batch(5)",
     "generator_with_signature": (
         "def rows():\n"

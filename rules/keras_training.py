@@ -12,7 +12,7 @@ PyTorch has no ``fit``: the loop is the user's code. So:
 * ``history = model.fit(...)`` becomes ``history = fit(model, optimizer, loss_fn, ...)``: a
   module-level function written into the file once, holding only what that call uses
   (validation, callbacks, metrics, gradient clipping, a schedule, ``initial_epoch``,
-  ``steps_per_epoch``), with Keras's defaults written at the call (``batch_size=32``,
+  ``steps_per_epoch``, class and sample weights), with Keras's defaults written at the call (``batch_size=32``,
   ``shuffle=True``). A function rather than an inline loop: a script often calls ``fit`` more
   than once, and the loop then reads once, under its own name, like the Keras call it replaces.
   Calls that need a different loop get their own (``fit_2``).
@@ -295,7 +295,7 @@ def _spatial_rank(tail: str | None) -> int | None:
     return None
 
 
-def _sequential_permutation(call: cst.Call, added: list[cst.BaseExpression] = ()) -> tuple[int, ...] | None:  # type: ignore[assignment]
+def _sequential_permutation(call: cst.Call, added: Sequence[cst.BaseExpression] = ()) -> tuple[int, ...] | None:
     """The permutation from Keras's layout to the migrated Sequential's (as
     ``rules/keras_sequential.py`` lays it out): images of known rank, or a first layer that
     reads channels-first. ``added``: the layers of ``model.add(...)`` lines after an empty one."""
@@ -511,7 +511,7 @@ def _permute_line(shape: LoopShape) -> list[str]:
     return [f"batch_x = batch_x.permute{shape.permutation}  # Keras feeds {layout}"]
 
 
-def _metric_lines(ctx: RuleContext) -> list[str]:
+def _metric_lines() -> list[str]:
     return [
         "for name, metric in metrics.items():",
         "    sums[name] = sums.get(name, 0.0) + float(metric(batch_y, y_pred)) * len(batch_x)",
@@ -532,7 +532,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         "        y_pred = model(batch_x)",
         "        seen += len(batch_x)",
         "        sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)",
-        *("        " + line for line in (_metric_lines(ctx) if shape.metrics else [])),
+        *("        " + line for line in (_metric_lines() if shape.metrics else [])),
         "return {name: total / seen for name, total in sums.items()}",
     ]
     what = "loss and metrics" if shape.metrics else "loss"
@@ -651,7 +651,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
     ]
     if shape.metrics:
-        step += [f"with {no_grad}():", *("    " + line for line in _metric_lines(ctx))]
+        step += [f"with {no_grad}():", *("    " + line for line in _metric_lines())]
     step.append("logs = {name: total / seen for name, total in sums.items()}")
     if C:
         step += hook("on_train_batch_end(step, logs)")
@@ -791,11 +791,6 @@ def _call(func: str, args: list[cst.Arg]) -> cst.Call:
     return cst.Call(cst.Name(func), args)
 
 
-def _updated_args(call: cst.Call, method: str, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
-    """The site's arguments as the rules inside it left them (callbacks rewritten…)."""
-    return _bind(call, method, ctx)
-
-
 # ---------------------------------------------------------------------------------------
 # The rules.
 
@@ -910,10 +905,6 @@ def _compiled_for_the_caller(model: str, scope: cst.CSTNode) -> bool:
     return not trains and any(_dotted(r) == model for r in returned)
 
 
-def _permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
-    return _model_permutation(model, ctx)
-
-
 class Fit(_MethodRule):
     id = "training.fit"
     method = "fit"
@@ -956,7 +947,7 @@ class Fit(_MethodRule):
         compiled = _compiled_for(model, ctx)
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
-        args = _updated_args(call, "fit", ctx)
+        args = _bind(call, "fit", ctx)
         for name, default in (("validation_steps", None),):
             if name in args and not _is_default(args[name], default):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
@@ -969,7 +960,7 @@ class Fit(_MethodRule):
         if isinstance(validation_data, cst.Tuple) and len(validation_data.elements) != 2:
             raise CannotMigrate("`validation_data` with sample weights is not migrated yet")
         shape = LoopShape(
-            permutation=_permutation(model, ctx),
+            permutation=_model_permutation(model, ctx),
             metrics=compiled.metrics is not None,
             validation_split="validation_split" in args and not _is_default(args["validation_split"], 0.0),
             validation_data=validation_data is not None and not _is_default(validation_data, None),
@@ -1051,7 +1042,7 @@ class Evaluate(_MethodRule):
         compiled = _compiled_for(model, ctx)
         original = _original_call(ctx, "evaluate")
         bound_original = _bind(original, "evaluate", ctx)
-        args = _updated_args(call, "evaluate", ctx)
+        args = _bind(call, "evaluate", ctx)
         for name in ("sample_weight", "steps", "callbacks"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` of `evaluate` is not migrated yet")
@@ -1061,7 +1052,7 @@ class Evaluate(_MethodRule):
         if return_dict is _NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
-        shape = LoopShape(permutation=_permutation(model, ctx), metrics=compiled.metrics is not None)
+        shape = LoopShape(permutation=_model_permutation(model, ctx), metrics=compiled.metrics is not None)
         _add_common(ctx)
         name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
@@ -1103,12 +1094,12 @@ class Predict(_MethodRule):
         model = _receiver(call, ctx)
         original = _original_call(ctx, "predict")
         bound_original = _bind(original, "predict", ctx)
-        args = _updated_args(call, "predict", ctx)
+        args = _bind(call, "predict", ctx)
         for name in ("steps", "callbacks"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` of `predict` is not migrated yet")
         dataset = ctx.type_of(bound_original["x"]) == _DATASET_TYPE
-        shape = LoopShape(permutation=_permutation(model, ctx))
+        shape = LoopShape(permutation=_model_permutation(model, ctx))
         name = _define("predict", lambda n: _predict_source(n, shape, dataset, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(args["x"])]
         if not dataset:
@@ -1160,11 +1151,11 @@ class OnBatch(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
-        args = _updated_args(call, self.method, ctx)
+        args = _bind(call, self.method, ctx)
         for name in ("sample_weight", "class_weight"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
-        shape = LoopShape(permutation=_permutation(model, ctx))
+        shape = LoopShape(permutation=_model_permutation(model, ctx))
         if self.method == "predict_on_batch":
             name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, None, ctx), ctx)
             return _call(name, [_arg(cst.Name(model)), _arg(args["x"])])

@@ -90,6 +90,41 @@ def _is_torch(node: cst.BaseExpression) -> bool:
     return isinstance(head, cst.Name) and head.value in ("nn", "torch", "F")
 
 
+#: ``Recorded.keras`` of a user's own layer class (``class Scale(keras.layers.Layer)``).
+CUSTOM = "<custom layer>"
+
+
+def _custom_layer(element: cst.BaseExpression, ctx: RuleContext) -> Recorded | None:
+    """An element that constructs a layer class defined in this file (its base a Keras layer):
+    the class is migrated by its own rule (an nn.Module holding its add_weight variables as
+    Parameters), and the Sequential keeps the call, keyed by the layer's Keras name — its
+    ``name=``, or Keras's automatic one (the class name in snake case, counted in the file)."""
+    if not isinstance(element, cst.Call) or not isinstance(element.func, cst.Name):
+        return None
+    class_name = element.func.value
+    defined = [
+        node for node in ctx.module().body
+        if isinstance(node, cst.ClassDef) and node.name.value == class_name
+        and any(_dotted(base.value).split(".")[-1] in ("Layer", "Model") for base in node.bases)
+    ]
+    if not defined:
+        return None
+    name: str | None = None
+    for arg in element.args:
+        if arg.keyword is not None and arg.keyword.value == "name":
+            try:
+                name = literal(arg.value)
+            except NotLiteral:
+                raise CannotMigrate(f"the `name=` of `{ctx.source(element)}` is not a literal; the module key must be its Keras name") from None
+    if name is None:
+        base = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()  # Keras's to_snake_case
+        counters = file_state(ctx).counters
+        count = counters[base]
+        counters[base] += 1
+        name = base if count == 0 else f"{base}_{count}"
+    return Recorded(CUSTOM, {}, name, element, None)
+
+
 class SequentialModel(Rule):
     id = "models.sequential"
     names = ("keras.Sequential", "keras.models.Sequential")
@@ -137,6 +172,8 @@ class SequentialModel(Rule):
         migrated_before = False  # an element a previous run already turned into torch
         for element in elements:
             found = state.recorded.get(id(element))
+            if found is None:
+                found = _custom_layer(element, ctx)
             if found is None or found.node is not element:
                 if _is_torch(element):
                     migrated_before = True
@@ -177,6 +214,10 @@ class SequentialModel(Rule):
         for found in recorded:
             if found.name is None:
                 raise CannotMigrate(f"the `name=` of `{ctx.source(found.node)}` is not a literal; the module key must be its Keras name")
+            if found.keras == CUSTOM:  # the user's class, migrated by its own rule: kept as called
+                entries.append((module_attr(found.name), found.node))
+                shape = UNKNOWN  # its output shape is its call's business
+                continue
             if found.keras == "Sequential":
                 inner = shape if found.input_shape is None else _layout(found.input_shape, None)
                 nested, shape = self._entries(found.config["layers"], inner, ctx, depth + 1)
@@ -236,6 +277,8 @@ class SequentialModel(Rule):
         return lines
 
     def _out(self, found: Recorded, shape: Shape, ctx: RuleContext) -> Shape:
+        if found.keras == CUSTOM:
+            return UNKNOWN
         if found.keras == "Sequential":
             return self._entries(found.config["layers"], shape, ctx, 1)[1]
         return RULES_BY_CLASS[found.keras].build(found, shape, ctx).out

@@ -216,3 +216,71 @@ def test_a_fresh_migrated_model_starts_from_keras_distributions() -> None:
     assert torch.all(bias[64:128] == 1) and torch.all(bias[:64] == 0) and torch.all(fresh.lstm.bias_hh_l0 == 0)
     table = migrated["tokens"].weight
     assert float(table.abs().max()) <= 0.05 and abs(float(table.std()) - 0.05 / 3**0.5) < 0.003
+
+
+CUSTOM_SOURCE = HEAD.replace("from tensorflow.keras import layers\n", "from tensorflow.keras import layers, ops\n") + '''
+
+class MyLinear(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return ops.matmul(x, self.kernel) + self.bias
+
+
+class Scale(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gamma = self.add_weight(shape=(3,), initializer="ones", name="gamma")
+
+    def call(self, x):
+        return x * self.gamma
+
+
+model = keras.Sequential([keras.Input(shape=(4,)), MyLinear(3), layers.Dense(3), Scale(name="scale")])
+'''
+
+
+def test_custom_layers_weights_are_placed_by_name() -> None:
+    """A user's `keras.layers.Layer` subclass: each add_weight variable is found among the
+    constants its ONNX nodes read, by value, and lands on the Parameter of the same name."""
+    pair = run_pair(CUSTOM_SOURCE, (4,))
+    assert not pair.todos, pair.todos
+    assert "('my_linear', MyLinear(3))" in pair.migrated
+    assert set(pair.module.state_dict()) >= {"my_linear.kernel", "my_linear.bias", "scale.gamma"}
+    delta = max_delta(pair)
+    print(f"custom layers: max |Δ| {delta:.2e}")
+    assert delta <= TOLERANCE
+
+
+def test_a_custom_layer_weight_folded_away_is_an_error_naming_it() -> None:
+    from migrate.weights import WeightsError, convert
+
+    keras.backend.clear_session()
+
+    class Folded(keras.layers.Layer):  # the weight only enters as 2·w: TF folds it
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * (self.w * 2.0)
+
+    model = keras.Sequential([keras.Input(shape=(3,)), Folded(name="folded")])
+    model.layers[0].w.assign(np.array([1.5, -2.0, 0.25], dtype="float32"))
+
+    class Module(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.folded = torch.nn.Module()
+            self.folded.w = torch.nn.Parameter(torch.ones(3))
+
+        def forward(self, x: Any) -> Any:
+            return x * self.folded.w * 2
+
+    with pytest.raises(WeightsError, match=r"layer 'folded' \(Folded\) variable 'w': not found among the constants"):
+        convert(model, Module())

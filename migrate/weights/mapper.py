@@ -19,7 +19,7 @@ from . import layouts
 from .errors import WeightsError
 from .keras_model import LayerPath, flatten_source, leaf_layers, model_output_ids, variable_name
 from .onnx_graph import OnnxGraph
-from .sites import DERIVED_RTOL, READERS
+from .sites import DERIVED_RTOL, READERS, is_custom, reader_for
 
 
 def check_supported(leaves: list[LayerPath]) -> None:
@@ -29,6 +29,14 @@ def check_supported(leaves: list[LayerPath]) -> None:
         if kind == "Lambda":
             continue  # loaded under --unsafe: runs in the graph, holds no weights
         if not layer.weights:
+            continue
+        if is_custom(layer):
+            inner = [sub.name for sub in layer._flatten_layers(include_self=False) if sub.weights]  # noqa: SLF001
+            if inner:
+                raise WeightsError(
+                    f"layer {leaf.name!r}: custom layer {kind} holds layers with weights ({inner[0]!r}); "
+                    "only a custom layer's own add_weight variables are mapped"
+                )
             continue
         if kind not in LAYERS or kind not in READERS:
             raise WeightsError(f"layer {leaf.name!r}: {kind} has weights, and migrate weights has no mapping for {kind}")
@@ -52,6 +60,10 @@ def table_rows(layer: Any) -> tuple[str, tuple[Weight, ...]]:
     the forward layer's variables on the wrapped class's rows and the backward layer's on the
     same rows with ``_reverse`` after each torch name (as `migrate model` emits it)."""
     kind = type(layer).__name__
+    if is_custom(layer):
+        # A user's layer: each add_weight variable is the module's Parameter of the same name,
+        # in the Keras shape (`self.kernel = self.add_weight(...)` → `nn.Parameter`).
+        return kind, tuple(Weight(variable_name(layer, v), variable_name(layer, v)) for v in layer.weights)
     if kind != "Bidirectional":
         return kind, LAYERS[kind].weights
     inner = type(layer.forward_layer).__name__
@@ -92,7 +104,7 @@ def recover(leaf: LayerPath, graph: OnnxGraph, dropped: frozenset[str] = frozens
     ``dropped``: variables the torch module has no place for by design (the layer table's
     ``dropped``, such as Normalization's ``count``); they are not looked for."""
     layer = leaf.layer
-    reader = READERS[type(layer).__name__]
+    reader = reader_for(layer)
     found = reader.read(graph.view(leaf), layer)
     recovered: dict[str, np.ndarray] = {}
     for name, expected in keras_arrays(layer).items():
@@ -114,6 +126,11 @@ def recover(leaf: LayerPath, graph: OnnxGraph, dropped: frozenset[str] = frozens
                 # An all-zero tensor (a fresh bias) is optimised out of the graph: proven zero.
                 recovered[name] = np.zeros_like(expected)
                 continue
+            if is_custom(layer):
+                raise WeightsError(
+                    f"{where}: not found among the constants its ONNX nodes read (TF folded it into "
+                    "other arithmetic), so it cannot be placed; custom layer weights are matched by value"
+                )
             raise WeightsError(f"{where}: not found in the ONNX graph")
         for candidate in candidates:
             if not np.array_equal(candidate, expected):
@@ -138,7 +155,7 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
         if not leaf.layer.weights or type(leaf.layer).__name__ == "Lambda":
             continue
         kind, rows = table_rows(leaf.layer)
-        recovered = recover(leaf, graph, frozenset(LAYERS[kind].dropped))
+        recovered = recover(leaf, graph, frozenset(LAYERS[kind].dropped) if kind in LAYERS else frozenset())
         spatial = flatten_source(leaf.layer, outputs) if kind == "Dense" else None
         unplaced = sorted(set(recovered) - {w.keras for w in rows})
         if unplaced:

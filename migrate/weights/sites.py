@@ -400,3 +400,39 @@ def _loop_weights(view: LayerView, layer: Any) -> Found:
             elif uses:
                 found["bias"].append(value)
     return found
+
+
+def is_custom(layer: Any) -> bool:
+    """A user's own layer class (``class Scale(keras.layers.Layer)``), not one of Keras's."""
+    return not type(layer).__module__.startswith(("keras.", "tf_keras.", "tensorflow."))
+
+
+def custom_layer(view: LayerView, layer: Any) -> Found:
+    """A user's layer: its variables are whatever its ``call`` reads, in any op. Each is found
+    among the constants the nodes in the layer's scope read, by its exact value (as is, or
+    transposed when TF folded a transpose into it); a variable TF folded into other arithmetic
+    is then not found, and the mapper says so, naming the layer."""
+    found: Found = defaultdict(list)
+    constants = [view.graph.consts[name] for node in view.nodes for name in node.input if name in view.graph.consts]
+    for variable in layer.weights:
+        expected = np.asarray(variable.numpy())
+        name = variable_name(layer, variable)
+        for value in constants:
+            for candidate in (value, value.T) if value.ndim == 2 else (value,):
+                if candidate.size == expected.size and np.array_equal(candidate.reshape(expected.shape), expected):
+                    found[name].append(candidate.reshape(expected.shape))
+                    break
+            if found[name]:
+                break
+    return found
+
+
+CUSTOM = Reader(frozenset(), custom_layer)
+
+
+def reader_for(layer: Any) -> Reader:
+    """The layer's reader: by Keras class, or the custom one for a user's layer class."""
+    kind = type(layer).__name__
+    if kind in READERS and not is_custom(layer):
+        return READERS[kind]
+    return CUSTOM

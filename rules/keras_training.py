@@ -1241,8 +1241,8 @@ RULES: Sequence[Rule] = [
         "One training step in `model.train()`: forward, `loss_fn(y_true, y_pred)`, backward, the "
         "optimizer's clipping, `optimizer.step()` (and the schedule's step). Keras's return "
         "value is kept: the loss, `[loss, *metrics]` with metrics, or the dict with "
-        "`return_dict=True`; the metrics are this batch's (Keras's accumulate until "
-        "`reset_metrics()`). `sample_weight`/`class_weight` are TODOs.",
+        "`return_dict=True`; the loss and metrics are this batch's, as Keras 3 resets its "
+        "metrics on each call. `sample_weight`/`class_weight` are TODOs.",
         "import numpy as np\nfrom tensorflow import keras\n\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\nmodel.compile(optimizer=\"sgd\", loss=\"mse\")\nloss = model.train_on_batch(np.zeros((8, 4), \"float32\"), np.zeros((8, 1), \"float32\"))\n",
     ),
     OnBatch(

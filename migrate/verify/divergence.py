@@ -14,6 +14,7 @@ Two checks per layer that has a module:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,18 +72,30 @@ def _first_array(value: Any) -> np.ndarray | None:
     return value if isinstance(value, np.ndarray) else None
 
 
-def _producer(records: list[KerasCall], before: int, value: np.ndarray) -> int | None:
-    """The latest call before ``before`` whose output is ``value`` (Keras passes tensors on
-    unchanged, so equality of values finds the edge)."""
-    for j in range(before - 1, -1, -1):
-        out = _first_array(records[j].output)
-        if out is not None and out.shape == value.shape and np.array_equal(out, value):
-            return j
-    return None
+def _key(value: np.ndarray) -> tuple[Any, ...]:
+    return (value.shape, value.dtype.str, hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=16).digest())
+
+
+class _Producers:
+    """Which call made a value: Keras passes tensors on unchanged, so equal bytes find the edge.
+    Each output is hashed once (a deep model has hundreds of calls and large activations)."""
+
+    def __init__(self, records: list[KerasCall]) -> None:
+        self._made: dict[tuple[Any, ...], list[int]] = {}
+        for index, record in enumerate(records):
+            out = _first_array(record.output)
+            if out is not None:
+                self._made.setdefault(_key(out), []).append(index)
+
+    def before(self, index: int, value: np.ndarray) -> int | None:
+        """The latest call before ``index`` whose output is ``value``."""
+        made = [j for j in self._made.get(_key(value), []) if j < index]
+        return made[-1] if made else None
 
 
 def walk(records: list[KerasCall], torch_calls: TorchCalls, modules: dict[str, Any], atol: float, rtol: float) -> tuple[list[LayerCheck], Divergence | None]:
     checks: list[LayerCheck] = []
+    producers = _Producers(records)
     found: list[tuple[int, Divergence]] = []  # (index of the blamed call, divergence)
     flatten_shapes: list[tuple[int, ...]] = []
 
@@ -90,7 +103,7 @@ def walk(records: list[KerasCall], torch_calls: TorchCalls, modules: dict[str, A
         leaf = record.leaf
         check = LayerCheck(leaf.name, leaf.attr, record.kind, record.index, NO_MODULE)
         checks.append(check)
-        if record.kind == "Flatten" and record.inputs and record.inputs[0].ndim >= 3:
+        if record.kind == "Flatten" and record.inputs and getattr(record.inputs[0], "ndim", 0) >= 3:
             flatten_shapes.append(tuple(record.inputs[0].shape[1:]))
         if leaf.attr not in modules:
             check.note = "runs as code in forward; checked where a module reads its output"
@@ -108,11 +121,13 @@ def walk(records: list[KerasCall], torch_calls: TorchCalls, modules: dict[str, A
             torch_output = _merged_directions(torch_output, getattr(record.leaf.layer, "merge_mode", "concat"))
 
         # Input: made by an earlier call that matched?
-        if record.inputs and torch_inputs and hasattr(torch_inputs[0], "shape"):
-            keras_input = record.inputs[0]
+        keras_input = _first_array(record.inputs[0]) if record.inputs else None
+        if keras_input is not None and torch_inputs and hasattr(torch_inputs[0], "shape"):
             got = compare(keras_input, torch_inputs[0], atol, rtol, _prefer_first(record, keras_input), flatten_shapes)
             if got is None or not got.ok:
-                found.append(_input_fault(records, checks, i, keras_input, got))
+                fault = _input_fault(records, checks, producers, i, keras_input, got)
+                if fault is not None:
+                    found.append(fault)
 
         # Output.
         expected = _first_array(record.output)
@@ -190,15 +205,18 @@ def _output_reason(record: KerasCall, delta: Delta) -> str:
     return reason
 
 
-def _input_fault(records: list[KerasCall], checks: list[LayerCheck], i: int, keras_input: np.ndarray, got: Delta | None) -> tuple[int, Divergence]:
+def _input_fault(records: list[KerasCall], checks: list[LayerCheck], producers: _Producers, i: int, keras_input: np.ndarray, got: Delta | None) -> tuple[int, Divergence] | None:
     """Blame for an input of call ``i`` that differs: the first unverified step on the path from
-    the last call whose output matched; else the reader itself."""
+    the last calls whose outputs matched; else the reader itself. None when an earlier
+    divergence explains it."""
     reader = records[i]
-    blamed = _blame(records, checks, i, keras_input, f"{reader.leaf.name} reads", got)
+    blamed = _blame(records, checks, producers, i, keras_input, f"{reader.leaf.name} reads", got)
+    if blamed == CONSEQUENCE:
+        return None
     if blamed is not None:
-        return blamed
+        return blamed  # type: ignore[return-value]
     max_abs, max_rel = _sizes(got)
-    j = _producer(records, i, keras_input)
+    j = producers.before(i, keras_input)
     if j is None:
         reason = f"the model input as {reader.leaf.name} reads it differs (max |Δ| {max_abs:.3g}): check the input layout"
     else:
@@ -210,10 +228,13 @@ def _input_fault(records: list[KerasCall], checks: list[LayerCheck], i: int, ker
 def output_fault(records: list[KerasCall], checks: list[LayerCheck], name: str, expected: np.ndarray, got: Delta | None) -> Divergence | None:
     """For a model output that differs while every layer with a module matched: the step after
     the last of them — a fused activation (softmax on the last Dense, say) or code in forward."""
-    blamed = _blame(records, checks, len(records), expected, f"the module returns as output {name}", got)
+    producers = _Producers(records)
+    blamed = _blame(records, checks, producers, len(records), expected, f"the module returns as output {name}", got)
+    if blamed == CONSEQUENCE:
+        return None
     if blamed is not None:
-        return blamed[1]
-    j = _producer(records, len(records), expected)
+        return blamed[1]  # type: ignore[index]
+    j = producers.before(len(records), expected)
     if j is None:
         return None
     max_abs, max_rel = _sizes(got)
@@ -227,26 +248,53 @@ def _sizes(got: Delta | None) -> tuple[float, float]:
     return (got.max_abs, got.max_rel) if got is not None else (float("nan"), float("nan"))
 
 
-def _blame(records: list[KerasCall], checks: list[LayerCheck], before: int, value: np.ndarray, reader: str,
-           got: Delta | None) -> tuple[int, Divergence] | None:
-    """Walk back from the Keras value that ``reader`` (a phrase: "dense_1 reads") a different value of, through layers that have no module, to the
-    call that made it. A fused activation never seen by a module, or a module-less layer on the
-    way, is the first unverified step: it takes the blame. None when neither is on the path."""
+CONSEQUENCE = "consequence"  # _blame's answer when an earlier divergence explains the value
+
+
+def _arrays_in(value: Any) -> list[np.ndarray]:
+    if isinstance(value, list):
+        return [a for item in value for a in _arrays_in(item)]
+    return [value] if isinstance(value, np.ndarray) else []
+
+
+def _blame(records: list[KerasCall], checks: list[LayerCheck], producers: _Producers, before: int, value: np.ndarray, reader: str,
+           got: Delta | None) -> tuple[int, Divergence] | str | None:
+    """Who made the value that ``reader`` (a phrase: "dense_1 reads") gets differently.
+
+    Walks back from the Keras value through the layers that have no module — every branch of
+    a merge (Add, Concatenate) — to the first calls that have one. If one of those already
+    diverged, that explains it: CONSEQUENCE. Else the first unverified step takes the blame: a
+    fused activation no module saw (the call matched only before it), or the earliest
+    module-less layer on the way. None when the path holds neither."""
     max_abs, max_rel = _sizes(got)
-    path: list[int] = []
-    j = _producer(records, before, value)
-    while j is not None and checks[j].status == NO_MODULE:
-        path.append(j)
-        inputs = records[j].inputs
-        j = _producer(records, j, inputs[0]) if inputs else None
-    if j is not None and checks[j].status == OK_BEFORE:
+    codeless: set[int] = set()
+    frontier: set[int] = set()
+    stack = [j for j in [producers.before(before, value)] if j is not None]
+    while stack:
+        j = stack.pop()
+        if j in codeless or j in frontier:
+            continue
+        if checks[j].status != NO_MODULE:
+            frontier.add(j)
+            continue
+        codeless.add(j)
+        for array in _arrays_in(records[j].inputs):
+            k = producers.before(j, array)
+            if k is not None:
+                stack.append(k)
+    if any(checks[j].status in (DIVERGED, NOT_CALLED) for j in frontier):
+        return CONSEQUENCE
+    before_activation = sorted(j for j in frontier if checks[j].status == OK_BEFORE)
+    if before_activation:
+        j = before_activation[0]
         blamed = records[j]
-        through = f" (through {', '.join(records[k].leaf.name for k in reversed(path))})" if path else ""
+        through = [records[k].leaf.name for k in sorted(codeless) if k > j]
+        via = f" (through {', '.join(through)})" if through else ""
         reason = (f"output matches before its {blamed.activation} activation but not after: {reader} "
-                  f"a different value{through} (max |Δ| {max_abs:.3g}); the activation is missing or different in forward")
+                  f"a different value{via} (max |Δ| {max_abs:.3g}); the activation is missing or different in forward")
         return j, Divergence(blamed.leaf.name, blamed.leaf.attr, blamed.kind, max_abs, max_rel, reason)
-    if path:
-        k = path[-1]  # earliest module-less step
+    if codeless:
+        k = min(codeless)  # the earliest module-less step
         blamed = records[k]
         reason = f"{blamed.kind} runs as code in forward, and {reader} a different value from it (max |Δ| {max_abs:.3g})"
         return k, Divergence(blamed.leaf.name, blamed.leaf.attr, blamed.kind, max_abs, max_rel, reason)

@@ -184,7 +184,10 @@ class StrategyScope(Rule):
         "by all-reducing (averaging) gradients in `backward()`, so the model built in the block "
         "(a name later compiled or fitted, or a Keras model constructor) is wrapped after the "
         "block: `model = DistributedDataParallel(model)`, on this process's GPU when there is "
-        "one. Save `model.module.state_dict()` to get keys without the `module.` prefix. The "
+        "one. In a custom loop (the file calls `strategy.run`), the TF guide scales each "
+        "replica's loss by the global batch size and `apply_gradients` adds the replicas' "
+        "gradients; DDP averages them, so a `sum_gradients` communication hook is registered "
+        "to add them instead (with `fit`, Keras averages, as DDP does). Save `model.module.state_dict()` to get keys without the `module.` prefix. The "
         "block stays as `with contextlib.nullcontext():` (a rule can rewrite the call, not remove "
         "the `with`); delete it and dedent by hand if you like."
     )
@@ -207,12 +210,46 @@ class StrategyScope(Rule):
             f"{m} = {torch}.nn.parallel.DistributedDataParallel({m}.cuda() if {torch}.cuda.is_available() else {m})\n"
             for m in models
         ]
+        if wraps and _custom_loop(ctx):
+            # strategy.run steps scale each replica's loss by the global batch and the
+            # optimizer adds the replicas' gradients; DDP would average them.
+            ctx.add_definition(_statements(_SUM_HOOK.lstrip("\n").replace("torch.", f"{torch}.")))
+            wraps += [f"{m}.register_comm_hook(None, sum_gradients)\n" for m in models]
         if wraps:
             ctx.insert_after(_statements("".join(wraps)))
         return cst.Call(ctx.name("contextlib.nullcontext"))
 
 
 _MODEL_CONSTRUCTORS = ("Sequential", "Model", "Functional")
+
+_SUM_HOOK = '''
+def sum_gradients(state, bucket):
+    """A DDP communication hook that adds the processes' gradients, as MirroredStrategy's
+    `apply_gradients` adds the replicas' (DDP's default hook averages them)."""
+    reduced = torch.distributed.all_reduce(bucket.buffer(), async_op=True).get_future()
+    return reduced.then(lambda future: future.value()[0])
+'''
+
+
+def _custom_loop(ctx: RuleContext) -> bool:
+    """Whether the file runs its own steps on the replicas (`strategy.run`): the TF guide's
+    custom loop, whose per-replica losses are scaled by the global batch size."""
+    for node, _ in _walk_with_parents(ctx.module()):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "run":
+            if ctx.type_of(node.func.value) == STRATEGY or _dotted(node.func.value) in _strategy_names(ctx):
+                return True
+    return False
+
+
+def _strategy_names(ctx: RuleContext) -> set[str]:
+    """Names assigned a MirroredStrategy anywhere in the file."""
+    names = set()
+    for node, _ in _walk_with_parents(ctx.module()):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name) and _dotted(node.value.func).endswith("MirroredStrategy"):
+                names.add(target.value)
+    return names
 
 
 def _models_built_in(block: cst.With, ctx: RuleContext) -> list[str]:

@@ -175,15 +175,25 @@ def _prefix(model: str) -> str:
 
 def _find_compile(model: str, ctx: RuleContext) -> cst.Call | None:
     """The parsed ``<model>.compile(...)`` call of the function holding the site (else of the
-    module's top level)."""
+    module's top level): the last one before the site (a model compiled again to fine-tune
+    trains with the new optimizer), else the first one after it."""
+    site = ctx.statement()
     for tree in (ctx.scope(), ctx.module()):
-        found: list[cst.Call] = []
+        before: list[cst.Call] = []
+        after: list[cst.Call] = []
+        passed = False
 
         class Finder(cst.CSTVisitor):
+            def on_visit(self, node: cst.CSTNode) -> bool:
+                nonlocal passed
+                if node is site:
+                    passed = True
+                return super().on_visit(node)
+
             def visit_Call(self, node: cst.Call) -> None:
                 func = node.func
                 if isinstance(func, cst.Attribute) and func.attr.value == "compile" and _dotted(func.value) == model:
-                    found.append(node)
+                    (after if passed else before).append(node)
 
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
                 return node is tree
@@ -192,8 +202,10 @@ def _find_compile(model: str, ctx: RuleContext) -> cst.Call | None:
                 return False
 
         tree.visit(Finder())
-        if found:
-            return found[-1]
+        if before:
+            return before[-1]
+        if after:
+            return after[0]
     return None
 
 

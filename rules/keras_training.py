@@ -71,11 +71,15 @@ def _indent(lines: Sequence[str], depth: int) -> str:
 # ---------------------------------------------------------------------------------------
 # Binding a method call to its Keras signature.
 
+#: tf.keras 2's knobs of its own input queue: the migrated loop has none (a DataLoader's
+#: `num_workers` is the counterpart, chosen where the data is built), so they are dropped.
+_FEEDING = ", max_queue_size=10, workers=1, use_multiprocessing=False"
+
 _SIGNATURES = {
     "compile": 'optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True',
-    "fit": 'x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1',
-    "evaluate": 'x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False',
-    "predict": 'x, batch_size=None, verbose="auto", steps=None, callbacks=None',
+    "fit": 'x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1' + _FEEDING,
+    "evaluate": 'x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False' + _FEEDING,
+    "predict": 'x, batch_size=None, verbose="auto", steps=None, callbacks=None' + _FEEDING,
     "train_on_batch": "x, y=None, sample_weight=None, class_weight=None, return_dict=False",
     "test_on_batch": "x, y=None, sample_weight=None, return_dict=False",
     "predict_on_batch": "x",
@@ -807,6 +811,15 @@ def _call(func: str, args: list[cst.Arg]) -> cst.Call:
 # The rules.
 
 
+def _one_input(x: cst.BaseExpression, ctx: RuleContext) -> None:
+    """The loop feeds one input tensor to the model."""
+    if isinstance(x, (cst.List, cst.Tuple, cst.Dict)):
+        raise CannotMigrate(
+            f"`{ctx.source(x)}` is several inputs: the migrated loop batches one input array; "
+            "build a DataLoader of (inputs, targets) and call the model with them by hand"
+        )
+
+
 class _MethodRule(Rule):
     method: str = ""
 
@@ -967,6 +980,7 @@ class Fit(_MethodRule):
             raise CannotMigrate("`validation_freq=` as a list of epochs is not migrated yet: validate on those epochs in the loop")
         if "x" not in args:
             raise CannotMigrate("`fit` without data")
+        _one_input(args["x"], ctx)
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
         validation_data = args.get("validation_data")
         if isinstance(validation_data, cst.Tuple) and len(validation_data.elements) != 2:
@@ -1060,6 +1074,7 @@ class Evaluate(_MethodRule):
                 raise CannotMigrate(f"`{name}=` of `evaluate` is not migrated yet")
         if "x" not in args:
             raise CannotMigrate("`evaluate` without data")
+        _one_input(args["x"], ctx)
         return_dict = _literal_or(args.get("return_dict"), False)
         if return_dict is _NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
@@ -1241,12 +1256,38 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
     return f"def {name}({', '.join(params)}):\n    {doc}\n" + _indent(body, 1)
 
 
+class GeneratorMethods(_MethodRule):
+    id = "training.generator_methods"
+    names = ("keras.Model.fit_generator", "keras.Model.evaluate_generator", "keras.Model.predict_generator")
+    summary = "`model.fit_generator(...)` and friends (tf.keras 2, removed in Keras 3): a TODO to call `fit` / `evaluate` / `predict` first."
+    why = (
+        "Keras 2.1 made `fit`, `evaluate` and `predict` take a generator themselves and later "
+        "removed the `*_generator` methods. Their arguments differ (`generator`, "
+        "`steps_per_epoch` required for an endless generator), so the call is left as it is, "
+        "with a TODO to write it as `fit(generator, ...)` first; `migrate` then writes that loop."
+    )
+    example = (
+        "from tensorflow import keras\n\n"
+        "model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer=\"sgd\", loss=\"mse\")\n"
+        "model.fit_generator(batches(), steps_per_epoch=10, epochs=2)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        method = qualified.rsplit(".", 1)[1]
+        raise CannotMigrate(
+            f"`{method}` is tf.keras 2's form (removed in Keras 3): call `{method.removesuffix('_generator')}` "
+            "with the generator, then migrate"
+        )
+
+
 RULES: Sequence[Rule] = [
     Compile(),
     Fit(),
     Evaluate(),
     Predict(),
     Summary(),
+    GeneratorMethods(),
     OnBatch(
         "train_on_batch",
         "`model.train_on_batch(x, y)` → `train_on_batch(model, optimizer, loss_fn, x, y)`: one optimizer step.",

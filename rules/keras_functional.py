@@ -736,6 +736,11 @@ def _functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
     forward = _forward(trace, emitter, model.outputs, input_names, ctx)
     _check_not_read_elsewhere(trace, body, position, ctx)
     init_params = _init_params(scope, local, emitter)
+    if "self" in init_params or "cls" in init_params:
+        raise CannotMigrate(
+            "the layers read attributes of the enclosing method's `self`; pass those values to the "
+            f"model's function as arguments first, or {_WHY_TRACE.replace(' instead', '')}"
+        )
     definition = _class(class_name, init_params, emitter, forward, input_names, ctx)
     kept = [  # comments above the removed lines that are not forward code: above the class
         line for j in sorted({*trace.inputs.values(), *(j for j, _ in trace.layers.values())})
@@ -757,6 +762,10 @@ def _functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
 
 _EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 _stable_functional = stable_reasons("models.subclass", _functional_model)
+
+
+def _stable_subclass(node: cst.ClassDef, ctx: RuleContext, *args: Any) -> list[cst.BaseStatement]:
+    return stable_reasons("models.subclass", _functional_subclass)(node, ctx, *args)
 
 
 def _original_call(call: cst.Call, statement: cst.CSTNode, ctx: RuleContext) -> cst.Call:
@@ -905,7 +914,7 @@ def _check_not_read_elsewhere(trace: _Trace, body: Sequence[cst.CSTNode], positi
 
 
 def _model_call_only(statement: cst.CSTNode) -> cst.CSTNode:
-    calls = [c for c in _all_calls(statement) if _is_model_call(c)]
+    calls = [c for c in _all_calls(statement) if _is_model_call(c)] or [c for c in [_super_init_graph(statement)] if c is not None]
     return calls[0] if calls else cst.Name("None")
 
 
@@ -927,17 +936,121 @@ def _class(name: str, params: list[str], emitter: _Emitter, forward: list[cst.Ba
     classdef = cst.parse_statement(code)
     assert isinstance(classdef, cst.ClassDef)
     init_def, forward_def = classdef.body.body  # type: ignore[misc]
-    nn = module.rsplit(".", 1)[0]
-    modules: list[cst.BaseStatement] = []
-    for attr, value in emitter.init:
-        modules.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(_self(attr))], value)]))
-        modules.extend(cst.parse_statement(re.sub(r"^nn\.", nn + ".", line)) for line in emitter.init_lines.get(attr, []))
+    modules = _module_lines(emitter, ctx)
     init_def = init_def.with_changes(body=init_def.body.with_changes(body=[*init_def.body.body, *modules]))
     forward_def = forward_def.with_changes(body=forward_def.body.with_changes(body=forward))
     return classdef.with_changes(
         body=classdef.body.with_changes(body=[init_def, forward_def]),
         leading_lines=[],
     )
+
+
+def _module_lines(emitter: _Emitter, ctx: RuleContext) -> list[cst.BaseStatement]:
+    """``self.<attr> = <module>`` for each layer, each followed by its ``nn.init`` lines."""
+    nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+    lines: list[cst.BaseStatement] = []
+    for attr, value in emitter.init:
+        lines.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(_self(attr))], value)]))
+        lines.extend(cst.parse_statement(re.sub(r"^nn\.", nn + ".", line)) for line in emitter.init_lines.get(attr, []))
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# ``class M(keras.Model)`` whose ``__init__`` builds a graph and hands it to
+# ``super().__init__(inputs=..., outputs=...)`` (the keras-hub style).
+
+
+def _super_init_graph(statement: cst.CSTNode) -> cst.Call | None:
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(statement.body[0], cst.Expr)):
+        return None
+    call = statement.body[0].value
+    func = call.func if isinstance(call, cst.Call) else None
+    if not (
+        isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+    ):
+        return None
+    keywords = {a.keyword.value for a in call.args if a.keyword}  # type: ignore[union-attr]
+    positional = [a for a in call.args if a.keyword is None and not a.star]  # type: ignore[union-attr]
+    return call if {"inputs", "outputs"} <= keywords or len(positional) >= 2 else None  # type: ignore[return-value]
+
+
+def functional_subclass(node: cst.ClassDef, ctx: RuleContext) -> list[cst.BaseStatement] | None:
+    """The class body with the graph of ``__init__`` made modules and a ``forward``; None when
+    the class is no functional subclass."""
+    original = ctx.statement()
+    if not isinstance(original, cst.ClassDef) or not isinstance(original.body, cst.IndentedBlock):
+        return None
+    inits = [s for s in original.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"]
+    if len(inits) != 1 or not isinstance(inits[0].body, cst.IndentedBlock):
+        return None
+    body = list(inits[0].body.body)
+    position = next((i for i, s in enumerate(body) if _super_init_graph(s) is not None), None)
+    if position is None:
+        return None
+    return _stable_subclass(node, ctx, inits[0], body, position)
+
+
+def _functional_subclass(node: cst.ClassDef, ctx: RuleContext, init: cst.FunctionDef, body: list[cst.BaseStatement],
+                         position: int) -> list[cst.BaseStatement]:
+    if any(isinstance(s, cst.FunctionDef) and s.name.value == "call" for s in node.body.body):  # type: ignore[union-attr]
+        raise CannotMigrate("the class hands a graph to `super().__init__` and defines `call` too; write forward by hand")
+    super_call = _super_init_graph(body[position])
+    assert super_call is not None
+    values: dict[str, cst.BaseExpression] = {}
+    for i, arg in enumerate(super_call.args):
+        if arg.star == "**" or (arg.keyword and arg.keyword.value in ("name", "dtype", "trainable")):
+            continue  # Keras-only naming, as for any subclass
+        key = arg.keyword.value if arg.keyword else ("inputs", "outputs")[i] if i < 2 else None
+        if key not in ("inputs", "outputs") or arg.star:
+            raise CannotMigrate(f"`super().__init__({ctx.source(arg).strip(', ')})` of a functional subclass is not migrated")
+        values[key] = arg.value
+    local = _locals(init) - {"self"}
+    trace = _Trace(body, position, ctx, local)
+    input_names = _input_names(values["inputs"], ctx)
+    for name in input_names:
+        j = trace.definition(name, position)
+        if j is None or not _is_input(body[j].body[0].value):  # type: ignore[attr-defined]
+            raise CannotMigrate(f"the model input `{name}` is not a `keras.Input(...)` line of `__init__`; {_WHY_TRACE}")
+        trace.inputs[name] = j
+    trace.expression(values["outputs"], position)
+    emitter = _Emitter(trace, ctx)
+    emitter.shapes = {name: _input_layout(body[j].body[0].value, name, trace, ctx) for name, j in trace.inputs.items()}  # type: ignore[attr-defined]
+    forward = _forward(trace, emitter, values["outputs"], input_names, ctx)
+    _check_not_read_elsewhere(trace, body, position, ctx)
+    updated = [s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"]  # type: ignore[union-attr]
+    kept = list(updated[0].body.body)  # type: ignore[union-attr]
+    if len(kept) != len(body):
+        raise CannotMigrate("`__init__` of the functional subclass changed shape while migrating; move the graph by hand")
+    removed = {*trace.graph, *trace.inputs.values(), *(j for j, _ in trace.layers.values()), position}
+    for j in sorted(removed):
+        ctx.consume(kept[j])
+    stored = [cst.parse_statement(f"self.{n} = {n}\n") for n in emitter.forward_attrs]
+    layers_made = [*stored, *_module_lines(emitter, ctx)]
+    comments = [  # above the removed input, layer and super() lines: above the modules now
+        line for j in sorted(removed - set(trace.graph)) for line in body[j].leading_lines if line.comment  # type: ignore[attr-defined]
+    ]
+    if layers_made and comments:
+        layers_made[0] = layers_made[0].with_changes(leading_lines=comments)
+    new_body: list[cst.BaseStatement] = [cst.parse_statement("super().__init__()\n")]
+    for j, statement in enumerate(kept):
+        if j == position:
+            new_body.extend(layers_made)
+        elif j not in removed:
+            new_body.append(statement)
+    new_init = updated[0].with_changes(body=updated[0].body.with_changes(body=new_body))
+    forward_def = cst.parse_statement(f"def forward(self, {', '.join(input_names)}):\n    pass\n")
+    assert isinstance(forward_def, cst.FunctionDef)
+    forward_def = forward_def.with_changes(
+        body=forward_def.body.with_changes(body=forward), leading_lines=[cst.EmptyLine(indent=False)]
+    )
+    result: list[cst.BaseStatement] = []
+    for statement in node.body.body:  # type: ignore[union-attr]
+        if statement is updated[0]:
+            result.extend([new_init, forward_def])
+        else:
+            result.append(statement)
+    return result
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext
-from migrate.rules.keras_functional import functional_model
+from migrate.rules.keras_functional import functional_model, functional_subclass
 from migrate.rules.keras_custom_layers import contains, is_add_weight, rewrite_custom_layer
 
 _TRAINING = "training"
@@ -240,7 +240,7 @@ class SubclassedModule(Rule):
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         if not isinstance(node.body, cst.IndentedBlock):
             raise CannotMigrate("a one-line class body; write it as a block first")
-        statements = list(node.body.body)
+        statements = functional_subclass(node, ctx) or list(node.body.body)
         lazy = False
         if any(contains(s, is_add_weight) for s in statements) or "build" in _methods(statements):
             statements, lazy = rewrite_custom_layer(statements, ctx)

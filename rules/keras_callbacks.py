@@ -178,7 +178,7 @@ class ReduceLROnPlateau(MonitorCallback):
     """`keras.callbacks.ReduceLROnPlateau`: multiply the learning rate by `factor` when
     `monitor` has not improved by `min_delta` (an absolute amount) for `patience` epochs.
     Written out rather than `torch.optim.lr_scheduler.ReduceLROnPlateau`, whose `patience`
-    counts one epoch more and whose cooldown starts a step later."""
+    counts one epoch more and whose cooldown lasts one epoch longer."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0):
         super().__init__(monitor, mode, min_delta=min_delta)
@@ -527,7 +527,10 @@ _WHY = {
     "ReduceLROnPlateau": (
         "Keras's own logic is written out (an absolute `min_delta`, `patience` counted as Keras "
         "counts it, cooldown first) rather than `torch.optim.lr_scheduler.ReduceLROnPlateau`, "
-        "which reduces one epoch later for the same `patience`; it sets every param group's `lr`."
+        "which reduces one epoch later for the same `patience` and ends its cooldown one epoch "
+        "later (on a plateau after the first epoch, Keras with `patience=1, cooldown=2` reduces "
+        "after epochs 2 and 4; torch's scheduler with `patience=0, cooldown=2` after 2 and 5); "
+        "it sets every param group's `lr`."
     ),
     "LearningRateScheduler": "The schedule sets every param group's `lr` at each epoch's start; the epoch logs gain `learning_rate`, as in Keras.",
     "CSVLogger": "The file has Keras's layout: `epoch` then the log names in sorted order.",

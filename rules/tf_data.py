@@ -690,25 +690,29 @@ class Shuffle(Rule):
 
 def _batched_next(call: cst.Call, ctx: RuleContext) -> bool:
     """Whether, in the original statement, this ``shuffle(...)`` is the receiver of a
-    ``.batch(...)`` whose arguments the batch rule takes (so the fold cannot be lost)."""
-    statement_of = getattr(ctx, "statement", None)
-    if statement_of is None:
-        return False
+    ``.batch(...)`` whose arguments the batch rule takes (so the fold cannot be lost). The
+    original call is found by its arguments' text: every shuffle with the same arguments in
+    the statement must be batched so."""
     wanted = ctx.source(cst.Call(cst.Name("f"), call.args))
-    for node in _walk(statement_of()):
+    shuffles, batched = 0, 0
+    for node in _walk(ctx.statement()):
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+            continue
+        if node.func.attr.value == "shuffle" and ctx.source(cst.Call(cst.Name("f"), node.args)) == wanted:
+            shuffles += 1
+        inner = node.func.value
         if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "batch"
-            and isinstance(node.func.value, cst.Call)
-            and isinstance(node.func.value.func, cst.Attribute)
-            and node.func.value.func.attr.value == "shuffle"
-            and ctx.source(cst.Call(cst.Name("f"), node.func.value.args)) == wanted
+            node.func.attr.value == "batch"
+            and isinstance(inner, cst.Call)
+            and isinstance(inner.func, cst.Attribute)
+            and inner.func.attr.value == "shuffle"
+            and ctx.source(cst.Call(cst.Name("f"), inner.args)) == wanted
         ):
             keywords = {a.keyword.value for a in node.args if a.keyword is not None}
             positional = sum(1 for a in node.args if a.keyword is None)
-            return not any(a.star for a in node.args) and keywords <= set(_BATCH_SIGNATURE) and positional <= 4
-    return False
+            if not any(a.star for a in node.args) and keywords <= set(_BATCH_SIGNATURE) and positional <= 4:
+                batched += 1
+    return shuffles > 0 and shuffles == batched
 
 
 class _Wrap(Rule):

@@ -65,6 +65,68 @@ def _statements(code: str) -> list[cst.BaseStatement]:
     return list(cst.parse_module(code).body)
 
 
+_STRATEGY_CLASSES = ("MirroredStrategy", "MultiWorkerMirroredStrategy")
+
+
+def strategy_blocker(statement: cst.CSTNode, call: cst.Call, ctx: RuleContext) -> str | None:
+    """Why the strategy built by ``call`` (in ``statement``, as parsed) cannot become a
+    process group, or None when it can."""
+    if not (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Assign)
+        and len(statement.body[0].targets) == 1
+        and isinstance(statement.body[0].targets[0].target, cst.Name)
+    ):
+        return "only `strategy = tf.distribute.MirroredStrategy(...)` on a line of its own is migrated"
+    for arg in call.args:
+        keyword = arg.keyword.value if arg.keyword else None
+        if arg.star or keyword not in (None, "devices", "cross_device_ops", "communication_options", "cluster_resolver"):
+            return f"`{ctx.source(arg)}` has no torch.distributed counterpart"
+        if keyword == "cluster_resolver":
+            return (
+                "a cluster resolver names the workers; torchrun takes them as `--nnodes`, "
+                "`--node_rank` and `--rdzv_endpoint` — set those and drop the resolver"
+            )
+    name = statement.body[0].targets[0].target.value
+    for node, parent in _walk_with_parents(ctx.module()):
+        if not (isinstance(node, cst.Name) and node.value == name):
+            continue
+        if isinstance(parent, (cst.AssignTarget, cst.Param)):
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value in _HANDLED:
+                continue
+            return f"`{name}.{parent.attr.value}` has no torch.distributed counterpart yet"
+        if isinstance(parent, cst.Attribute):
+            continue  # `x.strategy`: another object's attribute
+        return (
+            f"`{name}` is used as a value; once it is gone that use needs the process group "
+            "(`torch.distributed`) instead"
+        )
+    return None
+
+
+def require_migrated_strategy(receiver: cst.BaseExpression, ctx: RuleContext) -> None:
+    """Raise CannotMigrate unless ``receiver`` names a strategy built in this file that the
+    strategy rule turns into a process group (else its uses must stay TF too)."""
+    if not isinstance(receiver, cst.Name):
+        raise CannotMigrate("only a strategy held in a variable of this file is migrated")
+    for node, _ in _walk_with_parents(ctx.module()):
+        if not (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1 and isinstance(node.body[0], cst.Assign)):
+            continue
+        assign = node.body[0]
+        targets = [t.target for t in assign.targets]
+        if any(isinstance(t, cst.Name) and t.value == receiver.value for t in targets):
+            value = assign.value
+            if isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in _STRATEGY_CLASSES:
+                reason = strategy_blocker(node, value, ctx)
+                if reason:
+                    raise CannotMigrate(f"`{receiver.value}` stays a TF strategy (see its TODO): {reason}")
+                return
+    raise CannotMigrate(f"`{receiver.value}` is not a MirroredStrategy built in this file")
+
+
 class MirroredStrategy(Rule):
     id = "distribute.mirrored_strategy"
     names = (
@@ -99,26 +161,9 @@ class MirroredStrategy(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        statement = ctx.statement()
-        if not (
-            isinstance(statement, cst.SimpleStatementLine)
-            and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Assign)
-            and len(statement.body[0].targets) == 1
-            and isinstance(statement.body[0].targets[0].target, cst.Name)
-        ):
-            raise CannotMigrate("only `strategy = tf.distribute.MirroredStrategy(...)` on a line of its own is migrated")
-        name = statement.body[0].targets[0].target.value
-        for arg in call.args:
-            keyword = arg.keyword.value if arg.keyword else None
-            if arg.star or keyword not in (None, "devices", "cross_device_ops", "communication_options", "cluster_resolver"):
-                raise CannotMigrate(f"`{ctx.source(arg)}` has no torch.distributed counterpart")
-            if keyword == "cluster_resolver":
-                raise CannotMigrate(
-                    "a cluster resolver names the workers; torchrun takes them as `--nnodes`, "
-                    "`--node_rank` and `--rdzv_endpoint` — set those and drop the resolver"
-                )
-        self._check_uses(name, ctx)
+        reason = strategy_blocker(ctx.statement(), call, ctx)
+        if reason:
+            raise CannotMigrate(reason)
         for arg in call.args:  # the collective implementation: DDP picks its own
             if arg.keyword and arg.keyword.value in ("cross_device_ops", "communication_options"):
                 ctx.consume(arg.value)
@@ -147,29 +192,6 @@ class MirroredStrategy(Rule):
         statements[0] = statements[0].with_changes(leading_lines=[note])
         ctx.replace_statement(statements)
         return call
-
-    @staticmethod
-    def _check_uses(name: str, ctx: RuleContext) -> None:
-        """Every use of the strategy variable must be one the rules rewrite."""
-        assignment = ctx.statement()
-        for node, parent in _walk_with_parents(ctx.module()):
-            if node is assignment:
-                continue
-            if not (isinstance(node, cst.Name) and node.value == name):
-                continue
-            if isinstance(parent, cst.AssignTarget) or isinstance(parent, cst.Param):
-                continue
-            if isinstance(parent, cst.Attribute) and parent.value is node:
-                if parent.attr.value in _HANDLED:
-                    continue
-                raise CannotMigrate(f"`{name}.{parent.attr.value}` has no torch.distributed counterpart yet")
-            if isinstance(parent, cst.Attribute):
-                continue  # `x.strategy`: another object's attribute
-            raise CannotMigrate(
-                f"`{name}` is used as a value; once it is gone that use needs the process group "
-                "(`torch.distributed`) instead"
-            )
-
 
 class StrategyScope(Rule):
     id = "distribute.scope"
@@ -201,6 +223,7 @@ class StrategyScope(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        require_migrated_strategy(call.func.value, ctx)  # type: ignore[attr-defined]
         statement = ctx.statement()
         if not isinstance(statement, cst.With) or len(statement.items) != 1:
             raise CannotMigrate("`strategy.scope()` is migrated as the only item of a `with` statement")
@@ -287,6 +310,7 @@ class NumReplicas(Rule):
     )
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        require_migrated_strategy(node.value, ctx)  # type: ignore[attr-defined]
         return cst.Call(ctx.name("torch.distributed.get_world_size"))
 
 
@@ -306,6 +330,7 @@ class StrategyRun(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        require_migrated_strategy(call.func.value, ctx)  # type: ignore[attr-defined]
         fn = None
         args: list[cst.Arg] = []
         for i, arg in enumerate(call.args):
@@ -369,6 +394,7 @@ class StrategyReduce(Rule):
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        require_migrated_strategy(call.func.value, ctx)  # type: ignore[attr-defined]
         names = ("reduce_op", "value", "axis")
         bound: dict[str, cst.BaseExpression] = {}
         for i, arg in enumerate(call.args):
@@ -450,6 +476,7 @@ class DistributeDataset(Rule):
                 "DataLoader per process with `DistributedSampler(dataset)` (and "
                 "`sampler.set_epoch(epoch)` each epoch)"
             )
+        require_migrated_strategy(call.func.value, ctx)  # type: ignore[attr-defined]
         values = [a for a in call.args if not (a.keyword and a.keyword.value == "options")]
         if len(values) != 1 or values[0].star or (values[0].keyword and values[0].keyword.value != "dataset"):
             raise CannotMigrate("`experimental_distribute_dataset` is migrated with one dataset argument")

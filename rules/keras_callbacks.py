@@ -93,7 +93,10 @@ class EarlyStopping(MonitorCallback):
     """`keras.callbacks.EarlyStopping`: stop when `monitor` has not improved for `patience`
     epochs; `restore_best_weights` keeps a copy of the best epoch's state_dict."""
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+        baseline=None, restore_best_weights=False, start_from_epoch=0,
+    ):
         super().__init__(monitor, mode, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
@@ -146,7 +149,10 @@ class ModelCheckpoint(MonitorCallback):
     epoch (only when `monitor` improved, with `save_best_only`); `filepath` may hold
     `{epoch}` and log names, as in Keras."""
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+    def __init__(
+        self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+        save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None,
+    ):
         super().__init__(monitor, mode, initial_value_threshold)
         self.filepath = str(filepath)
         self.verbose = verbose
@@ -180,7 +186,10 @@ class ReduceLROnPlateau(MonitorCallback):
     Written out rather than `torch.optim.lr_scheduler.ReduceLROnPlateau`, whose `patience`
     counts one epoch more and whose cooldown lasts one epoch longer."""
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0):
+    def __init__(
+        self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+        min_delta=1e-4, cooldown=0, min_lr=0.0,
+    ):
         super().__init__(monitor, mode, min_delta=min_delta)
         self.factor = factor
         self.patience = patience
@@ -297,7 +306,11 @@ class TensorBoard(Callback):
     `log_dir/train` and `log_dir/validation`, as Keras lays them out, and with `histogram_freq`
     the parameters' histograms. Needs the `tensorboard` package."""
 
-    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False, write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0, embeddings_metadata=None):
+    def __init__(
+        self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+        write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+        embeddings_metadata=None,
+    ):
         super().__init__()
         self.log_dir = str(log_dir)
         self.histogram_freq = histogram_freq
@@ -328,7 +341,11 @@ _LAMBDA = '''
 class LambdaCallback(Callback):
     """`keras.callbacks.LambdaCallback`: each function given is called as the hook of its name."""
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None, on_batch_end=None):
+    def __init__(
+        self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+        on_train_batch_begin=None, on_train_batch_end=None, on_batch_begin=None,
+        on_batch_end=None,
+    ):
         super().__init__()
         hooks = {
             "on_epoch_begin": on_epoch_begin,

@@ -26,6 +26,7 @@ checked after each batch; then validation in ``model.eval()`` under ``torch.no_g
 
 from __future__ import annotations
 
+import textwrap
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -61,6 +62,20 @@ def _spell(ctx: RuleContext, qualified: str) -> str:
 
 def _statements(text: str) -> list[cst.BaseStatement]:
     return list(cst.parse_module(text).body)
+
+
+def _signature(name: str, params: Sequence[str]) -> str:
+    """``def name(params):``, the parameters wrapped over lines when they do not fit in 100."""
+    line = f"def {name}({', '.join(params)}):"
+    if len(line) <= 100:
+        return line + "\n"
+    rows: list[str] = []
+    for param in params:
+        if rows and len(rows[-1]) + len(param) + 2 <= 92:
+            rows[-1] += f" {param},"
+        else:
+            rows.append(f"    {param},")
+    return f"def {name}(\n" + "\n".join(rows) + "\n):\n"
 
 
 def _indent(lines: Sequence[str], depth: int) -> str:
@@ -702,8 +717,9 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         parts.append("validation after each epoch")
     if C:
         parts.append("the callbacks' hooks where Keras calls them")
-    doc = f'"""`model.fit(...)` as Keras runs it: {", ".join(parts)}.\n    Returns the History."""'
-    return f"def {name}({', '.join(params)}):\n    {doc}\n" + _indent(body, 1)
+    text = f"`model.fit(...)` as Keras runs it: {', '.join(parts)}. Returns the History."
+    doc = '"""' + "\n    ".join(textwrap.wrap(text, 92)) + '"""'
+    return _signature(name, params) + f"    {doc}\n" + _indent(body, 1)
 
 
 def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext) -> str:
@@ -1253,7 +1269,7 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
             body += ["    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'
     body.append("return logs")
-    return f"def {name}({', '.join(params)}):\n    {doc}\n" + _indent(body, 1)
+    return _signature(name, params) + f"    {doc}\n" + _indent(body, 1)
 
 
 class GeneratorMethods(_MethodRule):

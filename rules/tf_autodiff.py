@@ -125,10 +125,8 @@ def _own_nodes(statement: cst.CSTNode, kind: type) -> list:
 def tf_aliases(module: cst.Module) -> set[str]:
     """The local names a module binds to TF/Keras imports (``tf``, ``keras``, ``layers``)."""
     bound: set[str] = set()
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
+    for line in _nodes(module, cst.SimpleStatementLine):  # function-local imports too
+        for small in line.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
                     name = _dotted(alias.name)
@@ -507,10 +505,14 @@ class GradientTape(Rule):
         "`with` statement is left as a TODO."
     )
     example = (
-        "with tf.GradientTape() as tape:\n"
-        "    loss = loss_fn(model(x), y)\n"
-        "grads = tape.gradient(loss, model.trainable_variables)\n"
-        "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+        "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])\n"
+        "optimizer = tf.keras.optimizers.SGD(0.1)\n\n\n"
+        "def train_step(x, y):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = loss_fn(model(x, training=True), y)\n"
+        "    grads = tape.gradient(loss, model.trainable_variables)\n"
+        "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+        "    return loss"
     )
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -551,11 +553,12 @@ class TapeGradient(Rule):
         "depend on (TF returns None)."
     )
     example = (
+        "x = tf.Variable(3.0)\n"
         "with tf.GradientTape(persistent=True) as tape:\n"
         "    y = x * x\n"
         "    z = y * y\n"
-        "dz_dx = tape.gradient(z, [x])\n"
-        "dy_dx = tape.gradient(y, [x])"
+        "dz_dx = tape.gradient(z, x)\n"
+        "dy_dx = tape.gradient(y, x)"
     )
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -849,7 +852,7 @@ class TrainableVariables(Rule):
         "are buffers in torch, so they are not among the parameters either. A layer frozen "
         "with `requires_grad_(False)` still is: filter on `p.requires_grad` where that matters."
     )
-    example = "n = len(model.trainable_variables)"
+    example = "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])\nn = len(model.trainable_variables)"
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if not isinstance(node, cst.Attribute):

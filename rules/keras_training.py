@@ -552,12 +552,17 @@ def _metric_lines() -> list[str]:
 def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
     no_grad = _spell(ctx, "torch.no_grad")
     params = "model, loss_fn, x, y=None, *, batch_size=32" + (", metrics=None" if shape.metrics else "")
+    data = "batches(x, y, batch_size, shuffle=False)"
+    if shape.steps_per_epoch:  # `steps=`: the first batches of a fresh pass, as Keras's evaluate takes them
+        params += ", steps=None"
+        islice = _spell(ctx, "itertools.islice")
+        data = f"{islice}({data}, steps)"
     body = [
         "device = next(model.parameters()).device",
         "model.eval()",
         "sums, seen = {}, 0",
         f"with {no_grad}():",
-        "    for batch_x, batch_y in batches(x, y, batch_size, shuffle=False):",
+        f"    for batch_x, batch_y in {data}:",
         "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
         *("        " + line for line in _permute_line(shape)),
         "        y_pred = model(batch_x)",
@@ -1050,7 +1055,7 @@ class Fit(_MethodRule):
 _NOT_YET = {
     "class_weight": "Keras multiplies each example's loss by its class's weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
     "sample_weight": "Keras multiplies each example's loss by its weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
-    "validation_steps": "take that many batches of the validation data in the loop",
+    "validation_steps": "Keras carries one pass over the validation data across epochs of that many batches; write it in the loop",
     "validation_batch_size": "batch the validation data by hand",
     "validation_freq": "validate every N epochs in the loop",
 }
@@ -1066,8 +1071,8 @@ class Evaluate(_MethodRule):
         "`torch.no_grad()` and returns the loss and metrics averaged over the data with each "
         "batch weighted by its size, as Keras's `Mean` metrics are. The call keeps Keras's "
         "return value: the loss alone without metrics, `[loss, *metrics]` with them, the dict "
-        "with `return_dict=True`. `batch_size` defaults to 32 for arrays, as in Keras. "
-        "`sample_weight`, `steps` and `callbacks` are TODOs."
+        "with `return_dict=True`. `batch_size` defaults to 32 for arrays, as in Keras; "
+        "`steps=N` takes the first N batches. `sample_weight` and `callbacks` are TODOs."
     )
     example = (
         "import numpy as np\n"
@@ -1085,7 +1090,7 @@ class Evaluate(_MethodRule):
         original = _original_call(ctx, "evaluate")
         bound_original = _bind(original, "evaluate", ctx)
         args = _bind(call, "evaluate", ctx)
-        for name in ("sample_weight", "steps", "callbacks"):
+        for name in ("sample_weight", "callbacks"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` of `evaluate` is not migrated yet")
         if "x" not in args:
@@ -1095,7 +1100,8 @@ class Evaluate(_MethodRule):
         if return_dict is _NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
-        shape = LoopShape(permutation=_model_permutation(model, ctx), metrics=compiled.metrics is not None)
+        steps = "steps" in args and not _is_default(args["steps"], None)
+        shape = LoopShape(permutation=_model_permutation(model, ctx), metrics=compiled.metrics is not None, steps_per_epoch=steps)
         _add_common(ctx)
         name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
@@ -1105,6 +1111,8 @@ class Evaluate(_MethodRule):
             new.append(_arg(args.get("batch_size") if not _is_default(args.get("batch_size"), None) else cst.Integer("32"), "batch_size"))
         if shape.metrics:
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
+        if steps:
+            new.append(_arg(args["steps"], "steps"))
         result: cst.BaseExpression = _call(name, new)
         if return_dict:
             return result

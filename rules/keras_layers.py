@@ -983,7 +983,10 @@ FAMILIES: dict[str, Family] = {
         _batch_norm, frozenset(), handled=frozenset({"axis", "momentum", "epsilon", "center", "scale"}), why=(
         "Keras keeps `momentum` of the old statistic, torch takes `momentum` of the new one: "
         "momentum 0.99 → 0.01, and Keras's eps 1e-3 is written out (torch's is 1e-5). The input "
-        "rank picks BatchNorm1d/2d/3d, so it must be known. " + _NCHW),
+        "rank picks BatchNorm1d/2d/3d, so it must be known. One difference no argument removes: "
+        "while training, torch moves `running_var` towards the unbiased batch variance, Keras "
+        "towards the biased one (a factor n/(n−1) over the n values per channel: 3 % for a batch "
+        "of 32 vectors, negligible for images); outputs in train mode agree exactly. " + _NCHW),
     ),
     "Dropout": Family(_dropout("torch.nn.Dropout"), frozenset({"rate"}), handled=frozenset({'noise_shape', 'seed'}), why="`rate` → `p`; both drop in training only."),
     "SpatialDropout1D": Family(_dropout("torch.nn.Dropout1d"), frozenset({"rate"}), handled=frozenset({'seed'}), why="Drops whole channels, as Dropout1d."),
@@ -1132,7 +1135,10 @@ FAMILIES: dict[str, Family] = {
         "(`num_heads·key_dim` wide, Lazy inputs), scaled dot-product softmax and output projection, "
         "called as Keras calls it (`(query, value, key=None, attention_mask=None, ...)`). "
         "`nn.MultiheadAttention` is not used: it ties the projection width to the embedding size "
-        "and packs q/k/v into one weight. The output size must be known: `output_shape=`."),
+        "and packs q/k/v into one weight. The output size must be known: `output_shape=`. The "
+        "input projections are Lazy, so torch initialises them on the first call (Keras: "
+        "glorot_uniform kernels, zero biases) — it matters for training from scratch, not for "
+        "migrated weights; a non-default initializer is a TODO."),
     ),
     "Identity": Family(_identity, why="`nn.Identity()`."),
     "Activation": Family(_activation_layer, handled=frozenset({'activation'}), why="The activation's torch module (`rules/layers.py` ACTIVATION_MODULES)."),
@@ -1186,6 +1192,10 @@ class LayerRule(Rule):
             ctx.name("torch.nn.Sequential"),
             [cst.Arg(m, comma=_COMMA if i < len(made.modules) - 1 else cst.MaybeSentinel.DEFAULT) for i, (_, m) in enumerate(made.modules)],
         )
+        for key, _, _ in table.LAYERS[self.keras].inits if self.keras in table.LAYERS else ():
+            value = config.get(key)
+            if isinstance(value, (str, dict)) and table.initializer_call(value, "p", (2, 2)) is None:
+                raise CannotMigrate(f"`{key}={value!r}` has no nn.init equivalent; initialise the parameter by hand")
         self._initialise(config, made, full, call, ctx)
         state.recorded[id(node)] = Recorded(self.keras, config, name, node, full)
         return node

@@ -198,10 +198,12 @@ class SequentialModel(Rule):
             # Its layers are migrated one by one all the same, so a second run sees torch
             # modules here and cannot tell why: both runs must give the same reason.
             raise CannotMigrate(_NOT_WHOLE) from None
+        initialise = self._initialise(recorded, shape, layers_node, ctx)  # before any edit: it may refuse
         for element in layers_node.elements:  # rebuilt here: their own TODOs no longer apply
             ctx.consume(element.value)
         result = self._sequential(entries, ctx)
-        self._initialise(recorded, shape, layers_node, ctx)
+        if initialise:
+            ctx.insert_after(initialise)
         state.recorded[id(result)] = dataclasses.replace(model, node=result)
         return result
 
@@ -230,28 +232,29 @@ class SequentialModel(Rule):
             shape = made.out
         return entries, shape
 
-    def _initialise(self, recorded: list[Recorded], shape: Shape, layers_node: cst.BaseExpression, ctx: RuleContext) -> None:
-        """``nn.init`` lines after the statement binding the model, giving each sized module
+    def _initialise(
+        self, recorded: list[Recorded], shape: Shape, layers_node: cst.BaseExpression, ctx: RuleContext
+    ) -> list[cst.BaseStatement]:
+        """``nn.init`` lines for after the statement binding the model, giving each sized module
         Keras's initial values (Lazy modules are initialised by torch on their first call)."""
         statement = ctx.statement()
         body = getattr(statement, "body", None)
         if not body or not isinstance(body[0], cst.Assign) or len(body[0].targets) != 1:
-            return  # no name to reach the modules by (`return keras.Sequential(...)`)
+            return []  # no name to reach the modules by (`return keras.Sequential(...)`)
         value = body[0].value
         listed = value.args[0].value if isinstance(value, cst.Call) and value.args else None
         if not isinstance(listed, (cst.List, cst.Tuple)) or len(listed.elements) != len(layers_node.elements):  # type: ignore[attr-defined]
-            return  # a Sequential nested in another: the outer one writes the lines
+            return []  # a Sequential nested in another: the outer one writes the lines
         originals = [e.value for e in listed.elements if not _is_input(e.value)]
         kinds = [_dotted(e.func).split(".")[-1] if isinstance(e, cst.Call) else "" for e in originals]
-        if kinds != [r.keras for r in recorded]:
-            return  # the same count, other layers: nested in another
+        if kinds != [_dotted(r.node.func) if r.keras == CUSTOM else r.keras for r in recorded]:  # type: ignore[attr-defined]
+            return []  # the same count, other layers: nested in another
         target = ctx.source(body[0].targets[0].target)
         if f"{target}.add(" in ctx.source(ctx.scope()):
-            return  # layers added later (models.sequential_add rebuilds the statement): none written
+            return []  # layers added later (models.sequential_add rebuilds the statement): none written
         nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
         lines = [re.sub(r"^nn\.", nn + ".", line) for line in self._init_lines(recorded, shape, target, ctx)]
-        if lines:
-            ctx.insert_after([cst.parse_statement(line) for line in lines])
+        return [cst.parse_statement(line) for line in lines]
 
     def _init_lines(self, recorded: list[Recorded], shape: Shape, prefix: str, ctx: RuleContext) -> list[str]:
         lines: list[str] = []
@@ -271,8 +274,10 @@ class SequentialModel(Rule):
                     lines += init_statements(inner.keras, inner.config, shape.dims, key)
                     if inner is not found:
                         lines += init_statements(inner.keras, inner.config, shape.dims, key, "_reverse")
-                except (TypeError, ValueError, KeyError, IndexError):
-                    pass  # a non-literal size: torch's own init stays (an unmapped initializer is the layer's TODO)
+                except ValueError:
+                    raise CannotMigrate(_NOT_WHOLE) from None  # an initializer nn.init lacks: the layer's own TODO says which
+                except (TypeError, KeyError, IndexError):
+                    pass  # a non-literal size: torch's own init stays
             shape = self._out(found, shape, ctx)
         return lines
 

@@ -420,6 +420,8 @@ def initializer_call(init: Any, param: str, keras_shape: Sequence[int]) -> str |
             f"nn.init.trunc_normal_({param}, {_number(mean)}, {_number(std)}, "
             f"{_number(mean - 2 * std)}, {_number(mean + 2 * std)})"
         )
+    if key == "identity" and len(keras_shape) == 2 and cfg.get("gain", 1.0) == 1.0:
+        return f"nn.init.eye_({param})"  # Keras's eye(in, out) is torch's eye(out, in) transposed
     if key == "orthogonal":
         return f"nn.init.orthogonal_({param}, gain={_number(cfg.get('gain', 1.0))})"
     return None

@@ -59,14 +59,14 @@ SEQUENTIAL = {
     "normalization_image": ('keras.Input(shape=(4, 4, 3)), layers.Normalization(), layers.Conv2D(2, 3), layers.GlobalMaxPooling2D()', (4, 4, 3), True),
 }
 
-# A subclassed model for the layers that take several inputs (merges, attention). Layers with
-# weights are named like their attributes: `migrate weights` joins by Keras layer name.
+# A subclassed model for the layers that take several inputs (merges, attention). Its layers keep
+# Keras's automatic names (`dense`, `dense_1`…): `migrate weights` joins them by attribute.
 SUBCLASS = HEAD + '''
 class Net(keras.Model):
     def __init__(self):
         super().__init__()
-        self.left = layers.Dense(4, name="left")
-        self.right = layers.Dense(4, name="right")
+        self.left = layers.Dense(4)
+        self.right = layers.Dense(4)
         self.add = layers.Add()
         self.subtract = layers.Subtract()
         self.multiply = layers.Multiply()
@@ -74,7 +74,7 @@ class Net(keras.Model):
         self.maximum = layers.Maximum()
         self.minimum = layers.Minimum()
         self.concatenate = layers.Concatenate()
-        self.attention = layers.MultiHeadAttention(2, 3, value_dim=2, output_shape=4, name="attention")
+        self.attention = layers.MultiHeadAttention(2, 3, value_dim=2, output_shape=4)
 
     def call(self, x):
         a = self.left(x)

@@ -64,11 +64,16 @@ def is_container(layer: Any) -> bool:
 class LayerPath:
     layer: Any
     keras_path: tuple[str, ...]  # Keras names, outermost first: ("encoder", "dense")
+    # The module attribute of each step where it is not the Keras name: a subclassed model's
+    # own attribute (`self.head = layers.Dense(…)` is module attribute `head`, whatever the
+    # layer's name), a list element's index (`self.blocks[1]` → `blocks.1`).
+    attrs: tuple[str | None, ...] = ()
 
     @property
     def attr(self) -> str:
         """The module attribute path: ``encoder.dense``."""
-        return ".".join(module_attr(name) for name in self.keras_path)
+        steps = self.attrs or (None,) * len(self.keras_path)
+        return ".".join(a if a is not None else module_attr(name) for name, a in zip(self.keras_path, steps))
 
     @property
     def name(self) -> str:
@@ -80,10 +85,11 @@ def leaf_layers(model: Any) -> list[LayerPath]:
     found: list[LayerPath] = []
     seen: set[int] = set()
 
-    def walk(container: Any, prefix: tuple[str, ...]) -> None:
+    def walk(container: Any, prefix: tuple[str, ...], prefix_attrs: tuple[str | None, ...]) -> None:
         attrs: dict[str, str] = {}
+        own = subclass_attributes(container)
         for layer in container.layers:
-            attr = module_attr(layer.name)
+            attr = own.get(id(layer)) or module_attr(layer.name)
             if attr in attrs:
                 raise WeightsError(
                     f"layers {attrs[attr]!r} and {layer.name!r} would both be the module attribute {attr!r}"
@@ -92,12 +98,35 @@ def leaf_layers(model: Any) -> list[LayerPath]:
             if id(layer) in seen:
                 continue  # a layer shared by two nested models is placed once, at its first path
             seen.add(id(layer))
+            path, steps = (*prefix, layer.name), (*prefix_attrs, own.get(id(layer)))
             if is_container(layer):
-                walk(layer, (*prefix, layer.name))
+                walk(layer, path, steps)
             else:
-                found.append(LayerPath(layer, (*prefix, layer.name)))
+                found.append(LayerPath(layer, path, steps))
 
-    walk(model, ())
+    walk(model, (), ())
+    return found
+
+
+def subclass_attributes(container: Any) -> dict[int, str]:
+    """{id(layer): module attribute} for the layers a subclassed Keras model holds as its own
+    attributes (``self.head = layers.Dense(...)`` → ``head``; ``self.blocks = [...]`` →
+    ``blocks.0``…), which the migrated class keeps (the `models.subclass` rewrite). Empty for a
+    Functional or Sequential model, whose modules are named after the Keras layers."""
+    import keras
+
+    if type(container).__module__.startswith("keras.") or not isinstance(container, keras.Model):
+        return {}
+    found: dict[int, str] = {}
+    for name, value in vars(container).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, keras.layers.Layer):
+            found.setdefault(id(value), name)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, keras.layers.Layer):
+                    found.setdefault(id(item), f"{name}.{index}")
     return found
 
 

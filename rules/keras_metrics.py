@@ -44,6 +44,8 @@ class MetricPlan:
     build: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression] | None = None
     state: cst.BaseExpression | None = None
     notes: tuple[str, ...] = ()
+    #: The values Keras averages (one per example, or per element for binary accuracy).
+    per_example: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression] | None = None
 
     @property
     def stateful(self) -> bool:
@@ -118,6 +120,17 @@ _ACCURACY_FUNCTIONS = {
 }
 
 
+def _plan(name: str, form: str, notes: tuple[str, ...] = ()) -> MetricPlan:
+    """A plan from a batch-mean form ending in ``.mean()``; its per-example values are the
+    same form without that mean."""
+    assert form.endswith(".mean()")
+    return MetricPlan(name, _builder(form), notes=notes, per_example=_builder(form[: -len(".mean()")]))
+
+
+def _from_loss(name: str, plan: Any) -> MetricPlan:
+    return MetricPlan(name, plan._mean, notes=plan.notes, per_example=plan._per_example)
+
+
 def _builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]:
     def build(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
         code = cst.Module([]).code_for_node
@@ -158,12 +171,12 @@ def _loss_name(loss: cst.BaseExpression | str | None) -> str:
 def _accuracy_for(loss: cst.BaseExpression | str | None, name: str) -> MetricPlan:
     kind = _loss_name(loss)
     if kind == "SparseCategoricalCrossentropy":
-        return MetricPlan(name, _builder(_ACCURACY["sparse_categorical_accuracy"]))
+        return _plan(name, _ACCURACY["sparse_categorical_accuracy"])
     if kind == "CategoricalCrossentropy":
-        return MetricPlan(name, _builder(_ACCURACY["categorical_accuracy"]))
+        return _plan(name, _ACCURACY["categorical_accuracy"])
     if kind == "BinaryCrossentropy":
-        return MetricPlan(
-            name, _builder(_binary_accuracy(0.5)),
+        return _plan(
+            name, _binary_accuracy(0.5),
             notes=("Keras 3 picks categorical accuracy here when the model has more than one output unit; this is Keras 2's binary accuracy",),
         )
     raise CannotMigrate(
@@ -208,10 +221,9 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
         if node.lower() in ("accuracy", "acc"):
             return _accuracy_for(loss, node)
         if node in _ACCURACY_FUNCTIONS:
-            return MetricPlan(node, _builder(_ACCURACY_FUNCTIONS[node]()))
+            return _plan(node, _ACCURACY_FUNCTIONS[node]())
         if node in BY_FUNCTION or node in SPECS:
-            plan = torch_loss(node, ctx)
-            return MetricPlan(node, plan._mean, notes=plan.notes)
+            return _from_loss(node, torch_loss(node, ctx))
         raise CannotMigrate(f"metric {node!r} has no torch form in this table")
     if isinstance(node, cst.Call):
         cls = _dotted(node.func).rsplit(".", 1)[-1]
@@ -225,12 +237,12 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
             values = _literal_args(node, signature, ctx)
             name = values["name"] or default_name
             if cls == "Accuracy":
-                return MetricPlan(name, _builder(_ACCURACY["accuracy"]))
+                return _plan(name, _ACCURACY["accuracy"])
             if cls == "BinaryAccuracy":
-                return MetricPlan(name, _builder(_binary_accuracy(float(values["threshold"]))))
+                return _plan(name, _binary_accuracy(float(values["threshold"])))
             if cls in ("TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy"):
-                return MetricPlan(name, _builder(_top_k(int(values["k"]), sparse=cls.startswith("Sparse"))))
-            return MetricPlan(name, _builder(_ACCURACY[default_name]))
+                return _plan(name, _top_k(int(values["k"]), sparse=cls.startswith("Sparse")))
+            return _plan(name, _ACCURACY[default_name])
         if cls in LOSS_METRICS:
             loss_call = node.with_changes(
                 func=cst.parse_expression(f"keras.losses.{LOSS_METRICS[cls]}"),
@@ -245,15 +257,13 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
                     name = literal(names[0].value)
                 except NotLiteral:
                     raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown") from None
-            plan = torch_loss(loss_call, ctx)
-            return MetricPlan(name, plan._mean, notes=plan.notes)
+            return _from_loss(name, torch_loss(loss_call, ctx))
         raise CannotMigrate(f"`{ctx.source(node.func)}` is not a metric this table knows")
     last = _dotted(node).rsplit(".", 1)[-1]
     if last in _ACCURACY_FUNCTIONS:
-        return MetricPlan(last, _builder(_ACCURACY_FUNCTIONS[last]()))
+        return _plan(last, _ACCURACY_FUNCTIONS[last]())
     if last in BY_FUNCTION:
-        plan = torch_loss(last, ctx)
-        return MetricPlan(last, plan._mean, notes=plan.notes)
+        return _from_loss(last, torch_loss(last, ctx))
     raise CannotMigrate(f"`{ctx.source(node)}` is not a metric this rewrite can read")
 
 
@@ -265,4 +275,92 @@ def _default_metric_name(cls: str) -> str:
     return SPECS[LOSS_METRICS[cls]].function
 
 
-RULES: list[Rule] = []
+# ---------------------------------------------------------------------------------------
+# Metric objects a hand-written loop updates (``m.update_state(y, p)``, ``m.result()``,
+# ``m.reset_state()``, ``m(y, p)``), as the TF2 custom-loop guides write them.
+
+_RUNNING_MEAN = """
+class RunningMean:
+    \"\"\"A Keras mean metric (`keras.metrics.Mean`, accuracies, error metrics): the mean of every
+    value given to `update_state` since the last `reset_state`, as Keras keeps it.\"\"\"
+
+    def __init__(self, per_example=None, name=None):
+        self.per_example = per_example  # (y_true, y_pred) -> the values to average; None: the values given
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, *args):
+        values = self.per_example(*args) if self.per_example is not None else args[0]
+        values = {as_tensor}(values).detach()
+        self.total += values.sum().item()
+        self.count += values.numel()
+
+    def result(self):
+        return {tensor}(self.total / self.count if self.count else 0.0)
+
+    def __call__(self, *args):
+        self.update_state(*args)
+        return self.result()
+"""
+
+
+class MetricObject(Rule):
+    id = "metrics.metric"
+    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, *sorted(STATEFUL)])
+    returns = {n: "keras.metrics.Metric" for n in names}
+    summary = (
+        "`keras.metrics.SparseCategoricalAccuracy()` used by hand → `RunningMean(per_example=...)`, "
+        "a small class with Keras's `update_state` / `result` / `reset_state`."
+    )
+    why = (
+        "Keras's accuracy, error and `Mean` metrics are running means of per-example values. "
+        "torch has no metric objects of its own (torchmetrics is a separate package), and a "
+        "custom loop calls the Keras methods by name, so the rewrite defines one small "
+        "`RunningMean` class in the file with the same methods (`update_state`, `result`, "
+        "`reset_state`/`reset_states`, and calling it) and passes it the metric's per-example "
+        "values — the same expressions the `compile(metrics=...)` rewrite averages. The loop's "
+        "calls stay as they are. Metrics with state across batches (AUC, Precision, Recall…) "
+        "are TODOs. A metric inside `compile(...)` is left to the compile rewrite; "
+        "`sample_weight` is not carried."
+    )
+    example = (
+        "import keras\n\n"
+        'train_loss = keras.metrics.Mean(name="train_loss")\n'
+        'train_accuracy = keras.metrics.SparseCategoricalAccuracy(name="train_accuracy")\n'
+        "train_loss(loss)\n"
+        "train_accuracy.update_state(labels, predictions)\n"
+        "print(train_accuracy.result())\n"
+        "train_accuracy.reset_state()"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        from migrate.rules.keras_optimizers import argument_of_compile
+
+        if argument_of_compile(call, ctx):
+            return call
+        cls = qualified.rsplit(".", 1)[-1]
+        code = cst.Module([]).code_for_node
+        per_example = None
+        if cls == "Mean":
+            name = _literal_args(call, "name='mean', dtype=None", ctx)["name"]
+        else:
+            plan = torch_metric(call, ctx)
+            assert plan.per_example is not None
+            body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
+            per_example = f"lambda y_true, y_pred: {code(body)}"
+            name = plan.name
+        definition = _RUNNING_MEAN.format(
+            as_tensor=code(ctx.name("torch.as_tensor")), tensor=code(ctx.name("torch.tensor"))
+        ).lstrip("\n")
+        ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
+        quoted = f'"{name}"' if isinstance(name, str) and '"' not in name and "\\" not in name else repr(name)
+        args = ([f"per_example={per_example}"] if per_example else []) + [f"name={quoted}"]
+        return cst.parse_expression(f"RunningMean({', '.join(args)})")
+
+
+RULES: list[Rule] = [MetricObject()]

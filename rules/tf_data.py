@@ -1232,3 +1232,98 @@ class ClassNames(Rule):
 
 
 RULES += [ImageDatasetFromDirectory(), ClassNames()]
+
+
+# ---------------------------------------------------------------------------------------
+# keras.utils.timeseries_dataset_from_array.
+
+_TIMESERIES_HELPER = '''
+class TimeseriesDataset(torch.utils.data.Dataset):
+    """The windows of `keras.utils.timeseries_dataset_from_array`: window i is
+    `data[p : p + sequence_length * sampling_rate : sampling_rate]` for the i-th start
+    position p (every `sequence_stride` steps from `start_index`), with `targets[p]` beside
+    it. With `shuffle`, the windows come in the order NumPy's `RandomState(seed)` gives,
+    as Keras orders them."""
+
+    def __init__(self, data, targets, sequence_length, sequence_stride=1, sampling_rate=1,
+                 shuffle=False, seed=None, start_index=None, end_index=None):
+        start = 0 if start_index is None else start_index
+        end = len(data) if end_index is None else end_index
+        count = end - start - (sequence_length - 1) * sampling_rate
+        if targets is not None:
+            count = min(count, len(targets))
+        self.positions = numpy.arange(0, count, sequence_stride)
+        if shuffle:
+            numpy.random.RandomState(numpy.random.randint(1e6) if seed is None else seed).shuffle(self.positions)
+        self.data = torch.as_tensor(numpy.asarray(data[start:end]))
+        self.targets = None if targets is None else torch.as_tensor(numpy.asarray(targets[start:]))
+        self.length, self.rate = sequence_length, sampling_rate
+
+    def __len__(self):
+        return len(self.positions)
+
+    def __getitem__(self, index):
+        position = int(self.positions[index])
+        window = self.data[position : position + self.length * self.rate : self.rate]
+        return window if self.targets is None else (window, self.targets[position])
+'''
+
+_TIMESERIES_SIGNATURE = (
+    "data", "targets", "sequence_length", "sequence_stride", "sampling_rate", "batch_size",
+    "shuffle", "seed", "start_index", "end_index", "format",
+)
+
+
+class TimeseriesDatasetFromArray(Rule):
+    id = "data.timeseries_dataset_from_array"
+    names = (
+        "keras.utils.timeseries_dataset_from_array",
+        "keras.preprocessing.timeseries_dataset_from_array",
+    )
+    returns = {n: DATASET for n in names}
+    summary = (
+        "`keras.utils.timeseries_dataset_from_array(data, targets, sequence_length, ...)` → "
+        "`DataLoader(TimeseriesDataset(...), batch_size=128, shuffle=False)` (a generated map-style dataset)."
+    )
+    why = (
+        "The generated dataset makes the same windows as Keras: the same start positions "
+        "(every `sequence_stride` steps, limited by `start_index`/`end_index` and the number of "
+        "targets), `sampling_rate` steps apart, the target of a window at its start; unshuffled "
+        "they come in the same order (tested against Keras). With `shuffle=True` the windows are "
+        "first ordered by NumPy's `RandomState(seed)` as in Keras; each epoch the DataLoader "
+        "then draws a full permutation where Keras shuffles through a buffer of 8 batches. "
+        "Values keep the array's dtype, as in Keras."
+    )
+    example = (
+        "import keras\n\n"
+        "windows = keras.utils.timeseries_dataset_from_array(\n"
+        "    series, targets, sequence_length=24, sequence_stride=2, sampling_rate=6, batch_size=64)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        bound = _bind(call, _TIMESERIES_SIGNATURE, ctx, "timeseries_dataset_from_array")
+        missing = [n for n in ("data", "targets", "sequence_length") if n not in bound]
+        if missing:
+            raise CannotMigrate(f"`timeseries_dataset_from_array` needs `{missing[0]}`")
+        if _literal_or(bound.get("format"), "tf") not in ("tf", "grain"):
+            raise CannotMigrate("`format=` must be a literal \"tf\" or \"grain\"")
+        originals = {(a.keyword.value if a.keyword else _TIMESERIES_SIGNATURE[i]): a for i, a in enumerate(call.args)}
+        args = []
+        for name in _TIMESERIES_SIGNATURE:
+            if name in bound and name not in ("batch_size", "format"):
+                keyword = originals[name].keyword is not None or name not in ("data", "targets", "sequence_length")
+                args.append(NewArg(bound[name], name if keyword else None, originals[name]))
+        _consume_all(ctx, bound.get("format"))
+        torch = ctx.source(ctx.name("torch"))
+        code = _TIMESERIES_HELPER.lstrip("\n").replace("torch.", f"{torch}.").replace("numpy.", ctx.source(ctx.name("numpy")) + ".")
+        ctx.add_definition(list(cst.parse_module(code).body))
+        dataset = build_call(call, cst.Name("TimeseriesDataset"), args)
+        batch_size = bound.get("batch_size", cst.Integer("128"))
+        if isinstance(batch_size, cst.Name) and batch_size.value == "None":
+            return _record(ctx, dataset, MAP_STYLE)
+        shuffle = bound.get("shuffle", cst.Name("False"))
+        loader = _call(ctx.name("torch.utils.data.DataLoader"), _arg(dataset), _arg(batch_size, "batch_size"), _arg(shuffle, "shuffle"))
+        return _record(ctx, loader, BATCHES)
+
+
+RULES += [TimeseriesDatasetFromArray()]

@@ -271,3 +271,42 @@ def test_validation_split_keeps_the_same_files_in_each_subset(photos, subset: st
     expected = sorted(_keras_elements(call, photos), key=key)
     actual = sorted(_migrated_elements(call, photos), key=key)
     _assert_same_images(expected, actual)
+
+
+# ---------------------------------------------------------------------------------------
+# keras.utils.timeseries_dataset_from_array against its migration.
+
+SERIES = np.arange(120, dtype="float64").reshape(60, 2) * 0.5
+SERIES_TARGETS = np.arange(60, dtype="int64") * 3
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "sequence_length=5, batch_size=8",
+        "sequence_length=4, sequence_stride=3, sampling_rate=2, batch_size=5",
+        "sequence_length=3, start_index=10, end_index=40, batch_size=4",
+    ],
+)
+def test_timeseries_windows_and_targets_match_keras_in_order(options: str) -> None:
+    keras = pytest.importorskip("keras")
+    call = f"keras.utils.timeseries_dataset_from_array(series, targets, {options})"
+    expected = [(_numpy(w), _numpy(t)) for w, t in eval(call, {"keras": keras, "series": SERIES, "targets": SERIES_TARGETS})]  # noqa: S307
+    scope = {"series": SERIES, "targets": SERIES_TARGETS, "__name__": "migrated"}
+    exec(_migrated("import keras\nds = " + call + "\n"), scope)  # noqa: S102
+    actual = [(_numpy(w), _numpy(t)) for w, t in scope["ds"]]
+    assert len(actual) == len(expected)
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        _assert_same(e, a, f"batch {i}")
+
+
+def test_timeseries_shuffle_draws_the_same_windows() -> None:
+    keras = pytest.importorskip("keras")
+    call = "keras.utils.timeseries_dataset_from_array(series, None, sequence_length=6, shuffle=True, seed=3, batch_size=7)"
+    ds = eval(call, {"keras": keras, "series": SERIES})  # noqa: S307
+    expected = sorted(w.tobytes() for batch in ds for w in batch.numpy())
+    scope = {"series": SERIES, "__name__": "migrated"}
+    exec(_migrated("import keras\nds = " + call + "\n"), scope)  # noqa: S102
+    epochs = [[w.tobytes() for batch in scope["ds"] for w in batch.numpy()] for _ in range(2)]
+    assert sorted(epochs[0]) == sorted(epochs[1]) == expected
+    assert epochs[0] != epochs[1], "a new order every epoch"

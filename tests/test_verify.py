@@ -342,3 +342,30 @@ def test_speed_table_is_asked_for_with_both_layouts(models: dict[str, Any], monk
     assert seen["device"] == "cpu" and seen["onnx"] is not None
     assert report.to_dict()["speed"] == {"rows": []}
     assert "speed table here" in report.render()
+
+
+class _Residual(torch.nn.Module):
+    """conv0 → relu (a Keras ReLU layer: code in forward) → shortcut + (conv1 → bn) → Add → conv2."""
+
+    def __init__(self, bn_eps: float) -> None:
+        super().__init__()
+        self.conv0 = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.conv1 = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(4, eps=bn_eps, momentum=0.01)
+        self.conv2 = torch.nn.Conv2d(4, 2, 1)
+
+    def forward(self, x: Any) -> Any:
+        h = torch.relu(self.conv0(x))
+        return self.conv2(h + self.bn(self.conv1(h)))
+
+
+def test_a_divergence_in_one_branch_of_a_merge_is_not_blamed_on_the_other() -> None:
+    L = keras.layers  # noqa: N806
+    x = keras.Input((6, 6, 3), name="image")
+    h = L.ReLU(name="relu")(L.Conv2D(4, 3, padding="same", name="conv0")(x))
+    branch = L.BatchNormalization(name="bn")(L.Conv2D(4, 3, padding="same", name="conv1")(h))
+    out = L.Conv2D(2, 1, name="conv2")(L.Add(name="add")([h, branch]))
+    model = builders.randomise(keras.Model(x, out, name="residual"), seed=6)
+    assert verify(model, _Residual(1e-3)).ok
+    report = verify(model, _Residual(1e-5))
+    assert report.divergence is not None and report.divergence.layer == "bn", report.render()

@@ -419,6 +419,10 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
         return None
     if code.block_of(statement) is not code.block_of(gradient.statement):
         return None
+    try:  # the apply step must be writable, or the gradients it needs stay values
+        _optimizer_plan(apply.func.value, _parameters_of(pairs), ctx)  # type: ignore[attr-defined]
+    except CannotMigrate:
+        return None
     return _Step(tape, gradient, apply, statement, args[0].value)  # type: ignore[arg-type]
 
 
@@ -682,6 +686,14 @@ def _parameters_of(pairs: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
+def _optimizer_plan(optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
+    """What the optimizer's Keras arguments ask of the step (clipping, decay, a schedule),
+    from the optimizer rules; CannotMigrate when that optimizer cannot be rewritten."""
+    from migrate.rules.keras_optimizers import torch_optimizer
+
+    return torch_optimizer(optimizer, params or cst.Name("params"), ctx)
+
+
 class ApplyGradients(Rule):
     id = "autodiff.apply_gradients"
     names = ("keras.optimizers.Optimizer.apply_gradients", "keras.optimizers.Optimizer.minimize")
@@ -747,11 +759,7 @@ class ApplyGradients(Rule):
         return call_
 
     def _plan(self, optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
-        try:
-            from migrate.rules.keras_optimizers import torch_optimizer
-        except ImportError:  # pragma: no cover - the optimizer table is part of the library
-            return None
-        return torch_optimizer(optimizer, params or cst.Name("params"), ctx)
+        return _optimizer_plan(optimizer, params, ctx)
 
     def _minimize(self, call_: cst.Call, optimizer: cst.BaseExpression, ctx: RuleContext) -> list[cst.BaseStatement]:
         loss = _keyword(call_, "loss", 0)

@@ -924,9 +924,16 @@ class Unsupported(Rule):
     id = "data.unsupported"
     names = tuple(
         f"tf.data.Dataset.{m}" for m in ("interleave", "flat_map", "padded_batch", "window", "shard", "bucket_by_sequence_length", "rejection_resample", "group_by_window")
-    ) + ("tf.data.TFRecordDataset", "tf.data.TextLineDataset", "tf.data.FixedLengthRecordDataset", "tf.data.experimental.make_csv_dataset")
+    ) + (
+        "tf.data.TFRecordDataset", "tf.data.TextLineDataset", "tf.data.FixedLengthRecordDataset",
+        "tf.data.experimental.make_csv_dataset", "keras.utils.text_dataset_from_directory",
+        "keras.preprocessing.text_dataset_from_directory", "keras.utils.audio_dataset_from_directory",
+    )
     returns = {expand(n): DATASET for n in names}
-    summary = "tf.data transformations and file readers with no faithful DataLoader form stay TODOs that say what to use."
+    summary = (
+        "tf.data transformations and file readers (TFRecord, text, CSV; text and audio "
+        "directories) with no faithful DataLoader form stay TODOs that say what to use."
+    )
     why = (
         "`TFRecordDataset` reads `tf.train.Example` protocol buffers, which only TF or a "
         "TFRecord reader can decode (the `tfrecord` package's `tfrecord.torch.dataset."
@@ -951,6 +958,15 @@ class Unsupported(Rule):
         "TextLineDataset": "read the lines with a small IterableDataset over `open(path)` (tf.data strips the newline)",
         "FixedLengthRecordDataset": "read fixed-size records with `numpy.fromfile` or a small IterableDataset",
         "make_csv_dataset": "read the CSV with `pandas`/`csv` into tensors and use a TensorDataset",
+        "text_dataset_from_directory": (
+            "its elements are tf.string tensors, which torch has no type for: list the files as "
+            "image_dataset_from_directory does (sorted class folders, label = folder index) in a "
+            "Dataset that returns (text, label) and tokenizes the text itself"
+        ),
+        "audio_dataset_from_directory": (
+            "decode the WAV files in a Dataset (`torchaudio.load` or `soundfile.read`), listing "
+            "them as image_dataset_from_directory does (sorted class folders, label = folder index)"
+        ),
         "interleave": (
             "interleave's cycle_length/block_length order has no DataLoader form: write a "
             "generator that round-robins over the inner datasets"

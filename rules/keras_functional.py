@@ -54,6 +54,7 @@ class _FileIndex:
 
     by_code: dict[str, list[cst.Call]] = field(default_factory=dict)
     models: dict[int, "Built"] = field(default_factory=dict)  # parsed statement id → a model made here
+    codes: dict[int, str] = field(default_factory=dict)  # id of a recorded call → its code (cached)
 
 
 _INDEXES: "weakref.WeakKeyDictionary[Any, _FileIndex]" = weakref.WeakKeyDictionary()
@@ -86,10 +87,15 @@ def recorded_layer(call: cst.Call, ctx: RuleContext) -> Recorded | None:
     position = next((i for i, c in enumerate(same) if c is call), None)
     if position is None:
         return None
-    records = [
-        r for key, r in file_state(ctx).recorded.items()
-        if key == id(r.node) and isinstance(r.node, cst.Call) and ctx.source(r.node) == code
-    ]
+    codes = _index(ctx).codes
+    records = []
+    for key, record in file_state(ctx).recorded.items():
+        if key != id(record.node) or not isinstance(record.node, cst.Call):
+            continue
+        if key not in codes:
+            codes[key] = ctx.source(record.node)
+        if codes[key] == code:
+            records.append(record)
     return records[position] if position < len(records) else None
 
 
@@ -393,6 +399,10 @@ class _Trace:
                     )
             elif isinstance(func, cst.Name):
                 continue  # a layer variable or a layer passed in: decided when followed
+            elif _dotted(func).rsplit(".", 1)[-1][:1].isupper():
+                raise CannotMigrate(
+                    f"`{_dotted(func)}(...)` makes a layer the rewrite does not migrate (see its own TODO); {_WHY_TRACE}"
+                )
             else:
                 raise CannotMigrate(
                     f"a call between the layers (`{_dotted(func) or '…'}`) is no layer call: TF ops there read "
@@ -661,32 +671,15 @@ def _self(attr: str) -> cst.Attribute:
 _MARKER = re.compile(r"#\s*migrate:\s*TODO\((?P<rule>[^)]+)\)\s*(?P<why>.*)")
 
 
-def _previous_reason(rule_id: str, statement: cst.CSTNode, scope: cst.CSTNode) -> str | None:
-    """The reason a previous run wrote above ``statement`` for ``rule_id``, when the code shows
-    that run (torch modules in the scope): its rewritten graph no longer says why, and a second
-    run must change nothing."""
-    if not _mentions_torch(scope):
-        return None
+def _previous_reason(rule_id: str, statement: cst.CSTNode) -> str | None:
+    """The reason a previous run wrote above ``statement`` for ``rule_id``: its rewritten graph
+    (torch modules where Keras layers were) no longer says why, and a second run must change
+    nothing."""
     for line in getattr(statement, "leading_lines", ()):
         match = _MARKER.match(line.comment.value) if line.comment else None
         if match and match.group("rule") == rule_id:
             return match.group("why")
     return None
-
-
-def _mentions_torch(node: cst.CSTNode) -> bool:
-    found = False
-
-    class Finder(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            nonlocal found
-            head = call.func
-            while isinstance(head, cst.Attribute):
-                head = head.value
-            found = found or (isinstance(head, cst.Name) and head.value in ("nn", "torch"))
-
-    node.visit(Finder())
-    return found
 
 
 def stable_reasons(rule_id: str, rewrite: Any) -> Any:
@@ -696,7 +689,7 @@ def stable_reasons(rule_id: str, rewrite: Any) -> Any:
         try:
             return rewrite(call, ctx, *args)
         except CannotMigrate as error:
-            previous = _previous_reason(rule_id, ctx.statement(), ctx.scope())
+            previous = _previous_reason(rule_id, ctx.statement())
             if previous is not None and previous != " ".join(error.reason.split()):
                 raise CannotMigrate(previous) from None
             raise

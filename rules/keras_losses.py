@@ -507,4 +507,27 @@ class LossFunction(Rule):
         return _parse(f"lambda y_true, y_pred: {_code(body)}")
 
 
-RULES: list[Rule] = [LossClass(), LossFunction()]
+_REDUCTION_NAMES = {"NONE": "none", "SUM": "sum", "SUM_OVER_BATCH_SIZE": "sum_over_batch_size", "AUTO": "sum_over_batch_size"}
+
+
+class Reduction(Rule):
+    id = "losses.reduction"
+    names = tuple(f"keras.losses.Reduction.{name}" for name in _REDUCTION_NAMES)
+    summary = "tf.keras 2's `tf.keras.losses.Reduction.NONE` (`SUM`, `SUM_OVER_BATCH_SIZE`, `AUTO`) → the reduction's string, which the loss rewrite reads."
+    why = (
+        "Keras 3 names reductions by string (`reduction=\"none\"`), tf.keras 2 by an enum whose "
+        "values are those strings; `AUTO` meant `SUM_OVER_BATCH_SIZE` outside a distribution "
+        "strategy. The string is what the loss rewrite needs to pick the reduction. (Under "
+        "`tf.distribute`, `AUTO` was an error in custom loops: the tutorials pass `NONE` and "
+        "divide by the global batch size themselves, which the rewrite keeps.)"
+    )
+    example = (
+        "import tensorflow as tf\n\n"
+        "loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=tf.keras.losses.Reduction.NONE)"
+    )
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        return cst.SimpleString(f'"{_REDUCTION_NAMES[qualified.rsplit(".", 1)[-1]]}"')
+
+
+RULES: list[Rule] = [LossClass(), LossFunction(), Reduction()]

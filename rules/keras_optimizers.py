@@ -489,8 +489,8 @@ def _bind(spec: OptimizerSpec, call: cst.Call, ctx: RuleContext) -> dict[str, cs
         keyword = arg.keyword.value
         if keyword == "lr":  # Keras 2's spelling of learning_rate
             keyword = "learning_rate"
-        if keyword not in known:
-            raise CannotMigrate(f"`{keyword}=` has no meaning the torch optimizer can carry (Keras 2's `decay` is a schedule now)")
+        if keyword not in known and keyword != "decay":  # Keras 2's time decay: see _plan
+            raise CannotMigrate(f"`{keyword}=` has no meaning the torch optimizer can carry")
         bound[keyword] = arg.value
     return bound
 
@@ -541,6 +541,15 @@ def _plan(
             raise CannotMigrate(f"`{p.name}=` is not a literal")
     schedule = None
     lr = values["learning_rate"]
+    decay = bound.get("decay")
+    if decay is not None and _lit(decay) not in (0, 0.0, None):
+        # Keras 2 (tf.keras before 2.11) `decay=d`: lr / (1 + d * iterations) at every step.
+        if _is_schedule(lr, ctx) or not _is_number_like(lr) or not _is_number_like(decay):
+            raise CannotMigrate("Keras 2's `decay=` together with a schedule, or not a number, has no faithful form")
+        code = _Code(ctx)
+        lr_text = code(lr) if isinstance(lr, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(lr)})"
+        decay_text = code(decay) if isinstance(decay, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(decay)})"
+        lr = cst.parse_expression(f"lambda step: {lr_text} / (1 + {decay_text} * step)")
     if _is_schedule(lr, ctx):
         schedule = lr
         values["learning_rate"] = cst.Float("1.0")

@@ -258,3 +258,17 @@ def test_five_steps_match_keras(pair: tuple[str, str, str]) -> None:
         f"{pair[0]}: max |Δloss| {loss_delta:.3g}, max |Δparam| {param_delta:.3g} after {STEPS} steps "
         f"(bound {bound:g}{'; ' + why if why else ''})\n{source}"
     )
+
+
+def test_keras2_time_decay_trains_like_its_keras3_schedule() -> None:
+    """Keras 2's `SGD(lr=..., decay=d)` divides the rate by (1 + d·iterations): the rewrite
+    must train exactly as Keras 3's InverseTimeDecay(lr, 1, d), which Keras 3 runs here."""
+    case = LOSSES["sparse_logits"]
+    batches = _batches(case, 0)
+    initial = _keras_model(case, 0)
+    torch_model, torch_losses, source = _train_torch("keras.optimizers.SGD(lr=0.5, decay=0.5, momentum=0.9)", case, initial, batches)
+    keras3 = "keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.InverseTimeDecay(0.5, 1, 0.5), momentum=0.9)"
+    keras_model, keras_losses = _train_keras(keras3, case, batches, 0)
+    assert np.max(np.abs(np.array(keras_losses) - np.array(torch_losses))) <= BAR, source
+    kernel = keras_model.layers[0].get_weights()[0]
+    assert np.max(np.abs(kernel.T - torch_model[0].weight.detach().numpy())) <= BAR, source

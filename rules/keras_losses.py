@@ -235,6 +235,13 @@ def _huber(a: Mapping[str, Any]) -> tuple[str, str]:
 
 
 LOG2 = "0.6931471805599453"
+#: Keras's hinge losses take labels in {-1, 1}; labels that are all 0 or 1 are mapped to them.
+_PLUS_MINUS = "{torch}.where((({yt} == 0) | ({yt} == 1)).all(), 2 * {yt} - 1, {yt})"
+
+
+def _per_example_only(per: str) -> tuple[str, str]:
+    """A formula that is already one value per example."""
+    return f"({per}).mean()", per
 
 SPECS: dict[str, LossSpec] = {
     s.keras: s
@@ -271,6 +278,14 @@ SPECS: dict[str, LossSpec] = {
         LossSpec(
             "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
             "from_logits=False, ignore_class=None, axis=-1", _sparse, (), ("from_logits", "ignore_class", "axis"),
+        ),
+        LossSpec("Hinge", "hinge", "", lambda a: _formula(f"({{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}))")),
+        LossSpec("SquaredHinge", "squared_hinge", "", lambda a: _formula(f"{{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}) ** 2")),
+        LossSpec(
+            "CategoricalHinge", "categorical_hinge", "",
+            lambda a: _per_example_only(
+                "{F}.relu(((1 - {yt}) * {yp}).amax(-1) - ({yt} * {yp}).sum(-1) + 1)"
+            ),
         ),
         LossSpec("KLDivergence", "kl_divergence", "", _kld, ("kld", "KLD", "kullback_leibler_divergence")),
         LossSpec("CosineSimilarity", "cosine_similarity", "axis=-1", _cosine, (), ("axis",)),

@@ -340,8 +340,9 @@ class _Uses(cst.CSTVisitor):
         method = node.func.attr.value
         receiver = _dotted(node.func.value)
         if method == "compile" and receiver:
-            for arg in node.args:
-                if arg.keyword and arg.keyword.value == "optimizer" and _dotted(arg.value) == self.target:
+            for i, arg in enumerate(node.args):
+                named = arg.keyword.value == "optimizer" if arg.keyword else i == 0  # compile(optimizer, loss, ...)
+                if named and _dotted(arg.value) == self.target:
                     self.params = cst.Call(cst.Attribute(node.func.value, cst.Name("parameters")))
             return
         if receiver != self.target:

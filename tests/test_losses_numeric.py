@@ -53,6 +53,8 @@ def _inputs(kind: str, shape: tuple[int, ...], rng: np.random.Generator) -> tupl
         return rng.integers(0, 2, size=shape).astype("float32"), p
     if kind == "binary_logits":
         return rng.integers(0, 2, size=shape).astype("float32"), rng.normal(scale=2, size=shape).astype("float32")
+    if kind == "plus_minus":  # hinge labels already in {-1, 1}
+        return rng.choice([-1.0, 1.0], size=shape).astype("float32"), rng.normal(size=shape).astype("float32")
     if kind == "onehot_probs":
         labels = rng.integers(0, classes, size=shape[:-1])
         logits = rng.normal(size=shape)
@@ -111,6 +113,10 @@ CASES: list[tuple[str, dict[str, Any], str, tuple[int, ...]]] = [
     ("SparseCategoricalCrossentropy", {"from_logits": True, "reduction": "sum"}, "sparse_logits", (2, 3, 5)),
     ("SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": 0}, "sparse_logits", (8, 5)),
     ("SparseCategoricalCrossentropy", {"reduction": None}, "sparse_probs", (6, 5)),
+    ("Hinge", {}, "binary_logits", (6, 4)),
+    ("Hinge", {}, "plus_minus", (6, 4)),
+    ("SquaredHinge", {}, "binary_logits", (6, 4)),
+    ("CategoricalHinge", {}, "onehot_logits", (6, 5)),
     ("KLDivergence", {}, "distributions", (6, 4)),
     ("CosineSimilarity", {}, "regression", (6, 4)),
     ("CosineSimilarity", {"axis": 1}, "regression", (6, 4)),

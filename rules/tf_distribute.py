@@ -233,6 +233,12 @@ class StrategyScope(Rule):
             f"{m} = {torch}.nn.parallel.DistributedDataParallel({m}.cuda() if {torch}.cuda.is_available() else {m})\n"
             for m in models
         ]
+        if not models and _custom_loop(ctx):
+            raise CannotMigrate(
+                "no model is built in this block that the file trains: wrap the model in "
+                "`torch.nn.parallel.DistributedDataParallel` by hand, or its replicas will not "
+                "stay in step"
+            )
         if wraps and _custom_loop(ctx):
             # strategy.run steps scale each replica's loss by the global batch and the
             # optimizer adds the replicas' gradients; DDP would average them.
@@ -276,9 +282,11 @@ def _strategy_names(ctx: RuleContext) -> set[str]:
 
 
 def _models_built_in(block: cst.With, ctx: RuleContext) -> list[str]:
-    """Names assigned in the block that hold a model: compiled or fitted in the file, or
-    built by a Keras model constructor."""
+    """Names assigned in the block that hold a model: compiled or fitted in the file, whose
+    trainable variables the file reads (a custom loop), or built by a Keras model constructor
+    or a class of the file that subclasses a Keras model."""
     trained: set[str] = set()
+    model_classes = set(_MODEL_CONSTRUCTORS)
     for node, _ in _walk_with_parents(ctx.module()):
         if (
             isinstance(node, cst.Call)
@@ -287,12 +295,22 @@ def _models_built_in(block: cst.With, ctx: RuleContext) -> list[str]:
             and isinstance(node.func.value, cst.Name)
         ):
             trained.add(node.func.value.value)
+        elif (
+            isinstance(node, cst.Attribute)
+            and node.attr.value in ("trainable_variables", "trainable_weights")
+            and isinstance(node.value, cst.Name)
+        ):
+            trained.add(node.value.value)
+        elif isinstance(node, cst.ClassDef) and any(
+            _dotted(base.value).rsplit(".", 1)[-1] in _MODEL_CONSTRUCTORS for base in node.bases
+        ):
+            model_classes.add(node.name.value)
     found: list[str] = []
     for node, _ in _walk_with_parents(block.body):
         if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             name = node.targets[0].target.value
             value = node.value
-            constructor = isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in _MODEL_CONSTRUCTORS
+            constructor = isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in model_classes
             if (name in trained or constructor) and name not in found:
                 found.append(name)
     return found

@@ -369,3 +369,19 @@ def test_a_divergence_in_one_branch_of_a_merge_is_not_blamed_on_the_other() -> N
     assert verify(model, _Residual(1e-3)).ok
     report = verify(model, _Residual(1e-5))
     assert report.divergence is not None and report.divergence.layer == "bn", report.render()
+
+
+class _FailsInTraining(migrated.MLP):
+    def forward(self, features: Any) -> Any:
+        if self.training:
+            raise RuntimeError("only inference was migrated")
+        return super().forward(features)
+
+
+def test_a_module_that_cannot_train_fails_the_training_check(models: dict[str, Any]) -> None:
+    report = verify(models["mlp"], _FailsInTraining(), train_steps=1)
+    assert all(o.ok for o in report.outputs)
+    assert report.training is not None and not report.training.ok and not report.ok
+    assert "only inference was migrated" in report.training.error
+    assert "training check: FAILED" in report.render()
+    jsonschema.validate(json.loads(json.dumps(report.to_dict())), json.loads((ROOT / "docs" / "schemas" / "verify.schema.json").read_text()))

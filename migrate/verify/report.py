@@ -49,10 +49,12 @@ class TrainingCheck:
     tolerance: float = 1e-4
     notes: list[str] = field(default_factory=list)
     skipped: str = ""
+    error: str = ""  # a side could not train: a failure, not a skip
 
     @property
     def max_loss_delta(self) -> float:
-        return max((abs(a - b) for a, b in zip(self.keras_losses, self.torch_losses, strict=True)), default=0.0)
+        # the sides can have run different numbers of steps when one failed (``error``)
+        return max((abs(a - b) for a, b in zip(self.keras_losses, self.torch_losses, strict=False)), default=0.0)
 
     @property
     def worst_parameter(self) -> tuple[str, float] | None:
@@ -60,6 +62,8 @@ class TrainingCheck:
 
     @property
     def ok(self) -> bool:
+        if self.error:
+            return False
         if self.skipped:
             return True
         worst = self.worst_parameter
@@ -71,7 +75,7 @@ class TrainingCheck:
     def to_dict(self) -> dict[str, Any]:
         worst = self.worst_parameter
         return {
-            "ok": self.ok, "skipped": self.skipped or None, "steps": self.steps, "optimizer": self.optimizer,
+            "ok": self.ok, "skipped": self.skipped or None, "error": self.error or None, "steps": self.steps, "optimizer": self.optimizer,
             "torch_optimizer": self.torch_optimizer, "loss": self.loss, "keras_losses": self.keras_losses,
             "torch_losses": self.torch_losses, "max_loss_delta": self.max_loss_delta, "tolerance": self.tolerance,
             "parameters": self.parameters, "buffers": self.buffers, "worst_parameter": {"name": worst[0], "max_abs": worst[1]} if worst else None,
@@ -107,6 +111,9 @@ class Report:
         if self.training is not None and not self.training.ok:
             t = self.training
             worst = t.worst_parameter
+            if t.error:
+                lines.append(f"training: {t.error}")
+                return lines
             lines.append(f"training: max loss Δ {t.max_loss_delta:.3g}" + (f", worst parameter {worst[0]} max |Δ| {worst[1]:.3g}" if worst else "")
                          + f" (tolerance {t.tolerance:g})")
         return lines
@@ -257,6 +264,8 @@ def _delta_text(delta: Delta | None) -> str:
 def _training_lines(t: TrainingCheck) -> list[str]:
     if t.skipped:
         return [f"training check: skipped: {t.skipped}"]
+    if t.error:
+        return [f"training check: FAILED: {t.error}"]
     lines = [f"training check: {t.steps} steps, {t.optimizer} ↔ {t.torch_optimizer}, loss {t.loss}"]
     lines.append(f"  {'step':>4} {'keras loss':>14} {'torch loss':>14} {'|Δ|':>10}")
     for step, (a, b) in enumerate(zip(t.keras_losses, t.torch_losses, strict=True), 1):

@@ -48,7 +48,7 @@ def training_check(model: Any, module: Any, inputs: Batch, steps: int, tolerance
     check.torch_optimizer = plan.describe()
     check.notes.extend(plan.notes)
 
-    from migrate.weights import convert
+    from migrate.weights import WeightsError, convert
     from migrate.weights.keras_model import leaf_layers
 
     saved = [np.array(v.numpy()) for v in model.variables]
@@ -66,8 +66,16 @@ def training_check(model: Any, module: Any, inputs: Batch, steps: int, tolerance
         if silenced or dropped:
             check.notes.append(f"dropout set aside for the check: {len(silenced)} Keras layer(s), {dropped} torch module(s)")
         initial = copy.deepcopy(trained)
-        check.torch_losses = _train_torch(trained, plan, inputs, targets, steps, device)
-        reference = convert(model, copy.deepcopy(module).cpu())  # Keras's trained weights, torch names and layouts
+        try:
+            check.torch_losses = _train_torch(trained, plan, inputs, targets, steps, device)
+        except Exception as error:  # noqa: BLE001 - the user's module in training mode can raise anything
+            check.error = f"the module cannot train: {type(error).__name__}: {' '.join(str(error).split())[:200]}"
+            return check
+        try:
+            reference = convert(model, copy.deepcopy(module).cpu())  # Keras's trained weights, torch names and layouts
+        except WeightsError as error:
+            check.error = f"the trained Keras weights cannot be mapped onto the module to compare them: {error}"
+            return check
         _compare_state(check, trained, reference)
         if plan.keras_eps_schedule:
             fixed = dataclasses.replace(plan, keras_eps_schedule=False)

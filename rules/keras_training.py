@@ -326,19 +326,51 @@ def _spatial_rank(tail: str | None) -> int | None:
     return None
 
 
-def _sequential_permutation(call: cst.Call, added: Sequence[cst.BaseExpression] = ()) -> tuple[int, ...] | None:
-    """The permutation from Keras's layout to the migrated Sequential's (as
-    ``rules/keras_sequential.py`` lays it out): images of known rank, or a first layer that
-    reads channels-first. ``added``: the layers of ``model.add(...)`` lines after an empty one."""
+def _sequential_elements(call: cst.Call, added: Sequence[cst.BaseExpression] = ()) -> list[cst.BaseExpression]:
+    """The layers of ``keras.Sequential([...])``, or of the ``model.add(...)`` lines after an
+    empty one."""
     layers = call.args[0].value if call.args and call.args[0].keyword is None else None
     for arg in call.args:
         if arg.keyword and arg.keyword.value == "layers":
             layers = arg.value
-    if isinstance(layers, (cst.List, cst.Tuple)) and layers.elements:
-        elements = [e.value for e in layers.elements]
-    elif layers is None and added:
-        elements = list(added)
-    else:
+    if isinstance(layers, (cst.List, cst.Tuple)):
+        return [e.value for e in layers.elements]
+    return list(added) if layers is None else []
+
+
+#: Layers that keep their input's layout: the output's layout is the layer's before them.
+_SAME_LAYOUT = (
+    "Activation", "BatchNormalization", "Dropout", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "Identity",
+)
+#: Layers whose output is a map of the spatial rank they work on (channels-first in torch).
+_MAP_OUTPUT = {
+    1: ("Conv1D", "Conv1DTranspose", "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D"),
+    2: ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "ZeroPadding2D", "Cropping2D"),
+    3: ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "UpSampling3D", "ZeroPadding3D", "Cropping3D"),
+}
+
+
+def _sequential_output_permutation(elements: Sequence[cst.BaseExpression]) -> tuple[int, ...] | None:
+    """A Sequential that ends in a convolution answers a channels-first map; Keras's answer
+    (and the targets) are channels-last."""
+    for element in reversed(elements):
+        tail = _layer_tail(element)
+        if tail in _SAME_LAYOUT:
+            continue
+        for rank, names in _MAP_OUTPUT.items():
+            if tail in names:
+                return _BACK[rank + 2]
+        return None
+    return None
+
+
+def _sequential_permutation(call: cst.Call, added: Sequence[cst.BaseExpression] = ()) -> tuple[int, ...] | None:
+    """The permutation from Keras's layout to the migrated Sequential's (as
+    ``rules/keras_sequential.py`` lays it out): images of known rank, or a first layer that
+    reads channels-first. ``added``: the layers of ``model.add(...)`` lines after an empty one."""
+    elements = _sequential_elements(call, added)
+    if not elements:
         return None
     first = elements[0]
     shape = None
@@ -361,10 +393,11 @@ def _sequential_permutation(call: cst.Call, added: Sequence[cst.BaseExpression] 
     return _PERMUTATIONS.get(rank) if rank else None
 
 
-def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
-    """How a batch of the Keras model's input is permuted for the migrated model: found from
-    the Sequential (or the file's own model class, or a builder function of the file that
-    returns a Sequential) the model variable is assigned from."""
+def _model_definition(model: str, ctx: RuleContext) -> tuple[str, Any] | None:
+    """What builds the model variable: ``("sequential", elements)``, ``("functional", call)``
+    or ``("class", classdef)`` — a Sequential (with its ``model.add`` lines, or returned by a
+    builder function of the file), a functional ``keras.Model(inputs, outputs)``, or an
+    instance of a class of the file."""
     module = ctx.module()
     scope = ctx.scope()
     value = _assigned(model, scope)
@@ -376,22 +409,43 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
     if tail == "Sequential":
         added = [
             c.args[0].value
-            for c in _calls(ctx.scope())
+            for c in _calls(scope)
             if isinstance(c.func, cst.Attribute) and c.func.attr.value == "add" and _dotted(c.func.value) == model and c.args
         ]
-        return _sequential_permutation(value, added)
+        return "sequential", (value, added)
     if tail == "Model":
-        return _functional_permutation(value, ctx)
+        return "functional", value
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == tail:
             returned = _returned_call(statement)
             if returned is not None and _layer_tail(returned) == "Sequential":
-                return _sequential_permutation(returned)
+                return "sequential", (returned, ())
         if isinstance(statement, cst.ClassDef) and statement.name.value == tail:
-            ranks = {_spatial_rank(_layer_tail(c)) for c in _calls(statement)} - {None}
-            if len(ranks) == 1:
-                return _PERMUTATIONS[ranks.pop()]
+            return "class", statement
     return None
+
+
+def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
+    """How a batch of the Keras model's input is permuted for the migrated model."""
+    found = _model_definition(model, ctx)
+    if found is None:
+        return None
+    kind, what = found
+    if kind == "sequential":
+        return _sequential_permutation(*what)
+    if kind == "functional":
+        return _functional_permutation(what, ctx)
+    ranks = {_spatial_rank(_layer_tail(c)) for c in _calls(what)} - {None}
+    return _PERMUTATIONS[ranks.pop()] if len(ranks) == 1 else None
+
+
+def _model_output_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
+    """How the migrated model's output goes back to the Keras model's layout (a Sequential
+    that ends in a convolution: an autoencoder, a segmentation model)."""
+    found = _model_definition(model, ctx)
+    if found is None or found[0] != "sequential":
+        return None
+    return _sequential_output_permutation(_sequential_elements(*found[1]))
 
 
 def _is_parameter(name: str, scope: cst.CSTNode) -> bool:
@@ -521,6 +575,9 @@ class LoopShape:
     """What one call site needs from the generated loop."""
 
     permutation: tuple[int, ...] | None = None
+    #: The model's output is a channels-first map (a Sequential ending in a convolution): it
+    #: goes back to Keras's channels-last layout, which the targets have.
+    output_permutation: tuple[int, ...] | None = None
     metrics: bool = False
     validation_split: bool = False
     validation_data: bool = False
@@ -540,6 +597,17 @@ def _permute_line(shape: LoopShape) -> list[str]:
         return []
     layout = {3: "sequences channels-last (NLC); the migrated model takes NCL", 4: "images channels-last (NHWC); the migrated model takes NCHW", 5: "volumes channels-last (NDHWC); the migrated model takes NCDHW"}[len(shape.permutation)]
     return [f"batch_x = batch_x.permute{shape.permutation}  # Keras feeds {layout}"]
+
+
+_BACK = {3: (0, 2, 1), 4: (0, 2, 3, 1), 5: (0, 2, 3, 4, 1)}
+
+
+def _forward(shape: LoopShape, inputs: str, then: str = "") -> tuple[str, str]:
+    """``model(inputs)`` (permuted back to channels-last when the model answers a map), and
+    the comment that says why."""
+    if shape.output_permutation is None:
+        return f"model({inputs}){then}", ""
+    return f"model({inputs}).permute{shape.output_permutation}{then}", "  # back to Keras's channels-last layout, the targets'"
 
 
 def _metric_lines() -> list[str]:
@@ -565,7 +633,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         f"    for batch_x, batch_y in {data}:",
         "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
         *("        " + line for line in _permute_line(shape)),
-        "        y_pred = model(batch_x)",
+        "        y_pred = {}{}".format(*_forward(shape, "batch_x")),
         "        seen += len(batch_x)",
         "        sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)",
         *("        " + line for line in (_metric_lines() if shape.metrics else [])),
@@ -659,7 +727,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     step: list[str] = []
     step += hook("on_train_batch_begin(step, {})")
     step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
-    step.append("y_pred = model(batch_x)")
+    step.append("y_pred = {}{}".format(*_forward(shape, "batch_x")))
     tensor = _spell(ctx, "torch.tensor")
     if shape.sample_weight or shape.class_weight:
         step.append("weights = batch_weight[0].to(device) if batch_weight else None" if shape.sample_weight else "weights = None")
@@ -755,7 +823,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
         *("    " + line for line in source),
         "        batch_x = batch_x.to(device)",
         *("        " + line for line in _permute_line(shape)),
-        "        outputs.append(model(batch_x).cpu())",
+        "        outputs.append({}){}".format(*_forward(shape, "batch_x", ".cpu()")),
         f"return {cat}(outputs).numpy()",
     ]
     return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
@@ -1008,6 +1076,7 @@ class Fit(_MethodRule):
             raise CannotMigrate("`validation_data` with sample weights is not migrated yet")
         shape = LoopShape(
             permutation=_model_permutation(model, ctx),
+            output_permutation=_model_output_permutation(model, ctx),
             metrics=compiled.metrics is not None,
             validation_split="validation_split" in args and not _is_default(args["validation_split"], 0.0),
             validation_data=validation_data is not None and not _is_default(validation_data, None),
@@ -1101,7 +1170,12 @@ class Evaluate(_MethodRule):
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
         steps = "steps" in args and not _is_default(args["steps"], None)
-        shape = LoopShape(permutation=_model_permutation(model, ctx), metrics=compiled.metrics is not None, steps_per_epoch=steps)
+        shape = LoopShape(
+            permutation=_model_permutation(model, ctx),
+            output_permutation=_model_output_permutation(model, ctx),
+            metrics=compiled.metrics is not None,
+            steps_per_epoch=steps,
+        )
         _add_common(ctx)
         name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
@@ -1150,7 +1224,7 @@ class Predict(_MethodRule):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` of `predict` is not migrated yet")
         dataset = ctx.type_of(bound_original["x"]) == _DATASET_TYPE
-        shape = LoopShape(permutation=_model_permutation(model, ctx))
+        shape = LoopShape(permutation=_model_permutation(model, ctx), output_permutation=_model_output_permutation(model, ctx))
         name = _define("predict", lambda n: _predict_source(n, shape, dataset, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(args["x"])]
         if not dataset:
@@ -1206,7 +1280,7 @@ class OnBatch(_MethodRule):
         for name in ("sample_weight", "class_weight"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
-        shape = LoopShape(permutation=_model_permutation(model, ctx))
+        shape = LoopShape(permutation=_model_permutation(model, ctx), output_permutation=_model_output_permutation(model, ctx))
         if self.method == "predict_on_batch":
             name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, None, ctx), ctx)
             return _call(name, [_arg(cst.Name(model)), _arg(args["x"])])
@@ -1218,6 +1292,7 @@ class OnBatch(_MethodRule):
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         shape = LoopShape(
             permutation=shape.permutation,
+            output_permutation=shape.output_permutation,
             metrics=compiled.metrics is not None,
             scheduler=compiled.scheduler is not None and self.method == "train_on_batch",
             before_step=_before_step(compiled.plan, ctx) if self.method == "train_on_batch" else "",
@@ -1249,7 +1324,7 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
     if method == "predict_on_batch":
         body = ["device = next(model.parameters()).device", *convert, *_permute_line(shape).copy()]
         body = [line.replace("batch_x", "x") for line in body]
-        body += ["model.eval()", f"with {no_grad}():", "    return model(x).cpu().numpy()"]
+        body += ["model.eval()", f"with {no_grad}():", "    return {}{}".format(*_forward(shape, "x", ".cpu().numpy()"))]
         doc = '"""`model.predict_on_batch(x)`: the model\'s outputs for one batch, in eval mode, as a NumPy array."""'
         return f"def {name}(model, x):\n    {doc}\n" + _indent(body, 1)
     params = ["model"] + (["optimizer"] if method == "train_on_batch" else []) + ["loss_fn", "x", "y"]
@@ -1261,7 +1336,7 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
     body += [f"y = {as_tensor}(y, device=device)", "y = y.float() if y.is_floating_point() else y"]
     body += [line.replace("batch_x", "x") for line in _permute_line(shape)]
     if method == "train_on_batch":
-        body += ["model.train()", "y_pred = model(x)", "loss = loss_fn(y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
+        body += ["model.train()", "y_pred = {}{}".format(*_forward(shape, "x")), "loss = loss_fn(y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
         if shape.before_step:
             body += shape.before_step.rstrip("\n").splitlines()
         body.append("optimizer.step()")
@@ -1272,7 +1347,7 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
             body += [f"with {no_grad}():", "    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.train_on_batch(x, y)`: one optimizer step on one batch; the loss (and metrics) of that batch."""'
     else:
-        body += ["model.eval()", f"with {no_grad}():", "    y_pred = model(x)", "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
+        body += ["model.eval()", f"with {no_grad}():", "    y_pred = {}{}".format(*_forward(shape, "x")), "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
         if shape.metrics:
             body += ["    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'

@@ -90,7 +90,7 @@ def text_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
 
 def test_the_image_example_becomes_an_explicit_loop(image_run: tuple) -> None:
     code = image_run[0].read_text(encoding="utf-8")
-    assert "def fit(model, optimizer, loss_fn" in code
+    assert "def fit(" in code and "model, optimizer, loss_fn, x, y=None, *, epochs=1" in code
     assert "history = fit(model, optimizer, loss_fn, train_ds" in code
     assert "class EarlyStopping(MonitorCallback)" in code and "class LossHistory(Callback)" in code
     assert "batch_x.permute(0, 3, 1, 2)" in code  # NHWC data, NCHW model

@@ -220,6 +220,13 @@ def test_eager_on_recompile_runs_a_new_batch_size_without_compiling(converted: d
         got = forward(inputs[0][:2])
     with torch.no_grad():
         assert torch.allclose(got, module(inputs[0][:2]), atol=1e-6)
+    # The contrast that makes "0 graphs" mean something: without the stance, batch 2 compiles.
+    from torch._dynamo.utils import counters
+
+    before = counters["stats"]["unique_graphs"]
+    with torch.no_grad():
+        forward(inputs[0][:2])
+    assert counters["stats"]["unique_graphs"] > before
 
 
 def test_wrong_arguments_are_refused(converted: dict[str, Any]) -> None:

@@ -885,13 +885,12 @@ def _normalization(config: dict[str, Any], shape: Shape, ctx: RuleContext) -> Ma
     if (mean is None) != (variance is None):
         raise CannotMigrate("`mean=` and `variance=` go together")
     scalar = mean is not None and all(isinstance(v, (int, float)) for v in (mean, variance))
-    if not scalar and shape.rank is None:
+    if mean is not None and not scalar and shape.rank is None:
         raise CannotMigrate("the feature axis is torch dim 1 for an image and -1 otherwise; the input's rank is not known here (give the Sequential a keras.Input shape)")
     args: dict[str, Any]
     if mean is None:
-        if shape.channels() is None:
-            raise CannotMigrate("the statistics `adapt` computes need the number of features, which is not known here")
-        args = {"num_features": shape.channels()}
+        # Unknown: sized by keras_adapt(), by load_state_dict, or on the first call.
+        args = {} if shape.channels() is None else {"num_features": shape.channels()}
     else:
         values = [list(v) if isinstance(v, (list, tuple)) else [v] for v in (mean, variance)]
         if not all(isinstance(x, (int, float)) for v in values for x in v) or len(values[0]) != len(values[1]):
@@ -1167,6 +1166,17 @@ class LayerRule(Rule):
         self.names = (f"keras.layers.{keras}",)
         self.summary = f"`layers.{keras}(...)` → its torch module."
         self.why = family.why
+        spec = table.LAYERS.get(keras)
+        if spec is not None and spec.inits:
+            self.why += (
+                " Initial values: Keras's initializers (its defaults, or the `*_initializer=` the "
+                "source chooses, as a string or `keras.initializers.X(...)`) are written as `nn.init` "
+                "lines after the statement that binds a module whose sizes are known; an initializer "
+                "nn.init lacks, or one chosen for a Lazy module (torch initialises it on its first "
+                "call), is a TODO."
+            )
+        if keras == "Normalization":  # `norm.adapt(data)` is a method site of this type
+            self.returns = {"keras.layers.Normalization": "keras.layers.Normalization"}
         self.example = _EXAMPLES.get(keras, f"from tensorflow.keras import layers\n\nlayer = layers.{keras}()\n")
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -1305,5 +1315,43 @@ for _n in (1, 2, 3):
         _EXAMPLES.setdefault(f"{_kind}Pooling{_n}D", f"from tensorflow.keras import layers\n\npool = layers.{_kind}Pooling{_n}D(2)\n")
         _EXAMPLES.setdefault(f"Global{_kind}Pooling{_n}D", f"from tensorflow.keras import layers\n\npool = layers.Global{_kind}Pooling{_n}D()\n")
 
+class NormalizationAdapt(Rule):
+    """``norm.adapt(data)`` → ``keras_adapt(norm, data)``."""
+
+    id = "layers.Normalization.adapt"
+    names = ("keras.layers.Normalization.adapt",)
+    summary = "`norm.adapt(data)` → `keras_adapt(norm, data)`: the statistics computed in torch."
+    why = (
+        "Keras's `adapt` computes the mean and population variance of the data over every axis "
+        "but the last and freezes them into the layer. The migrated file gets a small function "
+        "`keras_adapt` doing the same into the `KerasNormalization` buffers (sizing them when the "
+        "number of features was unknown). It takes an array or tensor as Keras took it "
+        "(channels-last, the raw data); a `tf.data.Dataset`, `batch_size=` or `steps=` is a TODO."
+    )
+    example = (
+        "import numpy as np\nfrom tensorflow.keras import layers\n\n"
+        "features = np.random.rand(100, 3).astype(\"float32\")\n"
+        "norm = layers.Normalization()\nnorm.adapt(features)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if not isinstance(call.func, cst.Attribute):
+            raise CannotMigrate("`adapt` is migrated when called on the layer's name")
+        data = None
+        for i, arg in enumerate(call.args):
+            keyword = arg.keyword.value if arg.keyword else None
+            if arg.star:
+                raise CannotMigrate("a starred argument hides what is passed")
+            if keyword == "data" or (keyword is None and i == 0):
+                data = arg.value
+            elif keyword in ("batch_size", "steps") and not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                raise CannotMigrate(f"`{keyword}=`: keras_adapt reads the whole array at once")
+            else:
+                raise CannotMigrate(f"unknown argument of `adapt`: `{ctx.source(arg)}`")
+        if data is None:
+            raise CannotMigrate("`adapt()` without data")
+        return cst.Call(helper_class(ctx, "keras_adapt"), [cst.Arg(call.func.value, comma=_COMMA), cst.Arg(data)])
+
+
 RULES_BY_CLASS = {keras: LayerRule(keras, family) for keras, family in FAMILIES.items()}
-RULES = list(RULES_BY_CLASS.values())
+RULES: list[Rule] = [*RULES_BY_CLASS.values(), NormalizationAdapt()]

@@ -747,23 +747,53 @@ class KerasPermute(nn.Module):
 '''
 
 _NORMALIZATION = '''
-class KerasNormalization(nn.Module):
+class KerasNormalization(nn.modules.lazy.LazyModuleMixin, nn.Module):
     """Keras's Normalization: ``(x - mean) / max(sqrt(variance), 1e-7)`` over torch dim ``dim``.
-    Statistics ``adapt`` computed are buffers ``migrate weights`` fills; values written in the
-    Keras source are constants (not saved in the state_dict)."""
+    Statistics written in the Keras source are constants (not in the state_dict); otherwise
+    they are buffers that ``keras_adapt`` computes or ``migrate weights`` fills, sized then
+    (or on the first call) when the number of features is not given."""
 
-    def __init__(self, num_features, dim=-1, mean=None, variance=None):
+    def __init__(self, num_features=None, dim=-1, mean=None, variance=None):
         super().__init__()
         self.dim = dim
-        adapted = mean is None
-        self.register_buffer("mean", torch.zeros(num_features) if adapted else torch.tensor(mean, dtype=torch.float32).reshape(-1), persistent=adapted)
-        self.register_buffer("variance", torch.ones(num_features) if adapted else torch.tensor(variance, dtype=torch.float32).reshape(-1), persistent=adapted)
+        if mean is not None:
+            self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).reshape(-1), persistent=False)
+            self.register_buffer("variance", torch.tensor(variance, dtype=torch.float32).reshape(-1), persistent=False)
+        elif num_features is None:
+            self.register_buffer("mean", nn.UninitializedBuffer())
+            self.register_buffer("variance", nn.UninitializedBuffer())
+        else:
+            self.register_buffer("mean", torch.zeros(num_features))
+            self.register_buffer("variance", torch.ones(num_features))
+
+    def initialize_parameters(self, x):
+        """Before a first call that no adapt() preceded: Keras's unadapted statistics."""
+        if self.has_uninitialized_params():
+            with torch.no_grad():
+                self.mean.materialize((x.shape[self.dim],))
+                self.variance.materialize((x.shape[self.dim],))
+                self.mean.zero_()
+                self.variance.fill_(1.0)
 
     def forward(self, x):
         shape = [1] * x.dim()
         shape[self.dim] = -1
         std = torch.sqrt(self.variance).clamp(min=1e-7)
         return (x - self.mean.view(shape)) / std.view(shape)
+'''
+
+_ADAPT = '''
+def keras_adapt(layer, data):
+    """Keras's ``Normalization.adapt(data)``: the mean and (population) variance of ``data``
+    over every axis but the last — the features, channels-last as the raw data is — into the
+    layer's statistics."""
+    values = torch.as_tensor(data, dtype=torch.float32)
+    values = values.reshape(-1, values.shape[-1])
+    with torch.no_grad():
+        if layer.has_uninitialized_params():
+            layer.initialize_parameters(values)
+        layer.mean.copy_(values.mean(0))
+        layer.variance.copy_(values.var(0, unbiased=False))
 '''
 
 _ATTENTION = '''
@@ -811,6 +841,8 @@ def helper_definitions(name: str) -> list[str]:
     if keras in _MERGE:
         doc, step, result = _MERGE[keras]
         return [_MERGE_CLASS.format(keras=keras, doc=doc, step=step, result=result)]
+    if name == "keras_adapt":
+        return [_ADAPT]
     fixed = {"Subtract": _SUBTRACT, "Concatenate": _CONCATENATE, "Rescaling": _RESCALING, "Permute": _PERMUTE,
              "Normalization": _NORMALIZATION, "MultiHeadAttention": _ATTENTION}
     return [fixed[keras]]

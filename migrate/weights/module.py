@@ -24,9 +24,11 @@ def materialise(module: Any, inputs: list[tuple[str, tuple[int | None, ...], str
     the Keras input shapes, channels moved first where the module takes them so (images;
     sequences read by 1-D convs — ``keras_model.input_layouts``)."""
     import torch
-    from torch.nn.parameter import UninitializedParameter
+    from torch.nn.parameter import UninitializedBuffer, UninitializedParameter
 
-    if not any(isinstance(p, UninitializedParameter) for p in module.parameters()):
+    if not any(isinstance(p, UninitializedParameter) for p in module.parameters()) and not any(
+        isinstance(b, UninitializedBuffer) for b in module.buffers()
+    ):
         return
     batch = []
     for (name, shape, dtype), first in zip(inputs, channels_first, strict=True):

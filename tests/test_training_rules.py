@@ -419,3 +419,46 @@ def test_on_batch_calls_match_keras_from_the_same_weights() -> None:
     np.testing.assert_allclose(t_test, k_test, rtol=1e-4, atol=1e-5)
     assert isinstance(t_pred, np.ndarray) and t_pred.shape == (6, 2)
     np.testing.assert_allclose(t_pred, k_pred, rtol=1e-4, atol=1e-5)
+
+
+LAYOUTS = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+rng = np.random.default_rng(0)
+images = rng.random((16, 8, 8, 1)).astype("float32")
+labels = (images.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
+
+classifier = keras.Sequential()
+classifier.add(layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)))
+classifier.add(layers.Flatten())
+classifier.add(layers.Dense(2))
+classifier.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+classified = classifier.fit(images, labels, epochs=2, batch_size=8, verbose=0)
+scores = classifier.predict(images, verbose=0)
+
+autoencoder = keras.Sequential([
+    keras.Input(shape=(8, 8, 1)),
+    layers.Conv2D(4, 3, padding="same", activation="relu"),
+    layers.Conv2D(1, 3, padding="same"),
+    layers.Activation("sigmoid"),
+])
+autoencoder.compile(optimizer="adam", loss="mse")
+encoded = autoencoder.fit(images, images, epochs=2, batch_size=8, verbose=0)
+reconstructions = autoencoder.predict(images, verbose=0)
+"""
+
+
+def test_channels_last_data_trains_channels_first_models_and_outputs_come_back() -> None:
+    """NHWC arrays reach the NCHW modules permuted; a map-valued output is permuted back, so
+    `predict` answers in Keras's shapes (checked against Keras's own predict shapes)."""
+    keras_scope: dict[str, Any] = {}
+    exec(compile(LAYOUTS, "<keras>", "exec"), keras_scope)  # noqa: S102
+    torch.manual_seed(0)
+    scope = migrated(LAYOUTS)
+    assert scope["scores"].shape == keras_scope["scores"].shape == (16, 2)
+    assert scope["reconstructions"].shape == keras_scope["reconstructions"].shape == (16, 8, 8, 1)
+    for history in (scope["classified"], scope["encoded"]):
+        losses = history.history["loss"]
+        assert len(losses) == 2 and all(math.isfinite(v) for v in losses)

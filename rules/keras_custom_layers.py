@@ -173,10 +173,20 @@ def _key(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
+@dataclass(frozen=True)
+class RunTime:
+    """An initializer held by the layer (``self.kernel_initializer``), known when it runs."""
+
+    node: cst.BaseExpression
+
+
 def _initializer(node: cst.BaseExpression | None, ctx: RuleContext) -> Any:
-    """A Keras initializer as ``initializer_call`` reads it: a name, or a config mapping."""
+    """A Keras initializer as ``initializer_call`` reads it: a name, or a config mapping; a
+    ``RunTime`` for one the layer holds (the library style, ``self.kernel_initializer``)."""
     if node is None:
         return None
+    if _is_self_attr(node):
+        return RunTime(node)
     try:
         value = literal(node)
     except NotLiteral:
@@ -203,6 +213,12 @@ def _initializer(node: cst.BaseExpression | None, ctx: RuleContext) -> Any:
 
 def _initial_value(init: Any, shape: cst.BaseExpression, dims: list[cst.BaseExpression] | None,
                    torch_dtype: str | None, ctx: RuleContext) -> cst.BaseExpression:
+    if isinstance(init, RunTime):
+        shape_args = [cst.Arg(shape if dims is None else _tuple_node(dims))]
+        if torch_dtype:
+            shape_args.append(cst.Arg(ctx.name(torch_dtype), keyword=cst.Name("dtype"), equal=_EQUAL))
+        empty = cst.Call(ctx.name("torch.empty"), shape_args)
+        return cst.Call(_runtime_helper(ctx), [cst.Arg(empty, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(init.node)])
     name = init if isinstance(init, str) else init["class_name"]
     config = {} if isinstance(init, str) else init["config"]
     key = _key(name)
@@ -233,6 +249,79 @@ def _initial_value(init: Any, shape: cst.BaseExpression, dims: list[cst.BaseExpr
     scale, mode, distribution = _VARIANCE.get(key) or (
         float(config.get("scale", 1.0)), config.get("mode", "fan_in"), config.get("distribution", "truncated_normal"))
     return _variance_scaling(scale, mode, distribution, dims, empty, ctx)
+
+
+_RUNTIME_HELPER = '''
+def keras_initializer(tensor, initializer):
+    """`tensor` (Keras layout: (..., in, out)) filled as the Keras initializer named
+    `initializer` fills it, with Keras's defaults and fans; written by `migrate convert` for a
+    layer that takes its initializer as an argument."""
+    name = initializer.replace("_", "").lower() if isinstance(initializer, str) else None
+    if name in ("zeros", "zero"):
+        return nn.init.zeros_(tensor)
+    if name in ("ones", "one"):
+        return nn.init.ones_(tensor)
+    if name in ("randomnormal", "normal"):
+        return nn.init.normal_(tensor, 0.0, 0.05)
+    if name in ("randomuniform", "uniform"):
+        return nn.init.uniform_(tensor, -0.05, 0.05)
+    if name == "truncatednormal":
+        return nn.init.trunc_normal_(tensor, 0.0, 0.05, -0.1, 0.1)
+    if name == "orthogonal":
+        return nn.init.orthogonal_(tensor)
+    scales = {
+        "glorotuniform": (1.0, "fan_avg", "uniform"), "glorotnormal": (1.0, "fan_avg", "normal"),
+        "heuniform": (2.0, "fan_in", "uniform"), "henormal": (2.0, "fan_in", "normal"),
+        "lecununiform": (1.0, "fan_in", "uniform"), "lecunnormal": (1.0, "fan_in", "normal"),
+    }
+    if name not in scales:
+        raise ValueError(f"initializer {initializer!r}: only Keras's initializer names are migrated")
+    scale, mode, distribution = scales[name]
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        fan_in = fan_out = shape[0] if shape else 1
+    else:
+        receptive = math.prod(shape[:-2])
+        fan_in, fan_out = shape[-2] * receptive, shape[-1] * receptive
+    n = max(1.0, fan_in if mode == "fan_in" else (fan_in + fan_out) / 2)
+    if distribution == "uniform":
+        limit = math.sqrt(3.0 * scale / n)
+        return nn.init.uniform_(tensor, -limit, limit)
+    std = math.sqrt(scale / n) / 0.87962566103423978  # Keras's truncated normal: cut at 2σ
+    return nn.init.trunc_normal_(tensor, 0.0, std, -2.0 * std, 2.0 * std)
+'''
+
+
+def _runtime_helper(ctx: RuleContext) -> cst.Name:
+    """``keras_initializer``, defined once in the file with ``nn``/``math`` spelled as it imports them."""
+    nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
+    math = ctx.source(ctx.name("math.prod")).rsplit(".", 1)[0]
+    code = re.sub(r"(?<![\w.])nn\.", nn + ".", _RUNTIME_HELPER.lstrip("\n"))
+    code = re.sub(r"(?<![\w.])math\.", math + ".", code)
+    ctx.add_definition(list(cst.parse_module(code).body))
+    return cst.Name("keras_initializer")
+
+
+def _held_initializer(node: cst.CSTNode) -> bool:
+    """``self.add_weight(..., initializer=self.<attr>)``."""
+    return is_add_weight(node) and any(
+        a.keyword is not None and a.keyword.value == "initializer" and _is_self_attr(a.value) for a in node.args  # type: ignore[attr-defined]
+    )
+
+
+class _InitializerLookups(cst.CSTTransformer):
+    """``self.x = initializers.get(value)`` → ``self.x = value``: the layer keeps the name or
+    config it was given, and ``keras_initializer`` reads it when the weight is made."""
+
+    def __init__(self, ctx: RuleContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if _dotted(updated_node.func).endswith("initializers.get") and len(updated_node.args) == 1 and not updated_node.args[0].keyword:
+            self.ctx.consume(original_node)
+            return updated_node.args[0].value
+        return updated_node
 
 
 def _tuple_node(dims: Sequence[cst.BaseExpression]) -> cst.Tuple:
@@ -512,7 +601,7 @@ def _line(code: str) -> cst.BaseStatement:
 
 
 def _comment(text: str) -> cst.EmptyLine:
-    return cst.EmptyLine(comment=cst.Comment(f"# {text}"))
+    return cst.EmptyLine(comment=cst.Comment("# " + " ".join(text.split())))  # one line, always
 
 
 def _with_note(statement: cst.BaseStatement, note: str) -> cst.BaseStatement:
@@ -524,6 +613,8 @@ def rewrite_custom_layer(body: Sequence[cst.BaseStatement], ctx: RuleContext) ->
     whether the weights are lazy (the class then takes ``LazyModuleMixin`` as a base)."""
     found: list[Weight] = []
     statements = _notes_for_dropped(list(body), ctx)  # first: it withdraws TODOs of original nodes
+    if any(contains(s, _held_initializer) for s in statements):
+        statements = [s.visit(_InitializerLookups(ctx)) for s in statements]  # type: ignore[misc]
     statements = [s.visit(_ReplaceAddWeight(ctx, found)) for s in statements]
     if any(contains(s, is_add_weight) for s in statements):
         raise CannotMigrate("`self.add_weight(...)` is migrated when assigned to one `self.<attribute>`")

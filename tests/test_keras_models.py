@@ -176,10 +176,10 @@ def test_an_add_weight_that_is_not_assigned_to_an_attribute_is_a_todo() -> None:
 
 
 def test_an_initializer_that_is_not_written_in_the_source_is_a_todo() -> None:
-    source = "import keras\n\nclass S(keras.layers.Layer):\n    def build(self, shape):\n        self.w = self.add_weight(shape=(3,), initializer=self.init)\n"
+    source = "import keras\n\nclass S(keras.layers.Layer):\n    def build(self, shape):\n        self.w = self.add_weight(shape=(3,), initializer=make_init())\n"
     result = migrate_source(source)
     (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
-    assert todo.outcome is Outcome.TODO and "initializer=self.init" in todo.message
+    assert todo.outcome is Outcome.TODO and "initializer=make_init()" in todo.message
 
 
 @pytest.mark.parametrize(
@@ -334,4 +334,34 @@ def test_a_build_that_makes_sub_layers_from_the_input_shape_is_a_todo() -> None:
     result = migrate_source(source)
     (todo,) = [f for f in result.findings if f.rule == "models.subclass"]
     assert todo.outcome is Outcome.TODO and "sub-layers from the input shape" in todo.message
+    assert migrate_source(result.output).output == result.output
+
+
+def test_an_initializer_the_layer_holds_is_applied_when_the_weight_is_made() -> None:
+    """The library style: `self.kernel_initializer = initializers.get(name)` in __init__ and
+    `initializer=self.kernel_initializer` in build → a helper with Keras's defaults and fans."""
+    source = (
+        "import keras\nfrom keras import initializers, ops\n\n\n"
+        "class Scale(keras.layers.Layer):\n"
+        "    def __init__(self, kernel_initializer='glorot_uniform', **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.kernel_initializer = initializers.get(kernel_initializer)\n\n"
+        "    def build(self, input_shape):\n"
+        "        self.kernel = self.add_weight(shape=(input_shape[-1], 4), initializer=self.kernel_initializer, name='kernel')\n\n"
+        "    def call(self, x):\n        return ops.matmul(x, self.kernel)\n"
+    )
+    result = migrate_source(source)
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO], result.output
+    assert result.output.count("def keras_initializer(") == 1
+    namespace: dict = {}
+    exec(compile(result.output, "<migrated>", "exec"), namespace)
+    torch.manual_seed(0)
+    for name, check in (
+        ("glorot_uniform", lambda w: 0.95 * (6 / 3004) ** 0.5 < w.abs().max() <= (6 / 3004) ** 0.5),
+        ("he_normal", lambda w: abs(w.std() - (2 / 3000) ** 0.5) < 0.002),  # fan_in of (3000, 4)
+        ("zeros", lambda w: not w.any()),
+    ):
+        layer = namespace["Scale"](kernel_initializer=name)
+        layer(torch.ones(1, 3000))
+        assert check(layer.kernel.detach()), name
     assert migrate_source(result.output).output == result.output

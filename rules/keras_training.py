@@ -425,6 +425,24 @@ def _model_definition(model: str, ctx: RuleContext) -> tuple[str, Any] | None:
     return None
 
 
+#: Methods of a Keras model class that change what fit/evaluate do: the written loop would skip them.
+_CUSTOM_STEPS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics")
+
+
+def _custom_steps(model: str, ctx: RuleContext) -> None:
+    """A model class of the file that overrides Keras's steps: its loop is its own."""
+    found = _model_definition(model, ctx)
+    if found is None or found[0] != "class":
+        return
+    methods = [s.name.value for s in found[1].body.body if isinstance(s, cst.FunctionDef)]
+    overridden = [m for m in methods if m in _CUSTOM_STEPS]
+    if overridden:
+        raise CannotMigrate(
+            f"`{found[1].name.value}` overrides `{overridden[0]}`: Keras's fit runs that code for "
+            "each batch, so the loop must call it — write the loop around it by hand"
+        )
+
+
 def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
     """How a batch of the Keras model's input is permuted for the migrated model."""
     found = _model_definition(model, ctx)
@@ -1058,6 +1076,7 @@ class Fit(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
+        _custom_steps(model, ctx)
         compiled = _compiled_for(model, ctx)
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
@@ -1155,6 +1174,7 @@ class Evaluate(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
+        _custom_steps(model, ctx)
         compiled = _compiled_for(model, ctx)
         original = _original_call(ctx, "evaluate")
         bound_original = _bind(original, "evaluate", ctx)
@@ -1284,6 +1304,7 @@ class OnBatch(_MethodRule):
         if self.method == "predict_on_batch":
             name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, None, ctx), ctx)
             return _call(name, [_arg(cst.Name(model)), _arg(args["x"])])
+        _custom_steps(model, ctx)
         compiled = _compiled_for(model, ctx)
         if "y" not in args:
             raise CannotMigrate(f"`{self.method}` without targets (`y`) is not migrated")

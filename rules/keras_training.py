@@ -429,17 +429,17 @@ def _model_definition(model: str, ctx: RuleContext) -> tuple[str, Any] | None:
 _CUSTOM_STEPS = ("train_step", "test_step", "predict_step", "compute_loss", "compute_metrics")
 
 
-def _custom_steps(model: str, ctx: RuleContext) -> None:
+def _custom_steps(model: str, ctx: RuleContext, steps: Sequence[str] = _CUSTOM_STEPS) -> None:
     """A model class of the file that overrides Keras's steps: its loop is its own."""
     found = _model_definition(model, ctx)
     if found is None or found[0] != "class":
         return
     methods = [s.name.value for s in found[1].body.body if isinstance(s, cst.FunctionDef)]
-    overridden = [m for m in methods if m in _CUSTOM_STEPS]
+    overridden = [m for m in methods if m in steps]
     if overridden:
         raise CannotMigrate(
-            f"`{found[1].name.value}` overrides `{overridden[0]}`: Keras's fit runs that code for "
-            "each batch, so the loop must call it — write the loop around it by hand"
+            f"`{found[1].name.value}` overrides `{overridden[0]}`: Keras runs that code in place of "
+            "its own, so the loop must call it — write the loop around it by hand"
         )
 
 
@@ -960,6 +960,7 @@ class Compile(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
+        _custom_steps(model, ctx, ("compile", *_CUSTOM_STEPS))
         if _compiled_for_the_caller(model, ctx.scope()):
             raise CannotMigrate(
                 f"`{model}` is compiled here but trained by the caller (this function returns it): in "

@@ -237,27 +237,22 @@ class TapeCode:
                                 persistent.value if persistent is not None else None,
                             )
                         )
-        by_name = {t.name: t for t in self.tapes if t.name}
         self.gradients: list[_Gradient] = []
         for i, statement in enumerate(self.statements):
             for node in _own_nodes(statement, cst.Call):
                 func = node.func
                 if isinstance(func, cst.Attribute) and func.attr.value == "gradient" and isinstance(func.value, cst.Name):
-                    tape = by_name.get(func.value.value)
-                    if tape is not None:
-                        self.gradients.append(_Gradient(node, statement, i, tape))
+                    # The tape of that name opened last before this statement (a loop body
+                    # or a later step may open another tape under the same name).
+                    opened = [t for t in self.tapes if t.name == func.value.value and self.position[id(t.statement)] < i]
+                    if opened:
+                        self.gradients.append(_Gradient(node, statement, i, opened[-1]))
 
     def is_tape_call(self, node: cst.BaseExpression) -> bool:
         if not isinstance(node, cst.Call):
             return False
         dotted = _dotted(node.func)
         return dotted.endswith("GradientTape") and dotted.split(".")[0] in self.aliases
-
-    def tape_named(self, name: str) -> _Tape | None:
-        for tape in self.tapes:
-            if tape.name == name:
-                return tape
-        return None
 
     def gradient_at(self, statement: cst.CSTNode, receiver: str) -> _Gradient | None:
         for gradient in self.gradients:
@@ -327,7 +322,8 @@ class TapeCode:
                 func = node.func
                 if isinstance(func, cst.Attribute) and _dotted(func.value) == name and func.attr.value in ("gradient", "watch", "stop_recording"):
                     receivers += 1
-        return self.all_uses(name) == receivers + 1  # + the `as` target
+        bindings = sum(1 for t in self.tapes if t.name == name)  # the `as` targets
+        return self.all_uses(name) == receivers + bindings
 
     def all_uses(self, name: str) -> int:
         count = 0

@@ -170,9 +170,17 @@ def _inputs(model: Any, specs: list[Any], batch: int, data: Any, seed: int) -> t
 
 
 def _run_keras(model: Any, inputs: Batch) -> tuple[list[np.ndarray], list[Any]]:
+    from migrate.weights import WeightsError
+
     args = inputs.keras if len(inputs.keras) > 1 else inputs.keras[0]
-    with keras_recording(model) as records:
-        out = model(args, training=False)
+    try:
+        with keras_recording(model) as records:
+            out = model(args, training=False)
+    except WeightsError as error:  # two layers that would share one module attribute
+        raise VerifyError(str(error)) from None
+    except Exception as error:  # noqa: BLE001 - a batch the model refuses (shape, dtype) is a bad input
+        text = " ".join(str(error).split())[:200]
+        raise VerifyError(f"the Keras model {model.name!r} fails on the batch: {type(error).__name__}: {text}") from None
     flat = _keras_flat(out)
     return [np.asarray(o) for o in flat], records
 

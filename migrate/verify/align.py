@@ -69,7 +69,8 @@ def readings(value: Any, keras_shape: tuple[int, ...], prefer_first: bool, flatt
             for shape in flatten_shapes:  # Keras flattened H,W,C; the module C,H,W
                 if int(np.prod(shape)) == array.shape[1]:
                     chw = array.reshape(array.shape[0], shape[-1], *shape[:-1])
-                    views.append((f"flatten C,{','.join('HWD'[: len(shape) - 1])}", np.moveaxis(chw, 1, -1).reshape(array.shape[0], -1)))
+                    spatial = {2: "L", 3: "H,W", 4: "D,H,W"}.get(len(shape), "…")
+                    views.append((f"flatten C,{spatial}", np.moveaxis(chw, 1, -1).reshape(array.shape[0], -1)))
         if prefer_first and array.ndim >= 3:
             views.sort(key=lambda view: view[0] != "channels-first")
         for name, view in views:

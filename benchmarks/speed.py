@@ -19,7 +19,8 @@ feed-forward, pooled, a classifier) — in one process:
    cold (an empty Inductor cache directory, made for this run) and warm (the same module
    compiled again after ``torch._dynamo.reset()``, which Inductor's FX graph cache serves).
 
-Run it (about 5 minutes on 2 cores)::
+Run it (5 to 15 minutes on 2 cores, most of it tf2onnx's export and Inductor's cold compile
+of ResNet-50)::
 
     .venv/bin/python benchmarks/speed.py
     .venv/bin/python benchmarks/speed.py --models encoder --repeats 10
@@ -167,6 +168,10 @@ def bench(name: str, repeats: int, warmup: int, workdir: Path, threads: int | No
 
     from migrate.verify.speed import progress_printer, speed_table
 
+    # A fresh Inductor cache directory per model, so each model's first compile is a cold one
+    # (compiled kernels loaded into this process stay in memory: a later model can still reuse
+    # a kernel an earlier one built).
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"{name}-", dir=_CACHE)
     keras.utils.set_random_seed(0)
     model = MODELS[name]()
     module, generated, onnx_path, convert_s = convert(model, workdir)
@@ -228,8 +233,8 @@ def _ratio(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS))
-    parser.add_argument("--repeats", type=int, default=20, help="timed calls per row (default 20)")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed calls after the first (default 5)")
+    parser.add_argument("--repeats", type=int, default=20, help="timed rounds, each calling every row once (default 20)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed rounds before them (default 5)")
     parser.add_argument("--threads", type=int, help="CPU threads for every framework (default: each one's own default)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)

@@ -122,7 +122,10 @@ def read_weight(target: cst.Attribute, call: cst.Call, ctx: RuleContext) -> Weig
     name = _literal_or(bound.get("name"), None, "name", ctx)
     trainable = _literal_or(bound.get("trainable"), True, "trainable", ctx)
     trainable = True if trainable is None else trainable  # tf.keras: None means trainable
-    dtype = _literal_or(bound.get("dtype"), None, "dtype", ctx)
+    dtype_node = bound.get("dtype")
+    if dtype_node is not None and _is_self_attr(dtype_node) and dtype_node.attr.value in ("dtype", "variable_dtype"):  # type: ignore[attr-defined]
+        dtype_node = None  # the layer's dtype policy: variables are float32 unless set otherwise, as torch's are
+    dtype = _literal_or(dtype_node, None, "dtype", ctx)
     if dtype is not None and dtype not in _DTYPES:
         raise CannotMigrate(f"`dtype={dtype!r}` of add_weight has no torch dtype here")
     torch_dtype = _DTYPES.get(dtype) if dtype else None
@@ -303,10 +306,14 @@ def _runtime_helper(ctx: RuleContext) -> cst.Name:
 
 
 def _held_initializer(node: cst.CSTNode) -> bool:
-    """``self.add_weight(..., initializer=self.<attr>)``."""
+    """``self.add_weight(..., initializer=self.<attr>)`` (or a held regularizer or constraint)."""
     return is_add_weight(node) and any(
-        a.keyword is not None and a.keyword.value == "initializer" and _is_self_attr(a.value) for a in node.args  # type: ignore[attr-defined]
+        a.keyword is not None and a.keyword.value in ("initializer", "regularizer", "constraint") and _is_self_attr(a.value)
+        for a in node.args  # type: ignore[attr-defined]
     )
+
+
+_LOOKUPS = ("initializers.get", "regularizers.get", "constraints.get")
 
 
 class _InitializerLookups(cst.CSTTransformer):
@@ -318,7 +325,7 @@ class _InitializerLookups(cst.CSTTransformer):
         self.ctx = ctx
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if _dotted(updated_node.func).endswith("initializers.get") and len(updated_node.args) == 1 and not updated_node.args[0].keyword:
+        if _dotted(updated_node.func).endswith(_LOOKUPS) and len(updated_node.args) == 1 and not updated_node.args[0].keyword:
             self.ctx.consume(original_node)
             return updated_node.args[0].value
         return updated_node
@@ -409,6 +416,8 @@ def _atom(source: str) -> str:
 def _penalty(node: cst.BaseExpression | None, ctx: RuleContext) -> str | None:
     if node is None:
         return None
+    if _is_self_attr(node):  # held by the layer (`self.kernel_regularizer`): read when the loss is made
+        return f"{_helper(ctx, 'keras_penalty', _PENALTY_HELPER)}({{w}}, {ctx.source(node)})"
     try:
         value = literal(node)
     except NotLiteral:
@@ -437,6 +446,38 @@ def _penalty(node: cst.BaseExpression | None, ctx: RuleContext) -> str | None:
     raise CannotMigrate(f"`regularizer={ctx.source(node)}` is not an L1/L2 regularizer written in the source")
 
 
+_PENALTY_HELPER = '''
+def keras_penalty(weight, regularizer):
+    """The loss term Keras's `regularizer` (None, "l1", "l2", "l1_l2" or an {"l1": …, "l2": …}
+    config) adds for `weight`; written by `migrate convert` for a layer that takes it as an argument."""
+    if regularizer is None:
+        return weight.new_zeros(())
+    if isinstance(regularizer, str):
+        l1, l2 = {"l1": (0.01, 0.0), "l2": (0.0, 0.01), "l1_l2": (0.01, 0.01), "l1l2": (0.01, 0.01)}[regularizer.lower()]
+    else:
+        config = regularizer.get("config", regularizer)
+        l1, l2 = config.get("l1", 0.0), config.get("l2", 0.0)
+    return l1 * weight.abs().sum() + l2 * weight.square().sum()
+'''
+
+_CONSTRAINT_HELPER = '''
+def keras_constrain_(weight, constraint):
+    """Keras's `constraint` (None or "non_neg") applied to `weight` in place, as Keras did after
+    each optimiser step; written by `migrate convert` for a layer that takes it as an argument."""
+    if constraint is None:
+        return
+    if isinstance(constraint, str) and constraint.replace("_", "").lower() in ("nonneg", "nonnegative"):
+        weight.clamp_(min=0.0)
+        return
+    raise ValueError(f"constraint {constraint!r}: only NonNeg is migrated")
+'''
+
+
+def _helper(ctx: RuleContext, name: str, code: str) -> str:
+    ctx.add_definition(list(cst.parse_module(code.lstrip("\n")).body))
+    return name
+
+
 def _penalty_terms(l1: float, l2: float) -> str | None:
     terms = []
     if l1:
@@ -449,6 +490,8 @@ def _penalty_terms(l1: float, l2: float) -> str | None:
 def _constraint(node: cst.BaseExpression | None, ctx: RuleContext) -> str | None:
     if node is None:
         return None
+    if _is_self_attr(node):
+        return f"{_helper(ctx, 'keras_constrain_', _CONSTRAINT_HELPER)}({{w}}, {ctx.source(node)})"
     try:
         value = literal(node)
     except NotLiteral:

@@ -365,3 +365,32 @@ def test_an_initializer_the_layer_holds_is_applied_when_the_weight_is_made() -> 
         layer(torch.ones(1, 3000))
         assert check(layer.kernel.detach()), name
     assert migrate_source(result.output).output == result.output
+
+
+def test_a_regularizer_and_constraint_the_layer_holds_are_read_when_used() -> None:
+    source = (
+        "import keras\nfrom keras import constraints, ops, regularizers\n\n\n"
+        "class Scale(keras.layers.Layer):\n"
+        "    def __init__(self, kernel_regularizer=None, kernel_constraint=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.kernel_regularizer = regularizers.get(kernel_regularizer)\n"
+        "        self.kernel_constraint = constraints.get(kernel_constraint)\n\n"
+        "    def build(self, input_shape):\n"
+        "        self.kernel = self.add_weight(shape=(input_shape[-1], 2), initializer='ones', name='kernel', dtype=self.dtype,\n"
+        "                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)\n\n"
+        "    def call(self, x):\n        return ops.matmul(x, self.kernel)\n"
+    )
+    result = migrate_source(source)
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO], result.output
+    namespace: dict = {}
+    exec(compile(result.output, "<migrated>", "exec"), namespace)
+    plain = namespace["Scale"]()
+    plain(torch.ones(1, 3))
+    assert plain.regularization_penalty().item() == 0.0  # None: no term
+    held = namespace["Scale"](kernel_regularizer="l2", kernel_constraint="non_neg")
+    held(torch.ones(1, 3))
+    assert held.regularization_penalty().item() == pytest.approx(0.01 * 6)  # l2's default 0.01 · Σ w²
+    with torch.no_grad():
+        held.kernel.fill_(-1.0)
+    held.apply_constraints()
+    assert torch.equal(held.kernel, torch.zeros(3, 2))

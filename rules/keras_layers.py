@@ -784,18 +784,15 @@ def _rnn_module(keras: str, config: dict[str, Any], shape: Shape, ctx: RuleConte
     for key, why in _RNN_UNSUPPORTED.items():
         if config.get(key):
             raise CannotMigrate(f"`{key}=`: {why}")
-    if shape.rank is None or shape.channels() is None:
-        raise CannotMigrate(
-            f"nn.{ {'SimpleRNN': 'RNN'}.get(keras, keras)} needs `input_size`, which is not known here (torch has no "
-            "Lazy RNN); give the Sequential a keras.Input shape or the layer `input_shape=`"
-        )
-    if shape.rank != 3 or shape.channels_first:
+    if shape.rank is not None and (shape.rank != 3 or shape.channels_first):
         raise CannotMigrate(f"{keras} reads a (batch, steps, features) tensor; here it gets rank {shape.rank}"
                             + (" channels-first" if shape.channels_first else ""))
+    dims = shape.dims if shape.channels() is not None else (None, None, None)
     try:
-        args = (table._simple_rnn_args if keras == "SimpleRNN" else table._gated_args)(config, shape.dims)  # noqa: SLF001
+        args = (table._simple_rnn_args if keras == "SimpleRNN" else table._gated_args)(config, dims)  # noqa: SLF001
     except ValueError as error:
         raise CannotMigrate(str(error)) from None
+    # input_size None: the class sizes itself on its first call, as torch's Lazy modules do
     if args.get("nonlinearity") == "tanh":
         del args["nonlinearity"]
     units = config["units"]
@@ -807,7 +804,7 @@ def _rnn_module(keras: str, config: dict[str, Any], shape: Shape, ctx: RuleConte
     if config.get("return_state"):
         args["return_state"] = True
     width = units * (2 if extra.get("bidirectional") and extra.get("merge_mode", "concat") == "concat" else 1)
-    out = Shape((shape.dims[0], shape.dims[1], width) if config.get("return_sequences") else (shape.dims[0], width))  # type: ignore[index]
+    out = Shape((dims[0], dims[1], width) if config.get("return_sequences") else (dims[0], width))
     if config.get("return_state") or extra.get("merge_mode", "concat") is None:
         out = UNKNOWN  # a tuple, as in Keras
     return Made([("", helper_call(ctx, f"Keras{keras}", args, 2))], out)
@@ -1091,8 +1088,9 @@ FAMILIES: dict[str, Family] = {
                 "`nn.Sequential` it passes one tensor on, as in Keras. "
                 + ("Keras's gates i,f,c,o are torch's i,f,g,o; its one bias is `bias_ih`, `bias_hh` stays 0. " if keras == "LSTM" else "")
                 + ("`reset_after=True` (Keras's default) is torch's GRU; `reset_after=False` is a TODO. " if keras == "GRU" else "")
-                + "It needs the input size (no Lazy RNN). `dropout`/`recurrent_dropout`/`go_backwards`/"
-                "`stateful` are TODOs."
+                + "Where the input size is not known (a layer of a subclassed model) the class sizes "
+                "itself on its first call or from `load_state_dict`, as torch's Lazy modules do. "
+                "`dropout`/`recurrent_dropout`/`go_backwards`/`stateful` are TODOs."
             ),
         )
         for keras in ("SimpleRNN", "LSTM", "GRU")
@@ -1222,7 +1220,13 @@ class LayerRule(Rule):
         index = next(i for i, (suffix, _) in enumerate(made.modules) if suffix == "")
         module = made.modules[index][1]
         lazy = "Lazy" in ctx.source(module.func) if isinstance(module, cst.Call) else True
-        if lazy or (full is None and self.keras != "Embedding"):
+        recurrent = self.keras in ("SimpleRNN", "LSTM", "GRU") and full is None
+        if recurrent and any(k == "kernel_initializer" for k in chosen):
+            raise CannotMigrate(
+                "`kernel_initializer=`: the input size is not known here, so the input kernel is "
+                "drawn on the first call (as glorot_uniform); give the layer `input_shape=`"
+            )
+        if lazy or (full is None and self.keras != "Embedding" and not recurrent):
             if chosen:
                 raise CannotMigrate(
                     f"`{chosen[0]}=`: the module is Lazy (its input size is not known here) and torch "
@@ -1244,7 +1248,10 @@ class LayerRule(Rule):
             return
         target = ctx.source(body[0].targets[0].target) + (f"[{index}]" if len(made.modules) > 1 else "")
         try:
-            lines = table.init_statements(self.keras, config, full or (None, None), target)
+            if recurrent:  # the input kernel is drawn when the class sizes itself
+                lines = [line for line in table.init_statements(self.keras, config, (None, None, 1), target) if "weight_ih" not in line]
+            else:
+                lines = table.init_statements(self.keras, config, full or (None, None), target)
         except ValueError as error:
             raise CannotMigrate(str(error)) from None
         except (TypeError, KeyError, IndexError):

@@ -636,16 +636,38 @@ LAZY_INFERRED = frozenset({"in_features", "in_channels", "num_features"})
 # user can read and keep; ``nn.``/``torch.`` are respelled to the file's imports.
 
 _RECURRENT = '''
-class KerasRecurrent:
+class KerasRecurrent(nn.modules.lazy.LazyModuleMixin):
     """Gives a torch RNN Keras's outputs: the last step (every step with return_sequences),
     then the final states with return_state; a bidirectional one merges its two directions
-    as Keras's merge_mode says."""
+    as Keras's merge_mode says. ``input_size=None``: sized on the first call (or by
+    load_state_dict), like torch's Lazy modules, the input kernel drawn as Keras's
+    glorot_uniform."""
 
-    def __init__(self, *args, return_sequences=False, return_state=False, merge_mode="concat", **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, input_size, *args, return_sequences=False, return_state=False, merge_mode="concat", **kwargs):
+        super().__init__(1 if input_size is None else input_size, *args, **kwargs)
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.merge_mode = merge_mode
+        if input_size is None:
+            for name in self._flat_weights_names:
+                if name.startswith("weight_ih"):
+                    setattr(self, name, nn.UninitializedParameter())
+            self._register_load_state_dict_pre_hook(self._input_size_from_state)
+
+    def _input_size_from_state(self, state_dict, prefix, *args):
+        if prefix + "weight_ih_l0" in state_dict:
+            self.input_size = state_dict[prefix + "weight_ih_l0"].shape[1]
+
+    def initialize_parameters(self, x, *args, **kwargs):
+        if self.has_uninitialized_params():
+            self.input_size = x.shape[-1]
+            with torch.no_grad():
+                for name in self._flat_weights_names:
+                    weight = getattr(self, name)
+                    if isinstance(weight, nn.UninitializedParameter):
+                        rows = getattr(self, name.replace("_ih_", "_hh_")).shape[0]
+                        weight.materialize((rows, self.input_size))
+                        nn.init.xavier_uniform_(weight)
 
     def forward(self, x):
         output, state = super().forward(x)

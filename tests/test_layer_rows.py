@@ -311,3 +311,49 @@ def test_adapt_computes_keras_statistics() -> None:
     expected = keras.ops.convert_to_numpy(namespace["norm"](batch))
     got = migrated["norm"](torch.from_numpy(batch)).detach().numpy()
     assert float(np.max(np.abs(expected - got))) <= TOLERANCE
+
+
+RECURRENT_SUBCLASS = HEAD + '''
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.lstm = layers.LSTM(6, return_sequences=True)
+        self.gru = layers.Bidirectional(layers.GRU(3))
+        self.head = layers.Dense(2)
+
+    def call(self, x):
+        return self.head(self.gru(self.lstm(x)))
+
+
+model = Net()
+'''
+
+
+def test_recurrent_layers_of_a_subclass_size_themselves() -> None:
+    """In a subclassed model the input size is unknown: `KerasLSTM(None, 6, …)` sizes itself on
+    the first call (here: `migrate weights`'s sizing pass), then takes Keras's weights."""
+    from migrate.weights import convert
+
+    keras.backend.clear_session()
+    namespace: dict[str, Any] = {}
+    exec(compile(RECURRENT_SUBCLASS, "<keras>", "exec"), namespace)
+    net = namespace["model"]
+    inputs = np.random.default_rng(5).normal(size=(3, 7, 4)).astype("float32")
+    net(inputs)
+    randomise(net, 5)
+    tensor = keras.Input(shape=(7, 4))
+    wrapped = keras.Model(tensor, net(tensor), name="wrapper")
+    result = migrate_source(RECURRENT_SUBCLASS)
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO]
+    assert "KerasLSTM(None, 6, batch_first=True, return_sequences=True)" in result.output
+    migrated: dict[str, Any] = {}
+    exec(compile(result.output, "<migrated>", "exec"), migrated)
+    module = _Wrapped(net.name, migrated["model"])
+    convert(wrapped, module)
+    expected = keras.ops.convert_to_numpy(wrapped(inputs))
+    module.eval()
+    with torch.no_grad():
+        got = module(torch.from_numpy(inputs)).numpy()
+    delta = float(np.max(np.abs(expected - got)))
+    print(f"recurrent subclass: max |Δ| {delta:.2e}")
+    assert np.std(expected) > 1e-3 and delta <= TOLERANCE

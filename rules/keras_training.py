@@ -630,7 +630,7 @@ def _forward(shape: LoopShape, inputs: str, then: str = "") -> tuple[str, str]:
 
 def _metric_lines() -> list[str]:
     return [
-        "for name, metric in metrics.items():",
+        "for name, metric in (metrics or {}).items():",
         "    sums[name] = sums.get(name, 0.0) + float(metric(batch_y, y_pred)) * len(batch_x)",
     ]
 
@@ -658,7 +658,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         "return {name: total / seen for name, total in sums.items()}",
     ]
     what = "loss and metrics" if shape.metrics else "loss"
-    doc = f'"""`model.evaluate(...)`: the mean {what} over the data (each batch weighted by its size),\n    in eval mode and without gradients."""'
+    doc = f'"""`model.evaluate(...)`: the mean {what} over the data (each batch weighted by its\n    size), in eval mode and without gradients."""'
     return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
 
 
@@ -822,7 +822,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
             "for batch in x:",
             "    batch_x = batch[0] if isinstance(batch, (tuple, list)) else batch  # the inputs of (inputs, targets)",
         ]
-        doc = '"""`model.predict(...)`: the outputs for every batch, in eval mode and without gradients, as one NumPy array."""'
+        doc = '"""`model.predict(...)`: the outputs for every batch, in eval mode and without gradients,\n    as one NumPy array."""'
     else:
         loader = _spell(ctx, "torch.utils.data.DataLoader")
         as_tensor = _spell(ctx, "torch.as_tensor")
@@ -832,7 +832,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
             "x = x.float() if x.is_floating_point() else x",
             f"for batch_x in {loader}(x, batch_size=batch_size):",
         ]
-        doc = '"""`model.predict(...)`: the outputs for the inputs in batches, in eval mode and without gradients,\n    as one NumPy array."""'
+        doc = '"""`model.predict(...)`: the outputs for the inputs in batches, in eval mode and without\n    gradients, as one NumPy array."""'
     body = [
         "device = next(model.parameters()).device",
         "model.eval()",
@@ -1366,12 +1366,12 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
             body.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
         body.append("logs = {\"loss\": loss.item()}")
         if shape.metrics:
-            body += [f"with {no_grad}():", "    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+            body += [f"with {no_grad}():", "    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.train_on_batch(x, y)`: one optimizer step on one batch; the loss (and metrics) of that batch."""'
     else:
         body += ["model.eval()", f"with {no_grad}():", "    y_pred = {}{}".format(*_forward(shape, "x")), "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
         if shape.metrics:
-            body += ["    for metric_name, metric in metrics.items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+            body += ["    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'
     body.append("return logs")
     return _signature(name, params) + f"    {doc}\n" + _indent(body, 1)

@@ -291,9 +291,7 @@ def module_call(
 
 _MISSING = object()
 _EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-# As migrate model's (migrate/codegen/emit/core.py): a torch default reads as noise.
-_TORCH_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "affine": True,
-                   "elementwise_affine": True}
+_TORCH_DEFAULTS = table.TORCH_ARGUMENT_DEFAULTS
 
 
 def torch_dim(shape: Shape) -> int:

@@ -104,6 +104,21 @@ _MODULE_MEMBERS = frozenset(
 )
 
 
+def variable_name(layer_name: str, path: str, name: str) -> str:
+    """A Keras variable's name in the layer table, from its layer's name, its ``path`` and
+    ``name``: the path inside the layer ("kernel", "query/kernel"), an RNN cell's level dropped
+    ("lstm_cell/kernel" → "kernel"), and an unnamed variable ("variable_3": Keras numbers them
+    across layers) as "variable". Shared by `migrate weights` and `migrate model`."""
+    prefix = layer_name + "/"
+    index = path.rfind(prefix)
+    rest = path[index + len(prefix):] if index >= 0 else name
+    rest = re.sub(r"^variable_\d+$", "variable", rest)
+    parts = rest.split("/")
+    if len(parts) == 2 and parts[0].endswith("_cell"):
+        return parts[1]
+    return rest
+
+
 # ---------------------------------------------------------------------------------------
 # Shapes and padding (pure arithmetic; the code generator calls these with static sizes).
 
@@ -618,6 +633,12 @@ ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 #: Activations whose torch module needs the ``dim`` of the Keras axis -1.
 ACTIVATIONS_WITH_DIM = frozenset({"softmax", "log_softmax"})
+
+#: torch constructor arguments whose default is the value shown: written out they read as
+#: noise, so both front ends leave them out (a Keras value that differs stays written).
+TORCH_ARGUMENT_DEFAULTS: dict[str, Any] = {
+    "stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "affine": True, "elementwise_affine": True,
+}
 
 #: The Lazy module torch offers for a class whose input size it can infer on the first call.
 LAZY_MODULES: dict[str, str] = {

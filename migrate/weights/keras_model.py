@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migrate.rules.layers import module_attr
+from migrate.rules.layers import variable_name as table_variable_name
 
 from .errors import WeightsError
 
@@ -264,15 +264,6 @@ def input_specs(model: Any) -> list[tuple[str, tuple[int | None, ...], str]]:
 
 
 def variable_name(layer: Any, variable: Any) -> str:
-    """A variable's name in the layer table: its path inside the layer ("kernel",
-    "query/kernel"), an RNN cell's level dropped ("lstm_cell/kernel" → "kernel"), and an unnamed
-    variable ("variable_3": Keras numbers them across layers) as "variable". The same rule as
-    `migrate model`'s (``var_name`` in migrate/codegen/)."""
-    prefix = layer.name + "/"
-    index = variable.path.rfind(prefix)
-    rest = variable.path[index + len(prefix):] if index >= 0 else variable.name
-    rest = re.sub(r"^variable_\d+$", "variable", rest)
-    parts = rest.split("/")
-    if len(parts) == 2 and parts[0].endswith("_cell"):
-        return parts[1]
-    return rest
+    """A variable's name in the layer table ("kernel", "query/kernel"; rules/layers.py
+    ``variable_name`` says how)."""
+    return table_variable_name(layer.name, variable.path, variable.name)

@@ -27,8 +27,7 @@ Builders other rules call: ``torch_loss(node, ctx) -> LossPlan``.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import libcst as cst
@@ -202,21 +201,14 @@ def _sparse(a: Mapping[str, Any]) -> tuple[str, str]:
     # Without logits Keras clips the probabilities and takes their log as logits (then
     # softmax renormalises them): cross_entropy of the clipped log does the same.
     logits = "{yp}" if a["from_logits"] else "{yp}.clamp(1e-07, 1 - 1e-07).log()"
+    # Keras zeroes the ignored examples and divides by the count of the others, as torch's
+    # mean with ignore_index does; per example, the ignored ones are 0 in both.
     ignore = a.get("ignore_class")
     extra = f", ignore_index={ignore!r}" if ignore is not None else ""
-    if ignore is not None:
-        # Keras zeroes the ignored examples and divides by the count of the others, as
-        # torch's mean with ignore_index does; per example the ignored ones are 0 in both.
-        pass
-    flat = logits.replace("{yp}", "{yp}.flatten(0, -2)") if a["from_logits"] else f"{logits}.flatten(0, -2)"
     return (
-        f"{{F}}.cross_entropy({flat}, {{yt}}.flatten().long(){extra})",
-        f"{{F}}.cross_entropy({_move(logits)}, {{yt}}.reshape({{yp}}.shape[:-1]).long(){extra}, reduction=\"none\")",
+        f"{{F}}.cross_entropy({logits}.flatten(0, -2), {{yt}}.flatten().long(){extra})",
+        f"{{F}}.cross_entropy({logits}.movedim(-1, 1), {{yt}}.reshape({{yp}}.shape[:-1]).long(){extra}, reduction=\"none\")",
     )
-
-
-def _move(logits: str) -> str:
-    return f"{logits}.movedim(-1, 1)" if logits == "{yp}" else f"{logits}.movedim(-1, 1)"
 
 
 def _kld(a: Mapping[str, Any]) -> tuple[str, str]:
@@ -498,16 +490,19 @@ class LossFunction(Rule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         spec = SPECS[FUNCTIONS[qualified]]
-        if len(call.args) < 2 or any(a.keyword is not None and a.keyword.value in ("y_true", "y_pred") for a in call.args[:2]) or any(a.star for a in call.args[:2]):
-            if not all(a.keyword is not None for a in call.args[:2]):
-                raise CannotMigrate("the labels and predictions must be the first two arguments")
-        args = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        if any(a.star for a in call.args):
+            raise CannotMigrate("`*args`/`**kwargs` hide which arguments are passed")
         positional = [a.value for a in call.args if a.keyword is None]
-        y_true = args.pop("y_true", positional[0] if positional else None)
-        y_pred = args.pop("y_pred", positional[1] if len(positional) > 1 else None)
+        named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        y_true = named.get("y_true", positional[0] if positional else None)
+        y_pred = named.get("y_pred", positional[1] if len(positional) > 1 else None)
         if y_true is None or y_pred is None:
             raise CannotMigrate("the labels and predictions must be given")
-        rest = call.with_changes(args=[a for a in call.args[len(positional[:2]):] if not (a.keyword and a.keyword.value in ("y_true", "y_pred"))])
+        # The loss's own arguments: what follows the two tensors, bound to its signature.
+        rest = call.with_changes(args=[
+            a for a in call.args[min(len(positional), 2):]
+            if not (a.keyword and a.keyword.value in ("y_true", "y_pred"))
+        ])
         values = _bind(spec, rest, ctx, common=False)
         plan = _plan(spec, values, ctx)
         return plan.per_example(y_true, y_pred)

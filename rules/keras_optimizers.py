@@ -22,7 +22,7 @@ Builders other rules call: ``torch_optimizer(node, params, ctx) -> OptimizerPlan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Mapping
 
 import libcst as cst
 
@@ -36,6 +36,7 @@ from migrate.rules.base import (
     parse_signature,
     to_node,
 )
+from migrate.rules.tf_nn import call as _call
 
 # ---------------------------------------------------------------------------------------
 # The plan a training loop carries out.
@@ -94,7 +95,7 @@ class OptimizerPlan:
         gradients (one of clipnorm, global_clipnorm, clipvalue, in that priority, as Keras
         does) and then applies decoupled weight decay. ``params`` must be an expression that
         can be evaluated more than once (``model.parameters()``)."""
-        code = _Code(ctx)
+        code = _code
         out: list[str] = []
         if self.clipnorm is not None:
             out.append(
@@ -126,13 +127,13 @@ class OptimizerPlan:
         target = scheduler if scheduler is not None else self.scheduler_name
         if self.schedule is None or target is None:
             return []
-        step = f"{_Code(None)(target)}.step()\n"
+        step = f"{_code(target)}.step()\n"
         if not self.momentum_carries_lr:
             return list(cst.parse_module(step).body)
         opt = optimizer if optimizer is not None else (self.optimizer if self.built else None)
         if opt is None:
             raise CannotMigrate("the momentum rescaling a schedule needs the optimizer's name")
-        o = _Code(None)(opt)
+        o = _code(opt)
         return list(cst.parse_module(
             f"previous_lr = {o}.param_groups[0][\"lr\"]\n"
             + step
@@ -141,20 +142,12 @@ class OptimizerPlan:
         ).body)
 
 
-class _Code:
-    """Source text of nodes, to write statements as text and parse them back."""
-
-    def __init__(self, ctx: RuleContext | None = None):
-        self.module = cst.Module([])
-
-    def __call__(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+def _code(node: cst.CSTNode) -> str:
+    """Source text of a node, to write statements as text and parse them back."""
+    return _MODULE.code_for_node(node)
 
 
-def _call(func: cst.BaseExpression, *args: Any, **kwargs: Any) -> cst.Call:
-    from migrate.rules.tf_nn import call
-
-    return call(func, *args, **kwargs)
+_MODULE = cst.Module([])
 
 
 # ---------------------------------------------------------------------------------------
@@ -547,7 +540,7 @@ def _plan(
         # Keras 2 (tf.keras before 2.11) `decay=d`: lr / (1 + d * iterations) at every step.
         if _is_schedule(lr, ctx) or not _is_number_like(lr) or not _is_number_like(decay):
             raise CannotMigrate("Keras 2's `decay=` together with a schedule, or not a number, has no faithful form")
-        code = _Code(ctx)
+        code = _code
         lr_text = code(lr) if isinstance(lr, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(lr)})"
         decay_text = code(decay) if isinstance(decay, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(decay)})"
         lr = cst.parse_expression(f"lambda step: {lr_text} / (1 + {decay_text} * step)")
@@ -729,11 +722,11 @@ class OptimizerConstructor(Rule):
             scheduler = plan.scheduler(cst.parse_expression(target), ctx)
             assert scheduler is not None
             line = cst.parse_statement(
-                f"{scheduler_name(target)} = {_Code(ctx)(scheduler)}  # step it after every optimizer step: Keras schedules count batches\n"
+                f"{scheduler_name(target)} = {_code(scheduler)}  # step it after every optimizer step: Keras schedules count batches\n"
             )
             extra.append(line)
         carried = [
-            f"{k}={_Code(ctx)(v)}" for k, v in (
+            f"{k}={_code(v)}" for k, v in (
                 ("clipnorm", plan.clipnorm), ("global_clipnorm", plan.global_clipnorm),
                 ("clipvalue", plan.clipvalue), ("weight_decay", plan.weight_decay),
             ) if v is not None
@@ -769,7 +762,7 @@ SCHEDULES: dict[str, str] = {
 
 def _schedule_formula(kind: str, a: Mapping[str, str], flags: Mapping[str, Any], ctx: RuleContext) -> str:
     """The body of ``lambda step: ...``: Keras's ``__call__`` of that schedule, in Python."""
-    code = _Code(ctx)
+    code = _code
     if kind == "ExponentialDecay":
         p = f"(step // {a['decay_steps']})" if flags["staircase"] else f"(step / {a['decay_steps']})"
         return f"{a['initial_learning_rate']} * {a['decay_rate']} ** {p}"
@@ -814,7 +807,7 @@ def _operand(value: cst.BaseExpression, ctx: RuleContext) -> str:
     value.visit(finder)
     if finder.found:
         raise CannotMigrate(f"`{ctx.source(value)}` is evaluated at every step by the rewrite; assign it to a name first")
-    text = _Code(ctx)(value)
+    text = _code(value)
     return text if isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.List, cst.Tuple)) else f"({text})"
 
 

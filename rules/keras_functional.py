@@ -55,6 +55,7 @@ class _FileIndex:
     by_code: dict[str, list[cst.Call]] = field(default_factory=dict)
     models: dict[int, "Built"] = field(default_factory=dict)  # parsed statement id → a model made here
     codes: dict[int, str] = field(default_factory=dict)  # id of a recorded call → its code (cached)
+    classes: set[str] = field(default_factory=set)  # class names this file's models took
 
 
 _INDEXES: "weakref.WeakKeyDictionary[Any, _FileIndex]" = weakref.WeakKeyDictionary()
@@ -749,6 +750,7 @@ def _functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
         for i, n in enumerate(init_params)
     ])
     _index(ctx).models[id(statement)] = Built(class_name, keras_name, made, out)
+    _index(ctx).classes.add(class_name)
     ctx.consume(call)
     return made
 
@@ -843,12 +845,13 @@ def _enclosing_name(scope: cst.CSTNode, statement: cst.CSTNode) -> str:
 
 
 def _free_class_name(text: str, ctx: RuleContext) -> str:
+    """``text`` in CamelCase, unless the file (or another model of it) has that name already."""
     name = _class_name(text)
-    taken = set()
+    taken = set(_index(ctx).classes)
     for statement in ctx.module().body:
         taken |= _assigned_anywhere(statement)
     candidate, n = name, 1
-    while candidate in taken or candidate in ("Model", "Module", "Sequential"):
+    while candidate in taken or candidate in ("Module", "Sequential"):
         candidate = f"{name}Module" if n == 1 else f"{name}Module{n}"
         n += 1
     return candidate

@@ -156,7 +156,11 @@ def test_render_and_dict_say_the_same_thing(table: dict[str, Any]) -> None:
             assert any(row.label in line and f"{row.median_ms:.2f}" in line for line in lines), row
     assert f"torch.compile / XLA throughput, inference float32: {result.ratio_compile_vs_xla:.2f}×" in text
     if NO_GPU:
-        assert "skipped (no CUDA device): 32 rows" in text
+        assert (
+            "skipped (no CUDA device): 32 rows: every float16 row; every bfloat16 row; "
+            'torch torch.compile(mode="reduce-overhead") float32 (inference, train); '
+            'torch set_stance("eager_on_recompile") float32 (inference, train)'
+        ) in text
     assert speed.LOSS in text
     data = json.loads(json.dumps(result.to_dict()))
     assert len(data["rows"]) == len(result.rows)

@@ -144,6 +144,22 @@ class SpeedTable:
             "ratios": self.ratios(),
         }
 
+    def _summary(self, rows: list[SpeedRow]) -> str:
+        """The skipped rows in few words: a dtype all of whose rows are among them is "every
+        float16 row"; the others are "framework mode dtype (phases)"."""
+        ids = {id(row) for row in rows}
+        parts, rest = [], rows
+        for dtype in DTYPES:
+            of_dtype = [row for row in self.rows if row.dtype == dtype]
+            if of_dtype and all(id(row) in ids for row in of_dtype):
+                parts.append(f"every {dtype} row")
+                rest = [row for row in rest if row.dtype != dtype]
+        phases: dict[str, list[str]] = {}
+        for row in rest:
+            phases.setdefault(f"{row.framework} {row.label} {row.dtype}", []).append(row.phase)
+        parts.extend(f"{name} ({', '.join(found)})" for name, found in phases.items())
+        return "; ".join(parts)
+
     def render(self) -> str:
         """A fixed-width table of the measured rows, then the skipped ones grouped by reason."""
         head = ("framework", "mode", "dtype", "phase", "median ms", "IQR ms", "min–max ms", "compile s", "note")
@@ -175,12 +191,12 @@ class SpeedTable:
                 value = self.ratio(phase, dtype)
                 if value is not None:
                     out.append(f"torch.compile / XLA throughput, {phase} {dtype}: {value:.2f}×")
-        skipped: dict[str, list[str]] = {}
+        skipped: dict[str, list[SpeedRow]] = {}
         for row in self.rows:
             if row.skipped is not None:
-                skipped.setdefault(row.skipped, []).append(f"{row.framework} {row.label} {row.dtype} {row.phase}")
-        for reason, names in skipped.items():
-            out.append(f"skipped ({reason}): {len(names)} row{'s' if len(names) != 1 else ''}: {'; '.join(names)}")
+                skipped.setdefault(row.skipped, []).append(row)
+        for reason, rows in skipped.items():
+            out.append(f"skipped ({reason}): {len(rows)} row{'s' if len(rows) != 1 else ''}: {self._summary(rows)}")
         out.append(f"training step: {LOSS}")
         out.extend(self.notes)
         return "\n".join(out)

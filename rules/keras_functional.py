@@ -38,7 +38,7 @@ import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
-from migrate.rules.keras_sequential import SequentialModel, _input_shape, _layout, _line_break
+from migrate.rules.keras_sequential import SequentialModel, _input_shape, _layout
 from migrate.rules.layers import LAYERS, init_statements, module_attr
 
 _WHY_TRACE = "generate it from the built model with `migrate model` instead"
@@ -918,7 +918,7 @@ def _class(name: str, params: list[str], emitter: _Emitter, forward: list[cst.Ba
            inputs: list[str], ctx: RuleContext) -> cst.ClassDef:
     module = ctx.source(ctx.name("torch.nn.Module"))
     signature = ", ".join(["self", *params])
-    init = [f"super().__init__()"]
+    init = ["super().__init__()"]
     for attr in emitter.forward_attrs:
         init.append(f"self.{attr} = {attr}")
     code = (

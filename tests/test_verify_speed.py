@@ -241,3 +241,19 @@ def test_wrong_arguments_are_refused(converted: dict[str, Any]) -> None:
         speed.speed_table(*args, repeats=0)
     with pytest.raises(ValueError, match="extra_modes"):
         speed.speed_table(*args, extra_modes=("max-autotune",))
+
+
+def test_the_keras_half_precision_rows_run_a_mixed_policy_clone_with_the_same_weights(converted: dict[str, Any]) -> None:
+    """What the CUDA float16/bfloat16 Keras rows run, checked on the CPU: the model rebuilt
+    under Keras's mixed policy (compute in the half type, variables in float32), same weights,
+    the same outputs within bfloat16's precision (8 bits of mantissa: 0.05 on outputs near 1)."""
+    from migrate.verify.speed_tf import Runner as KerasRunner
+
+    model = converted["model"]
+    clone = KerasRunner(model, converted["keras"], "cpu")._mixed("bfloat16")
+    policies = {layer.name: layer.dtype_policy.name for layer in clone.layers if layer.weights}
+    assert policies and set(policies.values()) == {"mixed_bfloat16"}
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), clone.get_weights(), strict=True))
+    want = np.asarray(model(converted["keras"][0], training=False))
+    got = np.asarray(clone(converted["keras"][0], training=False)).astype("float32")
+    assert np.max(np.abs(want - got)) <= 0.05 * max(1.0, float(np.max(np.abs(want))))

@@ -606,6 +606,9 @@ class LoopShape:
     sample_weight: bool = False
     validation_freq: bool = False
     validation_batch_size: bool = False
+    validation_steps: bool = False
+    #: `evaluate(steps=N)`: the first N batches of a fresh pass.
+    eval_steps: bool = False
     scheduler: bool = False
     before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
 
@@ -639,7 +642,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
     no_grad = _spell(ctx, "torch.no_grad")
     params = "model, loss_fn, x, y=None, *, batch_size=32" + (", metrics=None" if shape.metrics else "")
     data = "batches(x, y, batch_size, shuffle=False)"
-    if shape.steps_per_epoch:  # `steps=`: the first batches of a fresh pass, as Keras's evaluate takes them
+    if shape.eval_steps:  # `steps=`: the first batches of a fresh pass, as Keras's evaluate takes them
         params += ", steps=None"
         islice = _spell(ctx, "itertools.islice")
         data = f"{islice}({data}, steps)"
@@ -687,6 +690,8 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         params.append("validation_batch_size=None")
     if shape.validation_freq:
         params.append("validation_freq=1")
+    if shape.validation_steps:
+        params.append("validation_steps=None")
     validation = shape.validation_data or shape.validation_split
     C = shape.callbacks
 
@@ -781,7 +786,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     epoch += ["    " + line for line in step]
     epoch.append("logs = dict(logs)")
     if validation:
-        metrics_arg = ", metrics=metrics" if shape.metrics else ""
+        metrics_arg = (", metrics=metrics" if shape.metrics else "") + (", steps=validation_steps" if shape.validation_steps else "")
         when = " and (epoch + 1) % validation_freq == 0" if shape.validation_freq else ""
         size = "validation_batch_size or batch_size" if shape.validation_batch_size else "batch_size"
         epoch += [
@@ -1061,8 +1066,9 @@ class Fit(_MethodRule):
         "permuted to NCHW. `class_weight` and `sample_weight` weigh each example's loss (by "
         "its class or by its own weight; `loss_fn` takes "
         "`sample_weight=` and divides the weighted sum by the batch size, as Keras does). "
-        "`validation_freq` (every N epochs) and `validation_batch_size` are kept; "
-        "`validation_steps` and a list of validation epochs are TODOs. Shuffling "
+        "`validation_freq` (every N epochs), `validation_batch_size` and `validation_steps` "
+        "(the first N batches of a fresh pass, each time) are kept; a list of validation "
+        "epochs is a TODO. Shuffling "
         "draws from torch's generator: the order cannot match TensorFlow's."
     )
     example = (
@@ -1082,9 +1088,6 @@ class Fit(_MethodRule):
         original = _original_call(ctx, "fit")
         bound_original = _bind(original, "fit", ctx)
         args = _bind(call, "fit", ctx)
-        for name, default in (("validation_steps", None),):
-            if name in args and not _is_default(args[name], default):
-                raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
         if isinstance(args.get("validation_freq"), (cst.List, cst.Tuple, cst.Set)):
             raise CannotMigrate("`validation_freq=` as a list of epochs is not migrated yet: validate on those epochs in the loop")
         if "x" not in args:
@@ -1107,6 +1110,7 @@ class Fit(_MethodRule):
             sample_weight="sample_weight" in args and not _is_default(args["sample_weight"], None),
             validation_freq="validation_freq" in args and not _is_default(args["validation_freq"], 1),
             validation_batch_size="validation_batch_size" in args and not _is_default(args["validation_batch_size"], None),
+            validation_steps="validation_steps" in args and not _is_default(args["validation_steps"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
         )
@@ -1119,7 +1123,13 @@ class Fit(_MethodRule):
         if shape.sample_weight:
             ctx.add_definition(_statements(_weighted_batches(ctx).lstrip("\n")))
         if shape.validation_split or shape.validation_data:
-            evaluate = _define("evaluate", lambda name: _evaluate_source(name, shape, ctx), ctx)
+            evaluation = LoopShape(
+                permutation=shape.permutation,
+                output_permutation=shape.output_permutation,
+                metrics=shape.metrics,
+                eval_steps=shape.validation_steps,
+            )
+            evaluate = _define("evaluate", lambda name: _evaluate_source(name, evaluation, ctx), ctx)
         fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
         new: list[cst.Arg] = [_arg(cst.Name(model)), _arg(cst.Name(compiled.optimizer)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
         if not dataset:
@@ -1135,7 +1145,7 @@ class Fit(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if shape.scheduler:
             new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
-        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "sample_weight", "validation_batch_size", "validation_freq"):
+        for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "sample_weight", "validation_batch_size", "validation_freq", "validation_steps"):
             if getattr(shape, name):
                 new.append(_arg(args[name], name))
         return _call(fit, new)
@@ -1144,7 +1154,6 @@ class Fit(_MethodRule):
 _NOT_YET = {
     "class_weight": "Keras multiplies each example's loss by its class's weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
     "sample_weight": "Keras multiplies each example's loss by its weight and divides by the batch size; write it in `loss_fn` with the per-example loss",
-    "validation_steps": "Keras carries one pass over the validation data across epochs of that many batches; write it in the loop",
     "validation_batch_size": "batch the validation data by hand",
     "validation_freq": "validate every N epochs in the loop",
 }
@@ -1195,7 +1204,7 @@ class Evaluate(_MethodRule):
             permutation=_model_permutation(model, ctx),
             output_permutation=_model_output_permutation(model, ctx),
             metrics=compiled.metrics is not None,
-            steps_per_epoch=steps,
+            eval_steps=steps,
         )
         _add_common(ctx)
         name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)

@@ -330,6 +330,9 @@ def train(model, x, y, x_val, y_val, class_weight, sample_weight, steps_per_epoc
     return model.fit(
         x, y, batch_size=8, epochs=3, shuffle=False, class_weight=class_weight, sample_weight=sample_weight,
         steps_per_epoch=steps_per_epoch,
+        # With steps_per_epoch, validation takes the first batch of 4 rows of a fresh pass.
+        validation_batch_size=4 if steps_per_epoch else None,
+        validation_steps=1 if steps_per_epoch else None,
         validation_data=(x_val, y_val), verbose=0,
     )
 """

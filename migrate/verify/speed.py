@@ -22,7 +22,6 @@ TensorFlow, Keras and torch are imported when a table is made, never on import.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -54,7 +53,7 @@ COMPILED_MODES = {"tf.function", "xla", "torch.compile", "reduce-overhead", "eag
 # constants (conv+BatchNorm folded, weights pre-packed for oneDNN) — inference only.
 EXTRA_MODES = {"freezing": "inference"}
 LEARNING_RATE = 1e-3
-LOSS = "MSE against fixed random targets (summed over outputs), plain SGD lr=1e-3"
+LOSS = f"MSE against fixed random targets (summed over outputs), plain SGD lr={LEARNING_RATE:g}"
 NO_CUDA = "no CUDA device"
 
 Progress = Callable[[int, int, str], None]
@@ -248,6 +247,8 @@ def speed_table(
     unknown = sorted(set(extra_modes) - set(EXTRA_MODES))
     if unknown:
         raise ValueError(f"extra_modes: unknown {unknown}; known: {sorted(EXTRA_MODES)}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
     rows = _plan(train, device, onnx_model is not None, tuple(extra_modes))
     table = SpeedTable(device, batch, warmup, repeats, rows=rows)
     measurable = [row for row in table.rows if row.skipped is None]
@@ -257,8 +258,6 @@ def speed_table(
 
     from . import speed_ort, speed_tf, speed_torch
 
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
     restore_threads = torch.get_num_threads()
     if threads is not None:
         speed_tf.set_threads(threads)  # before the Runner makes TF's first tensors

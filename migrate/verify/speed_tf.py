@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .speed import LEARNING_RATE
 from .timing import Prepared, Skip, first_call
 
-LEARNING_RATE = 1e-3
 _POLICIES = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 

@@ -14,9 +14,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from .speed import LEARNING_RATE
 from .timing import Prepared, Skip, first_call
 
-LEARNING_RATE = 1e-3
 _AUTOCAST = {"float16": "float16", "bfloat16": "bfloat16"}
 
 

@@ -821,21 +821,26 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
 def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext) -> str:
     no_grad = _spell(ctx, "torch.no_grad")
     cat = _spell(ctx, "torch.cat")
+    steps = ", steps=None" if shape.eval_steps else ""
     if dataset:
-        params = "model, x"
+        params = "model, x" + (", *" + steps if steps else "")
+        batches_of_x = f"{_spell(ctx, 'itertools.islice')}(x, steps)" if steps else "x"
         source = [
-            "for batch in x:",
+            f"for batch in {batches_of_x}:",
             "    batch_x = batch[0] if isinstance(batch, (tuple, list)) else batch  # the inputs of (inputs, targets)",
         ]
         doc = '"""`model.predict(...)`: the outputs for every batch, in eval mode and without gradients,\n    as one NumPy array."""'
     else:
         loader = _spell(ctx, "torch.utils.data.DataLoader")
         as_tensor = _spell(ctx, "torch.as_tensor")
-        params = "model, x, *, batch_size=32"
+        params = "model, x, *, batch_size=32" + steps
+        loaded = f"{loader}(x, batch_size=batch_size)"
+        if steps:
+            loaded = f"{_spell(ctx, 'itertools.islice')}({loaded}, steps)"
         source = [
             f"x = {as_tensor}(x)",
             "x = x.float() if x.is_floating_point() else x",
-            f"for batch_x in {loader}(x, batch_size=batch_size):",
+            f"for batch_x in {loaded}:",
         ]
         doc = '"""`model.predict(...)`: the outputs for the inputs in batches, in eval mode and without\n    gradients, as one NumPy array."""'
     body = [
@@ -1235,7 +1240,7 @@ class Predict(_MethodRule):
         "and returns one NumPy array. The helper written into the file does the same with "
         "`model.eval()` and `torch.no_grad()`, concatenating the batches' outputs. A dataset "
         "(a DataLoader after the tf.data rewrite) is iterated as it is, using the inputs of "
-        "`(inputs, targets)` batches. `steps` and `callbacks` are TODOs."
+        "`(inputs, targets)` batches. `steps=N` takes the first N batches; `callbacks` are a TODO."
     )
     example = (
         "import numpy as np\n"
@@ -1250,16 +1255,22 @@ class Predict(_MethodRule):
         original = _original_call(ctx, "predict")
         bound_original = _bind(original, "predict", ctx)
         args = _bind(call, "predict", ctx)
-        for name in ("steps", "callbacks"):
-            if name in args and not _is_default(args[name], None):
-                raise CannotMigrate(f"`{name}=` of `predict` is not migrated yet")
+        if "callbacks" in args and not _is_default(args["callbacks"], None):
+            raise CannotMigrate("`callbacks=` of `predict` is not migrated yet: the migrated predict calls no hooks")
         dataset = ctx.type_of(bound_original["x"]) == _DATASET_TYPE
-        shape = LoopShape(permutation=_model_permutation(model, ctx), output_permutation=_model_output_permutation(model, ctx))
+        steps = "steps" in args and not _is_default(args["steps"], None)
+        shape = LoopShape(
+            permutation=_model_permutation(model, ctx),
+            output_permutation=_model_output_permutation(model, ctx),
+            eval_steps=steps,
+        )
         name = _define("predict", lambda n: _predict_source(n, shape, dataset, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(args["x"])]
         if not dataset:
             size = args.get("batch_size")
             new.append(_arg(size if size is not None and not _is_default(size, None) else cst.Integer("32"), "batch_size"))
+        if steps:
+            new.append(_arg(args["steps"], "steps"))
         return _call(name, new)
 
 

@@ -75,6 +75,10 @@ class Recorded:
     name: str | None  # the Keras layer name, None when it is not a literal
     node: cst.BaseExpression
     input_shape: tuple[int | None, ...] | None  # from `input_shape=` / `input_dim=`
+    # The layer's binding statement when it is `name = layers.X(...)` on its own, its call
+    # rewritten there (`bound` is that name): a Sequential listing `name` reuses the module.
+    bound: str | None = None
+    statement: Any = None
 
 
 @dataclass
@@ -1203,7 +1207,14 @@ class LayerRule(Rule):
             if isinstance(value, (str, dict)) and table.initializer_call(value, "p", (2, 2)) is None:
                 raise CannotMigrate(f"`{key}={value!r}` has no nn.init equivalent; initialise the parameter by hand")
         self._initialise(config, made, full, call, ctx)
-        state.recorded[id(node)] = Recorded(self.keras, config, name, node, full)
+        statement = ctx.statement()
+        body = getattr(statement, "body", None)
+        bound = None
+        if body and isinstance(body[0], cst.Assign) and len(body[0].targets) == 1 and isinstance(body[0].targets[0].target, cst.Name):
+            value = body[0].value
+            if isinstance(value, cst.Call) and ctx.source(value.func).split(".")[-1] == self.keras:
+                bound = body[0].targets[0].target.value
+        state.recorded[id(node)] = Recorded(self.keras, config, name, node, full, bound, statement if bound else None)
         return node
 
     def _initialise(self, config: dict[str, Any], made: Made, full: tuple[int | None, ...] | None, call: cst.Call, ctx: RuleContext) -> None:

@@ -125,6 +125,62 @@ def _custom_layer(element: cst.BaseExpression, ctx: RuleContext) -> Recorded | N
     return Recorded(CUSTOM, {}, name, element, None)
 
 
+#: ``Recorded.keras`` of a name bound above to a layer call migrated on its own line.
+BOUND = "<bound layer>"
+
+
+def _bound_layer(element: cst.BaseExpression, ctx: RuleContext) -> Recorded | None:
+    """``norm`` in ``keras.Sequential([norm, ...])`` where ``norm = layers.Normalization()``
+    was migrated on its own line in this scope (and not rebound since): the Sequential holds
+    that module (``norm.adapt(...)`` keeps acting on it), keyed by the layer's Keras name."""
+    if not isinstance(element, cst.Name):
+        return None
+    scope_body = _body_of(ctx.scope())
+    here = ctx.statement()
+    binding = None
+    for statement in scope_body:
+        if statement is here:
+            break
+        if isinstance(statement, cst.SimpleStatementLine) and element.value in _targets(statement):
+            binding = statement
+        elif not isinstance(statement, cst.SimpleStatementLine) and element.value in _names_assigned(statement):
+            binding = None  # rebound inside a block: which value it holds is not known here
+    if binding is None:
+        return None
+    for found in file_state(ctx).recorded.values():
+        if found.statement is binding and found.bound == element.value:  # set on a migrated call only
+            if found.name is None:
+                raise CannotMigrate(f"the `name=` of `{element.value}` is not a literal; the module key must be its Keras name")
+            return Recorded(BOUND, {"layer": found}, found.name, element, None)
+    return None
+
+
+def _body_of(scope: cst.CSTNode) -> list[cst.CSTNode]:
+    body = getattr(scope, "body", [])
+    return list(getattr(body, "body", body))
+
+
+def _targets(statement: cst.SimpleStatementLine) -> set[str]:
+    names = set()
+    for small in statement.body:
+        for target in getattr(small, "targets", []):
+            if isinstance(target.target, cst.Name):
+                names.add(target.target.value)
+    return names
+
+
+def _names_assigned(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Visitor(cst.CSTVisitor):
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
+            if isinstance(target.target, cst.Name):
+                found.add(target.target.value)
+
+    node.visit(Visitor())
+    return found
+
+
 class SequentialModel(Rule):
     id = "models.sequential"
     names = ("keras.Sequential", "keras.models.Sequential")
@@ -173,7 +229,7 @@ class SequentialModel(Rule):
         for element in elements:
             found = state.recorded.get(id(element))
             if found is None:
-                found = _custom_layer(element, ctx)
+                found = _custom_layer(element, ctx) or _bound_layer(element, ctx)
             if found is None or found.node is not element:
                 if _is_torch(element):
                     migrated_before = True
@@ -216,6 +272,10 @@ class SequentialModel(Rule):
         for found in recorded:
             if found.name is None:
                 raise CannotMigrate(f"the `name=` of `{ctx.source(found.node)}` is not a literal; the module key must be its Keras name")
+            if found.keras == BOUND:  # `norm = layers.X(...)` above, migrated there: its module reused
+                entries.append((module_attr(found.name), found.node))
+                shape = self._out(found, shape, ctx)
+                continue
             if found.keras == CUSTOM:  # the user's class, migrated by its own rule: kept as called
                 entries.append((module_attr(found.name), found.node))
                 shape = UNKNOWN  # its output shape is its call's business
@@ -247,7 +307,9 @@ class SequentialModel(Rule):
             return []  # a Sequential nested in another: the outer one writes the lines
         originals = [e.value for e in listed.elements if not _is_input(e.value)]
         kinds = [_dotted(e.func).split(".")[-1] if isinstance(e, cst.Call) else "" for e in originals]
-        if kinds != [_dotted(r.node.func) if r.keras == CUSTOM else r.keras for r in recorded]:  # type: ignore[attr-defined]
+        kinds = [k for k, e in zip(kinds, originals) if not isinstance(e, cst.Name)]
+        wanted = [_dotted(r.node.func) if r.keras == CUSTOM else r.keras for r in recorded if r.keras != BOUND]  # type: ignore[attr-defined]
+        if kinds != wanted:
             return []  # the same count, other layers: nested in another
         target = ctx.source(body[0].targets[0].target)
         if f"{target}.add(" in ctx.source(ctx.scope()):
@@ -284,6 +346,11 @@ class SequentialModel(Rule):
     def _out(self, found: Recorded, shape: Shape, ctx: RuleContext) -> Shape:
         if found.keras == CUSTOM:
             return UNKNOWN
+        if found.keras == BOUND:  # the shape it would have here (its module is the one above)
+            try:
+                return RULES_BY_CLASS[found.config["layer"].keras].build(found.config["layer"], shape, ctx).out
+            except CannotMigrate:
+                return UNKNOWN
         if found.keras == "Sequential":
             return self._entries(found.config["layers"], shape, ctx, 1)[1]
         return RULES_BY_CLASS[found.keras].build(found, shape, ctx).out

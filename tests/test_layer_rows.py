@@ -357,3 +357,23 @@ def test_recurrent_layers_of_a_subclass_size_themselves() -> None:
     delta = float(np.max(np.abs(expected - got)))
     print(f"recurrent subclass: max |Δ| {delta:.2e}")
     assert np.std(expected) > 1e-3 and delta <= TOLERANCE
+
+
+BOUND_SOURCE = HEAD + '''import numpy as np
+
+features = np.random.default_rng(0).normal(2.0, 3.0, size=(40, 4)).astype("float32")
+norm = layers.Normalization()
+norm.adapt(features)
+model = keras.Sequential([keras.Input(shape=(4,)), norm, layers.Dense(3)])
+'''
+
+
+def test_a_layer_bound_to_a_name_is_reused_by_the_sequential() -> None:
+    """The tutorial pattern: `norm` adapted on its own line, then listed in the Sequential —
+    one module (`('normalization', norm)`), weights joined by its Keras name."""
+    pair = run_pair(BOUND_SOURCE, (4,))
+    assert not pair.todos, pair.todos
+    assert "('normalization', norm)" in pair.migrated and "nn.Linear(4, 3)" in pair.migrated
+    delta = max_delta(pair)
+    print(f"bound layer: max |Δ| {delta:.2e}")
+    assert delta <= TOLERANCE

@@ -118,6 +118,18 @@ class _GiveUp(Rule):
         raise CannotMigrate("not today")
 
 
+class _Init(Rule):
+    """Adds a line after its statement, as the layer rules write initializers."""
+
+    id = "test.init"
+    names = ("keras.layers.Dense",)
+    summary = why = example = ""
+
+    def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+        ctx.insert_after([cst.parse_statement("init(x)")])
+        return cst.parse_expression("Linear()")
+
+
 class _Fold(Rule):
     """Folds the lines that build `x` into one statement, like a functional-model rewrite."""
 
@@ -135,7 +147,7 @@ class _Fold(Rule):
 
 
 REGISTRY = Registry(
-    [_Tape(), _Gradient(), _Fit(), _Compile(), _Adam(), _Apply(), _Trainable(), _Batch(), _GiveUp(), _Fold()]
+    [_Tape(), _Gradient(), _Fit(), _Compile(), _Adam(), _Apply(), _Trainable(), _Batch(), _GiveUp(), _Fold(), _Init()]
 )
 
 
@@ -252,7 +264,7 @@ def test_folded_statements_are_removed_with_their_todos() -> None:
         "    return keras.Model(inputs, x)\n"
     )
     result = _migrate(source)
-    assert result.output == "def build():\n    return Folded()\n"
+    assert result.output == "def build():\n    return Folded()\n"  # the Dense line's init went with it
     assert not any(f.outcome is Outcome.TODO for f in result.findings)
 
 

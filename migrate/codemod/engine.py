@@ -105,7 +105,7 @@ class _Context:
         self._rewriter.staged.append(("after", self._site().statement, list(statements)))
 
     def remove_statement(self, statement: cst.CSTNode) -> None:
-        self._rewriter.staged.append(("replacement", id(statement), []))
+        self._rewriter.staged.append(("removed", id(statement), []))
 
     def add_definition(self, statements: Sequence[cst.BaseStatement]) -> None:
         top = self._rewriter.paths.get(self._site().statement, (self._site().statement,))[0]
@@ -125,6 +125,7 @@ class _StatementEdits:
     before: list[cst.BaseStatement] = field(default_factory=list)
     replacement: list[cst.BaseStatement] | None = None  # None: keep the statement
     after: list[cst.BaseStatement] = field(default_factory=list)
+    removed: bool = False  # folded into another rewrite: nothing of it stays, edits included
 
 
 _METHODS: dict[tuple[str, type], object] = {}
@@ -285,7 +286,9 @@ class _Rewriter(cst.CSTTransformer):
                     self.definitions.setdefault(statement, []).extend(statements)
                 continue
             edits = self.edits.setdefault(statement, _StatementEdits())
-            if what == "replacement":
+            if what == "removed":
+                edits.removed = True
+            elif what == "replacement":
                 edits.replacement = statements
             else:
                 getattr(edits, what).extend(statements)
@@ -308,6 +311,9 @@ class _Rewriter(cst.CSTTransformer):
             edits = self.edits.get(id(original))
             if edits is None:
                 body.append(node)
+                continue
+            if edits.removed:
+                self.consume(node, withdraw_markers=False)
                 continue
             if edits.replacement == [] and not (edits.before or edits.after):
                 self.consume(node, withdraw_markers=False)

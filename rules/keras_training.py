@@ -259,10 +259,11 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
 
 
 def _fits_with_weights(model: str, ctx: RuleContext) -> bool:
-    """Whether a ``<model>.fit(...)`` in the file passes ``class_weight`` or ``sample_weight``."""
+    """Whether a ``<model>.fit(...)`` or ``evaluate(...)`` in the file passes ``class_weight``
+    or ``sample_weight``."""
     for call in _calls(ctx.module()):
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "fit" and _dotted(func.value) == model:
+        if isinstance(func, cst.Attribute) and func.attr.value in ("fit", "evaluate") and _dotted(func.value) == model:
             for arg in call.args:
                 if arg.keyword and arg.keyword.value in ("class_weight", "sample_weight") and not _is_default(arg.value, None):
                     return True
@@ -638,10 +639,24 @@ def _metric_lines() -> list[str]:
     ]
 
 
+def _evaluation_loss(shape: LoopShape) -> list[str]:
+    if not shape.sample_weight:
+        return ["sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)"]
+    return [
+        "loss = loss_fn(batch_y, y_pred, sample_weight=batch_weight[0].to(device)) if batch_weight else loss_fn(batch_y, y_pred)",
+        "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
+    ]
+
+
 def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
     no_grad = _spell(ctx, "torch.no_grad")
     params = "model, loss_fn, x, y=None, *, batch_size=32" + (", metrics=None" if shape.metrics else "")
     data = "batches(x, y, batch_size, shuffle=False)"
+    unpack = "batch_x, batch_y"
+    if shape.sample_weight:
+        params += ", sample_weight=None"
+        data = f"({data} if sample_weight is None else weighted_batches(x, y, sample_weight, batch_size, shuffle=False))"
+        unpack = "batch_x, batch_y, *batch_weight"
     if shape.eval_steps:  # `steps=`: the first batches of a fresh pass, as Keras's evaluate takes them
         params += ", steps=None"
         islice = _spell(ctx, "itertools.islice")
@@ -651,12 +666,12 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         "model.eval()",
         "sums, seen = {}, 0",
         f"with {no_grad}():",
-        f"    for batch_x, batch_y in {data}:",
+        f"    for {unpack} in {data}:",
         "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
         *("        " + line for line in _permute_line(shape)),
         "        y_pred = {}{}".format(*_forward(shape, "batch_x")),
         "        seen += len(batch_x)",
-        "        sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)",
+        *("        " + line for line in _evaluation_loss(shape)),
         *("        " + line for line in (_metric_lines() if shape.metrics else [])),
         "return {name: total / seen for name, total in sums.items()}",
     ]
@@ -1175,7 +1190,8 @@ class Evaluate(_MethodRule):
         "batch weighted by its size, as Keras's `Mean` metrics are. The call keeps Keras's "
         "return value: the loss alone without metrics, `[loss, *metrics]` with them, the dict "
         "with `return_dict=True`. `batch_size` defaults to 32 for arrays, as in Keras; "
-        "`steps=N` takes the first N batches. `sample_weight` and `callbacks` are TODOs."
+        "`steps=N` takes the first N batches; `sample_weight` weighs each example's loss as "
+        "`fit` does. `callbacks` are a TODO."
     )
     example = (
         "import numpy as np\n"
@@ -1194,9 +1210,8 @@ class Evaluate(_MethodRule):
         original = _original_call(ctx, "evaluate")
         bound_original = _bind(original, "evaluate", ctx)
         args = _bind(call, "evaluate", ctx)
-        for name in ("sample_weight", "callbacks"):
-            if name in args and not _is_default(args[name], None):
-                raise CannotMigrate(f"`{name}=` of `evaluate` is not migrated yet")
+        if "callbacks" in args and not _is_default(args["callbacks"], None):
+            raise CannotMigrate("`callbacks=` of `evaluate` is not migrated yet: the migrated evaluate calls no hooks")
         if "x" not in args:
             raise CannotMigrate("`evaluate` without data")
         _one_input(args["x"], ctx)
@@ -1205,13 +1220,19 @@ class Evaluate(_MethodRule):
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
         steps = "steps" in args and not _is_default(args["steps"], None)
+        weighted = "sample_weight" in args and not _is_default(args["sample_weight"], None)
         shape = LoopShape(
             permutation=_model_permutation(model, ctx),
             output_permutation=_model_output_permutation(model, ctx),
             metrics=compiled.metrics is not None,
             eval_steps=steps,
+            sample_weight=weighted,
         )
         _add_common(ctx)
+        if weighted:
+            if dataset:
+                raise CannotMigrate("`sample_weight` needs NumPy arrays (Keras refuses it for a dataset: yield the weights from it instead)")
+            ctx.add_definition(_statements(_weighted_batches(ctx).lstrip("\n")))
         name = _define("evaluate", lambda n: _evaluate_source(n, shape, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
         if not dataset:
@@ -1222,6 +1243,8 @@ class Evaluate(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if steps:
             new.append(_arg(args["steps"], "steps"))
+        if weighted:
+            new.append(_arg(args["sample_weight"], "sample_weight"))
         result: cst.BaseExpression = _call(name, new)
         if return_dict:
             return result

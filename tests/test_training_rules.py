@@ -465,3 +465,36 @@ def test_channels_last_data_trains_channels_first_models_and_outputs_come_back()
     for history in (scope["classified"], scope["encoded"]):
         losses = history.history["loss"]
         assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
+
+
+WEIGHTED_EVALUATE = """
+from tensorflow import keras
+
+
+def build():
+    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+
+
+def score(model, x, y, weights):
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model.evaluate(x, y, batch_size=4, sample_weight=weights, verbose=0)
+"""
+
+
+def test_evaluate_with_sample_weight_matches_keras() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(10, 4)).astype("float32"), rng.integers(0, 3, size=10)
+    weights = rng.uniform(0.2, 3.0, size=10).astype("float32")
+    k_scope: dict[str, Any] = {}
+    exec(compile(WEIGHTED_EVALUATE, "<keras>", "exec"), k_scope)  # noqa: S102
+    k_model = k_scope["build"]()
+    kernel, bias = k_model.get_weights()
+    k_loss, k_accuracy = k_scope["score"](k_model, x, y, weights)
+    t_scope = migrated(WEIGHTED_EVALUATE)
+    t_model = t_scope["build"]()
+    with torch.no_grad():
+        t_model.dense.weight.copy_(torch.from_numpy(kernel.T))
+        t_model.dense.bias.copy_(torch.from_numpy(bias))
+    t_loss, t_accuracy = t_scope["score"](t_model, x, y, weights)
+    assert t_loss == pytest.approx(k_loss, rel=1e-5)  # batches of 4, 4 and 2 rows, weighted
+    assert t_accuracy == pytest.approx(k_accuracy, rel=1e-6)  # `metrics=` are not weighted (`weighted_metrics=` are)

@@ -107,6 +107,16 @@ class RuleContext(Protocol):
         above the top-level statement holding the site; identical code is added once."""
         ...
 
+    def unwrap(self) -> None:
+        """Replace the ``with`` statement whose header holds the site by its body (rewritten):
+        ``with strategy.scope():`` has no PyTorch counterpart, its body stays."""
+        ...
+
+    def note(self, message: str) -> None:
+        """Something the reader of the rewritten code must know or do (``run it with
+        torchrun --nproc_per_node=N``): reported with the rewritten site."""
+        ...
+
 
 def expand(name: str) -> str:
     """Expand the ``tf.`` shorthand used in tables to the module's real name."""

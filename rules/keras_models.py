@@ -306,4 +306,58 @@ class SerializableRegistration(Rule):
         raise CannotMigrate("registering a class for Keras deserialisation has no torch counterpart: torch rebuilds a module by calling its class")
 
 
-RULES = [SubclassedModule(), SerializableRegistration()]
+class CallWithTraining(Rule):
+    id = "models.call_training"
+    names = ("keras.Model.__call__", "keras.layers.Layer.__call__")
+    summary = "`model(x, training=True)` → `model.train()(x)`; `training=False` → `model.eval()(x)`."
+    why = (
+        "A migrated model is an `nn.Module` whose `forward` reads `self.training`, so it takes "
+        "no `training=` argument: a call that passes one would raise `TypeError`. The mode is "
+        "the module's own, set by `.train(mode)`, which returns the module, so "
+        "`model.train()(x)` is the same call in the same mode. One difference: Keras's flag "
+        "holds for that call only, the module's mode stays until changed (custom loops that "
+        "pass `training=` on every call behave the same). Inside a class the subclass rule "
+        "drops `training=` from sub-layer calls instead, since the parent's mode reaches them. "
+        "`mask=` has no counterpart and is a TODO unless it is `None`."
+    )
+    example = (
+        "model = keras.Sequential([keras.layers.Dense(2)])\n"
+        "logits = model(images, training=True)\n"
+        "val = model(images, training=False)\n"
+        "flagged = model(images, training=is_training)\n"
+    )
+
+    def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        if not isinstance(call.func, cst.Name):
+            return call  # `self.block(x, training=...)`: the subclass rule's business
+        kept, mode = [], None
+        for arg in call.args:
+            keyword = arg.keyword.value if arg.keyword else None
+            if keyword == "training":
+                mode = arg.value
+            elif keyword == "mask":
+                if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                    raise CannotMigrate("`mask=` has no nn.Module counterpart: pass the mask to `forward` by hand")
+            else:
+                kept.append(arg)
+        if mode is None:
+            if len(kept) == len(call.args):
+                return call
+            return call.with_changes(args=_without_trailing_comma(kept))
+        if isinstance(mode, cst.Name) and mode.value == "None":
+            module: cst.BaseExpression = call.func
+        elif isinstance(mode, cst.Name) and mode.value in ("True", "False"):
+            method = "train" if mode.value == "True" else "eval"
+            module = cst.Call(cst.Attribute(call.func, cst.Name(method)))
+        else:
+            module = cst.Call(cst.Attribute(call.func, cst.Name("train")), [cst.Arg(mode)])
+        return call.with_changes(func=module, args=_without_trailing_comma(kept))
+
+
+def _without_trailing_comma(args: list[cst.Arg]) -> list[cst.Arg]:
+    if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return args
+
+
+RULES = [SubclassedModule(), SerializableRegistration(), CallWithTraining()]

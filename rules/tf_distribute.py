@@ -8,8 +8,8 @@ across processes in ``backward()``. So:
 * ``strategy = tf.distribute.MirroredStrategy()`` → ``torch.distributed.init_process_group(...)``
   with the ``torchrun`` launch line written above it (and in the rule's docs);
 * ``with strategy.scope():`` → the models built in it are wrapped in
-  ``DistributedDataParallel`` right after the block (the block itself stays, around a
-  ``contextlib.nullcontext()``, because a rule cannot unwrap a compound statement);
+  ``DistributedDataParallel`` right after the block, and the ``with`` statement gives way
+  to its body;
 * ``strategy.num_replicas_in_sync`` → ``torch.distributed.get_world_size()``;
   ``strategy.run(fn, args=...)`` → ``fn(*args)`` (each process runs its own replica);
   ``strategy.reduce(op, value, axis)`` → an all-reduce; ``experimental_distribute_dataset``
@@ -191,6 +191,7 @@ class MirroredStrategy(Rule):
         note = cst.EmptyLine(comment=cst.Comment(f"# One process per device: launch with `{launch}`."))
         statements[0] = statements[0].with_changes(leading_lines=[note])
         ctx.replace_statement(statements)
+        ctx.note(f"one process per device: launch with `{launch}`")
         return call
 
 class StrategyScope(Rule):
@@ -212,8 +213,7 @@ class StrategyScope(Rule):
         "replica's loss by the global batch size and `apply_gradients` adds the replicas' "
         "gradients; DDP averages them, so a `sum_gradients` communication hook is registered "
         "to add them instead (with `fit`, Keras averages, as DDP does). Save `model.module.state_dict()` to get keys without the `module.` prefix. The "
-        "block stays as `with contextlib.nullcontext():` (a rule can rewrite the call, not remove "
-        "the `with`); delete it and dedent by hand if you like."
+        "`with` statement gives way to its body."
     )
     example = (
         "import tensorflow as tf\n"
@@ -248,7 +248,8 @@ class StrategyScope(Rule):
             wraps += [f"{m}.register_comm_hook(None, sum_gradients)\n" for m in models]
         if wraps:
             ctx.insert_after(_statements("".join(wraps)))
-        return cst.Call(ctx.name("contextlib.nullcontext"))
+        ctx.unwrap()
+        return call
 
 
 _MODEL_CONSTRUCTORS = ("Sequential", "Model", "Functional")

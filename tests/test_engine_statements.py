@@ -273,3 +273,70 @@ def test_replacing_a_statement_that_is_not_a_line_is_a_todo() -> None:
     result = _migrate(source)
     assert "TODO(test.fit)" in result.output
     assert "if ok: model.fit(x)" in result.output
+
+
+class _Scope(Rule):
+    id = "test.scope"
+    names = ("tf.distribute.MirroredStrategy", "tf.distribute.MirroredStrategy.scope")
+    returns = {"tf.distribute.MirroredStrategy": "tf.distribute.MirroredStrategy"}
+    summary = why = example = ""
+
+    def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+        if qualified.endswith("scope"):
+            ctx.unwrap()
+            return call
+        ctx.note("launch with `torchrun --nproc_per_node=2 train.py`")
+        return cst.parse_expression("setup()")
+
+
+class _ModelCall(Rule):
+    id = "test.model_call"
+    names = ("keras.Model.__call__",)
+    summary = why = example = ""
+
+    def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+        return call.with_changes(args=[a for a in call.args if not a.keyword])
+
+
+def test_a_with_statement_gives_way_to_its_rewritten_body_and_a_note_is_reported() -> None:
+    from migrate.codemod.report import Report
+
+    source = (
+        "import tensorflow as tf\n"
+        "strategy = tf.distribute.MirroredStrategy()\n"
+        "# build under the strategy\n"
+        "with strategy.scope():\n"
+        "    model = tf.keras.Sequential([])\n"
+        "    if ok:\n"
+        "        y = model(x, training=True)\n"
+    )
+    result = migrate_source(source, registry=Registry([_Scope(), _ModelCall()]))
+    assert result.output == (
+        "import tensorflow as tf\n"
+        "strategy = setup()\n"
+        "# build under the strategy\n"
+        "# migrate: TODO(unmapped) no rule for `keras.Sequential` yet\n"
+        "model = tf.keras.Sequential([])\n"
+        "if ok:\n"
+        "    y = model(x, )\n"  # the model call is a site: the stand-in rule drops `training=`
+    )
+    note = next(f for f in result.findings if f.rule == "test.scope" and f.message)
+    assert note.message.startswith("launch with `torchrun")
+    report = Report()
+    report.add(result, "train.py")
+    assert "train.py:2:11: note(test.scope) launch with `torchrun --nproc_per_node=2 train.py`" in report.text()
+    assert "## Notes on rewritten code" in report.markdown()
+
+
+def test_unwrap_is_only_for_with_statements() -> None:
+    class _Bad(Rule):
+        id = "test.bad_unwrap"
+        names = ("tf.reduce_sum",)
+        summary = why = example = ""
+
+        def rewrite_call(self, call, qualified, ctx):  # noqa: ANN001, ANN201
+            ctx.unwrap()
+            return call
+
+    result = migrate_source("import tensorflow as tf\ny = tf.reduce_sum(x)\n", registry=Registry([_Bad()]))
+    assert "TODO(test.bad_unwrap) only a `with` statement can give way to its body" in result.output

@@ -304,6 +304,18 @@ class SiteFinder:
         self._record(node, Kind.CALL, qualified, spelling or "." + method)
         return True
 
+    def _called_value(self, node: cst.Call, func: cst.BaseExpression) -> bool:
+        """``model(x, training=True)``: a call of a typed value is the site
+        ``<type>.__call__`` when a rule claims it."""
+        receiver = self.type_of(func)
+        if receiver is None:
+            return False
+        qualified = f"{receiver}.__call__"
+        if self.types.lookup(qualified) is None:
+            return False
+        self._record(node, Kind.CALL, qualified, dotted(func) or "")
+        return True
+
     def _typed_reference(self, node: cst.Attribute) -> bool:
         """``recv.attr`` (not called) on a typed receiver, when a rule claims it:
         ``model.trainable_variables``, ``strategy.num_replicas_in_sync``."""
@@ -395,9 +407,12 @@ class SiteFinder:
         elif type(func) is cst.Attribute:
             self._walk(func.value)  # the receiver first: its sites come first in the text
             if not self._method_site(node, func) and self._typed_count:
-                self._typed_reference(func)
+                if not self._called_value(node, func):
+                    self._typed_reference(func)
         else:
             self._walk(func)
+            if self._typed_count and type(func) is cst.Name:
+                self._called_value(node, func)
         for arg in node.args:
             self._walk(arg.value)  # `keyword=` is not a reference
 

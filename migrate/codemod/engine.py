@@ -111,6 +111,14 @@ class _Context:
         top = self._rewriter.paths.get(self._site().statement, (self._site().statement,))[0]
         self._rewriter.staged.append(("definition", top, list(statements)))
 
+    def unwrap(self) -> None:
+        if not isinstance(self.statement(), cst.With):
+            raise CannotMigrate("only a `with` statement can give way to its body")
+        self._rewriter.staged.append(("unwrap", self._site().statement, []))
+
+    def note(self, message: str) -> None:
+        self._rewriter.staged.append(("note", self._site().statement, [message]))  # type: ignore[list-item]
+
     def _site(self) -> Site:
         site = self._rewriter.current
         if site is None:
@@ -126,6 +134,7 @@ class _StatementEdits:
     replacement: list[cst.BaseStatement] | None = None  # None: keep the statement
     after: list[cst.BaseStatement] = field(default_factory=list)
     removed: bool = False  # folded into another rewrite: nothing of it stays, edits included
+    unwrap: bool = False  # a `with` statement replaced by its body
 
 
 _METHODS: dict[tuple[str, type], object] = {}
@@ -151,8 +160,8 @@ class _Outcomes:
         self.markers: dict[int, list[tuple[tuple[int, int], str, str]]] = {}  # statement id -> TODOs
         self.uses_left: Counter[str] = Counter()  # TF-bound local names still used
 
-    def rewritten(self, rule_id: str, site: Site) -> None:
-        self._finding(rule_id, Outcome.REWRITTEN, site, "")
+    def rewritten(self, rule_id: str, site: Site, note: str = "") -> None:
+        self._finding(rule_id, Outcome.REWRITTEN, site, note)
 
     def ignored(self, rule_id: str, site: Site) -> None:
         self._finding(rule_id, Outcome.IGNORED, site, "rule not selected")
@@ -277,8 +286,13 @@ class _Rewriter(cst.CSTTransformer):
 
     # -- statement edits ------------------------------------------------------------------
 
-    def _commit_staged(self) -> None:
+    def _commit_staged(self) -> str:
+        """Apply what the rule asked for; its note, if it left one."""
+        note = ""
         for what, statement, statements in self.staged:
+            if what == "note":
+                note = str(statements[0])
+                continue
             if what == "definition":
                 code = "".join(_EMPTY_MODULE.code_for_node(s) for s in statements)
                 if code not in self.defined:
@@ -288,11 +302,14 @@ class _Rewriter(cst.CSTTransformer):
             edits = self.edits.setdefault(statement, _StatementEdits())
             if what == "removed":
                 edits.removed = True
+            elif what == "unwrap":
+                edits.unwrap = True
             elif what == "replacement":
                 edits.replacement = statements
             else:
                 getattr(edits, what).extend(statements)
         self.staged = []
+        return note
 
     def _finish_body(
         self, originals: Sequence[cst.CSTNode], rebuilt: Sequence[cst.CSTNode], top_level: bool = False
@@ -318,6 +335,8 @@ class _Rewriter(cst.CSTTransformer):
             if edits.replacement == [] and not (edits.before or edits.after):
                 self.consume(node, withdraw_markers=False)
             kept = [node] if edits.replacement is None else edits.replacement
+            if edits.unwrap and isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock):
+                kept = list(node.body.body)  # dedented by being spliced in; comments follow below
             emitted = [*edits.before, *kept, *edits.after]
             if emitted and node is not None and emitted[0] is not node:
                 emitted[0] = _with_leading_lines(emitted[0], getattr(node, "leading_lines", ()))
@@ -438,8 +457,8 @@ class _Rewriter(cst.CSTTransformer):
             raise RuleCrashed(rule.id, error) from error
         finally:
             self.current = None
-        self._commit_staged()
-        self.outcomes.rewritten(rule.id, site)
+        note = self._commit_staged()
+        self.outcomes.rewritten(rule.id, site, note)
         if self.withdrawn_markers and isinstance(result, cst.CSTNode):
             result = result.visit(_WithdrawMarkers(self.withdrawn_markers))
             self.withdrawn_markers = []
@@ -477,7 +496,7 @@ class _Rewriter(cst.CSTTransformer):
         staged, self.staged = self.staged, []
         try:
             result = rule.rewrite_call(call, site.qualified, self.ctx)
-            self._commit_staged()
+            note = self._commit_staged()
         except CannotMigrate:
             return call  # the reference's TODO stands, and is as true of the call
         except Exception as error:
@@ -486,7 +505,7 @@ class _Rewriter(cst.CSTTransformer):
             self.current, self.staged = outer, staged
         del self.left_references[id(func)]
         self.outcomes.retract_todo(rule.id, site)
-        self.outcomes.rewritten(rule.id, site)
+        self.outcomes.rewritten(rule.id, site, note)
         return result
 
 
@@ -584,9 +603,12 @@ def _spaced(definitions: Sequence[cst.CSTNode], first: bool) -> list[cst.CSTNode
 def _after_definitions(statement: cst.CSTNode) -> cst.CSTNode:
     """The statement below inserted definitions is set off from them by two blank lines."""
     lines = getattr(statement, "leading_lines", None)
-    if lines is None or (lines and lines[0].comment is None and len(lines) >= 2):
+    if lines is None:
         return statement
-    return statement.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *lines])  # type: ignore[attr-defined]
+    blank = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    if blank >= 2:
+        return statement
+    return statement.with_changes(leading_lines=[*[cst.EmptyLine()] * (2 - blank), *lines])  # type: ignore[attr-defined]
 
 
 def _header_comments(module: cst.Module) -> dict[int, frozenset[str]]:

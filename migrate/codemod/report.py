@@ -61,6 +61,10 @@ class Report:
     def changed(self) -> list[FileEntry]:
         return [e for e in self.files if e.status == "changed"]
 
+    def notes(self) -> list[tuple[FileEntry, Finding]]:
+        """What a rewrite asks of its reader (a launch command, a behaviour to know about)."""
+        return [(e, f) for e, f in self.findings() if f.outcome is Outcome.REWRITTEN and f.message]
+
     def todo_by_rule(self) -> Counter[str]:
         return Counter(f.rule for _, f in self.findings() if f.outcome is Outcome.TODO)
 
@@ -129,6 +133,8 @@ class Report:
         by_rule = self.todo_by_rule()
         if by_rule:
             lines.append("TODO by rule: " + ", ".join(f"{rule} {n}" for rule, n in by_rule.most_common()))
+        for entry, finding in self.notes()[:limit]:
+            lines.append(f"{_where(entry.path, finding)}: note({finding.rule}) {finding.message}")
         for entry in self.errors:
             lines.append(f"{entry.path}: error: {entry.error}")
         return "\n".join(lines) + "\n"
@@ -169,6 +175,11 @@ class Report:
                 out += [f"<details><summary><code>{html.escape(entry.path)}</code>: {len(todos)} TODO</summary>", ""]
                 out += [f"- {_where(entry.path, f)} `{f.rule}`: {_md(f.message)}" for f in todos]
                 out += ["", "</details>", ""]
+        notes = self.notes()
+        if notes:
+            out += ["## Notes on rewritten code", ""]
+            out += [f"- {_where(e.path, f)} `{f.rule}`: {_md(f.message)}" for e, f in notes]
+            out.append("")
         if self.errors:
             out += ["## Errors", ""]
             out += [f"- `{_md(e.path)}`: {_md(e.error or '')}" for e in self.errors]

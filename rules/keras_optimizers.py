@@ -96,11 +96,12 @@ class OptimizerPlan:
         does) and then applies decoupled weight decay. ``params`` must be an expression that
         can be evaluated more than once (``model.parameters()``)."""
         code = _code
+        p = _loop_name(ctx)
         out: list[str] = []
         if self.clipnorm is not None:
             out.append(
-                f"for p in {code(params)}:\n"
-                f"    {code(ctx.name('torch.nn.utils.clip_grad_norm_'))}(p, max_norm={code(self.clipnorm)})  # Keras clipnorm: per variable\n"
+                f"for {p} in {code(params)}:\n"
+                f"    {code(ctx.name('torch.nn.utils.clip_grad_norm_'))}({p}, max_norm={code(self.clipnorm)})  # Keras clipnorm: per variable\n"
             )
         elif self.global_clipnorm is not None:
             out.append(f"{code(ctx.name('torch.nn.utils.clip_grad_norm_'))}({code(params)}, max_norm={code(self.global_clipnorm)})\n")
@@ -109,8 +110,8 @@ class OptimizerPlan:
         if self.weight_decay is not None:
             out.append(
                 f"with {code(ctx.name('torch.no_grad'))}():  # Keras's decoupled weight decay, before the update\n"
-                f"    for p in {code(params)}:\n"
-                f"        p.mul_(1 - {code(optimizer)}.param_groups[0][\"lr\"] * {code(self.weight_decay)})\n"
+                f"    for {p} in {code(params)}:\n"
+                f"        {p}.mul_(1 - {code(optimizer)}.param_groups[0][\"lr\"] * {code(self.weight_decay)})\n"
             )
         return [s for text in out for s in cst.parse_module(text).body]
 
@@ -137,9 +138,32 @@ class OptimizerPlan:
         return list(cst.parse_module(
             f"previous_lr = {o}.param_groups[0][\"lr\"]\n"
             + step
-            + f"for state in {o}.state.values():  # Keras keeps the learning rate inside the momentum\n"
-            f"    state[\"momentum_buffer\"].mul_(previous_lr / {o}.param_groups[0][\"lr\"])\n"
+            + f"for param_state in {o}.state.values():  # Keras keeps the learning rate inside the momentum\n"
+            f"    param_state[\"momentum_buffer\"].mul_(previous_lr / {o}.param_groups[0][\"lr\"])\n"
         ).body)
+
+
+def _loop_name(ctx: RuleContext) -> str:
+    """``p`` for the loops over parameters, unless the code around the site uses that name
+    (the loop would overwrite the user's variable): then ``param``, ``parameter``…"""
+    scope = getattr(ctx, "scope", None)
+    try:
+        tree = scope() if scope is not None else None
+    except RuntimeError:  # not while a rule rewrites a site (a builder called from a test)
+        tree = None
+    if tree is None:
+        return "p"
+    taken: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            taken.add(node.value)
+
+    tree.visit(_Names())
+    for name in ("p", "param", "parameter", "trainable_param"):
+        if name not in taken:
+            return name
+    return next(f"param_{i}" for i in range(1, 1000) if f"param_{i}" not in taken)
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -340,3 +340,21 @@ def test_unwrap_is_only_for_with_statements() -> None:
 
     result = migrate_source("import tensorflow as tf\ny = tf.reduce_sum(x)\n", registry=Registry([_Bad()]))
     assert "TODO(test.bad_unwrap) only a `with` statement can give way to its body" in result.output
+
+
+def test_a_function_of_the_file_that_returns_a_model_types_its_calls() -> None:
+    source = (
+        "import keras\n"
+        "def build():\n"
+        "    model = keras.Sequential([])\n"
+        "    return model\n"
+        "def maybe(flag):\n"
+        "    if flag:\n"
+        "        return keras.Sequential([])\n"
+        "    return None\n"
+        "a = build()\n"
+        "b = maybe(True)\n"
+        "params = a.trainable_variables + b.trainable_variables\n"
+    )
+    result = _migrate(source)
+    assert "params = list(a.parameters()) + b.trainable_variables\n" in result.output

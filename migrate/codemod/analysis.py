@@ -18,8 +18,9 @@ Method sites: the walk also follows the *types* of values TF/Keras calls make, a
 rules declare them (``Rule.returns``): ``tape`` in ``with tf.GradientTape() as tape`` is a
 ``tensorflow.GradientTape``, so ``tape.gradient(...)`` is a site named
 ``tensorflow.GradientTape.gradient`` when a rule claims that name. Types follow names,
-``self.attr`` within a class, call chains, and instances of the file's own subclasses of
-TF/Keras classes; a receiver of ``.compile(optimizer=…/loss=…)`` is taken for a Keras model.
+``self.attr`` within a class, call chains, instances of the file's own subclasses of
+TF/Keras classes and calls of the file's functions that return one typed value; a receiver
+of ``.compile(optimizer=…/loss=…)`` is taken for a Keras model.
 """
 
 from __future__ import annotations
@@ -173,10 +174,12 @@ class SiteFinder:
         self.result = Analysis()
         self._scopes: list[set[str]] = [set()]
         # Per scope, parallel to _scopes: names bound to a typed value, and the file's
-        # classes whose instances have a type (`class M(keras.Model)`).
+        # classes and functions whose calls return a typed value (`class M(keras.Model)`,
+        # `def build_model(): return keras.Sequential(...)`).
         self._typed: list[dict[str, str]] = [{}]
         self._classes: list[dict[str, str]] = [{}]
         self._self_attrs: list[dict[str, str]] = []  # per enclosing class: `self.x` types
+        self._return_types: list[list[str | None]] = []  # per enclosing function: what it returns
         self._typed_count = 0  # any types at all? most files have none: skip the snapshots
         self._statements: list[cst.CSTNode] = []  # the enclosing markable statements
         self._scope_nodes: list[cst.CSTNode] = []  # the module, then enclosing functions
@@ -439,11 +442,21 @@ class SiteFinder:
         self._walk_all((node.returns,))
         self._push_scope({p.name.value for p in params})
         self._scope_nodes.append(node)
+        self._return_types.append([])
         self._walk(node.body)
+        returned = set(self._return_types.pop())
         self._scope_nodes.pop()
         self._pop_scope()
         self._statements.pop()
         self._typed[-1].pop(node.name.value, None)
+        # `def build_model(): ... return model`: its calls return a Keras model too (a
+        # method is called through its instance, never by its bare name).
+        method = bool(self._statements) and type(self._statements[-1]) is cst.ClassDef
+        if len(returned) == 1 and None not in returned and not method:
+            self._classes[-1][node.name.value] = returned.pop()  # type: ignore[assignment]
+            self._typed_count += 1
+        else:
+            self._classes[-1].pop(node.name.value, None)
 
     def _push_scope(self, names: set[str]) -> None:
         self._scopes.append(names)
@@ -560,6 +573,11 @@ class SiteFinder:
         self._walk_all((node.orelse,))
         self._statements.pop()
 
+    def _return(self, node: cst.Return) -> None:
+        self._walk_all((node.value,))
+        if self._return_types:
+            self._return_types[-1].append(self.type_of(node.value) if node.value is not None else None)
+
     def _with_item(self, node: cst.WithItem) -> None:
         self._walk(node.item)
         self._bind(node.asname)
@@ -600,6 +618,7 @@ _HANDLERS = {
     cst.NamedExpr: SiteFinder._named_expr,
     cst.For: SiteFinder._for,
     cst.WithItem: SiteFinder._with_item,
+    cst.Return: SiteFinder._return,
     cst.ExceptHandler: SiteFinder._except,
     cst.Import: SiteFinder._skip,
     cst.Global: SiteFinder._skip,

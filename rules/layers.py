@@ -662,18 +662,32 @@ class KerasRecurrent(nn.modules.lazy.LazyModuleMixin):
     then the final states with return_state; a bidirectional one merges its two directions
     as Keras's merge_mode says. ``input_size=None``: sized on the first call (or by
     load_state_dict), like torch's Lazy modules, the input kernel drawn as Keras's
-    glorot_uniform."""
+    glorot_uniform. Keras's LSTM and SimpleRNN add one bias where torch adds two: their
+    ``bias_hh`` stays zero and frozen, so the bias trains as fast as Keras's (GRU keeps both:
+    Keras's reset_after GRU has two)."""
 
     def __init__(self, input_size, *args, return_sequences=False, return_state=False, merge_mode="concat", **kwargs):
         super().__init__(1 if input_size is None else input_size, *args, **kwargs)
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.merge_mode = merge_mode
+        if self.mode != "GRU" and self.bias:
+            for name in self._flat_weights_names:
+                if name.startswith("bias_hh"):
+                    getattr(self, name).requires_grad_(False)
         if input_size is None:
             for name in self._flat_weights_names:
                 if name.startswith("weight_ih"):
                     setattr(self, name, nn.UninitializedParameter())
             self._register_load_state_dict_pre_hook(self._input_size_from_state)
+
+    def reset_parameters(self):
+        super().reset_parameters()
+        if self.mode != "GRU" and self.bias:
+            with torch.no_grad():
+                for name in self._flat_weights_names:
+                    if name.startswith("bias_hh"):
+                        getattr(self, name).zero_()
 
     def _input_size_from_state(self, state_dict, prefix, *args):
         if prefix + "weight_ih_l0" in state_dict:

@@ -73,8 +73,10 @@ def _rnn_inits(layer: Any, cfg: dict, suffix: str = "") -> list[str]:
         else:
             source = initializer_call(init, f"{{m}}.{param}{suffix}", shapes[keras_var])
             lines.append(source or f"# migrate: TODO(model.init) {param}: initializer not mapped")
-        if param.startswith("bias_ih"):
-            lines.append(f"nn.init.zeros_({{m}}.{param.replace('ih', 'hh')}{suffix})  # Keras has one bias")
+        if param.startswith("bias_ih"):  # LSTM, SimpleRNN: Keras's one bias is bias_ih
+            hh = f"{{m}}.{param.replace('ih', 'hh')}{suffix}"
+            lines.append(f"nn.init.zeros_({hh})  # Keras has one bias")
+            lines.append(f"{hh}.requires_grad_(False)  # trainable, it would move the bias twice as fast")
     if type(layer).__name__ == "GRU":
         lines.append(f"nn.init.zeros_({{m}}.bias_ih_l0{suffix})")
         lines.append(f"nn.init.zeros_({{m}}.bias_hh_l0{suffix})")

@@ -771,7 +771,10 @@ def _place_build(statements: list[cst.BaseStatement], functions: dict[str, int],
     lazy = False
     if not any(_uses_name(s, shape_name) for s in body):
         # The constructor fixes every size: the weights are made in __init__, concrete.
-        moved = [s.with_changes(leading_lines=[]) if i else _with_note(s.with_changes(leading_lines=[]), "made in Keras's build(); no size depends on the input") for i, s in enumerate(body)]
+        # Comments (TODO markers among them) move with their statements; blank lines do not.
+        moved = [s.with_changes(leading_lines=[line for line in s.leading_lines if line.comment]) for s in body]
+        if moved:
+            moved[0] = _with_note(moved[0], "made in Keras's build(); no size depends on the input")
         new_init = init.with_changes(body=_ending(init.body, [*init.body.body, *moved], carried))
         result[functions["build"]] = None  # type: ignore[call-overload]
     else:

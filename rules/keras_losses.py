@@ -514,7 +514,21 @@ class LossFunction(Rule):
             return node
         plan = _plan(SPECS[FUNCTIONS[qualified]], _defaults(SPECS[FUNCTIONS[qualified]]), ctx)
         body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
-        return _parse(f"lambda y_true, y_pred: {_code(body)}")
+        function = f"lambda y_true, y_pred: {_code(body)}"
+        if _assigned_as_is(node, ctx):
+            return _parse(function)
+        # Anywhere else (`loss_fn.fn == losses.mse`) a bare lambda would swallow the rest
+        # of the expression, or not parse.
+        return _parse(f"({function})")
+
+
+def _assigned_as_is(node: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """``fn = keras.losses.mse``: the reference is the whole value of an assignment."""
+    statement = ctx.statement()
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    assign = statement.body[0]
+    return isinstance(assign, cst.Assign) and ctx.source(assign.value) == ctx.source(node)
 
 
 _REDUCTION_NAMES = {"NONE": "none", "SUM": "sum", "SUM_OVER_BATCH_SIZE": "sum_over_batch_size", "AUTO": "sum_over_batch_size"}

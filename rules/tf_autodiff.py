@@ -390,18 +390,20 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
         (s, c)
         for s in code.statements
         for c in _own_nodes(s, cst.Call)
-        if isinstance(c.func, cst.Attribute) and c.func.attr.value in ("apply_gradients", "minimize")
+        if isinstance(c.func, cst.Attribute)
+        and (
+            c.func.attr.value in ("apply_gradients", "minimize")
+            or (c.func.attr.value == "apply" and _type_of(ctx, c.func.value) in _OPTIMIZER_TYPES)
+        )
     ]
     if len(applies) != 1:
         return None
     statement, apply = applies[0]
-    if _bare_call(statement) is not apply or apply.func.attr.value != "apply_gradients":  # type: ignore[attr-defined]
+    if _bare_call(statement) is not apply or apply.func.attr.value == "minimize":  # type: ignore[attr-defined]
         return None
     if _type_of(ctx, apply.func.value) not in _OPTIMIZER_TYPES:  # type: ignore[attr-defined]
         return None
-    if len(apply.args) != 1 or apply.args[0].keyword is not None:
-        return None
-    pairs = apply.args[0].value
+    pairs = _pairs_of(apply)
     if not (
         isinstance(pairs, cst.Call)
         and _dotted(pairs.func) == "zip"
@@ -586,7 +588,7 @@ class TapeGradient(Rule):
         grads = assign.targets[0].target.value
         for statement in code.statements:
             for node in _own_nodes(statement, cst.Call):
-                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply_gradients":
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("apply_gradients", "apply"):
                     if grads in {n.value for n in _nodes(node, cst.Name)} and _type_of(ctx, node.func.value) not in _OPTIMIZER_TYPES:
                         raise CannotMigrate(
                             f"the gradients go to `{_code(node.func.value)}.apply_gradients`, and which "
@@ -669,6 +671,29 @@ class TapeGradient(Rule):
         )
 
 
+def _pairs_of(call_: cst.Call) -> cst.BaseExpression | None:
+    """The (gradient, variable) pairs of ``opt.apply_gradients(pairs)`` or Keras 3's
+    ``opt.apply(grads, variables)`` (as ``zip(grads, variables)``); None for anything else."""
+    method = call_.func.attr.value if isinstance(call_.func, cst.Attribute) else ""
+    if any(arg.star for arg in call_.args):
+        return None
+    if method == "apply_gradients":
+        pairs = _keyword(call_, "grads_and_vars", 0)
+        extra = [a for a in call_.args if a is not pairs and not (a.keyword and a.keyword.value in _IGNORED_APPLY_ARGS)]
+        return pairs.value if pairs is not None and not extra else None
+    if method == "apply":
+        grads, variables = _keyword(call_, "grads", 0), _keyword(call_, "trainable_variables", 1)
+        if grads is None or variables is None or len(call_.args) != 2:
+            return None
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        return cst.Call(cst.Name("zip"), [cst.Arg(grads.value, comma=comma), cst.Arg(variables.value)])
+    return None
+
+
+#: `apply_gradients` arguments about distribution that a single-process torch step ignores.
+_IGNORED_APPLY_ARGS = ("name", "experimental_aggregate_gradients", "skip_gradients_aggregation")
+
+
 def _parameters_of(pairs: cst.BaseExpression) -> cst.BaseExpression | None:
     """``model.parameters()`` for ``zip(grads, model.trainable_variables)``, for the optimizer
     plan's clipping (an expression that can be read more than once)."""
@@ -692,7 +717,11 @@ def _optimizer_plan(optimizer: cst.BaseExpression, params: cst.BaseExpression | 
 
 class ApplyGradients(Rule):
     id = "autodiff.apply_gradients"
-    names = ("keras.optimizers.Optimizer.apply_gradients", "keras.optimizers.Optimizer.minimize")
+    names = (
+        "keras.optimizers.Optimizer.apply_gradients",
+        "keras.optimizers.Optimizer.apply",
+        "keras.optimizers.Optimizer.minimize",
+    )
     summary = "`optimizer.apply_gradients(zip(grads, vars))` → `optimizer.step()` (after `loss.backward()`, or after setting each `.grad`)."
     why = (
         "A torch optimizer updates the parameters it was built over from their `.grad`. In a "
@@ -725,15 +754,11 @@ class ApplyGradients(Rule):
         if qualified.endswith(".minimize"):
             ctx.replace_statement(self._minimize(call_, optimizer, ctx))  # type: ignore[attr-defined]
             return call_
-        for arg in call_.args[1:]:
-            if arg.keyword is None or arg.keyword.value not in ("name", "experimental_aggregate_gradients", "skip_gradients_aggregation"):
-                raise CannotMigrate(f"`{_code(arg)}` has no torch optimizer counterpart")
-        first = call_.args[0] if call_.args else None
-        if first is None or first.star or (first.keyword is not None and first.keyword.value != "grads_and_vars"):
-            raise CannotMigrate("`apply_gradients` needs its (gradient, variable) pairs")
+        pairs_original, pairs = _pairs_of(original), _pairs_of(call_)
+        if pairs_original is None or pairs is None:
+            raise CannotMigrate("the step needs its gradients and variables as `zip(grads, vars)` pairs or `apply(grads, vars)`")
         code = _tape_code(ctx)
         step = _single_step(code, ctx)
-        pairs_original = original.args[0].value
         params = _parameters_of(pairs_original)
         plan = self._plan(optimizer, params, ctx)
         before = plan.before_step(optimizer, params, ctx) if plan is not None and params is not None else []
@@ -746,7 +771,6 @@ class ApplyGradients(Rule):
         else:
             taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
             grad, param = fresh("grad", taken), fresh("param", taken)
-            pairs = call_.args[0].value
             if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
                 pairs = pairs.with_changes(args=[pairs.args[0], pairs.args[1].with_changes(value=as_parameter_list(pairs.args[1].value))])
             head = statements_code(f"for {grad}, {param} in {_code(pairs)}:\n    {param}.grad = {grad}\n")

@@ -9,12 +9,12 @@ model of one kind (all images, or all sequences) never needs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.rules import layers as table
 from migrate.rules.layers import initializer_call
+from migrate.weights.keras_model import variable_name
 
 
 class Unsupported(Exception):
@@ -99,13 +99,8 @@ def call_args(args: dict, positional: int) -> str:
     return ", ".join(parts)
 
 
-# Arguments equal to torch's own default read as noise; Keras values that differ stay written.
-_TORCH_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True, "affine": True,
-                   "elementwise_affine": True}
-
-
 def module_source(spec_torch: str, args: dict, positional: int) -> str:
-    defaults = dict(_TORCH_DEFAULTS)
+    defaults = dict(table.TORCH_ARGUMENT_DEFAULTS)  # written out they read as noise
     if "Pool" in spec_torch:
         defaults.pop("stride")  # a torch pool's stride defaults to its kernel size, not 1
     keep = {k: v for i, (k, v) in enumerate(args.items()) if i < positional or defaults.get(k, object()) != v}
@@ -114,7 +109,7 @@ def module_source(spec_torch: str, args: dict, positional: int) -> str:
 
 
 def weight_slots(layer: Any, spec: table.LayerSpec, layout_override: dict | None = None, extra: dict | None = None) -> list[WeightSlot]:
-    names = [var_name(layer, v) for v in layer.weights]
+    names = [variable_name(layer, v) for v in layer.weights]
     slots = []
     for weight in spec.weights:
         if weight.keras in names:
@@ -122,21 +117,6 @@ def weight_slots(layer: Any, spec: table.LayerSpec, layout_override: dict | None
             more = dict(extra or {}) if layout != "same" else {}
             slots.append(WeightSlot(weight.keras, names.index(weight.keras), weight.torch, layout, more))
     return slots
-
-
-def var_name(layer: Any, variable: Any) -> str:
-    """A variable's path inside its layer: "kernel", "query/kernel" (Keras 3 paths)."""
-    path = variable.path
-    prefix = layer.name + "/"
-    i = path.rfind(prefix)
-    rest = path[i + len(prefix):] if i >= 0 else variable.name
-    # An unnamed variable is "variable", "variable_1"… by creation order (ConvNeXt's LayerScale).
-    rest = re.sub(r"^variable_\d+$", "variable", rest)
-    parts = rest.split("/")
-    # RNN cells add one level ("lstm_cell/kernel"): keep the variable's own name then.
-    if len(parts) == 2 and parts[0].endswith("_cell"):
-        return parts[1]
-    return rest
 
 
 def init_lines(call: Call, spec: table.LayerSpec, shapes: dict[str, tuple]) -> list[str]:
@@ -155,7 +135,7 @@ def init_lines(call: Call, spec: table.LayerSpec, shapes: dict[str, tuple]) -> l
 
 
 def weight_shapes(layer: Any, spec: table.LayerSpec) -> dict[str, tuple]:
-    names = {var_name(layer, v): tuple(v.shape) for v in layer.weights}
+    names = {variable_name(layer, v): tuple(v.shape) for v in layer.weights}
     return {w.torch: names[w.keras] for w in spec.weights if w.keras in names}
 
 

@@ -17,7 +17,7 @@ from .base import (
     init_lines,
     module_source,
     output,
-    var_name,
+    variable_name,
     weight_shapes,
     weight_slots,
 )
@@ -58,7 +58,7 @@ def _rnn_inits(layer: Any, cfg: dict, suffix: str = "") -> list[str]:
     spec = LAYERS[type(layer).__name__]
     shapes = {}
     for v in layer.weights:
-        shapes[var_name(layer, v).split("/")[-1]] = tuple(v.shape)
+        shapes[variable_name(layer, v).split("/")[-1]] = tuple(v.shape)
     lines = []
     for key, param, _ in spec.inits:
         keras_var = {"kernel_initializer": "kernel", "recurrent_initializer": "recurrent_kernel",
@@ -88,7 +88,7 @@ def _rnn_slots(layer: Any, kind: str, suffix_of: Any) -> list[WeightSlot]:
     "_reverse" (the backward half of a Bidirectional) or None (not a cell variable)."""
     slots = []
     for i, variable in enumerate(layer.weights):
-        name = var_name(layer, variable)
+        name = variable_name(layer, variable)
         suffix = suffix_of(name)
         for weight in LAYERS[kind].weights:
             if suffix is not None and name.split("/")[-1] == weight.keras:
@@ -184,7 +184,7 @@ def _mha(call: Call) -> Emission:
     causal = ", is_causal=True" if kw.get("use_causal_mask") else ""
     out = call.out_names[0]
     inits = []
-    shapes = {var_name(layer, v): tuple(v.shape) for v in layer.weights}
+    shapes = {variable_name(layer, v): tuple(v.shape) for v in layer.weights}
     for part in ("query", "key", "value", "attention_output"):
         for var, param, key_ in (("kernel", "weight", "kernel_initializer"), ("bias", "bias", "bias_initializer")):
             if f"{part}/{var}" in shapes:

@@ -38,7 +38,7 @@ import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
-from migrate.rules.keras_sequential import SequentialModel, _input_shape, _layout
+from migrate.rules.keras_sequential import SequentialModel, input_shape_of, layout_of
 from migrate.rules.layers import LAYERS, init_statements, module_attr
 
 _WHY_TRACE = "generate it from the built model with `migrate model` instead"
@@ -505,12 +505,12 @@ class _Emitter:
         first = shape[0] if isinstance(shape, list) and shape else shape
         first = first if isinstance(first, Shape) else UNKNOWN
         if record.keras == "Sequential":
-            inner = first if record.input_shape is None else _layout(record.input_shape, None)
+            inner = first if record.input_shape is None else layout_of(record.input_shape, None)
             rule = SequentialModel()
-            entries, out = rule._entries(record.config["layers"], inner, self.ctx)  # noqa: SLF001 - the Sequential's own builder
+            entries, out = rule.entries(record.config["layers"], inner, self.ctx)  # the Sequential's own builder
             attr = self._attr(module_attr(record.name))
-            self.init.append((attr, rule._sequential(entries, self.ctx)))  # noqa: SLF001
-            self.init_lines[attr] = rule._init_lines(record.config["layers"], inner, f"self.{attr}", self.ctx)  # noqa: SLF001
+            self.init.append((attr, rule.sequential_module(entries, self.ctx)))
+            self.init_lines[attr] = rule.init_lines(record.config["layers"], inner, f"self.{attr}", self.ctx)
             layer.attrs, layer.out = [attr], out
             return
         made = RULES_BY_CLASS[record.keras].build(record, first, self.ctx)
@@ -804,9 +804,9 @@ def _input_names(node: cst.BaseExpression, ctx: RuleContext) -> list[str]:
 
 
 def _input_layout(value: cst.Call, name: str, trace: _Trace, ctx: RuleContext) -> Shape:
-    dims = _input_shape(value, ctx)
+    dims = input_shape_of(value, ctx)
     readers = [r for r in _first_readers(name, trace)]
-    return _layout(dims, readers[0] if readers else None)
+    return layout_of(dims, readers[0] if readers else None)
 
 
 def _first_readers(name: str, trace: _Trace) -> list[str]:
@@ -1167,7 +1167,7 @@ class SequentialAdd(Rule):
         elements = self._initial(constructor, ctx) + [_add_of(body[j], name).args[0].value for j in chain[1:]]  # type: ignore[union-attr]
         dims = None
         if elements and _is_input(elements[0]):
-            dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
+            dims = input_shape_of(elements[0], ctx)  # type: ignore[arg-type]
             elements = elements[1:]
         recorded = []
         for element in elements:
@@ -1177,10 +1177,10 @@ class SequentialAdd(Rule):
             recorded.append(found)
         if recorded and dims is None and recorded[0].input_shape is not None:
             dims = recorded[0].input_shape
-        shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
+        shape = UNKNOWN if dims is None else layout_of(dims, recorded[0].keras if recorded else None)
         rule = SequentialModel()
-        entries, _ = rule._entries(recorded, shape, ctx)  # noqa: SLF001 - the Sequential's own builder
-        model = rule._sequential(entries, ctx)  # noqa: SLF001
+        entries, _ = rule.entries(recorded, shape, ctx)  # the Sequential's own builder
+        model = rule.sequential_module(entries, ctx)
         # Comments of the removed lines stay, above the model (a trailing one on a line of its own).
         leading = list(body[start].leading_lines)  # type: ignore[attr-defined]
         for j in chain:
@@ -1191,7 +1191,7 @@ class SequentialAdd(Rule):
                 leading.append(cst.EmptyLine(comment=trailing))
         line = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], model)], leading_lines=leading)
         nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
-        inits = [cst.parse_statement(re.sub(r"^nn\.", nn + ".", text)) for text in rule._init_lines(recorded, shape, name, ctx)]  # noqa: SLF001
+        inits = [cst.parse_statement(re.sub(r"^nn\.", nn + ".", text)) for text in rule.init_lines(recorded, shape, name, ctx)]
         for j in chain[:-1]:
             ctx.remove_statement(body[j])
         ctx.replace_statement([line, *inits])

@@ -37,7 +37,7 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _input_shape(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
+def input_shape_of(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
     """The batch-first shape of a ``keras.Input(shape=...)`` element."""
     for i, arg in enumerate(call.args):
         keyword = arg.keyword.value if arg.keyword else None
@@ -66,7 +66,7 @@ def _is_input(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and _dotted(node.func).split(".")[-1] in ("Input", "InputLayer")
 
 
-def _layout(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
+def layout_of(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
     """Images (rank 4 and 5) are channels-first in the migrated module; a sequence (rank 3)
     only when a 1-D convolution reads it (as `migrate weights` feeds it)."""
     if len(dims) >= 4:
@@ -222,7 +222,7 @@ class SequentialModel(Rule):
         elements = [e.value for e in layers_node.elements]
         dims: tuple[int | None, ...] | None = None
         if elements and _is_input(elements[0]):
-            dims = _input_shape(elements[0], ctx)  # type: ignore[arg-type]
+            dims = input_shape_of(elements[0], ctx)  # type: ignore[arg-type]
             elements = elements[1:]
         recorded = []
         migrated_before = False  # an element a previous run already turned into torch
@@ -247,9 +247,9 @@ class SequentialModel(Rule):
         # shape builds it again (a nested Sequential is one module keyed by its own name).
         model = Recorded("Sequential", {"layers": recorded}, name, call, dims)
         state.recorded[id(call)] = model
-        shape = UNKNOWN if dims is None else _layout(dims, recorded[0].keras if recorded else None)
+        shape = UNKNOWN if dims is None else layout_of(dims, recorded[0].keras if recorded else None)
         try:
-            entries, _ = self._entries(recorded, shape, ctx)
+            entries, _ = self.entries(recorded, shape, ctx)
         except CannotMigrate:
             # Its layers are migrated one by one all the same, so a second run sees torch
             # modules here and cannot tell why: both runs must give the same reason.
@@ -257,13 +257,13 @@ class SequentialModel(Rule):
         initialise = self._initialise(recorded, shape, layers_node, ctx)  # before any edit: it may refuse
         for element in layers_node.elements:  # rebuilt here: their own TODOs no longer apply
             ctx.consume(element.value)
-        result = self._sequential(entries, ctx)
+        result = self.sequential_module(entries, ctx)
         if initialise:
             ctx.insert_after(initialise)
         state.recorded[id(result)] = dataclasses.replace(model, node=result)
         return result
 
-    def _entries(
+    def entries(
         self, recorded: list[Recorded], shape: Shape, ctx: RuleContext, depth: int = 0
     ) -> tuple[list[tuple[str, cst.BaseExpression]], Shape]:
         """(key, module) for each layer (and its activation or padding), and the output shape."""
@@ -281,9 +281,9 @@ class SequentialModel(Rule):
                 shape = UNKNOWN  # its output shape is its call's business
                 continue
             if found.keras == "Sequential":
-                inner = shape if found.input_shape is None else _layout(found.input_shape, None)
-                nested, shape = self._entries(found.config["layers"], inner, ctx, depth + 1)
-                entries.append((module_attr(found.name), self._sequential(nested, ctx, depth + 1)))
+                inner = shape if found.input_shape is None else layout_of(found.input_shape, None)
+                nested, shape = self.entries(found.config["layers"], inner, ctx, depth + 1)
+                entries.append((module_attr(found.name), self.sequential_module(nested, ctx, depth + 1)))
                 continue
             made = RULES_BY_CLASS[found.keras].build(found, shape, ctx)
             for suffix, module in made.modules:
@@ -315,16 +315,16 @@ class SequentialModel(Rule):
         if f"{target}.add(" in ctx.source(ctx.scope()):
             return []  # layers added later (models.sequential_add rebuilds the statement): none written
         nn = ctx.source(ctx.name("torch.nn.Module")).rsplit(".", 1)[0]
-        lines = [re.sub(r"^nn\.", nn + ".", line) for line in self._init_lines(recorded, shape, target, ctx)]
+        lines = [re.sub(r"^nn\.", nn + ".", line) for line in self.init_lines(recorded, shape, target, ctx)]
         return [cst.parse_statement(line) for line in lines]
 
-    def _init_lines(self, recorded: list[Recorded], shape: Shape, prefix: str, ctx: RuleContext) -> list[str]:
+    def init_lines(self, recorded: list[Recorded], shape: Shape, prefix: str, ctx: RuleContext) -> list[str]:
         lines: list[str] = []
         for found in recorded:
             key = f"{prefix}.{module_attr(found.name or '')}"
             if found.keras == "Sequential":
-                inner = shape if found.input_shape is None else _layout(found.input_shape, None)
-                lines += self._init_lines(found.config["layers"], inner, key, ctx)
+                inner = shape if found.input_shape is None else layout_of(found.input_shape, None)
+                lines += self.init_lines(found.config["layers"], inner, key, ctx)
                 shape = self._out(found, inner, ctx)
                 continue
             inner = found
@@ -352,7 +352,7 @@ class SequentialModel(Rule):
             except CannotMigrate:
                 return UNKNOWN
         if found.keras == "Sequential":
-            return self._entries(found.config["layers"], shape, ctx, 1)[1]
+            return self.entries(found.config["layers"], shape, ctx, 1)[1]
         return RULES_BY_CLASS[found.keras].build(found, shape, ctx).out
 
     @staticmethod
@@ -397,7 +397,7 @@ class SequentialModel(Rule):
         return key
 
     @staticmethod
-    def _sequential(entries: list[tuple[str, cst.BaseExpression]], ctx: RuleContext, depth: int = 0) -> cst.Call:
+    def sequential_module(entries: list[tuple[str, cst.BaseExpression]], ctx: RuleContext, depth: int = 0) -> cst.Call:
         """``nn.Sequential(collections.OrderedDict([...]))``, one entry a line, nested ones
         indented one level more."""
         inner, outer = _line_break("    " * (depth + 1)), _line_break("    " * depth)

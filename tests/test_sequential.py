@@ -159,3 +159,13 @@ def test_a_sequential_that_stays_a_todo_gives_the_same_reason_on_a_second_run() 
     first = migrate_source(source)
     assert "TODO(models.sequential)" in first.output
     assert migrate_source(first.output).output == first.output
+
+
+def test_the_builders_the_functional_rule_shares_are_public() -> None:
+    """rules/keras_functional.py lays out a nested Sequential with these: they are an interface."""
+    from migrate.rules import keras_functional, keras_sequential
+
+    assert keras_functional.input_shape_of is keras_sequential.input_shape_of
+    assert keras_functional.layout_of is keras_sequential.layout_of
+    for method in ("entries", "sequential_module", "init_lines"):
+        assert callable(getattr(keras_sequential.SequentialModel, method))

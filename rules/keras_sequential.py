@@ -196,8 +196,9 @@ class SequentialModel(Rule):
         "size. The migrated module takes channels-first images (NCHW) where the Keras model took "
         "NHWC: the data boundary changes, and `migrate weights` fixes the kernel layouts and the "
         "Dense after a Flatten. A Sequential inside the list is one module keyed by its own name "
-        "(`sequential`, `sequential_1`… counted like layers). `model.add(...)` chains are a TODO "
-        "for now: the rule sees one call, not the statements after it."
+        "(`sequential`, `sequential_1`… counted like layers). An empty `keras.Sequential()` filled "
+        "by `model.add(...)` lines is rebuilt by `models.sequential_add`; one whose `.add` calls "
+        "sit in a loop or a branch stays a TODO."
     )
     example = (
         "from tensorflow import keras\n"
@@ -384,8 +385,9 @@ class SequentialModel(Rule):
                 raise CannotMigrate(f"unknown argument `{keyword}=` of `keras.Sequential`")
         if value is None:
             raise CannotMigrate(
-                "layers added later with `.add(...)` are not migrated yet (the rule sees this call, "
-                "not the statements after it): list them in `keras.Sequential([...])`"
+                "its layers come from `.add(...)` calls that `models.sequential_add` could not gather "
+                "into one `nn.Sequential` (in a loop or a branch, or not in this body: see the TODO "
+                "there); list them in `keras.Sequential([...])` or generate the model with `migrate model`"
             )
         return value
 
@@ -423,19 +425,21 @@ def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
 class KerasInput(Rule):
     id = "models.input"
     names = _INPUTS
-    summary = "`keras.Input(shape=...)`: read for its shape by `models.sequential`; no torch value."
+    summary = "`keras.Input(shape=...)`: read by the model it feeds; no torch value of its own."
     why = (
         "A Keras input is a symbolic tensor; torch modules take real tensors, so it has no "
         "counterpart of its own. Inside `keras.Sequential([keras.Input(shape=...), ...])` its "
-        "shape sizes the modules (and the element is dropped). A functional model built from it "
-        "(`keras.Model(inputs, outputs)`) becomes an `nn.Module` class by hand for now."
+        "shape sizes the modules (and the element is dropped); in a functional model "
+        "(`keras.Model(inputs, outputs)`) `models.subclass` makes it an argument of the class's "
+        "`forward`. An input left over feeds no model the rewrite could migrate: a TODO."
     )
     example = "from tensorflow import keras\n\ninputs = keras.Input(shape=(32,))\n"
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         raise CannotMigrate(
-            "a symbolic Keras input has no torch value: a `keras.Sequential` reads its shape "
-            "(the element is dropped there); a functional model needs an nn.Module class"
+            "a symbolic Keras input has no torch value: it is migrated with the model it feeds (a "
+            "`keras.Sequential`'s shape, a functional model's `forward` argument), and no model built "
+            "from it in this body could be migrated (see that model's TODO)"
         )
 
 

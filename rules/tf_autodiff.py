@@ -491,16 +491,47 @@ _DTYPE_CONSTANT = "MIXED_PRECISION_DTYPE"
 # Rules.
 
 
+_TAPE_METHODS = frozenset({"gradient", "watch", "stop_recording", "reset", "jacobian", "batch_jacobian"})
+
+
+def _tape_used_beyond_gradients(statement: cst.With, ctx: RuleContext) -> bool:
+    """A tape name read other than through its methods (passed to a function, returned)
+    still needs a value: the ``with`` stays, as ``torch.enable_grad()``."""
+    names = {item.asname.name.value for item in statement.items if item.asname and isinstance(item.asname.name, cst.Name)}
+    if not names:
+        return False
+    scope = ctx.scope()
+
+    class Reads(cst.CSTVisitor):
+        found = False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            if isinstance(node.value, cst.Name) and node.value.value in names and node.attr.value in _TAPE_METHODS:
+                return False  # `tape.gradient`: the tape's methods are rewritten where they are called
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in names:
+                Reads.found = True
+
+        def visit_WithItem(self, node: cst.WithItem) -> bool:
+            node.item.visit(self)
+            return False  # `as tape` binds, it does not read
+
+    scope.visit(Reads())
+    return Reads.found
+
+
 class GradientTape(Rule):
     id = "autodiff.gradient_tape"
     names = ("tf.GradientTape",)
     returns = {"tf.GradientTape": "tf.GradientTape"}
-    summary = "`with tf.GradientTape() as tape:` → autograd: the forward pass runs as it is, under `torch.enable_grad()` where it is kept."
+    summary = "`with tf.GradientTape() as tape:` → autograd: the forward pass runs as it is, the `with` gives way to its body."
     why = (
         "torch records every operation on tensors that require gradients, so the tape itself "
-        "has no counterpart: when its body is plain Python (model calls, loss functions) the "
-        "`with` gives way to the body; otherwise it becomes `with torch.enable_grad():`, which "
-        "records as a tape does, even inside `torch.no_grad()`. Under a Keras mixed-precision "
+        "has no counterpart: the `with` gives way to its (rewritten) body. Only when the tape "
+        "itself is read other than through its methods (passed to a function) does the `with` "
+        "stay, as `with torch.enable_grad():`, which records as a tape does. Under a Keras mixed-precision "
         "policy the tape becomes `torch.autocast(...)` with the policy's compute dtype. What "
         "the tape was for — `tape.gradient`, `apply_gradients` — is rewritten at those calls "
         "(see `autodiff.tape_gradient`, `autodiff.apply_gradients`). A tape used outside a "
@@ -530,7 +561,10 @@ class GradientTape(Rule):
         dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
         if dtype is not None:  # the constant the policy line became holds the dtype
             return call(ctx.name("torch.autocast"), device_type=cst.SimpleString('"cuda"'), dtype=cst.Name(_DTYPE_CONSTANT))
-        return call(ctx.name("torch.enable_grad"))
+        if _tape_used_beyond_gradients(statement, ctx):
+            return call(ctx.name("torch.enable_grad"))
+        ctx.unwrap()  # torch records without a tape: the (rewritten) body takes the with's place
+        return call_
 
 
 class TapeGradient(Rule):

@@ -229,10 +229,10 @@ def test_self_attributes_typed_in_one_method_are_known_in_another() -> None:
         "        self.d_opt = keras.optimizers.Adam()\n"
         "    def step(self, grads):\n"
         "        self.d_opt.apply_gradients(grads)\n"
-        "        d_opt.apply_gradients(grads)\n"
+        "        d_opt.step(grads)\n"
     )
     result = _migrate(source)
-    assert "        self.d_opt.step()\n        d_opt.apply_gradients(grads)\n" in result.output
+    assert "        self.d_opt.step()\n        d_opt.step(grads)\n" in result.output
     assert "        self.d_opt = torch.optim.Adam(params)\n        scheduler = None\n" in result.output
 
 
@@ -358,3 +358,8 @@ def test_a_function_of_the_file_that_returns_a_model_types_its_calls() -> None:
     )
     result = _migrate(source)
     assert "params = list(a.parameters()) + b.trainable_variables\n" in result.output
+
+
+def test_an_untyped_receiver_of_apply_gradients_is_an_optimizer() -> None:
+    source = "import tensorflow as tf\ndef step(opt, grads):\n    opt.apply_gradients(grads)\n"
+    assert "    opt.step()\n" in _migrate(source).output

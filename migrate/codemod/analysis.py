@@ -298,6 +298,11 @@ class SiteFinder:
         ):
             receiver = "keras.Model"  # `model = build_model(); model.compile(loss=...)`
             self._set_type(func.value, receiver)
+        elif receiver is None and method == "apply_gradients" and self.aliases.tf:
+            # `self.optimizer.apply_gradients(zip(grads, vars))` in a file that uses TF: an
+            # optimizer the walk could not type (a parameter, Keras's own attribute) is still
+            # one, and its rule says what it cannot read rather than leave it silently.
+            receiver = "keras.optimizers.Optimizer"
         if receiver is None:
             return False
         qualified = f"{receiver}.{method}"

@@ -26,6 +26,7 @@ import libcst as cst
 from migrate.rules import layers as table
 from migrate.rules.base import CannotMigrate, NotLiteral, Param, Rule, RuleContext, literal, parse_signature, to_node
 from migrate.rules.keras_signatures import AUTO_NAMES, LAYER_KWARGS, SIGNATURES
+from migrate.rules import keras_regularizers as terms
 
 
 class Expr:
@@ -116,7 +117,7 @@ def auto_name(keras: str, ctx: RuleContext) -> str:
 # Layer-base keyword arguments: `input_shape`/`input_dim` are read for the Sequential's first
 # layer; the rest must keep the value that changes nothing in torch.
 _EXTRA = "input_shape=None, input_dim=None, batch_size=None, batch_input_shape=None"
-_HARMLESS = {"trainable": (True,), "dtype": (None, "float32"), "autocast": (True,), "activity_regularizer": (None,)}
+_HARMLESS = {"trainable": (True,), "dtype": (None, "float32"), "autocast": (True,)}
 
 
 @lru_cache(maxsize=None)
@@ -204,8 +205,8 @@ def read_config(
             if initializer is not None:
                 config[name] = initializer
                 ctx.consume(node)  # read here: `keras.initializers.X(...)` leaves no TODO of its own
-            elif name in passthrough:
-                config[name] = Expr(node)
+            elif name in passthrough or terms.is_term_argument(name):
+                config[name] = Expr(node)  # a regularizer or constraint: read by keras_regularizers
             elif name == "name":
                 config[name] = Expr(node)  # the module is the same; only the Sequential needs it
             else:
@@ -215,9 +216,10 @@ def read_config(
     for name, harmless in _HARMLESS.items():
         if name in config and config[name] not in harmless:
             raise CannotMigrate(f"`{name}={config[name]!r}` has no torch module argument")
-    for key in ("kernel_regularizer", "bias_regularizer", "beta_regularizer", "gamma_regularizer",
-                "kernel_constraint", "bias_constraint", "beta_constraint", "gamma_constraint"):
-        if config.get(key) is not None:
+    for key, value in config.items():
+        # Regularizers and constraints become terms the training loop applies (keras_regularizers);
+        # one on a weight the table does not name stays a TODO.
+        if key.endswith(("_regularizer", "_constraint")) and value is not None and not terms.is_term_argument(key):
             raise CannotMigrate(
                 f"`{key}=` acts through Keras's training loop: add the penalty to the loss "
                 "(or clamp after the step) by hand"
@@ -1207,6 +1209,7 @@ class LayerRule(Rule):
             if isinstance(value, (str, dict)) and table.initializer_call(value, "p", (2, 2)) is None:
                 raise CannotMigrate(f"`{key}={value!r}` has no nn.init equivalent; initialise the parameter by hand")
         self._initialise(config, made, full, call, ctx)
+        node = self._with_terms(config, made, node, ctx)
         statement = ctx.statement()
         body = getattr(statement, "body", None)
         bound = None
@@ -1271,11 +1274,34 @@ class LayerRule(Rule):
         if lines:
             ctx.insert_after([cst.parse_statement(re.sub(r"^nn\.", nn + ".", line)) for line in lines])
 
+    def _with_terms(self, config: dict[str, Any], made: Made, node: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+        """The layer's module wrapped in ``keras_regularized(...)`` when the call passes
+        regularizers or constraints (rules/keras_regularizers.py); ``made`` is updated in place."""
+        if not made.modules:
+            return node
+        index = next((i for i, (suffix, _) in enumerate(made.modules) if suffix == ""), 0)
+        last = len(made.modules) - 1  # the activation module when there is one: Keras's output
+        before = list(made.modules)
+        for i, (suffix, module) in enumerate(made.modules):
+            if i in (index, last):
+                made.modules[i] = (suffix, terms.wrap_terms(self.keras, config, module, ctx, weights=i == index, output=i == last))
+        if all(new is old for (_, new), (_, old) in zip(made.modules, before)):
+            return node
+        if len(made.modules) == 1:
+            return made.modules[0][1]
+        return cst.Call(
+            ctx.name("torch.nn.Sequential"),
+            [cst.Arg(m, comma=_COMMA if i < len(made.modules) - 1 else cst.MaybeSentinel.DEFAULT) for i, (_, m) in enumerate(made.modules)],
+        )
+
     def build(self, recorded: Recorded, shape: Shape, ctx: RuleContext) -> Made:
         """The modules of a recorded call inside a Sequential that knows its input ``shape``."""
         if self.family.in_sequence:
-            return guarded(self.family.build, recorded.config, shape, ctx, standalone=False)
-        return guarded(self.family.build, recorded.config, shape, ctx)
+            made = guarded(self.family.build, recorded.config, shape, ctx, standalone=False)
+        else:
+            made = guarded(self.family.build, recorded.config, shape, ctx)
+        self._with_terms(recorded.config, made, made.modules[0][1] if made.modules else cst.Name("None"), ctx)
+        return made
 
 
 _EXAMPLES = {
@@ -1370,4 +1396,4 @@ class NormalizationAdapt(Rule):
 
 
 RULES_BY_CLASS = {keras: LayerRule(keras, family) for keras, family in FAMILIES.items()}
-RULES: list[Rule] = [*RULES_BY_CLASS.values(), NormalizationAdapt()]
+RULES: list[Rule] = [*RULES_BY_CLASS.values(), NormalizationAdapt(), *terms.RULES]

@@ -34,6 +34,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature
+from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
@@ -612,6 +613,10 @@ class LoopShape:
     eval_steps: bool = False
     scheduler: bool = False
     before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
+    #: The file's layers have regularizers / constraints (rules/keras_regularizers.py): the
+    #: helper that lists their penalties (Keras's `model.losses`) / applies the constraints.
+    penalties: str = ""
+    constraints: str = ""
 
 
 def _permute_line(shape: LoopShape) -> list[str]:
@@ -640,12 +645,19 @@ def _metric_lines() -> list[str]:
 
 
 def _evaluation_loss(shape: LoopShape) -> list[str]:
-    if not shape.sample_weight:
+    if not shape.sample_weight and not shape.penalties:
         return ["sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss_fn(batch_y, y_pred).item() * len(batch_x)"]
-    return [
-        "loss = loss_fn(batch_y, y_pred, sample_weight=batch_weight[0].to(device)) if batch_weight else loss_fn(batch_y, y_pred)",
-        "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
-    ]
+    if shape.sample_weight:
+        lines = ["loss = loss_fn(batch_y, y_pred, sample_weight=batch_weight[0].to(device)) if batch_weight else loss_fn(batch_y, y_pred)"]
+    else:
+        lines = ["loss = loss_fn(batch_y, y_pred)"]
+    return [*lines, *_penalty_lines(shape), "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)"]
+
+
+def _penalty_lines(shape: LoopShape) -> list[str]:
+    if not shape.penalties:
+        return []
+    return [f"loss = loss + sum({shape.penalties}(model))  # Keras adds `sum(model.losses)`: the regularizers' penalties"]
 
 
 def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
@@ -781,10 +793,13 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         step.append("loss = loss_fn(batch_y, y_pred) if weights is None else loss_fn(batch_y, y_pred, sample_weight=weights)")
     else:
         step.append("loss = loss_fn(batch_y, y_pred)")
+    step += _penalty_lines(shape)
     step += ["optimizer.zero_grad()", "loss.backward()"]
     if shape.before_step:
         step += shape.before_step.rstrip("\n").splitlines()
     step.append("optimizer.step()")
+    if shape.constraints:
+        step.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
     if shape.scheduler:
         step.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
     step += [
@@ -913,6 +928,17 @@ def _top_level_names(module: cst.Module) -> set[str]:
                         if isinstance(bound, cst.Name):
                             names.add(bound.value)
     return names
+
+
+def _terms(ctx: RuleContext, *, step: bool = True) -> dict[str, str]:
+    """The regularizer / constraint helpers the loops call, when the file's layers have them
+    (Keras adds `sum(model.losses)` to the loss, and its optimizer step applies the constraints;
+    ``step``: the loop takes optimizer steps)."""
+    penalties, constraints = regularizers.file_has_terms(ctx.module())
+    return {
+        "penalties": regularizers.losses_helper(ctx) if penalties else "",
+        "constraints": regularizers.constraints_helper(ctx) if constraints and step else "",
+    }
 
 
 def _add_common(ctx: RuleContext, history: bool = False) -> None:
@@ -1133,6 +1159,7 @@ class Fit(_MethodRule):
             validation_steps="validation_steps" in args and not _is_default(args["validation_steps"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
+            **_terms(ctx),
         )
         if shape.sample_weight and dataset:
             raise CannotMigrate("`sample_weight` needs NumPy arrays (Keras refuses it for a dataset: yield the weights from it instead)")
@@ -1148,6 +1175,7 @@ class Fit(_MethodRule):
                 output_permutation=shape.output_permutation,
                 metrics=shape.metrics,
                 eval_steps=shape.validation_steps,
+                penalties=shape.penalties,
             )
             evaluate = _define("evaluate", lambda name: _evaluate_source(name, evaluation, ctx), ctx)
         fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
@@ -1227,6 +1255,7 @@ class Evaluate(_MethodRule):
             metrics=compiled.metrics is not None,
             eval_steps=steps,
             sample_weight=weighted,
+            penalties=_terms(ctx, step=False)["penalties"],
         )
         _add_common(ctx)
         if weighted:

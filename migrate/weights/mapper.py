@@ -189,11 +189,35 @@ def _squeezed(shape: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape if d != 1)
 
 
+def _inside_sequential(module: Any, key: str, own: Any) -> str | None:
+    """``key`` inside the one child of an ``nn.Sequential`` that holds it (``hidden.weight`` →
+    ``hidden.0.weight``), or None. The source rewrite writes a layer with ``activation=`` as
+    ``nn.Sequential(layer, activation)`` under the attribute a subclassed model gave the layer."""
+    import torch
+
+    parts = key.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        attr, rest = ".".join(parts[:cut]), ".".join(parts[cut:])
+        try:
+            container = module.get_submodule(attr)
+        except AttributeError:
+            continue
+        if isinstance(container, torch.nn.Sequential):
+            found = [f"{attr}.{child}.{rest}" for child, _ in container.named_children() if f"{attr}.{child}.{rest}" in own]
+            return found[0] if len(found) == 1 else None
+    return None
+
+
 def state_dict_for(module: Any, arrays: dict[str, np.ndarray], owners: dict[str, str]) -> dict[str, Any]:
     """The arrays as the module's state_dict, in its key order; refuses any mismatch."""
     import torch
 
     own = module.state_dict()
+    for key in [k for k in arrays if k not in own]:
+        moved = _inside_sequential(module, key, own)
+        if moved is not None and moved not in arrays:
+            arrays[moved] = arrays.pop(key)
+            owners[moved] = owners.pop(key)
     # Keras side first: a layer without its attribute is the likelier mistake, and the
     # message can name the Keras layer.
     extra = [key for key in arrays if key not in own]

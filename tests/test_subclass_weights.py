@@ -1,0 +1,80 @@
+"""A layer with `activation=` inside a subclassed
+model migrates as ``nn.Sequential(layer, activation)`` under the attribute the Keras model
+gave it: `migrate weights` must find the layer's parameters inside that Sequential
+(``block.hidden.0.weight``), not only at ``block.hidden.weight``. Outputs compared with Keras
+within 1e-5."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+torch = pytest.importorskip("torch")
+
+from migrate.codemod import Outcome, migrate_source  # noqa: E402
+from migrate.weights import convert  # noqa: E402
+
+from .test_keras_layers_support import randomise  # noqa: E402
+
+SOURCE = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class Block(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = layers.Conv2D(4, 3, padding="same", activation="relu")
+        self.pool = layers.GlobalAveragePooling2D()
+        self.hidden = layers.Dense(8, activation="tanh")
+        self.out = layers.Dense(2)
+
+    def call(self, x):
+        return self.out(self.hidden(self.pool(self.conv(x))))
+
+
+block = Block()
+'''
+
+
+class _Wrapped(torch.nn.Module):
+    """The torch side of ``keras.Model(inputs, block(inputs))``."""
+
+    def __init__(self, name: str, net: Any) -> None:
+        super().__init__()
+        self.add_module(name, net)
+        self.name = name
+
+    def forward(self, x: Any) -> Any:
+        return getattr(self, self.name)(x)
+
+
+def test_weights_find_a_layer_wrapped_with_its_activation() -> None:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(6)
+    namespace: dict[str, Any] = {}
+    exec(compile(SOURCE, "<keras>", "exec"), namespace)
+    net = namespace["block"]
+    images = np.random.default_rng(6).normal(size=(3, 8, 8, 3)).astype("float32")
+    net(images)
+    randomise(net, 6)
+    tensor = keras.Input(shape=(8, 8, 3))
+    wrapped = keras.Model(tensor, net(tensor), name="wrapper")
+
+    result = migrate_source(SOURCE)
+    assert not [f for f in result.findings if f.outcome is Outcome.TODO], result.output
+    assert "self.hidden = nn.Sequential(" in result.output  # the layer and its activation
+    migrated: dict[str, Any] = {}
+    exec(compile(result.output, "<migrated>", "exec"), migrated)
+    module = _Wrapped(net.name, migrated["block"])
+    state = convert(wrapped, module)
+    assert f"{net.name}.hidden.0.weight" in state
+    expected = keras.ops.convert_to_numpy(wrapped(images))
+    module.eval()
+    with torch.no_grad():
+        got = module(torch.from_numpy(images.transpose(0, 3, 1, 2).copy())).numpy()
+    delta = float(np.max(np.abs(expected - got)))
+    assert np.std(expected) > 1e-3 and delta <= 1e-5, delta

@@ -146,7 +146,7 @@ def _number(value: Any) -> str:
     return repr(float(value))
 
 
-def penalty_lambda(node: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression | None:
+def penalty_lambda(node: cst.BaseExpression, ctx: RuleContext, var: str = "w") -> cst.BaseExpression | None:
     """A Keras regularizer (a literal name or an L1/L2/L1L2 call) as ``lambda w: <penalty>``;
     None when it is ``None`` (or penalises nothing). Another expression (a name) is kept as it
     is: a regularizer bound above is migrated to such a lambda where it is made."""
@@ -174,12 +174,12 @@ def penalty_lambda(node: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpres
         raise CannotMigrate(f"`{ctx.source(node)}` is not an L1/L2 regularizer written in the source")
     terms = []
     if l1:
-        terms.append(f"{_number(l1)} * w.abs().sum()")
+        terms.append(f"{_number(l1)} * {var}.abs().sum()")
     if l2:
-        terms.append(f"{_number(l2)} * w.square().sum()")
+        terms.append(f"{_number(l2)} * {var}.square().sum()")
     if not terms:
         return None
-    return cst.parse_expression("lambda w: " + " + ".join(terms))
+    return cst.parse_expression(f"lambda {var}: " + " + ".join(terms))
 
 
 def _torch_dims(axis: Any, layout: str, rank: int | None, ctx_source: str) -> Any:
@@ -299,7 +299,7 @@ def wrap_terms(
             continue
         node = value.node if hasattr(value, "node") else cst.parse_expression(repr(value))
         if key == "activity_regularizer":
-            activity = penalty_lambda(node, ctx) if output else None
+            activity = penalty_lambda(node, ctx, var="y") if output else None  # y: the layer's output
             continue
         if not weights:
             continue
@@ -360,17 +360,22 @@ def file_has_terms(module: cst.Module) -> tuple[bool, bool]:
 
 
 def _given_to_add_weight(call: cst.Call, ctx: RuleContext) -> bool:
-    """Whether ``call`` is the ``regularizer=``/``constraint=`` of a custom layer's
-    ``self.add_weight(...)``: rules/keras_custom_layers.py reads it there as Keras wrote it."""
+    """Whether ``call`` is an argument that another rule reads as Keras wrote it: the
+    ``regularizer=``/``constraint=`` of a custom layer's ``self.add_weight(...)``
+    (rules/keras_custom_layers.py) or a ``*_regularizer=``/``*_constraint=`` of a layer call
+    (the layer rewrite maps it onto its torch parameters and layout). Left as it is here, the
+    layer call keeps the code it was parsed with, which the model rewrites match it by."""
     found = [False]
 
     class Finder(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
-            if _tail(node) != "add_weight":
-                return
             for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in ("regularizer", "constraint") and arg.value.deep_equals(call):
-                    found[0] = True
+                keyword = arg.keyword.value if arg.keyword is not None else ""
+                if (keyword in ("regularizer", "constraint") and _tail(node) == "add_weight") or (
+                    is_term_argument(keyword) and _tail(node) in table.LAYERS
+                ):
+                    if arg.value.deep_equals(call):
+                        found[0] = True
 
     ctx.statement().visit(Finder())
     return found[0]

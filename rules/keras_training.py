@@ -1390,6 +1390,7 @@ class OnBatch(_MethodRule):
             metrics=compiled.metrics is not None,
             scheduler=compiled.scheduler is not None and self.method == "train_on_batch",
             before_step=_before_step(compiled.plan, ctx) if self.method == "train_on_batch" else "",
+            **_terms(ctx, step=self.method == "train_on_batch"),
         )
         name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, compiled, ctx), ctx)
         new = [_arg(cst.Name(model))]
@@ -1430,10 +1431,13 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
     body += [f"y = {as_tensor}(y, device=device)", "y = y.float() if y.is_floating_point() else y"]
     body += [line.replace("batch_x", "x") for line in _permute_line(shape)]
     if method == "train_on_batch":
-        body += ["model.train()", "y_pred = {}{}".format(*_forward(shape, "x")), "loss = loss_fn(y, y_pred)", "optimizer.zero_grad()", "loss.backward()"]
+        body += ["model.train()", "y_pred = {}{}".format(*_forward(shape, "x")), "loss = loss_fn(y, y_pred)", *_penalty_lines(shape)]
+        body += ["optimizer.zero_grad()", "loss.backward()"]
         if shape.before_step:
             body += shape.before_step.rstrip("\n").splitlines()
         body.append("optimizer.step()")
+        if shape.constraints:
+            body.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
         if shape.scheduler:
             body.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
         body.append("logs = {\"loss\": loss.item()}")
@@ -1441,7 +1445,16 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
             body += [f"with {no_grad}():", "    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.train_on_batch(x, y)`: one optimizer step on one batch; the loss (and metrics) of that batch."""'
     else:
-        body += ["model.eval()", f"with {no_grad}():", "    y_pred = {}{}".format(*_forward(shape, "x")), "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
+        if shape.penalties:
+            body += [
+                "model.eval()",
+                f"with {no_grad}():",
+                "    y_pred = {}{}".format(*_forward(shape, "x")),
+                *("    " + line for line in ["loss = loss_fn(y, y_pred)", *_penalty_lines(shape)]),
+                "    logs = {\"loss\": loss.item()}",
+            ]
+        else:
+            body += ["model.eval()", f"with {no_grad}():", "    y_pred = {}{}".format(*_forward(shape, "x")), "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
         if shape.metrics:
             body += ["    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
         doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'

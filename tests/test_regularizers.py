@@ -133,3 +133,36 @@ def test_penalty_equals_keras_model_losses(migrated: str) -> None:
     assert len(kmodel.losses) == len(torch_ns["keras_losses"](tmodel)) == 5  # 4 weight penalties + 1 activity
     assert got == pytest.approx(expected, rel=1e-5)
     assert expected > 0.0
+
+
+@pytest.mark.parametrize(
+    ("constraint", "keras_shape", "layout"),
+    [
+        (lambda: keras.constraints.MaxNorm(0.5, axis=0), (6, 4), "dense"),
+        (lambda: keras.constraints.UnitNorm(axis=1), (6, 4), "dense"),
+        (lambda: keras.constraints.MaxNorm(0.8, axis=[0, 1, 2]), (3, 3, 2, 4), "conv"),
+        (lambda: keras.constraints.MinMaxNorm(0.5, 1.0, rate=0.5, axis=[0, 1]), (3, 3, 2, 4), "conv"),
+        (lambda: keras.constraints.MaxNorm(0.3, axis=-1), (3, 2, 4), "conv"),
+    ],
+)
+def test_norm_constraints_project_over_the_mapped_dims(constraint, keras_shape, layout) -> None:
+    """The axis of a Keras kernel, mapped onto torch's layout, projects the same numbers (1e-6)."""
+    from migrate.rules import keras_regularizers as terms
+
+    kernel = np.random.default_rng(3).normal(size=keras_shape).astype("float32")
+    expected = np.asarray(constraint()(keras.ops.convert_to_tensor(kernel)))
+    config = constraint().get_config()
+    dim = terms._torch_dims(config["axis"], layout, len(keras_shape), "test")
+    namespace: dict = {}
+    exec(terms._NORM_HELPER, namespace)
+    order = (1, 0) if layout == "dense" else (len(keras_shape) - 1, len(keras_shape) - 2, *range(len(keras_shape) - 2))
+    weight = torch.from_numpy(kernel.transpose(order).copy())
+    if "max_value" in config and "min_value" not in config:
+        got = namespace["keras_norm_constraint"](weight, dim=dim, max_value=config["max_value"])
+    elif "min_value" in config:
+        got = namespace["keras_norm_constraint"](weight, dim=dim, min_value=config["min_value"], max_value=config["max_value"], rate=config["rate"])
+    else:
+        got = namespace["keras_norm_constraint"](weight, dim=dim, min_value=1.0, max_value=1.0)
+    back = np.argsort(order)
+    np.testing.assert_allclose(got.numpy().transpose(back), expected, atol=1e-6)
+    assert not np.allclose(expected, kernel)  # the constraint changed the kernel

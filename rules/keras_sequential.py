@@ -385,9 +385,10 @@ class SequentialModel(Rule):
                 raise CannotMigrate(f"unknown argument `{keyword}=` of `keras.Sequential`")
         if value is None:
             raise CannotMigrate(
-                "its layers come from `.add(...)` calls that `models.sequential_add` could not gather "
-                "into one `nn.Sequential` (in a loop or a branch, or not in this body: see the TODO "
-                "there); list them in `keras.Sequential([...])` or generate the model with `migrate model`"
+                "an empty `keras.Sequential()` is migrated with the `.add(...)` lines after it in the "
+                "same body (`models.sequential_add`); here they are missing, in a loop or a branch, or "
+                "the model is used before them: list the layers in `keras.Sequential([...])` or "
+                "generate the model with `migrate model`"
             )
         return value
 

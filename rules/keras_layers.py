@@ -776,6 +776,9 @@ def helper_call(ctx: RuleContext, name: str, args: dict[str, Any], positional: i
     return call.with_changes(func=helper_class(ctx, name))
 
 
+#: Keras calls whose layer arguments the container's own rule rebuilds, nn.init lines included.
+_CONTAINERS = frozenset({"Sequential", "Bidirectional"})
+
 _RNN_UNSUPPORTED = {
     "dropout": "Keras drops the inputs of every step in training; torch's `dropout` acts between stacked layers only",
     "recurrent_dropout": "torch's RNNs have no recurrent dropout",
@@ -1252,8 +1255,11 @@ class LayerRule(Rule):
         func = value.func if isinstance(value, cst.Call) else None
         own = (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) == self.keras
         if not own or len(body[0].targets) != 1:  # type: ignore[index]
-            # inside another expression (a Sequential's list builds it again with its own lines)
-            if chosen and value is not None and not own:
+            # inside a Keras container: a Sequential's list (or the Bidirectional wrapping an
+            # RNN) builds it again with its own lines; inside anything else (`wrap(layers.X(…))`)
+            # no line can reach the module, and an initializer the source chose would be lost
+            outer = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if chosen and value is not None and not own and outer in _CONTAINERS:
                 return
             if chosen:
                 raise CannotMigrate(f"`{chosen[0]}=`: the module is not bound to a name the nn.init lines could use")

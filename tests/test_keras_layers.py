@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from migrate.codemod import Outcome, migrate_source
 from migrate.rules import default_registry
 from migrate.rules.keras_layers import RULES_BY_CLASS
 
@@ -140,3 +141,20 @@ def test_signatures_match_the_installed_keras() -> None:
 def test_layer_rules_are_registered() -> None:
     ids = set(default_registry().ids())
     assert {rule.id for rule in RULES_BY_CLASS.values()} <= ids
+
+
+def test_a_layer_inside_an_unmigrated_sequential_writes_no_init_lines_of_its_own() -> None:
+    """The layer rule never writes `nn.init…(net.weight)` for a layer nested in an assigned call:
+    `net` is the container, not the layer. A Sequential left as a TODO keeps that TODO; a
+    chosen initializer inside a call no line can reach is a TODO, not silently dropped."""
+    source = (
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n\n"
+        "net = keras.Sequential([layers.Conv2D(4, 3, input_shape=(8, 8, 3))], trainable=False)\n"
+        "tower = wrap(layers.Dense(4, input_shape=(3,), kernel_initializer=\"he_normal\"))\n"
+    )
+    result = migrate_source(source)
+    assert result.error is None
+    assert "net.weight" not in result.output and not re.search(r"nn\.init\.\w+\(", result.output), result.output
+    todos = {f.rule: f.message for f in result.findings if f.outcome is Outcome.TODO}
+    assert "trainable=" in todos["models.sequential"]
+    assert todos["layers.Dense"].startswith("`kernel_initializer=`"), todos

@@ -168,7 +168,11 @@ def penalty_lambda(node: cst.BaseExpression, ctx: RuleContext, var: str = "w") -
         values = _bind(node, params, ctx)
         l1, l2 = values.get("l1", 0.0), values.get("l2", 0.0)
         ctx.consume(node)
-    elif isinstance(node, (cst.Name, cst.Attribute)) and not isinstance(node, cst.Call):
+    elif isinstance(node, (cst.Name, cst.Attribute)):
+        ctx.note(
+            f"`{ctx.source(node)}` is called on the torch tensor for its penalty (`{ctx.source(node)}(w)`): "
+            "check that it is a migrated regularizer (a Keras one bound above becomes such a lambda)"
+        )
         return node
     else:
         raise CannotMigrate(f"`{ctx.source(node)}` is not an L1/L2 regularizer written in the source")

@@ -634,6 +634,31 @@ ACTIVATION_MODULES: dict[str, tuple[str, dict[str, Any]]] = {
 #: Activations whose torch module needs the ``dim`` of the Keras axis -1.
 ACTIVATIONS_WITH_DIM = frozenset({"softmax", "log_softmax"})
 
+#: The same activations as functions of a tensor (`migrate model` writes them in ``forward``),
+#: called with the module's arguments above (leaky_relu's slope stays in one place); and
+#: ``exponential``, which has no module.
+ACTIVATION_FUNCTIONS: dict[str, str] = {
+    "relu": "torch.nn.functional.relu",
+    "relu6": "torch.nn.functional.relu6",
+    "sigmoid": "torch.sigmoid",
+    "tanh": "torch.tanh",
+    "gelu": "torch.nn.functional.gelu",
+    "silu": "torch.nn.functional.silu",
+    "swish": "torch.nn.functional.silu",
+    "elu": "torch.nn.functional.elu",
+    "selu": "torch.nn.functional.selu",
+    "softplus": "torch.nn.functional.softplus",
+    "softsign": "torch.nn.functional.softsign",
+    "exponential": "torch.exp",
+    "hard_sigmoid": "torch.nn.functional.hardsigmoid",
+    "hard_silu": "torch.nn.functional.hardswish",
+    "hard_swish": "torch.nn.functional.hardswish",
+    "leaky_relu": "torch.nn.functional.leaky_relu",
+    "mish": "torch.nn.functional.mish",
+    "log_softmax": "torch.nn.functional.log_softmax",
+    "softmax": "torch.nn.functional.softmax",
+}
+
 #: torch constructor arguments whose default is the value shown: written out they read as
 #: noise, so both front ends leave them out (a Keras value that differs stays written).
 TORCH_ARGUMENT_DEFAULTS: dict[str, Any] = {

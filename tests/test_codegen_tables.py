@@ -23,3 +23,12 @@ def test_codegen_omits_the_table_defaults(argument: str, monkeypatch: pytest.Mon
     # one table: a default the table no longer lists is written out by codegen too
     monkeypatch.delitem(table.TORCH_ARGUMENT_DEFAULTS, argument)
     assert f"{argument}={default!r}" in base.module_source("torch.nn.Conv2d", {"in_channels": 3, argument: default}, 1)
+
+
+def test_codegen_activations_come_from_the_layer_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(table.ACTIVATION_MODULES) <= set(table.ACTIVATION_FUNCTIONS)
+    value = base.Value("x", (None, 8), False)
+    assert base.activation("leaky_relu", "x", value) == "x = F.leaky_relu(x, negative_slope=0.2)"  # Keras 3's slope
+    assert base.activation("softmax", "x", base.Value("x", (None, 4, 4, 3), True)) == "x = F.softmax(x, dim=1)"
+    monkeypatch.setitem(table.ACTIVATION_MODULES, "leaky_relu", ("torch.nn.LeakyReLU", {"negative_slope": 0.3}))
+    assert base.activation("leaky_relu", "x", value) == "x = F.leaky_relu(x, negative_slope=0.3)"  # one copy

@@ -140,29 +140,7 @@ def weight_shapes(layer: Any, spec: table.LayerSpec) -> dict[str, tuple]:
 
 
 # ---------------------------------------------------------------------------------------
-# Activations: a Keras activation name → a torch expression on `v`.
-
-_ACTIVATIONS = {
-    "relu": "F.relu({v})",
-    "relu6": "F.relu6({v})",
-    "sigmoid": "torch.sigmoid({v})",
-    "tanh": "torch.tanh({v})",
-    "gelu": "F.gelu({v})",  # Keras 3's gelu is exact (approximate=False), as is torch's default
-    "silu": "F.silu({v})",
-    "swish": "F.silu({v})",
-    "elu": "F.elu({v})",
-    "selu": "F.selu({v})",
-    "softplus": "F.softplus({v})",
-    "softsign": "F.softsign({v})",
-    "exponential": "torch.exp({v})",
-    "hard_sigmoid": "F.hardsigmoid({v})",  # Keras 3: relu6(x + 3) / 6, as torch
-    "hard_silu": "F.hardswish({v})",
-    "hard_swish": "F.hardswish({v})",
-    "leaky_relu": "F.leaky_relu({v}, 0.2)",  # Keras 3's function default; torch's is 0.01
-    "mish": "F.mish({v})",
-    "log_softmax": "F.log_softmax({v}, dim={dim})",
-    "softmax": "F.softmax({v}, dim={dim})",
-}
+# Activations, from the layer table (rules/layers.py ACTIVATION_FUNCTIONS and its arguments).
 
 
 def activation(name: Any, var: str, value: Value) -> str | None:
@@ -171,10 +149,13 @@ def activation(name: Any, var: str, value: Value) -> str | None:
         name = name.get("config", {}).get("name", name.get("class_name"))
     if name in (None, "linear"):
         return None
-    template = _ACTIVATIONS.get(name)
-    if template is None:
+    function = table.ACTIVATION_FUNCTIONS.get(name)
+    if function is None:
         raise Unsupported(f"activation {name!r} is not mapped")
-    return f"{var} = " + template.format(v=var, dim=torch_dim(-1, value.rank, value.cf))
+    args = [var] + [f"{key}={arg!r}" for key, arg in table.ACTIVATION_MODULES.get(name, ("", {}))[1].items()]
+    if name in table.ACTIVATIONS_WITH_DIM:
+        args.append(f"dim={torch_dim(-1, value.rank, value.cf)}")
+    return f"{var} = {function.replace('torch.nn.functional.', 'F.')}({', '.join(args)})"
 
 
 # ---------------------------------------------------------------------------------------

@@ -1180,6 +1180,13 @@ class LayerRule(Rule):
                 "nn.init lacks, or one chosen for a Lazy module (torch initialises it on its first "
                 "call), is a TODO."
             )
+        if spec is not None and any(w.keras in terms.PREFIXES.values() for w in spec.weights):
+            self.why += (
+                " Regularizers and constraints (`kernel_regularizer=`, `activity_regularizer=`, "
+                "`kernel_constraint=`…) act in Keras's training loop: the module is wrapped in "
+                "`keras_regularized(...)`, which keeps them for the migrated loop's "
+                "`keras_losses(model)` and `keras_apply_constraints(model)`."
+            )
         if keras == "Normalization":  # `norm.adapt(data)` is a method site of this type
             self.returns = {"keras.layers.Normalization": "keras.layers.Normalization"}
         self.example = _EXAMPLES.get(keras, f"from tensorflow.keras import layers\n\nlayer = layers.{keras}()\n")
@@ -1284,6 +1291,8 @@ class LayerRule(Rule):
         """The layer's module wrapped in ``keras_regularized(...)`` when the call passes
         regularizers or constraints (rules/keras_regularizers.py); ``made`` is updated in place."""
         if not made.modules:
+            if any(value is not None and terms.is_term_argument(key) for key, value in config.items()):
+                raise CannotMigrate("the layer becomes no module its regularizer or constraint could be kept on")
             return node
         index = next((i for i, (suffix, _) in enumerate(made.modules) if suffix == ""), 0)
         last = len(made.modules) - 1  # the activation module when there is one: Keras's output

@@ -1,8 +1,9 @@
-"""A layer with `activation=` inside a subclassed
-model migrates as ``nn.Sequential(layer, activation)`` under the attribute the Keras model
-gave it: `migrate weights` must find the layer's parameters inside that Sequential
-(``block.hidden.0.weight``), not only at ``block.hidden.weight``. Outputs compared with Keras
-within 1e-5."""
+"""`migrate weights` on a subclassed model the source rewrite migrated.
+
+A layer with `activation=` becomes ``nn.Sequential(layer, activation)`` under the attribute the
+Keras model gave it: its parameters are found inside (``block.hidden.0.weight``). A Dense after
+a Flatten of an image gets its columns moved to torch's C,H,W order although Keras keeps no
+graph of a subclass's calls (read from the ONNX graph). Outputs compared with Keras within 1e-5."""
 
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ class Block(keras.Model):
     def __init__(self):
         super().__init__()
         self.conv = layers.Conv2D(4, 3, padding="same", activation="relu")
-        self.pool = layers.GlobalAveragePooling2D()
+        self.flat = layers.Flatten()
         self.hidden = layers.Dense(8, activation="tanh")
         self.out = layers.Dense(2)
 
     def call(self, x):
-        return self.out(self.hidden(self.pool(self.conv(x))))
+        return self.out(self.hidden(self.flat(self.conv(x))))
 
 
 block = Block()

@@ -143,6 +143,35 @@ def recover(leaf: LayerPath, graph: OnnxGraph, dropped: frozenset[str] = frozens
     return recovered
 
 
+def _flattened_image(graph: OnnxGraph, leaf: LayerPath, proto: Any) -> tuple[int, ...] | None:
+    """For a Dense inside a subclassed model, whose calls Keras keeps no graph of: the spatial
+    shape (H, W…) of the image a Flatten layer fed it, read from the ONNX graph, else None. The
+    source rewrite's ``nn.Flatten`` flattens the NCHW tensor (C, H, W), as `migrate model`'s
+    does, so the weight's columns move as ``flatten_source`` says for a graph model."""
+    matmuls = graph.view(leaf).of("MatMul")
+    if len(matmuls) != 1:
+        return None
+    node = graph.producers.get(matmuls[0].input[0])
+    while node is not None and node.op_type == "Identity":  # a Dropout between them
+        node = graph.producers.get(node.input[0])
+    if node is None or node.op_type != "Reshape":
+        return None
+    owner = graph.leaf_of(node.name)
+    if owner is None or type(owner.layer).__name__ != "Flatten":
+        return None
+    import onnx
+
+    inferred = onnx.shape_inference.infer_shapes(proto).graph
+    for info in (*inferred.value_info, *inferred.input):
+        if info.name == node.input[0]:
+            dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in info.type.tensor_type.shape.dim)
+            # Keras layout (N, H, W…, C): an image (rank 4 or more) is channels-first in torch
+            if len(dims) >= 4 and None not in dims[1:]:
+                return tuple(int(d) for d in dims[1:-1])
+            return None
+    return None
+
+
 def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """({state_dict key: torch-layout array}, {key: Keras layer path}) for the whole model."""
     leaves = leaf_layers(model)
@@ -157,6 +186,8 @@ def keyed_arrays(model: Any, proto: Any, scopes: dict[str, list[Any]]) -> tuple[
         kind, rows = table_rows(leaf.layer)
         recovered = recover(leaf, graph, frozenset(LAYERS[kind].dropped) if kind in LAYERS else frozenset())
         spatial = flatten_source(leaf.layer, outputs) if kind == "Dense" else None
+        if kind == "Dense" and spatial is None and not getattr(leaf.layer, "_inbound_nodes", None):
+            spatial = _flattened_image(graph, leaf, proto)
         unplaced = sorted(set(recovered) - {w.keras for w in rows})
         if unplaced:
             raise WeightsError(

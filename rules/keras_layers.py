@@ -1093,7 +1093,9 @@ FAMILIES: dict[str, Family] = {
                 "last step's output, or every step's with `return_sequences=True`, followed by the final "
                 "states with `return_state=True` (torch returns `(output, state)` always). Used in an "
                 "`nn.Sequential` it passes one tensor on, as in Keras. "
-                + ("Keras's gates i,f,c,o are torch's i,f,g,o; its one bias is `bias_ih`, `bias_hh` stays 0. " if keras == "LSTM" else "")
+                + ("Keras's gates i,f,c,o are torch's i,f,g,o. " if keras == "LSTM" else "")
+                + ("Keras has one bias, torch two: Keras's is `bias_ih`, and `bias_hh` stays zero and frozen "
+                   "(`requires_grad=False`), or it would train and move the bias twice as fast. " if keras != "GRU" else "")
                 + ("`reset_after=True` (Keras's default) is torch's GRU; `reset_after=False` is a TODO. " if keras == "GRU" else "")
                 + "Where the input size is not known (a layer of a subclassed model) the class sizes "
                 "itself on its first call or from `load_state_dict`, as torch's Lazy modules do. "

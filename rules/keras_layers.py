@@ -1223,7 +1223,7 @@ class LayerRule(Rule):
         self._initialise(config, made, full, call, ctx)
         node = self._with_terms(config, made, node, ctx)
         statement = ctx.statement()
-        body = getattr(statement, "body", None)
+        body = statement.body if isinstance(statement, cst.SimpleStatementLine) else None  # not an if/for header
         bound = None
         if body and isinstance(body[0], cst.Assign) and len(body[0].targets) == 1 and isinstance(body[0].targets[0].target, cst.Name):
             value = body[0].value
@@ -1259,7 +1259,7 @@ class LayerRule(Rule):
                 )
             return
         statement = ctx.statement()
-        body = getattr(statement, "body", None)
+        body = statement.body if isinstance(statement, cst.SimpleStatementLine) else None  # not an if/for header
         value = body[0].value if body and isinstance(body[0], cst.Assign) else None
         func = value.func if isinstance(value, cst.Call) else None
         own = (func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)) == self.keras

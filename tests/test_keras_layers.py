@@ -158,3 +158,13 @@ def test_a_layer_inside_an_unmigrated_sequential_writes_no_init_lines_of_its_own
     todos = {f.rule: f.message for f in result.findings if f.outcome is Outcome.TODO}
     assert "trainable=" in todos["models.sequential"]
     assert todos["layers.Dense"].startswith("`kernel_initializer=`"), todos
+
+
+@pytest.mark.parametrize("layer", ["layers.Dense(3)", "layers.Dense(3, input_shape=(4,))"])
+def test_a_layer_in_a_compound_statement_header_is_migrated(layer: str) -> None:
+    """`elif layers.Dense(3)(x):` — the statement holding the call is the `if`, with no
+    assignment to read (found by tests/test_properties.py)."""
+    source = f"from tensorflow.keras import layers\n\nif x:\n    pass\nelif {layer}(x):\n    y = 3\n"
+    result = migrate_source(source)
+    assert result.error is None, result.error
+    assert "nn.Linear" in result.output or "nn.LazyLinear" in result.output

@@ -117,3 +117,16 @@ def max_delta(pair: Pair, training: bool = False) -> float:
     expected = _nchw(expected, expected.ndim >= 3 and pair.first)
     assert expected.shape == got.shape
     return float(np.max(np.abs(expected - got)))
+
+
+class Wrapped(torch.nn.Module):
+    """The torch side of ``keras.Model(inputs, net(inputs))``: the net as a submodule named
+    like the Keras model, so `migrate weights` finds ``net.left.weight``."""
+
+    def __init__(self, name: str, net: Any):
+        super().__init__()
+        self.add_module(name, net)
+        self.name = name
+
+    def forward(self, x: Any) -> Any:
+        return getattr(self, self.name)(x)

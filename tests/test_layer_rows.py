@@ -19,7 +19,7 @@ from migrate.codemod import Outcome, migrate_source
 from migrate.rules.layers import LAYERS
 
 from . import test_keras_layers
-from .test_keras_layers_support import TOLERANCE, keras_names_left, max_delta, randomise, run_pair
+from .test_keras_layers_support import TOLERANCE, Wrapped, keras_names_left, max_delta, randomise, run_pair
 
 keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
@@ -122,19 +122,6 @@ def test_recurrent_rows_are_written_as_keras_returns() -> None:
     assert out.count("class KerasRecurrent") == 1
 
 
-class _Wrapped(torch.nn.Module):
-    """The torch side of ``keras.Model(inputs, net(inputs))``: the net as a submodule named
-    like the Keras model, so `migrate weights` finds ``net.left.weight``."""
-
-    def __init__(self, name: str, net: Any):
-        super().__init__()
-        self.add_module(name, net)
-        self.name = name
-
-    def forward(self, x: Any) -> Any:
-        return getattr(self, self.name)(x)
-
-
 def test_merge_and_attention_rows_match_keras() -> None:
     from migrate.weights import convert
 
@@ -154,7 +141,7 @@ def test_merge_and_attention_rows_match_keras() -> None:
     assert not todos, todos
     migrated: dict[str, Any] = {}
     exec(compile(result.output, "<migrated>", "exec"), migrated)
-    module = _Wrapped(net.name, migrated["model"])
+    module = Wrapped(net.name, migrated["model"])
     convert(wrapped, module)
     expected = keras.ops.convert_to_numpy(wrapped(inputs))
     module.eval()
@@ -348,7 +335,7 @@ def test_recurrent_layers_of_a_subclass_size_themselves() -> None:
     assert "KerasLSTM(None, 6, batch_first=True, return_sequences=True)" in result.output
     migrated: dict[str, Any] = {}
     exec(compile(result.output, "<migrated>", "exec"), migrated)
-    module = _Wrapped(net.name, migrated["model"])
+    module = Wrapped(net.name, migrated["model"])
     convert(wrapped, module)
     expected = keras.ops.convert_to_numpy(wrapped(inputs))
     module.eval()

@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 from migrate.codemod import Outcome, migrate_source  # noqa: E402
 from migrate.weights import convert  # noqa: E402
 
-from .test_keras_layers_support import randomise  # noqa: E402
+from .test_keras_layers_support import Wrapped, randomise  # noqa: E402
 
 SOURCE = '''
 from tensorflow import keras
@@ -41,18 +41,6 @@ block = Block()
 '''
 
 
-class _Wrapped(torch.nn.Module):
-    """The torch side of ``keras.Model(inputs, block(inputs))``."""
-
-    def __init__(self, name: str, net: Any) -> None:
-        super().__init__()
-        self.add_module(name, net)
-        self.name = name
-
-    def forward(self, x: Any) -> Any:
-        return getattr(self, self.name)(x)
-
-
 def test_weights_find_a_layer_wrapped_with_its_activation() -> None:
     keras.backend.clear_session()
     keras.utils.set_random_seed(6)
@@ -70,7 +58,7 @@ def test_weights_find_a_layer_wrapped_with_its_activation() -> None:
     assert "self.hidden = nn.Sequential(" in result.output  # the layer and its activation
     migrated: dict[str, Any] = {}
     exec(compile(result.output, "<migrated>", "exec"), migrated)
-    module = _Wrapped(net.name, migrated["block"])
+    module = Wrapped(net.name, migrated["block"])
     state = convert(wrapped, module)
     assert f"{net.name}.hidden.0.weight" in state
     expected = keras.ops.convert_to_numpy(wrapped(images))

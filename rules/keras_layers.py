@@ -1296,12 +1296,22 @@ class LayerRule(Rule):
             if any(value is not None and terms.is_term_argument(key) for key, value in config.items()):
                 raise CannotMigrate("the layer becomes no module its regularizer or constraint could be kept on")
             return node
+        keras, suffixes = self.keras, ("",)
+        layer = config.get("layer") if self.keras == "Bidirectional" else None
+        inner = file_state(ctx).recorded.get(id(layer.node)) if isinstance(layer, Expr) else None
+        if inner is not None and any(v is not None and terms.is_term_argument(k) for k, v in inner.config.items()):
+            # Keras's Bidirectional copies the layer, regularizers and constraints included, for
+            # each direction: torch's one bidirectional RNN has the backward copies as `*_reverse`.
+            if inner.config.get("activity_regularizer") is not None:
+                raise CannotMigrate("the wrapped layer's `activity_regularizer=` penalises each direction's output, which the merged torch RNN does not answer")
+            keras, config, suffixes = inner.keras, {**inner.config, "activity_regularizer": None}, ("", "_reverse")
         index = next((i for i, (suffix, _) in enumerate(made.modules) if suffix == ""), 0)
         last = len(made.modules) - 1  # the activation module when there is one: Keras's output
         before = list(made.modules)
         for i, (suffix, module) in enumerate(made.modules):
             if i in (index, last):
-                made.modules[i] = (suffix, terms.wrap_terms(self.keras, config, module, ctx, weights=i == index, output=i == last))
+                wrapped = terms.wrap_terms(keras, config, module, ctx, weights=i == index, output=i == last, suffixes=suffixes)
+                made.modules[i] = (suffix, wrapped)
         if all(new is old for (_, new), (_, old) in zip(made.modules, before)):
             return node
         if len(made.modules) == 1:

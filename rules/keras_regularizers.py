@@ -289,12 +289,14 @@ def _parameters(keras: str, weight: str) -> list[tuple[str, str]]:
 
 
 def wrap_terms(
-    keras: str, config: dict[str, Any], module: cst.BaseExpression, ctx: RuleContext, *, weights: bool = True, output: bool = True
+    keras: str, config: dict[str, Any], module: cst.BaseExpression, ctx: RuleContext, *, weights: bool = True, output: bool = True,
+    suffixes: tuple[str, ...] = ("",),
 ) -> cst.BaseExpression:
     """``module`` wrapped in ``keras_regularized(module, penalties=…, constraints=…, activity=…)``
     when the layer's config has regularizers or constraints; ``module`` itself otherwise.
     ``weights``: the module holds the layer's weights (its penalties and constraints go on it);
-    ``output``: it answers the layer's output (after the activation: the activity penalty)."""
+    ``output``: it answers the layer's output (after the activation: the activity penalty);
+    ``suffixes``: the copies of each parameter (``_reverse``: a bidirectional RNN's backward one)."""
     penalties: list[tuple[str, cst.BaseExpression]] = []
     constraints: list[tuple[str, cst.BaseExpression]] = []
     activity = None
@@ -308,7 +310,7 @@ def wrap_terms(
         if not weights:
             continue
         prefix, kind = key.rsplit("_", 1)
-        parameters = _parameters(keras, PREFIXES[prefix])
+        parameters = [(torch + suffix, layout) for torch, layout in _parameters(keras, PREFIXES[prefix]) for suffix in suffixes]
         if kind == "regularizer":
             term = penalty_lambda(node, ctx)
             if term is not None:

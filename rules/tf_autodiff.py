@@ -741,6 +741,19 @@ def _parameters_of(pairs: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
+def _constraints_after(params: cst.BaseExpression | None, ctx: RuleContext) -> list[cst.BaseStatement]:
+    """Keras's optimizer applies the layers' constraints after each update: when the file
+    gives its layers constraints, ``keras_apply_constraints(model)`` follows ``step()``."""
+    from migrate.rules import keras_regularizers
+
+    if not keras_regularizers.file_has_terms(ctx.module())[1]:  # type: ignore[attr-defined]
+        return []
+    if not (isinstance(params, cst.Call) and isinstance(params.func, cst.Attribute) and params.func.attr.value == "parameters"):
+        raise CannotMigrate("the file's layers have constraints, and which model these variables belong to cannot be read here")
+    helper = keras_regularizers.constraints_helper(ctx)
+    return statements_code(f"{helper}({_code(params.func.value)})  # Keras's optimizer applies the constraints after each update\n")
+
+
 def _optimizer_plan(optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
     """What the optimizer's Keras arguments ask of the step (clipping, decay, a schedule),
     from the optimizer rules; CannotMigrate when that optimizer cannot be rewritten."""
@@ -809,7 +822,7 @@ class ApplyGradients(Rule):
                 pairs = pairs.with_changes(args=[pairs.args[0], pairs.args[1].with_changes(value=as_parameter_list(pairs.args[1].value))])
             head = statements_code(f"for {grad}, {param} in {_code(pairs)}:\n    {param}.grad = {grad}\n")
         step_line = statements_code(f"{opt}.step()\n")
-        ctx.replace_statement([*head, *before, *step_line, *after])  # type: ignore[attr-defined]
+        ctx.replace_statement([*head, *before, *step_line, *_constraints_after(params, ctx), *after])  # type: ignore[attr-defined]
         return call_
 
     def _plan(self, optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202

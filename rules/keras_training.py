@@ -613,6 +613,9 @@ class LoopShape:
     eval_steps: bool = False
     scheduler: bool = False
     before_step: str = ""  # clipping / decoupled weight decay, as the optimizer plan writes it
+    #: what follows `optimizer.step()` for the schedule, as the optimizer plan writes it (with
+    #: SGD/RMSprop momentum: the buffers rescaled to keep Keras's lr-inside-momentum maths)
+    after_step: str = ""
     #: The file's layers have regularizers / constraints (rules/keras_regularizers.py): the
     #: helper that lists their penalties (Keras's `model.losses`) / applies the constraints.
     penalties: str = ""
@@ -801,7 +804,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     if shape.constraints:
         step.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
     if shape.scheduler:
-        step.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
+        step += _scheduler_lines(shape)
     step += [
         "# The running means Keras logs: each batch weighs by its size.",
         "seen += len(batch_x)",
@@ -950,6 +953,18 @@ def _add_common(ctx: RuleContext, history: bool = False) -> None:
 def _before_step(plan: OptimizerPlan, ctx: RuleContext) -> str:
     statements = plan.before_step(cst.Name("optimizer"), cst.parse_expression("model.parameters()"), ctx)
     return "".join(_code(s) for s in statements)
+
+
+def _after_step(plan: OptimizerPlan) -> str:
+    if not plan.momentum_carries_lr:
+        return ""  # a plain `scheduler.step()` (below) says it all
+    return "".join(_code(s) for s in plan.after_step(cst.Name("scheduler"), cst.Name("optimizer")))
+
+
+def _scheduler_lines(shape: LoopShape) -> list[str]:
+    if shape.after_step:
+        return shape.after_step.rstrip("\n").splitlines()
+    return ["scheduler.step()  # Keras's learning-rate schedule counts optimizer steps"]
 
 
 def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
@@ -1159,6 +1174,7 @@ class Fit(_MethodRule):
             validation_steps="validation_steps" in args and not _is_default(args["validation_steps"], None),
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
+            after_step=_after_step(compiled.plan) if compiled.scheduler is not None else "",
             **_terms(ctx),
         )
         if shape.sample_weight and dataset:
@@ -1390,6 +1406,7 @@ class OnBatch(_MethodRule):
             metrics=compiled.metrics is not None,
             scheduler=compiled.scheduler is not None and self.method == "train_on_batch",
             before_step=_before_step(compiled.plan, ctx) if self.method == "train_on_batch" else "",
+            after_step=_after_step(compiled.plan) if compiled.scheduler is not None and self.method == "train_on_batch" else "",
             **_terms(ctx, step=self.method == "train_on_batch"),
         )
         name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, compiled, ctx), ctx)
@@ -1439,7 +1456,7 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
         if shape.constraints:
             body.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
         if shape.scheduler:
-            body.append("scheduler.step()  # Keras's learning-rate schedule counts optimizer steps")
+            body += _scheduler_lines(shape)
         body.append("logs = {\"loss\": loss.item()}")
         if shape.metrics:
             body += [f"with {no_grad}():", "    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]

@@ -13,8 +13,10 @@ cross-entropy loss means sparse labels, a categorical one one-hot labels, a bina
 accuracy (Keras 2 chose by the loss this way; Keras 3 would pick categorical accuracy for a
 binary cross-entropy model with several output units — the note says so).
 
-Metrics that are not a mean of per-example values (AUC, Precision, Recall, RootMeanSquaredError,
-IoU) keep a state of counts across batches: they are TODOs for now, with that reason.
+Metrics that are not a mean of per-example values (AUC, Precision, Recall, MeanIoU, the
+confusion counts) keep a state of counts across batches. Used by hand in a custom loop they
+become small classes written into the file with Keras's maths (``OBJECT_CLASSES``); inside
+``compile(metrics=[...])`` they are still TODOs (the fit loop keeps only per-batch means).
 
 Builders other rules call: ``torch_metric(node, ctx, loss) -> MetricPlan``.
 """
@@ -309,6 +311,263 @@ class RunningMean:
 """
 
 
+# ---------------------------------------------------------------------------------------
+# Metrics with state across batches, as small classes written into the migrated file with
+# Keras's methods and maths (keras/src/metrics/confusion_metrics.py, iou_metrics.py).
+# ``torch.`` in these templates is respelled to however the file imports torch.
+
+_CONFUSION_METRIC = '''
+class ConfusionMetric:
+    """Keras's Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives:
+    confusion counts summed over every batch since the last `reset_state`. A label is positive
+    when it is non-zero, a prediction when it is strictly greater than the threshold; a ratio
+    with a zero denominator is 0, as Keras's divide_no_nan gives."""
+
+    def __init__(self, result_of, thresholds=0.5, class_id=None, name=None):
+        self.result_of = result_of  # "precision", "recall", "tp", "fp", "tn" or "fn"
+        self.one_threshold = not isinstance(thresholds, (list, tuple))
+        self.thresholds = torch.tensor(thresholds, dtype=torch.float32).reshape(-1, 1)
+        self.class_id = class_id
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        zeros = torch.zeros(len(self.thresholds))
+        self.tp, self.fp, self.tn, self.fn = zeros.clone(), zeros.clone(), zeros.clone(), zeros.clone()
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach()
+        y_true = torch.as_tensor(y_true).detach().reshape(y_pred.shape)
+        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).broadcast_to(y_pred.shape)
+        if self.class_id is not None:
+            y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
+        positive = (y_true != 0).reshape(1, -1)
+        predicted = y_pred.reshape(1, -1) > self.thresholds  # one row per threshold
+        weights = weights.reshape(1, -1)
+        self.tp += (weights * (positive & predicted)).sum(1)
+        self.fp += (weights * (~positive & predicted)).sum(1)
+        self.tn += (weights * (~positive & ~predicted)).sum(1)
+        self.fn += (weights * (positive & ~predicted)).sum(1)
+
+    def result(self):
+        if self.result_of in ("precision", "recall"):
+            other = self.fp if self.result_of == "precision" else self.fn
+            total = self.tp + other
+            value = torch.where(total > 0, self.tp / total.clamp(min=1e-30), torch.zeros_like(total))
+        else:
+            value = getattr(self, self.result_of).clone()
+        return value[0] if self.one_threshold else value
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+_AREA_UNDER_CURVE = '''
+class AreaUnderCurve:
+    """Keras's AUC: confusion counts at `num_thresholds` evenly spaced thresholds (the first
+    just below 0, the last just above 1), summed over every batch since the last
+    `reset_state`, and the area under the ROC or PR curve by Keras's Riemann sum
+    ("interpolation": trapezoids for ROC, Davis & Goadrich's interpolation for PR)."""
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", from_logits=False, name=None):
+        self.num_thresholds = num_thresholds
+        self.curve, self.summation_method = curve.upper(), summation_method.lower()
+        self.from_logits = from_logits
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        zeros = torch.zeros(self.num_thresholds)
+        self.tp, self.fp, self.tn, self.fn = zeros.clone(), zeros.clone(), zeros.clone(), zeros.clone()
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach()
+        if self.from_logits:
+            y_pred = torch.sigmoid(y_pred)
+        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).broadcast_to(y_pred.shape)
+        positive = (torch.as_tensor(y_true).detach().reshape(-1) != 0).float()
+        weights, y_pred = weights.reshape(-1), y_pred.reshape(-1).clamp(0.0, 1.0)
+        # Keras's bucketing: a prediction p counts as positive at threshold i when
+        # ceil(p * (T - 1)) - 1 >= i, i.e. p > i / (T - 1), computed in float32 as Keras does.
+        bucket = torch.relu(torch.ceil(y_pred * (self.num_thresholds - 1)) - 1).long()
+        true_in_bucket = torch.zeros(self.num_thresholds).index_add_(0, bucket, positive * weights)
+        false_in_bucket = torch.zeros(self.num_thresholds).index_add_(0, bucket, (1.0 - positive) * weights)
+        tp = true_in_bucket.flip(0).cumsum(0).flip(0)
+        fp = false_in_bucket.flip(0).cumsum(0).flip(0)
+        self.tp += tp
+        self.fp += fp
+        self.fn += (positive * weights).sum() - tp
+        self.tn += ((1.0 - positive) * weights).sum() - fp
+
+    @staticmethod
+    def _ratio(a, b):
+        return torch.where(b > 0, a / b.clamp(min=1e-30), torch.zeros_like(b))
+
+    def result(self):
+        tp, fp, tn, fn = self.tp, self.fp, self.tn, self.fn
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            dtp = tp[:-1] - tp[1:]
+            p = tp + fp
+            dp = p[:-1] - p[1:]
+            slope = self._ratio(dtp, dp.clamp(min=0))
+            intercept = tp[1:] - slope * p[1:]
+            both = (p[:-1] > 0) & (p[1:] > 0)
+            p_ratio = torch.where(both, self._ratio(p[:-1], p[1:].clamp(min=0)), torch.ones_like(p[1:]))
+            return self._ratio(slope * (dtp + intercept * torch.log(p_ratio)), (tp[1:] + fn[1:]).clamp(min=0)).sum()
+        recall = self._ratio(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = self._ratio(fp, fp + tn), recall
+        else:
+            x, y = recall, self._ratio(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2.0
+        elif self.summation_method == "minoring":
+            heights = torch.minimum(y[:-1], y[1:])
+        else:
+            heights = torch.maximum(y[:-1], y[1:])
+        return ((x[:-1] - x[1:]) * heights).sum()
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+_MEAN_IOU = '''
+class MeanIntersectionOverUnion:
+    """Keras's MeanIoU: a num_classes x num_classes confusion matrix of integer counts (rows:
+    true class, columns: predicted class) summed over every batch since the last
+    `reset_state`; the result is the mean of TP / (TP + FP + FN) over the classes that occurred.
+    As in Keras, class ids outside [0, num_classes) are skipped and `sample_weight` is cast to
+    an integer (Keras's metric dtype is "int": a weight of 0.5 counts 0)."""
+
+    def __init__(self, num_classes, ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1, name=None):
+        self.num_classes = num_classes
+        self.ignore_class = ignore_class
+        self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        self.matrix = torch.zeros(self.num_classes, self.num_classes, dtype=torch.int64)
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = torch.as_tensor(y_true).detach(), torch.as_tensor(y_pred).detach()
+        if not self.sparse_y_true:
+            y_true = y_true.argmax(self.axis)
+        if not self.sparse_y_pred:
+            y_pred = y_pred.argmax(self.axis)
+        y_true, y_pred = y_true.reshape(-1).long(), y_pred.reshape(-1).long()
+        weights = torch.ones_like(y_true) if sample_weight is None else torch.as_tensor(sample_weight).detach().reshape(-1).long().broadcast_to(y_true.shape)
+        keep = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
+        if self.ignore_class is not None:
+            keep &= y_true != self.ignore_class
+        cells = y_true[keep] * self.num_classes + y_pred[keep]
+        counts = torch.zeros(self.num_classes**2, dtype=torch.int64).index_add_(0, cells, weights[keep])
+        self.matrix += counts.reshape(self.num_classes, self.num_classes)
+
+    def result(self):
+        tp = self.matrix.diagonal().float()
+        denominator = (self.matrix.sum(0) + self.matrix.sum(1)).float() - tp
+        valid = denominator > 1e-9  # a class never seen nor predicted does not count
+        iou = torch.where(valid, tp / (denominator + 1e-7), torch.zeros_like(tp))
+        return iou.sum() / (valid.sum() + 1e-7)
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+#: Keras class → (template, its class name, Keras's signature after ``self``).
+OBJECT_CLASSES: dict[str, tuple[str, str, str]] = {
+    **{
+        cls: (_CONFUSION_METRIC, "ConfusionMetric", "thresholds=None, name=None, dtype=None")
+        for cls in ("TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives")
+    },
+    "Precision": (_CONFUSION_METRIC, "ConfusionMetric", "thresholds=None, top_k=None, class_id=None, name=None, dtype=None"),
+    "Recall": (_CONFUSION_METRIC, "ConfusionMetric", "thresholds=None, top_k=None, class_id=None, name=None, dtype=None"),
+    "AUC": (
+        _AREA_UNDER_CURVE, "AreaUnderCurve",
+        "num_thresholds=200, curve='ROC', summation_method='interpolation', name=None, dtype=None, "
+        "thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False",
+    ),
+    "MeanIoU": (
+        _MEAN_IOU, "MeanIntersectionOverUnion",
+        "num_classes=None, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1",
+    ),
+}
+
+_RESULT_OF = {
+    "TruePositives": "tp", "FalsePositives": "fp", "TrueNegatives": "tn", "FalseNegatives": "fn",
+    "Precision": "precision", "Recall": "recall",
+}
+
+
+def _thresholds(value: Any) -> float | list[float]:
+    """Keras's ``thresholds=`` for the confusion metrics: None → 0.5, a number or a list."""
+    if value is None:
+        return 0.5
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in values):
+        raise CannotMigrate("`thresholds=` must be numbers in [0, 1]")
+    n = len(values)
+    if n >= 3 and all(abs(v - i / (n - 1)) < 1e-7 for i, v in enumerate(values)):
+        # Keras then buckets the predictions instead of comparing them (it differs at p == 0).
+        raise CannotMigrate("evenly spaced `thresholds=` from 0 to 1 take Keras's bucketed path, which is not migrated")
+    return [float(v) for v in values] if isinstance(value, (list, tuple)) else float(value)
+
+
+def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str, str]:
+    """The class definition (torch spelled as the file imports it) and the constructor
+    expression for a stateful Keras metric ``call``. Raises CannotMigrate with the reason."""
+    template, class_name, signature = OBJECT_CLASSES[cls]
+    values = _literal_args(call, signature, ctx)
+    name = values.get("name")
+    args: list[str] = []
+    if class_name == "ConfusionMetric":
+        if values.get("top_k") is not None:
+            raise CannotMigrate("`top_k=` (only the k highest predictions count as positive) is not migrated")
+        args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}"]
+        if values.get("class_id") is not None:
+            args.append(f"class_id={int(values['class_id'])}")
+    elif class_name == "AreaUnderCurve":
+        for unsupported in ("thresholds", "label_weights", "num_labels"):
+            if values[unsupported] is not None:
+                raise CannotMigrate(f"AUC `{unsupported}=` is not migrated (only evenly spaced `num_thresholds`)")
+        if values["multi_label"]:
+            raise CannotMigrate("AUC `multi_label=True` (one curve per label, averaged) is not migrated")
+        curve, method = str(values["curve"]).upper(), str(values["summation_method"]).lower()
+        if curve not in ("ROC", "PR"):
+            raise CannotMigrate(f"AUC `curve={values['curve']!r}` is not migrated (ROC and PR are)")
+        if method not in ("interpolation", "minoring", "majoring"):
+            raise CannotMigrate(f"AUC `summation_method={values['summation_method']!r}` is not one Keras knows")
+        if not isinstance(values["num_thresholds"], int) or values["num_thresholds"] < 2:
+            raise CannotMigrate("AUC `num_thresholds=` must be an integer > 1")
+        args = [f"num_thresholds={values['num_thresholds']}", f'curve="{curve}"', f'summation_method="{method}"']
+        if values["from_logits"]:
+            args.append("from_logits=True")
+    else:
+        if not isinstance(values["num_classes"], int):
+            raise CannotMigrate("MeanIoU needs a literal integer `num_classes`")
+        args = [f"num_classes={values['num_classes']}"]
+        for key, default in (("ignore_class", None), ("sparse_y_true", True), ("sparse_y_pred", True), ("axis", -1)):
+            if values[key] != default:
+                args.append(f"{key}={values[key]!r}")
+    if name is not None:
+        if not isinstance(name, str):
+            raise CannotMigrate("a metric `name=` that is not a literal string")
+        args.append(f'name="{name}"' if '"' not in name and "\\" not in name else f"name={name!r}")
+    torch_prefix = cst.Module([]).code_for_node(ctx.name("torch.as_tensor")).rsplit(".", 1)[0]
+    definition = template.lstrip("\n").replace("torch.", f"{torch_prefix}.")
+    return definition, f"{class_name}({', '.join(args)})"
+
+
 class MetricObject(Rule):
     id = "metrics.metric"
     names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, *sorted(STATEFUL)])
@@ -324,9 +583,12 @@ class MetricObject(Rule):
         "`RunningMean` class in the file with the same methods (`update_state`, `result`, "
         "`reset_state`/`reset_states`, and calling it) and passes it the metric's per-example "
         "values — the same expressions the `compile(metrics=...)` rewrite averages. The loop's "
-        "calls stay as they are. Metrics with state across batches (AUC, Precision, Recall…) "
-        "are TODOs. A metric inside `compile(...)` is left to the compile rewrite; "
-        "`sample_weight` is not carried."
+        "calls stay as they are. Precision, Recall, TruePositives/FalsePositives/TrueNegatives/"
+        "FalseNegatives, AUC (ROC/PR, Keras's 200 bucketed thresholds and its interpolation) and "
+        "MeanIoU keep counts across batches: each becomes a small class in the file "
+        "(`ConfusionMetric`, `AreaUnderCurve`, `MeanIntersectionOverUnion`) with Keras's maths and "
+        "`update_state(y_true, y_pred, sample_weight=None)`. Other stateful metrics are TODOs. A metric inside `compile(...)` is left to the compile rewrite; "
+        "`RunningMean` does not carry `sample_weight`."
     )
     example = (
         "import keras\n\n"
@@ -344,6 +606,10 @@ class MetricObject(Rule):
         if argument_of_compile(call, ctx):
             return call
         cls = qualified.rsplit(".", 1)[-1]
+        if cls in OBJECT_CLASSES:
+            definition, constructor = object_constructor(call, cls, ctx)
+            ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
+            return cst.parse_expression(constructor)
         code = cst.Module([]).code_for_node
         per_example = None
         if cls == "Mean":

@@ -118,6 +118,25 @@ class RuleContext(Protocol):
         ...
 
 
+def dotted_name(node: cst.CSTNode | None) -> str:
+    """``"tf.keras.layers.Dense"`` for that Name/Attribute chain; ``""`` for anything else
+    (a call, a subscript, or a chain that starts with one)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        inner = dotted_name(node.value)
+        return f"{inner}.{node.attr.value}" if inner else ""
+    return ""
+
+
+_EMPTY_MODULE = cst.Module([])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of a node (rules that write statements as text and parse them back)."""
+    return _EMPTY_MODULE.code_for_node(node)
+
+
 def expand(name: str) -> str:
     """Expand the ``tf.`` shorthand used in tables to the module's real name."""
     return "tensorflow." + name[3:] if name.startswith("tf.") else name

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from migrate.rules import layers as table
-from migrate.rules.base import CannotMigrate, NotLiteral, RuleContext, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, RuleContext, dotted_name, literal
 from migrate.rules.layers import module_attr
 
 # Keras 3: add_weight(shape, initializer, dtype, trainable, autocast, regularizer, constraint,
@@ -40,14 +40,6 @@ _HARMLESS = {"autocast", "aggregation", "synchronization", "use_resource", "over
 
 _DTYPES = {"float32": None, "float64": "torch.float64", "float16": "torch.float16", "bfloat16": "torch.bfloat16",
            "int32": "torch.int32", "int64": "torch.int64", "bool": "torch.bool"}
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
 
 
 def _is_self_attr(node: cst.BaseExpression, attr: str | None = None) -> bool:
@@ -197,8 +189,8 @@ def _initializer(node: cst.BaseExpression | None, ctx: RuleContext) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(node, cst.Call):
-        tail = _dotted(node.func).rsplit(".", 1)[-1]
-        if ".initializers." in "." + _dotted(node.func) + "." or tail in {"Zeros", "Ones", "Constant"}:
+        tail = dotted_name(node.func).rsplit(".", 1)[-1]
+        if ".initializers." in "." + dotted_name(node.func) + "." or tail in {"Zeros", "Ones", "Constant"}:
             config: dict[str, Any] = {}
             positional = {"Constant": ("value",), "RandomNormal": ("mean", "stddev"), "RandomUniform": ("minval", "maxval"),
                           "TruncatedNormal": ("mean", "stddev"), "VarianceScaling": ("scale", "mode", "distribution"),
@@ -325,7 +317,7 @@ class _InitializerLookups(cst.CSTTransformer):
         self.ctx = ctx
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if _dotted(updated_node.func).endswith(_LOOKUPS) and len(updated_node.args) == 1 and not updated_node.args[0].keyword:
+        if dotted_name(updated_node.func).endswith(_LOOKUPS) and len(updated_node.args) == 1 and not updated_node.args[0].keyword:
             self.ctx.consume(original_node)
             return updated_node.args[0].value
         return updated_node
@@ -359,7 +351,7 @@ class _Spell(cst.CSTTransformer):
         return self.tensor if updated_node.value == "__tensor__" else updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        dotted = _dotted(updated_node.func)
+        dotted = dotted_name(updated_node.func)
         if dotted.startswith("nn.init."):
             return updated_node.with_changes(func=self.ctx.name("torch." + dotted))
         return updated_node
@@ -429,7 +421,7 @@ def _penalty(node: cst.BaseExpression | None, ctx: RuleContext) -> str | None:
         l1, l2 = {"l1": (0.01, 0.0), "l2": (0.0, 0.01), "l1_l2": (0.01, 0.01)}[value.lower()]
         return _penalty_terms(l1, l2)
     if isinstance(node, cst.Call):
-        tail = _dotted(node.func).rsplit(".", 1)[-1].lower()
+        tail = dotted_name(node.func).rsplit(".", 1)[-1].lower()
         if tail in ("l1", "l2", "l1l2", "l1_l2"):
             config = {}
             names = {"l1": ("l1",), "l2": ("l2",)}.get(tail, ("l1", "l2"))
@@ -499,7 +491,7 @@ def _constraint(node: cst.BaseExpression | None, ctx: RuleContext) -> str | None
     if value is None:
         return None
     name = value if isinstance(value, str) else (
-        _dotted(node.func).rsplit(".", 1)[-1] if isinstance(node, cst.Call) and not node.args else "")
+        dotted_name(node.func).rsplit(".", 1)[-1] if isinstance(node, cst.Call) and not node.args else "")
     if _key(name) in ("nonneg", "nonnegative"):
         return "{w}.clamp_(min=0.0)"
     raise CannotMigrate(
@@ -540,7 +532,6 @@ def _method(code: str) -> cst.FunctionDef:
     function = cst.parse_statement(code)
     assert isinstance(function, cst.FunctionDef)
     return function.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -825,7 +816,7 @@ def _makes_module(node: cst.CSTNode) -> bool:
     value = node.value
     if not isinstance(value, cst.Call):
         return False
-    dotted = _dotted(value.func)
+    dotted = dotted_name(value.func)
     return (dotted.startswith(("nn.", "torch.nn.")) and not dotted.endswith(("Parameter", "UninitializedParameter")))
 
 

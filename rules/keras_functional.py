@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
 from migrate.rules.keras_sequential import SequentialModel, input_shape_of, layout_of
 from migrate.rules.layers import LAYERS, init_statements, module_attr
@@ -223,24 +223,16 @@ def _reads(node: cst.CSTNode) -> list[str]:
     return found
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
-
-
 def _is_input(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and _dotted(node.func).rsplit(".", 1)[-1] == "Input"
+    return isinstance(node, cst.Call) and dotted_name(node.func).rsplit(".", 1)[-1] == "Input"
 
 
 def _is_model_call(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and _dotted(node.func).rsplit(".", 1)[-1] in ("Model", "Functional")
+    return isinstance(node, cst.Call) and dotted_name(node.func).rsplit(".", 1)[-1] in ("Model", "Functional")
 
 
 def _is_lambda_layer(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and _dotted(node.func).rsplit(".", 1)[-1] == "Lambda"
+    return isinstance(node, cst.Call) and dotted_name(node.func).rsplit(".", 1)[-1] == "Lambda"
 
 
 def _class_name(text: str) -> str:
@@ -368,7 +360,7 @@ class _Trace:
         return None
 
     def _sequential(self, call: cst.Call) -> Recorded | None:
-        if _dotted(call.func).rsplit(".", 1)[-1] != "Sequential" or not call.args:
+        if dotted_name(call.func).rsplit(".", 1)[-1] != "Sequential" or not call.args:
             return None
         listing = call.args[0].value
         if not isinstance(listing, (cst.List, cst.Tuple)):
@@ -400,13 +392,13 @@ class _Trace:
                     )
             elif isinstance(func, cst.Name):
                 continue  # a layer variable or a layer passed in: decided when followed
-            elif _dotted(func).rsplit(".", 1)[-1][:1].isupper():
+            elif dotted_name(func).rsplit(".", 1)[-1][:1].isupper():
                 raise CannotMigrate(
-                    f"`{_dotted(func)}(...)` makes a layer the rewrite does not migrate (see its own TODO); {_WHY_TRACE}"
+                    f"`{dotted_name(func)}(...)` makes a layer the rewrite does not migrate (see its own TODO); {_WHY_TRACE}"
                 )
             else:
                 raise CannotMigrate(
-                    f"a call between the layers (`{_dotted(func) or '…'}`) is no layer call: TF ops there read "
+                    f"a call between the layers (`{dotted_name(func) or '…'}`) is no layer call: TF ops there read "
                     f"Keras's channels-last axes, and the trace only follows layer calls; {_WHY_TRACE}"
                 )
         for name in _reads(_without_constructors(node)):
@@ -420,7 +412,7 @@ def _custom_layer(call: cst.Call, ctx: RuleContext) -> Built | None:
     if not isinstance(call.func, cst.Name):
         return None
     classes = [s for s in ctx.module().body if isinstance(s, cst.ClassDef) and s.name.value == call.func.value]
-    if len(classes) != 1 or not any(_dotted(b.value).rsplit(".", 1)[-1] in ("Layer", "Model") for b in classes[0].bases):
+    if len(classes) != 1 or not any(dotted_name(b.value).rsplit(".", 1)[-1] in ("Layer", "Model") for b in classes[0].bases):
         return None
     name = None
     for arg in call.args:
@@ -1109,7 +1101,7 @@ def _sequential_constructor(statement: cst.CSTNode, name: str) -> cst.Call | Non
     if targets != [name]:
         return None
     value = statement.body[0].value  # type: ignore[attr-defined]
-    if isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] == "Sequential":
+    if isinstance(value, cst.Call) and dotted_name(value.func).rsplit(".", 1)[-1] == "Sequential":
         return value
     return None
 

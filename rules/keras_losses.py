@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping
 import libcst as cst
 
 from migrate.rules.base import (
+    dotted_name, code_of,
     CannotMigrate,
     NotLiteral,
     Rule,
@@ -79,33 +80,28 @@ class LossPlan:
         """The loss with per-example weights, reduced as Keras reduces it: ``"mean"`` divides
         the weighted sum by the number of values (not by the sum of the weights, as torch's
         ``weight=`` arguments do)."""
-        per = _parse(f"{_code(self._per_example(y_true, y_pred))} * {_atom(sample_weight)}")
+        per = _parse(f"{code_of(self._per_example(y_true, y_pred))} * {_atom(sample_weight)}")
         if self.reduction == "mean":
-            return _parse(f"({_code(per)}).sum() / {_atom(self._per_example(y_true, y_pred))}.numel()")
+            return _parse(f"({code_of(per)}).sum() / {_atom(self._per_example(y_true, y_pred))}.numel()")
         if self.reduction == "sum":
-            return _parse(f"({_code(per)}).sum()")
+            return _parse(f"({code_of(per)}).sum()")
         return per
 
     @property
     def function(self) -> cst.BaseExpression:
         """``lambda y_true, y_pred: <the reduced loss>``."""
-        return _parse(f"lambda y_true, y_pred: {_code(self.call(cst.Name('y_true'), cst.Name('y_pred')))}")
+        return _parse(f"lambda y_true, y_pred: {code_of(self.call(cst.Name('y_true'), cst.Name('y_pred')))}")
 
 
 # ---------------------------------------------------------------------------------------
 # Writing expressions as text.
 
-_MODULE = cst.Module([])
 _ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
-
-
-def _code(node: cst.CSTNode) -> str:
-    return _MODULE.code_for_node(node)
 
 
 def _atom(node: cst.BaseExpression) -> str:
     """Source of ``node``, parenthesised unless it is safe as an operand or receiver."""
-    text = _code(node)
+    text = code_of(node)
     return text if isinstance(node, _ATOMIC) or node.lpar else f"({text})"
 
 
@@ -300,23 +296,14 @@ _REDUCTIONS = {"sum_over_batch_size": "mean", "mean": "mean", "mean_with_sample_
 # Building a plan.
 
 
-def _dotted(node: cst.CSTNode | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
-
-
 def _class_of(func: cst.BaseExpression) -> str | None:
-    dotted = _dotted(func)
+    dotted = dotted_name(func)
     last = dotted.rsplit(".", 1)[-1]
     return last if last in SPECS and ("losses" in dotted or dotted == last) else None
 
 
 def _function_of(node: cst.BaseExpression) -> str | None:
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     last = dotted.rsplit(".", 1)[-1]
     return BY_FUNCTION.get(last) if last and ("losses" in dotted or "metrics" in dotted) else None
 
@@ -360,14 +347,14 @@ def _plan(spec: LossSpec, values: Mapping[str, Any], ctx: RuleContext) -> LossPl
     if reduction not in _REDUCTIONS:
         raise CannotMigrate(f"reduction {reduction!r} is not one Keras knows")
     mean_form, per_form = spec.forms(values)
-    names = {"F": _code(ctx.name("torch.nn.functional")), "torch": _code(ctx.name("torch"))}
+    names = {"F": code_of(ctx.name("torch.nn.functional")), "torch": code_of(ctx.name("torch"))}
 
     def builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]:
         def build(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
             for text, node in (("{yt}", y_true), ("{yp}", y_pred)):
                 if form.count(text) > 1 and not _is_simple(node):
                     raise CannotMigrate(
-                        f"`{_code(node)}` would be evaluated twice by the rewrite; assign it to a name first"
+                        f"`{code_of(node)}` would be evaluated twice by the rewrite; assign it to a name first"
                     )
             out = form.replace("{yt}", _atom(y_true)).replace("{yp}", _atom(y_pred))
             for key, value in names.items():
@@ -407,7 +394,7 @@ def torch_loss(node: cst.BaseExpression | str, ctx: RuleContext) -> LossPlan:
     keras = _function_of(node)
     if keras is not None:
         return _plan(SPECS[keras], _defaults(SPECS[keras]), ctx)
-    target = _dotted(node)
+    target = dotted_name(node)
     if target:
         from migrate.rules.keras_optimizers import assigned_value
 
@@ -514,7 +501,7 @@ class LossFunction(Rule):
             return node
         plan = _plan(SPECS[FUNCTIONS[qualified]], _defaults(SPECS[FUNCTIONS[qualified]]), ctx)
         body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
-        function = f"lambda y_true, y_pred: {_code(body)}"
+        function = f"lambda y_true, y_pred: {code_of(body)}"
         if _assigned_as_is(node, ctx):
             return _parse(function)
         # Anywhere else (`loss_fn.fn == losses.mse`) a bare lambda would swallow the rest

@@ -27,6 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 import libcst as cst
 
 from migrate.rules.base import (
+    dotted_name, code_of,
     CannotMigrate,
     NotLiteral,
     Param,
@@ -95,7 +96,7 @@ class OptimizerPlan:
         gradients (one of clipnorm, global_clipnorm, clipvalue, in that priority, as Keras
         does) and then applies decoupled weight decay. ``params`` must be an expression that
         can be evaluated more than once (``model.parameters()``)."""
-        code = _code
+        code = code_of
         p = _loop_name(ctx)
         out: list[str] = []
         if self.clipnorm is not None:
@@ -128,13 +129,13 @@ class OptimizerPlan:
         target = scheduler if scheduler is not None else self.scheduler_name
         if self.schedule is None or target is None:
             return []
-        step = f"{_code(target)}.step()\n"
+        step = f"{code_of(target)}.step()\n"
         if not self.momentum_carries_lr:
             return list(cst.parse_module(step).body)
         opt = optimizer if optimizer is not None else (self.optimizer if self.built else None)
         if opt is None:
             raise CannotMigrate("the momentum rescaling a schedule needs the optimizer's name")
-        o = _code(opt)
+        o = code_of(opt)
         return list(cst.parse_module(
             f"previous_lr = {o}.param_groups[0][\"lr\"]\n"
             + step
@@ -166,12 +167,6 @@ def _loop_name(ctx: RuleContext) -> str:
     return next(f"param_{i}" for i in range(1, 1000) if f"param_{i}" not in taken)
 
 
-def _code(node: cst.CSTNode) -> str:
-    """Source text of a node, to write statements as text and parse them back."""
-    return _MODULE.code_for_node(node)
-
-
-_MODULE = cst.Module([])
 
 
 # ---------------------------------------------------------------------------------------
@@ -310,15 +305,6 @@ def _unsupported(name: str, value: Any) -> str | None:
 # Finding the parameters an optimiser updates, and what a name refers to.
 
 
-def _dotted(node: cst.CSTNode | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
-
-
 def as_parameters(vars_expr: cst.BaseExpression) -> cst.BaseExpression:
     """The torch parameters for a Keras variable list: ``model.trainable_variables`` →
     ``model.parameters()``; ``a.trainable_weights + b.trainable_weights`` →
@@ -355,18 +341,18 @@ class _Uses(cst.CSTVisitor):
         if self.params is not None or not isinstance(node.func, cst.Attribute):
             return
         method = node.func.attr.value
-        receiver = _dotted(node.func.value)
+        receiver = dotted_name(node.func.value)
         if method == "compile" and receiver:
             for i, arg in enumerate(node.args):
                 named = arg.keyword.value == "optimizer" if arg.keyword else i == 0  # compile(optimizer, loss, ...)
-                if named and _dotted(arg.value) == self.target:
+                if named and dotted_name(arg.value) == self.target:
                     self.params = cst.Call(cst.Attribute(node.func.value, cst.Name("parameters")))
             return
         if receiver != self.target:
             return
         if method == "apply_gradients" and node.args:
             pairs = node.args[0].value
-            if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
+            if isinstance(pairs, cst.Call) and dotted_name(pairs.func) == "zip" and len(pairs.args) == 2:
                 self.params = as_parameters(pairs.args[1].value)
         elif method == "minimize":
             for i, arg in enumerate(node.args):
@@ -401,11 +387,11 @@ class _Assignment(cst.CSTVisitor):
         self.value: cst.BaseExpression | None = None
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if any(_dotted(t.target) == self.target for t in node.targets):
+        if any(dotted_name(t.target) == self.target for t in node.targets):
             self.value = node.value
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if _dotted(node.target) == self.target and node.value is not None:
+        if dotted_name(node.target) == self.target and node.value is not None:
             self.value = node.value
 
 
@@ -433,7 +419,7 @@ _SCHEDULE_TYPE = "keras.optimizers.schedules.LearningRateSchedule"
 def _canonical(func: cst.BaseExpression, ctx: RuleContext) -> str | None:
     """The Keras optimiser class a call's function names (``keras.optimizers.Adam``,
     ``tf.keras.optimizers.legacy.Adam``, ``optimizers.Adam``), by its last name."""
-    dotted = _dotted(func)
+    dotted = dotted_name(func)
     if not dotted:
         return None
     last = dotted.rsplit(".", 1)[-1]
@@ -461,7 +447,7 @@ def torch_optimizer(
         if name is None:
             raise CannotMigrate(f"`{ctx.source(node.func)}` is not a Keras optimizer this table knows")
         return _plan(SPECS[name], _bind(SPECS[name], node, ctx), params, ctx)
-    target = _dotted(node)
+    target = dotted_name(node)
     if target:
         original = assigned_value(target, ctx)
         if isinstance(original, cst.Call) and _canonical(original.func, ctx):
@@ -529,16 +515,16 @@ def _is_schedule(value: cst.BaseExpression, ctx: RuleContext) -> bool:
     one in this function)."""
     if isinstance(value, cst.Lambda):
         return True
-    if isinstance(value, cst.Call) and "schedules" in _dotted(value.func):
+    if isinstance(value, cst.Call) and "schedules" in dotted_name(value.func):
         return True
     type_of = getattr(ctx, "type_of", None)
     if type_of is not None and isinstance(value, (cst.Name, cst.Attribute)):
         if type_of(value) == _SCHEDULE_TYPE:
             return True
-    dotted = _dotted(value)
+    dotted = dotted_name(value)
     if dotted:
         original = assigned_value(dotted, ctx)
-        if isinstance(original, cst.Call) and "schedules" in _dotted(original.func):
+        if isinstance(original, cst.Call) and "schedules" in dotted_name(original.func):
             return True
     return False
 
@@ -564,7 +550,7 @@ def _plan(
         # Keras 2 (tf.keras before 2.11) `decay=d`: lr / (1 + d * iterations) at every step.
         if _is_schedule(lr, ctx) or not _is_number_like(lr) or not _is_number_like(decay):
             raise CannotMigrate("Keras 2's `decay=` together with a schedule, or not a number, has no faithful form")
-        code = _code
+        code = code_of
         lr_text = code(lr) if isinstance(lr, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(lr)})"
         decay_text = code(decay) if isinstance(decay, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(decay)})"
         lr = cst.parse_expression(f"lambda step: {lr_text} / (1 + {decay_text} * step)")
@@ -663,9 +649,9 @@ def assignment_target(ctx: RuleContext) -> str | None:
         return None
     small = statement.body[0]
     if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        return _dotted(small.targets[0].target) or None
+        return dotted_name(small.targets[0].target) or None
     if isinstance(small, cst.AnnAssign) and small.value is not None:
-        return _dotted(small.target) or None
+        return dotted_name(small.target) or None
     return None
 
 
@@ -746,11 +732,11 @@ class OptimizerConstructor(Rule):
             scheduler = plan.scheduler(cst.parse_expression(target), ctx)
             assert scheduler is not None
             line = cst.parse_statement(
-                f"{scheduler_name(target)} = {_code(scheduler)}  # step it after every optimizer step: Keras schedules count batches\n"
+                f"{scheduler_name(target)} = {code_of(scheduler)}  # step it after every optimizer step: Keras schedules count batches\n"
             )
             extra.append(line)
         carried = [
-            f"{k}={_code(v)}" for k, v in (
+            f"{k}={code_of(v)}" for k, v in (
                 ("clipnorm", plan.clipnorm), ("global_clipnorm", plan.global_clipnorm),
                 ("clipvalue", plan.clipvalue), ("weight_decay", plan.weight_decay),
             ) if v is not None
@@ -786,7 +772,7 @@ SCHEDULES: dict[str, str] = {
 
 def _schedule_formula(kind: str, a: Mapping[str, str], flags: Mapping[str, Any], ctx: RuleContext) -> str:
     """The body of ``lambda step: ...``: Keras's ``__call__`` of that schedule, in Python."""
-    code = _code
+    code = code_of
     if kind == "ExponentialDecay":
         p = f"(step // {a['decay_steps']})" if flags["staircase"] else f"(step / {a['decay_steps']})"
         return f"{a['initial_learning_rate']} * {a['decay_rate']} ** {p}"
@@ -831,7 +817,7 @@ def _operand(value: cst.BaseExpression, ctx: RuleContext) -> str:
     value.visit(finder)
     if finder.found:
         raise CannotMigrate(f"`{ctx.source(value)}` is evaluated at every step by the rewrite; assign it to a name first")
-    text = _code(value)
+    text = code_of(value)
     return text if isinstance(value, (cst.Name, cst.Attribute, cst.Integer, cst.Float, cst.List, cst.Tuple)) else f"({text})"
 
 

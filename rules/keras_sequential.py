@@ -19,7 +19,7 @@ import re
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal
 from migrate.rules.keras_layers import RULES_BY_CLASS, UNKNOWN, Recorded, Shape, file_state
 from migrate.rules.layers import LAYERS, init_statements, module_attr
 
@@ -27,14 +27,6 @@ _INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
 # The 1-D layers that read a sequence channels-first (as `migrate weights` decides the input
 # layout: migrate/weights/keras_model.py CHANNELS_FIRST_1D).
 _CONV_1D = frozenset({"Conv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "SpatialDropout1D"})
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
 
 
 def input_shape_of(call: cst.Call, ctx: RuleContext) -> tuple[int | None, ...]:
@@ -63,7 +55,7 @@ def sequential_name(ctx: RuleContext) -> str:
 
 
 def _is_input(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and _dotted(node.func).split(".")[-1] in ("Input", "InputLayer")
+    return isinstance(node, cst.Call) and dotted_name(node.func).split(".")[-1] in ("Input", "InputLayer")
 
 
 def layout_of(dims: tuple[int | None, ...], first_layer: str | None) -> Shape:
@@ -105,7 +97,7 @@ def _custom_layer(element: cst.BaseExpression, ctx: RuleContext) -> Recorded | N
     defined = [
         node for node in ctx.module().body
         if isinstance(node, cst.ClassDef) and node.name.value == class_name
-        and any(_dotted(base.value).split(".")[-1] in ("Layer", "Model") for base in node.bases)
+        and any(dotted_name(base.value).split(".")[-1] in ("Layer", "Model") for base in node.bases)
     ]
     if not defined:
         return None
@@ -307,9 +299,9 @@ class SequentialModel(Rule):
         if not isinstance(listed, (cst.List, cst.Tuple)) or len(listed.elements) != len(layers_node.elements):  # type: ignore[attr-defined]
             return []  # a Sequential nested in another: the outer one writes the lines
         originals = [e.value for e in listed.elements if not _is_input(e.value)]
-        kinds = [_dotted(e.func).split(".")[-1] if isinstance(e, cst.Call) else "" for e in originals]
+        kinds = [dotted_name(e.func).split(".")[-1] if isinstance(e, cst.Call) else "" for e in originals]
         kinds = [k for k, e in zip(kinds, originals) if not isinstance(e, cst.Name)]
-        wanted = [_dotted(r.node.func) if r.keras == CUSTOM else r.keras for r in recorded if r.keras != BOUND]  # type: ignore[attr-defined]
+        wanted = [dotted_name(r.node.func) if r.keras == CUSTOM else r.keras for r in recorded if r.keras != BOUND]  # type: ignore[attr-defined]
         if kinds != wanted:
             return []  # the same count, other layers: nested in another
         target = ctx.source(body[0].targets[0].target)

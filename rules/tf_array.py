@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import libcst as cst
 
 from migrate.rules.base import (
+    code_of,
     DROP,
     ApiCall,
     CannotMigrate,
@@ -34,14 +35,10 @@ from migrate.rules.convert import axis, dtype
 _ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.List, cst.Tuple, cst.Dict, cst.Integer, cst.Float)
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 def _atom(node: cst.BaseExpression) -> str:
     """Source of ``node``, parenthesised where a following ``.attr`` or ``[...]`` would bind
     to a part of it (``(a + b)[i]``; ``(1)`` keeps ``1.x`` from reading as a float)."""
-    code = _code(node)
+    code = code_of(node)
     if isinstance(node, (cst.Integer, cst.Float)) or not (isinstance(node, _ATOMIC) or node.lpar):
         return f"({code})"
     return code
@@ -73,7 +70,7 @@ def _is_literal(node: cst.BaseExpression | None) -> bool:
 
 def _tuple_code(node: cst.BaseExpression, ctx: RuleContext | None = None) -> str:
     """A shape/axes argument: a list literal becomes a tuple, anything else passes through."""
-    return _code(_size(node, ctx) if ctx is not None else axis(node, None))  # type: ignore[arg-type]
+    return code_of(_size(node, ctx) if ctx is not None else axis(node, None))  # type: ignore[arg-type]
 
 
 def _size(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
@@ -86,7 +83,7 @@ def _size(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
         inner, subscript = value.value, value
     if (
         isinstance(inner, cst.Call)
-        and _code(inner.func) == _code(ctx.name("torch.tensor"))
+        and code_of(inner.func) == code_of(ctx.name("torch.tensor"))
         and inner.args
         and inner.args[0].keyword is None
         and isinstance(inner.args[0].value, cst.Attribute)
@@ -117,7 +114,7 @@ def _tensor(value: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
     if not _is_literal(value) or literal(value) is None:
         return value
     d = _dtype_of_literal(literal(value))
-    return cst.parse_expression(f"{_code(ctx.name('torch.tensor'))}({_code(value)}{f', dtype={_code(ctx.name(d))}' if d else ''})")
+    return cst.parse_expression(f"{code_of(ctx.name('torch.tensor'))}({code_of(value)}{f', dtype={code_of(ctx.name(d))}' if d else ''})")
 
 
 def _flat(value: Any) -> list[Any]:
@@ -158,7 +155,7 @@ class _Args:
         return self.bound[name].value
 
     def code(self, name: str) -> str:
-        return _code(self[name])
+        return code_of(self[name])
 
     def lit(self, name: str, default: Any, what: str = "") -> Any:
         """The literal value of an argument (``default`` when absent), or a TODO."""
@@ -171,10 +168,10 @@ class _Args:
         node = self.get(name)
         if node is None or _is_literal(node) and literal(node) is None:
             return None
-        return _code(dtype(node, self.ctx))
+        return code_of(dtype(node, self.ctx))
 
     def name(self, qualified: str) -> str:
-        return _code(self.ctx.name(qualified))
+        return code_of(self.ctx.name(qualified))
 
 
 class _Op(ApiCall):
@@ -277,9 +274,9 @@ def _build_constant(a: _Args) -> str:
         if not _is_literal(value):
             raise CannotMigrate("`shape=` with a value that is not a literal: TF broadcasts a scalar and reshapes a list")
         if not isinstance(lit, (list, tuple)):
-            return f"{a.name('torch.full')}({_tuple_code(a['shape'], a.ctx)}, {_code(value)}{dtype_kw})"
-        return f"{tensor}({_code(value)}{dtype_kw}).reshape({_tuple_code(a['shape'], a.ctx)})"
-    return f"{tensor}({_code(value)}{dtype_kw})"
+            return f"{a.name('torch.full')}({_tuple_code(a['shape'], a.ctx)}, {code_of(value)}{dtype_kw})"
+        return f"{tensor}({code_of(value)}{dtype_kw}).reshape({_tuple_code(a['shape'], a.ctx)})"
+    return f"{tensor}({code_of(value)}{dtype_kw})"
 
 
 def _build_convert_to_tensor(a: _Args) -> str:
@@ -289,14 +286,14 @@ def _build_convert_to_tensor(a: _Args) -> str:
         raise CannotMigrate("`dtype_hint=` applies only when the value converts to it: write `dtype=` instead")
     if _is_literal(value):
         d = given or _dtype_of_literal(literal(value))
-        return f"{a.name('torch.tensor')}({_code(value)}{f', dtype={d}' if d else ''})"
+        return f"{a.name('torch.tensor')}({code_of(value)}{f', dtype={d}' if d else ''})"
     if not given:
         raise CannotMigrate(
             "`value` is not a literal and no `dtype=` is given: a tensor or array keeps its "
             "dtype in both, but Python ints become int32 in TF and int64 in torch; write the "
             "dtype, or `torch.as_tensor(value)` if it is a tensor or array"
         )
-    return f"{a.name('torch.as_tensor')}({_code(value)}, dtype={given})"
+    return f"{a.name('torch.as_tensor')}({code_of(value)}, dtype={given})"
 
 
 def _build_fill(a: _Args) -> str:
@@ -306,16 +303,16 @@ def _build_fill(a: _Args) -> str:
     d = _dtype_of_literal(literal(value))
     if isinstance(literal(value), (list, tuple)):
         raise CannotMigrate("`value` must be a scalar")
-    return f"{a.name('torch.full')}({_tuple_code(a['dims'], a.ctx)}, {_code(value)}{f', dtype={d}' if d else ''})"
+    return f"{a.name('torch.full')}({_tuple_code(a['dims'], a.ctx)}, {code_of(value)}{f', dtype={d}' if d else ''})"
 
 
 def _build_range(a: _Args) -> str:
     start, limit, delta = a.get("start"), a.get("limit"), a.get("delta")
     given = a.torch_dtype("dtype")
     if limit is None and delta is not None:
-        bounds = ["0", _code(_size(start, a.ctx)), _code(_size(delta, a.ctx))]  # tf.range(5, delta=2): 0 to 5 by 2
+        bounds = ["0", code_of(_size(start, a.ctx)), code_of(_size(delta, a.ctx))]  # tf.range(5, delta=2): 0 to 5 by 2
     else:
-        bounds = [_code(_size(n, a.ctx)) for n in (start, limit, delta) if n is not None]
+        bounds = [code_of(_size(n, a.ctx)) for n in (start, limit, delta) if n is not None]
     if given is None:
         given = _range_dtype(a, [n for n in (start, limit, delta) if n is not None])
     return f"{a.name('torch.arange')}({', '.join(bounds)}, dtype={given})"
@@ -332,7 +329,7 @@ def _range_dtype(a: _Args, bounds: list[cst.BaseExpression]) -> str:
         known = _known_dtype(node, a.ctx)
         if known is None:
             raise CannotMigrate(
-                f"`{_code(node)}` is not a literal: TF infers the dtype from the values (int32 "
+                f"`{code_of(node)}` is not a literal: TF infers the dtype from the values (int32 "
                 "for Python ints, float32 for floats, a tensor's own), torch.arange makes int64; "
                 "add `dtype=` to the TF code"
             )
@@ -354,14 +351,14 @@ def _known_dtype(node: cst.BaseExpression, ctx: RuleContext) -> str | None:
         node = node.value
     if not isinstance(node, cst.Call):
         return None
-    integers = {_code(ctx.name(f"torch.{d}")) for d in ("int32", "int64")}
-    if _code(node.func) == _code(ctx.name("torch.tensor")):
+    integers = {code_of(ctx.name(f"torch.{d}")) for d in ("int32", "int64")}
+    if code_of(node.func) == code_of(ctx.name("torch.tensor")):
         for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "dtype" and _code(arg.value) in integers:
-                return _code(arg.value)
+            if arg.keyword is not None and arg.keyword.value == "dtype" and code_of(arg.value) in integers:
+                return code_of(arg.value)
         return None
     if isinstance(node.func, cst.Attribute) and node.func.attr.value == "to" and len(node.args) == 1:
-        code = _code(node.args[0].value)
+        code = code_of(node.args[0].value)
         return code if node.args[0].keyword is None and code in integers else None
     return None
 
@@ -380,7 +377,7 @@ def _build_eye(a: _Args) -> str:
     if a.get("batch_shape") is not None and a.lit("batch_shape", None) is not None:
         raise CannotMigrate("`batch_shape=` has no torch.eye equivalent")
     columns = a.get("num_columns")
-    columns_code = "" if columns is None or _is_literal(columns) and literal(columns) is None else f", {_code(columns)}"
+    columns_code = "" if columns is None or _is_literal(columns) and literal(columns) is None else f", {code_of(columns)}"
     return f"{a.name('torch.eye')}({a.code('num_rows')}{columns_code}, dtype={a.torch_dtype('dtype') or a.name('torch.float32')})"
 
 
@@ -388,9 +385,9 @@ def _build_sequence_mask(a: _Args) -> str:
     lengths = a["lengths"]
     if not _simple(lengths):
         raise CannotMigrate("`lengths` is written twice in the rewrite (values and device): bind it to a name first")
-    code = _code(lengths)
+    code = code_of(lengths)
     maxlen = a.get("maxlen")
-    limit = f"{code}.max()" if maxlen is None or _is_literal(maxlen) and literal(maxlen) is None else _code(maxlen)
+    limit = f"{code}.max()" if maxlen is None or _is_literal(maxlen) and literal(maxlen) is None else code_of(maxlen)
     mask = f"{a.name('torch.arange')}({limit}, device={code}.device) < {code}.unsqueeze(-1)"
     d = a.torch_dtype("dtype")
     if d and d != a.name("torch.bool"):
@@ -426,10 +423,10 @@ def _build_split(a: _Args) -> str:
         if not _simple(value):
             raise CannotMigrate("a -1 size is computed from the tensor's shape, which writes `value` twice: bind it to a name first")
         known = sum(s for s in sizes if s != -1)
-        rest = f"{_code(value)}.shape[{ax}]" + (f" - {known}" if known else "")
+        rest = f"{code_of(value)}.shape[{ax}]" + (f" - {known}" if known else "")
         parts = [rest if s == -1 else str(s) for s in sizes]
-        return f"{a.name(target)}({_code(value)}, [{', '.join(parts)}]{dim})"
-    sizes_code = a.code("num_or_size_splits") if isinstance(sizes, int) else _code(axis(a["num_or_size_splits"], a.ctx))
+        return f"{a.name(target)}({code_of(value)}, [{', '.join(parts)}]{dim})"
+    sizes_code = a.code("num_or_size_splits") if isinstance(sizes, int) else code_of(axis(a["num_or_size_splits"], a.ctx))
     if isinstance(sizes, list):
         sizes_code = "[" + ", ".join(str(s) for s in sizes) + "]"
     return f"{a.name(target)}({a.code('value')}, {sizes_code}{dim})"
@@ -446,9 +443,9 @@ def _build_transpose(a: _Args) -> str:
                 "without `perm` TF reverses every axis, which needs the rank: bind the tensor to "
                 "a name first, or write `perm`"
             )
-        result = f"{permute}({_code(x)}, tuple(reversed(range({_code(x)}.ndim))))"
+        result = f"{permute}({code_of(x)}, tuple(reversed(range({code_of(x)}.ndim))))"
     else:
-        result = f"{permute}({_code(x)}, {_tuple_code(perm)})"
+        result = f"{permute}({code_of(x)}, {_tuple_code(perm)})"
     return f"{result}.conj()" if conjugate else result
 
 
@@ -465,9 +462,9 @@ def _build_gather(a: _Args) -> str:
         raise CannotMigrate("`params` is a Python literal, not a tensor")
     indices = a["indices"]
     if isinstance(indices, cst.Tuple):
-        index = "[" + ", ".join(_code(e.value) for e in indices.elements) + "]"
+        index = "[" + ", ".join(code_of(e.value) for e in indices.elements) + "]"
     else:
-        index = _code(indices)
+        index = code_of(indices)
     if batch_dims and _is_literal(indices):
         raise CannotMigrate("batched `indices` must be a tensor")
     position = ax - batch_dims if ax >= 0 else ax
@@ -480,7 +477,7 @@ def _index_tensor(a: _Args, name: str) -> str:
     """``indices`` of the `*_nd` ops as a tensor whose last axis is unbound into a tuple."""
     node = a[name]
     if isinstance(node, (cst.List, cst.Tuple)):
-        return f"{a.name('torch.tensor')}({_code(node)}).unbind(-1)"
+        return f"{a.name('torch.tensor')}({code_of(node)}).unbind(-1)"
     return f"{_atom(node)}.unbind(-1)"
 
 
@@ -493,14 +490,14 @@ def _build_gather_nd(a: _Args) -> str:
     indices = a["indices"]
     if _is_literal(indices):
         raise CannotMigrate("batched `indices` must be a tensor")
-    return _vmapped(a, batch_dims, "p[i.unbind(-1)]", a.code("params"), _code(indices))
+    return _vmapped(a, batch_dims, "p[i.unbind(-1)]", a.code("params"), code_of(indices))
 
 
 def _build_scatter_update(accumulate: bool) -> Callable[[_Args], str]:
     def build(a: _Args) -> str:
         extra = ", accumulate=True" if accumulate else ""
         updates = a["updates"]
-        updates_code = _code(updates)
+        updates_code = code_of(updates)
         if isinstance(updates, (cst.List, cst.Tuple)):
             if any(isinstance(e, cst.StarredElement) or _is_literal(e.value) for e in updates.elements):
                 raise CannotMigrate("`updates` is a Python list holding numbers: `index_put` needs a tensor of the tensor's dtype")
@@ -515,8 +512,8 @@ def _build_scatter_nd(a: _Args) -> str:
     if not _simple(updates):
         raise CannotMigrate("`updates` gives the dtype and device of the result and is written twice: bind it to a name first")
     return (
-        f"{_code(updates)}.new_zeros({_tuple_code(a['shape'], a.ctx)})"
-        f".index_put({_index_tensor(a, 'indices')}, {_code(updates)}, accumulate=True)"
+        f"{code_of(updates)}.new_zeros({_tuple_code(a['shape'], a.ctx)})"
+        f".index_put({_index_tensor(a, 'indices')}, {code_of(updates)}, accumulate=True)"
     )
 
 
@@ -530,7 +527,7 @@ def _build_slice(a: _Args) -> str:
         raise CannotMigrate("`begin` and `size` must have one entry per dimension")
     parts = []
     for start, length in zip(starts, sizes):
-        n = _lit(length, f"size `{_code(length)}` is not a literal: -1 means 'to the end' in TF")
+        n = _lit(length, f"size `{code_of(length)}` is not a literal: -1 means 'to the end' in TF")
         if not isinstance(n, int) or n < -1:
             raise CannotMigrate("sizes must be integers, -1 meaning 'to the end'")
         b = literal(start) if _is_literal(start) else None
@@ -538,7 +535,7 @@ def _build_slice(a: _Args) -> str:
             lower = "" if b == 0 else str(b)
             upper = "" if n == -1 else str(b + n)
         else:
-            lower = _code(start)
+            lower = code_of(start)
             upper = "" if n == -1 else f"{_atom(start)} + {n}"
         parts.append(f"{lower}:{upper}")
     return f"{_atom(a['input_'])}[{', '.join(parts) or '...'}]"
@@ -569,10 +566,10 @@ def _build_strided_slice(a: _Args) -> str:
         if not isinstance(step, int) or step <= 0:
             raise CannotMigrate("torch slicing takes positive steps only (use torch.flip for a negative stride)")
         if shrink >> i & 1:
-            parts.append(_code(start))
+            parts.append(code_of(start))
             continue
-        lower = "" if begin_mask >> i & 1 or _is_literal(start) and literal(start) == 0 else _code(start)
-        upper = "" if end_mask >> i & 1 else _code(stop)
+        lower = "" if begin_mask >> i & 1 or _is_literal(start) and literal(start) == 0 else code_of(start)
+        upper = "" if end_mask >> i & 1 else code_of(stop)
         parts.append(f"{lower}:{upper}" + (f":{step}" if step != 1 else ""))
     return f"{_atom(a['input_'])}[{', '.join(parts) or '...'}]"
 
@@ -617,7 +614,7 @@ def _build_pad(a: _Args) -> str:
         extra = ', mode="reflect"'
     elif a.get("constant_values") is not None and not (_is_literal(a["constant_values"]) and literal(a["constant_values"]) == 0):
         extra = f", value={a.code('constant_values')}"
-    flat = [_code(v) for pair in reversed(padded) for v in pair]
+    flat = [code_of(v) for pair in reversed(padded) for v in pair]
     pad = "(" + ", ".join(flat) + ("," if len(flat) == 1 else "") + ")"
     return f"{a.name('torch.nn.functional.pad')}({tensor}, {pad}{extra}){unbatch}"
 
@@ -629,7 +626,7 @@ def _build_where(a: _Args) -> str:
         return f"{a.name('torch.argwhere')}({a.code('condition')})"
     if any(none):
         raise CannotMigrate("`tf.where` takes both `x` and `y`, or neither")
-    result = f"{a.name('torch.where')}({a.code('condition')}, {_code(x)}, {_code(y)})"
+    result = f"{a.name('torch.where')}({a.code('condition')}, {code_of(x)}, {code_of(y)})"
     values = [literal(n) for n in (x, y) if _is_literal(n)]  # type: ignore[arg-type]
     if len(values) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         return f"{result}.to({a.name('torch.int32')})"  # TF makes Python ints int32
@@ -656,16 +653,16 @@ def _one_hot_mask(a: _Args) -> tuple[str, str, str]:
     indices, depth = a["indices"], a["depth"]
     arange = a.name("torch.arange")
     if isinstance(indices, (cst.List, cst.Tuple)):
-        mask = f"{a.name('torch.tensor')}({_code(indices)}).unsqueeze(-1) == {arange}({_code(depth)})"
+        mask = f"{a.name('torch.tensor')}({code_of(indices)}).unsqueeze(-1) == {arange}({code_of(depth)})"
         return mask, f"({mask})", f"({mask})"
     if _simple(indices):
-        code = _code(indices)
-        mask = f"{code}.unsqueeze(-1) == {arange}({_code(depth)}, device={code}.device)"
+        code = code_of(indices)
+        mask = f"{code}.unsqueeze(-1) == {arange}({code_of(depth)}, device={code}.device)"
         return mask, f"({mask})", f"({mask})"
     one_hot = a.name("torch.nn.functional.one_hot")
     n = literal(depth) if _is_literal(depth) else None
     wider = str(n + 2) if isinstance(n, int) else f"{_atom(depth)} + 2"
-    hot = f"{one_hot}({_atom(indices)}.long().clamp(-1, {_code(depth)}) + 1, {wider})[..., 1:-1]"
+    hot = f"{one_hot}({_atom(indices)}.long().clamp(-1, {code_of(depth)}) + 1, {wider})[..., 1:-1]"
     return f"{hot}.bool()", f"{hot}.bool()", hot
 
 
@@ -686,8 +683,8 @@ def _build_one_hot(a: _Args) -> str:
             if any(isinstance(v, bool) for v in values) or not all(isinstance(v, (int, float)) for v in values):
                 raise CannotMigrate("`on_value`/`off_value` must be two booleans or numbers")
             d = a.name("torch.float32") if any(isinstance(v, float) for v in values) else a.name("torch.int32")
-        on_code = "1" if on is None else _code(on)
-        off_code = "0" if off is None else _code(off)
+        on_code = "1" if on is None else code_of(on)
+        off_code = "0" if off is None else code_of(off)
         result = f"{a.name('torch.where')}({mask}, {on_code}, {off_code}).to({d})"
     else:
         result = f"{hot}.to({d or a.name('torch.float32')})"
@@ -721,11 +718,11 @@ def _build_sort(indices: bool) -> Callable[[_Args], str]:
 
 def _build_repeat(a: _Args) -> str:
     repeats = a["repeats"]
-    repeats_code = _code(repeats)
+    repeats_code = code_of(repeats)
     if _is_literal(repeats) and isinstance(literal(repeats), (list, tuple)):
         repeats_code = f"{a.name('torch.tensor')}({repeats_code})"
     ax = a.get("axis")
-    dim = "" if ax is None or _is_literal(ax) and literal(ax) is None else f", dim={_code(ax)}"
+    dim = "" if ax is None or _is_literal(ax) and literal(ax) is None else f", dim={code_of(ax)}"
     return f"{a.name('torch.repeat_interleave')}({a.code('input')}, {repeats_code}{dim})"
 
 
@@ -762,8 +759,8 @@ class _Cast(ApiCall):
         if not _is_literal(x):
             return super().rewrite_call(call, qualified, ctx)
         _dtype_of_literal(literal(x))  # numbers only
-        d = _code(dtype(bound["dtype"].value, ctx))
-        return cst.parse_expression(f"{_code(ctx.name('torch.tensor'))}({_code(x)}, dtype={d})")
+        d = code_of(dtype(bound["dtype"].value, ctx))
+        return cst.parse_expression(f"{code_of(ctx.name('torch.tensor'))}({code_of(x)}, dtype={d})")
 
 
 # ---------------------------------------------------------------------------------------
@@ -1721,18 +1718,18 @@ class Meshgrid(Rule):
         tensors, indexing = [], "xy"
         for arg in call.args:
             if arg.star == "*":
-                tensors.append(f"*{_code(arg.value)}")
+                tensors.append(f"*{code_of(arg.value)}")
             elif arg.star:
                 raise CannotMigrate("`**kwargs` hides the indexing")
             elif arg.keyword is None:
-                tensors.append(_code(arg.value))
+                tensors.append(code_of(arg.value))
             elif arg.keyword.value == "indexing":
                 indexing = _lit(arg.value, "`indexing=` is not a literal: TF's default differs from torch's")
                 if indexing not in ("xy", "ij"):
                     raise CannotMigrate("`indexing` must be 'xy' or 'ij'")
             elif arg.keyword.value != "name":
                 raise CannotMigrate(f"unknown argument `{arg.keyword.value}=`")
-        name = _code(ctx.name("torch.meshgrid"))
+        name = code_of(ctx.name("torch.meshgrid"))
         return cst.parse_expression(f'{name}({", ".join(tensors)}, indexing="{indexing}")')
 
 

@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call
+from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call, code_of, dotted_name
 from migrate.rules.tf_nn import call, method
 
 _TF_ROOTS = ("tensorflow", "keras", "tf_keras")
@@ -36,21 +36,8 @@ _OPTIMIZER_TYPES = ("keras.optimizers.Optimizer", "keras.optimizers.LossScaleOpt
 # Reading the original code around a site.
 
 
-def _dotted(node: cst.CSTNode | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
-
-
 def _tail(node: cst.CSTNode | None) -> str:
-    return _dotted(node).rsplit(".", 1)[-1]
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
+    return dotted_name(node).rsplit(".", 1)[-1]
 
 
 def _statements_of(block: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
@@ -129,12 +116,12 @@ def tf_aliases(module: cst.Module) -> set[str]:
         for small in line.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    name = _dotted(alias.name)
+                    name = dotted_name(alias.name)
                     if name.split(".")[0] in _TF_ROOTS:
                         asname = alias.asname.name if alias.asname else None
                         bound.add(asname.value if isinstance(asname, cst.Name) else name.split(".")[0])
             elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
-                if _dotted(small.module).split(".")[0] in _TF_ROOTS and not isinstance(small.names, cst.ImportStar):
+                if dotted_name(small.module).split(".")[0] in _TF_ROOTS and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
                         local = alias.asname.name if alias.asname else alias.name
                         if isinstance(local, cst.Name):
@@ -251,12 +238,12 @@ class TapeCode:
     def is_tape_call(self, node: cst.BaseExpression) -> bool:
         if not isinstance(node, cst.Call):
             return False
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         return dotted.endswith("GradientTape") and dotted.split(".")[0] in self.aliases
 
     def gradient_at(self, statement: cst.CSTNode, receiver: str) -> _Gradient | None:
         for gradient in self.gradients:
-            if gradient.statement is statement and _dotted(gradient.call.func.value) == receiver:  # type: ignore[attr-defined]
+            if gradient.statement is statement and dotted_name(gradient.call.func.value) == receiver:  # type: ignore[attr-defined]
                 return gradient
         return None
 
@@ -304,7 +291,7 @@ class TapeCode:
             if name.value in self.aliases:
                 return False
         for item in with_statement.items:
-            if item.asname is not None and not self.only_tape_methods_use(_dotted(item.asname.name)):
+            if item.asname is not None and not self.only_tape_methods_use(dotted_name(item.asname.name)):
                 return False  # `del tape`, `tape.reset()`: the name must stay bound
         for attribute in _nodes(with_statement.body, cst.Attribute):
             receiver = attribute.value
@@ -320,7 +307,7 @@ class TapeCode:
         for statement in self.statements:
             for node in _own_nodes(statement, cst.Call):
                 func = node.func
-                if isinstance(func, cst.Attribute) and _dotted(func.value) == name and func.attr.value in ("gradient", "watch", "stop_recording"):
+                if isinstance(func, cst.Attribute) and dotted_name(func.value) == name and func.attr.value in ("gradient", "watch", "stop_recording"):
                     receivers += 1
         bindings = sum(1 for t in self.tapes if t.name == name)  # the `as` targets
         return self.all_uses(name) == receivers + bindings
@@ -406,7 +393,7 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
     pairs = _pairs_of(apply)
     if not (
         isinstance(pairs, cst.Call)
-        and _dotted(pairs.func) == "zip"
+        and dotted_name(pairs.func) == "zip"
         and len(pairs.args) == 2
         and isinstance(pairs.args[0].value, cst.Name)
         and pairs.args[0].value.value == grads
@@ -460,7 +447,7 @@ class _TrainingCalls(cst.CSTTransformer):
             return updated_node
         if _literal_bool(flag.value) is not True:
             return updated_node
-        receiver = _code(func)
+        receiver = code_of(func)
         if receiver not in self.train:
             self.train.append(receiver)
         args = [a for a in updated_node.args if not (a.keyword is not None and a.keyword.value == "training")]
@@ -557,7 +544,7 @@ class GradientTape(Rule):
         for arg in call_.args:
             keyword = arg.keyword.value if arg.keyword else ("persistent" if arg is call_.args[0] else "")
             if keyword not in ("persistent", "watch_accessed_variables"):
-                raise CannotMigrate(f"`{_code(arg)}` has no autograd counterpart")
+                raise CannotMigrate(f"`{code_of(arg)}` has no autograd counterpart")
         dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
         if dtype is not None:  # the constant the policy line became holds the dtype
             return call(ctx.name("torch.autocast"), device_type=cst.SimpleString('"cuda"'), dtype=cst.Name(_DTYPE_CONSTANT))
@@ -599,7 +586,7 @@ class TapeGradient(Rule):
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         code = _tape_code(ctx)
-        receiver = _dotted(call_.func.value) if isinstance(call_.func, cst.Attribute) else ""
+        receiver = dotted_name(call_.func.value) if isinstance(call_.func, cst.Attribute) else ""
         gradient = code.gradient_at(ctx.statement(), receiver)  # type: ignore[attr-defined]
         if gradient is None:
             raise CannotMigrate("the tape's `with` statement is not in this function")
@@ -625,7 +612,7 @@ class TapeGradient(Rule):
                 if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("apply_gradients", "apply"):
                     if grads in {n.value for n in _nodes(node, cst.Name)} and _type_of(ctx, node.func.value) not in _OPTIMIZER_TYPES:
                         raise CannotMigrate(
-                            f"the gradients go to `{_code(node.func.value)}.apply_gradients`, and which "
+                            f"the gradients go to `{code_of(node.func.value)}.apply_gradients`, and which "
                             "optimizer that is cannot be read here; construct it in this file (or pass "
                             "the torch optimizer and call `step()` by hand)"
                         )
@@ -636,7 +623,7 @@ class TapeGradient(Rule):
         bound: dict[str, tuple[cst.Arg, cst.Arg]] = {}
         for i, (old, new) in enumerate(zip(original.args, call_.args)):
             if old.star:
-                raise CannotMigrate(f"`{old.star}{_code(old.value)}` hides which arguments are passed")
+                raise CannotMigrate(f"`{old.star}{code_of(old.value)}` hides which arguments are passed")
             name = old.keyword.value if old.keyword else positions[i] if i < len(positions) else ""
             if name not in positions:
                 raise CannotMigrate(f"argument `{name}` has no torch.autograd.grad counterpart")
@@ -664,7 +651,7 @@ class TapeGradient(Rule):
             if kind == "ZERO":
                 args.append(NewArg(cst.Name("True"), "materialize_grads"))
             elif kind != "NONE":
-                raise CannotMigrate(f"`unconnected_gradients={_code(old.value)}` is not a literal")
+                raise CannotMigrate(f"`unconnected_gradients={code_of(old.value)}` is not a literal")
         result: cst.BaseExpression = build_call(call_, ctx.name("torch.autograd.grad"), args)
         if single:
             result = cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.Integer("0")))])
@@ -684,14 +671,14 @@ class TapeGradient(Rule):
         if isinstance(source, (cst.Name, cst.Attribute)):
             if _type_of(ctx, source) == "tensorflow.Variable":
                 return True
-            name = _dotted(source)
+            name = dotted_name(source)
             for statement in code.statements:
                 for node in _own_nodes(statement, cst.Call):
                     if isinstance(node.func, cst.Attribute) and node.func.attr.value == "watch" and node.args:
-                        if _dotted(node.args[0].value) == name:
+                        if dotted_name(node.args[0].value) == name:
                             return True  # `tape.watch(x)`: a tensor
                 assign = _single_assign(statement)
-                if assign is not None and _dotted(assign.targets[0].target) == name:
+                if assign is not None and dotted_name(assign.targets[0].target) == name:
                     value = assign.value
                     if isinstance(value, (cst.List, cst.Tuple)) or (
                         isinstance(value, cst.Attribute) and value.attr.value in _TRAINABLE
@@ -700,7 +687,7 @@ class TapeGradient(Rule):
                     if isinstance(value, cst.Call) and _tail(value.func) in ("Variable", "constant", "convert_to_tensor"):
                         return True
         raise CannotMigrate(
-            f"whether `{_code(source)}` is one tensor or a list cannot be read here (TF returns a "
+            f"whether `{code_of(source)}` is one tensor or a list cannot be read here (TF returns a "
             "gradient in the same structure; torch always a tuple): pass a list, e.g. `[x]`"
         )
 
@@ -731,11 +718,11 @@ _IGNORED_APPLY_ARGS = ("name", "experimental_aggregate_gradients", "skip_gradien
 def _parameters_of(pairs: cst.BaseExpression) -> cst.BaseExpression | None:
     """``model.parameters()`` for ``zip(grads, model.trainable_variables)``, for the optimizer
     plan's clipping (an expression that can be read more than once)."""
-    if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
+    if isinstance(pairs, cst.Call) and dotted_name(pairs.func) == "zip" and len(pairs.args) == 2:
         variables = pairs.args[1].value
         if isinstance(variables, cst.Attribute) and variables.attr.value in _TRAINABLE:
             return method(variables.value, "parameters")
-        if isinstance(variables, cst.Call) and _dotted(variables.func) == "list" and len(variables.args) == 1:
+        if isinstance(variables, cst.Call) and dotted_name(variables.func) == "list" and len(variables.args) == 1:
             return variables.args[0].value  # already rewritten: `list(model.parameters())`
         return variables
     return None
@@ -751,7 +738,7 @@ def _constraints_after(params: cst.BaseExpression | None, ctx: RuleContext) -> l
     if not (isinstance(params, cst.Call) and isinstance(params.func, cst.Attribute) and params.func.attr.value == "parameters"):
         raise CannotMigrate("the file's layers have constraints, and which model these variables belong to cannot be read here")
     helper = keras_regularizers.constraints_helper(ctx)
-    return statements_code(f"{helper}({_code(params.func.value)})  # Keras's optimizer applies the constraints after each update\n")
+    return statements_code(f"{helper}({code_of(params.func.value)})  # Keras's optimizer applies the constraints after each update\n")
 
 
 def _optimizer_plan(optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
@@ -812,15 +799,15 @@ class ApplyGradients(Rule):
         after = plan.after_step() if plan is not None else []
         if plan is not None and params is None and (plan.clipnorm or plan.global_clipnorm or plan.clipvalue or plan.weight_decay):
             raise CannotMigrate("the optimizer clips or decays gradients, and the parameters it updates cannot be read from these pairs")
-        opt = _code(optimizer)
+        opt = code_of(optimizer)
         if step is not None and step.apply is original:
-            head = statements_code(f"{opt}.zero_grad()\n{_code(step.loss)}.backward()\n")
+            head = statements_code(f"{opt}.zero_grad()\n{code_of(step.loss)}.backward()\n")
         else:
             taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
             grad, param = fresh("grad", taken), fresh("param", taken)
-            if isinstance(pairs, cst.Call) and _dotted(pairs.func) == "zip" and len(pairs.args) == 2:
+            if isinstance(pairs, cst.Call) and dotted_name(pairs.func) == "zip" and len(pairs.args) == 2:
                 pairs = pairs.with_changes(args=[pairs.args[0], pairs.args[1].with_changes(value=as_parameter_list(pairs.args[1].value))])
-            head = statements_code(f"for {grad}, {param} in {_code(pairs)}:\n    {param}.grad = {grad}\n")
+            head = statements_code(f"for {grad}, {param} in {code_of(pairs)}:\n    {param}.grad = {grad}\n")
         step_line = statements_code(f"{opt}.step()\n")
         ctx.replace_statement([*head, *before, *step_line, *_constraints_after(params, ctx), *after])  # type: ignore[attr-defined]
         return call_
@@ -839,14 +826,14 @@ class ApplyGradients(Rule):
             value = value.body
         elif tape is None:
             raise CannotMigrate(
-                f"whether `{_code(value)}` is a callable or a tensor cannot be read here; pass `lambda: ...` or the loss tensor with `tape=`"
+                f"whether `{code_of(value)}` is a callable or a tensor cannot be read here; pass `lambda: ...` or the loss tensor with `tape=`"
             )
         plan = self._plan(optimizer, as_parameter_list(variables.value), ctx)
         params = _parameters_of(cst.Call(cst.Name("zip"), [cst.Arg(cst.Name("_")), cst.Arg(variables.value)]))
         before = plan.before_step(optimizer, params, ctx) if plan is not None and params is not None else []
         after = plan.after_step() if plan is not None else []
-        opt = _code(optimizer)
-        loss_code = _code(value)
+        opt = code_of(optimizer)
+        loss_code = code_of(value)
         if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
             loss_code = f"({loss_code})"
         return [
@@ -895,7 +882,7 @@ class TapeMethods(Rule):
                 if _bare_call(statement) is None:
                     raise CannotMigrate("the result of `watch` is used")
                 ctx.replace_statement(  # type: ignore[attr-defined]
-                    statements_code("".join(f"{_code(e.value)}.requires_grad_(True)\n" for e in value.elements))
+                    statements_code("".join(f"{code_of(e.value)}.requires_grad_(True)\n" for e in value.elements))
                 )
                 return call_
             return method(value, "requires_grad_", True)
@@ -963,8 +950,8 @@ class TfModule(Rule):
         if not isinstance(node.body, cst.IndentedBlock):
             raise CannotMigrate("a one-line class body; write it as a block first")
         for attribute in _nodes(node, cst.Attribute):
-            if _dotted(attribute) in ("self.name_scope", "self.submodules", "self.with_name_scope", "self.variables", "self.non_trainable_variables"):
-                raise CannotMigrate(f"`{_dotted(attribute)}` is a tf.Module feature nn.Module has no counterpart for")
+            if dotted_name(attribute) in ("self.name_scope", "self.submodules", "self.with_name_scope", "self.variables", "self.non_trainable_variables"):
+                raise CannotMigrate(f"`{dotted_name(attribute)}` is a tf.Module feature nn.Module has no counterpart for")
         methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
         if "__call__" in methods and "forward" in methods:
             raise CannotMigrate("the class has both `__call__` and `forward`")
@@ -979,7 +966,7 @@ class TfModule(Rule):
             body.append(statement)
         bases = []
         for arg in node.bases:
-            if not arg.keyword and _tail(arg.value) == "Module" and _dotted(arg.value) != "nn.Module" and "torch" not in _dotted(arg.value):
+            if not arg.keyword and _tail(arg.value) == "Module" and dotted_name(arg.value) != "nn.Module" and "torch" not in dotted_name(arg.value):
                 arg = arg.with_changes(value=ctx.name("torch.nn.Module"))
             bases.append(arg)
         return node.with_changes(bases=bases, body=node.body.with_changes(body=body))
@@ -987,7 +974,7 @@ class TfModule(Rule):
 
 class _SelfTrainable(cst.CSTTransformer):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
-        if _dotted(original_node) == "self.trainable_variables":
+        if dotted_name(original_node) == "self.trainable_variables":
             return call(cst.Name("list"), method(cst.Name("self"), "parameters"))
         return updated_node
 
@@ -999,7 +986,7 @@ def _is_super_init(statement: cst.CSTNode) -> bool:
         and isinstance(call_.func, cst.Attribute)
         and call_.func.attr.value == "__init__"
         and isinstance(call_.func.value, cst.Call)
-        and _dotted(call_.func.value.func) == "super"
+        and dotted_name(call_.func.value.func) == "super"
     )
 
 
@@ -1016,7 +1003,7 @@ def _with_super_init(function: cst.FunctionDef) -> cst.FunctionDef:
         line = line.with_changes(leading_lines=body[i].leading_lines)  # type: ignore[union-attr]
         call_ = _bare_call(body[i])
         if call_ is not None and any(a.keyword is None or a.keyword.value != "name" for a in call_.args):
-            raise CannotMigrate(f"`{_code(call_)}` passes what nn.Module's constructor does not take")
+            raise CannotMigrate(f"`{code_of(call_)}` passes what nn.Module's constructor does not take")
         if i < start or any(_assigns_self(s) for s in body[start:i]):
             del body[i]
             body.insert(start, line)
@@ -1029,7 +1016,7 @@ def _with_super_init(function: cst.FunctionDef) -> cst.FunctionDef:
 
 def _assigns_self(statement: cst.CSTNode) -> bool:
     assign = _single_assign(statement)
-    return assign is not None and _dotted(assign.targets[0].target).startswith("self.")
+    return assign is not None and dotted_name(assign.targets[0].target).startswith("self.")
 
 
 class VariableMethods(Rule):
@@ -1078,8 +1065,8 @@ class VariableMethods(Rule):
                 name == "assign" and isinstance(new_value, (cst.Integer, cst.Float, cst.UnaryOperation))
             ):
                 new_value = call(ctx.name("torch.as_tensor"), new_value)  # in-place ops take tensors
-            update = _code(method(variable, self._UPDATE[name], new_value))
-            no_grad = _code(ctx.name("torch.no_grad"))
+            update = code_of(method(variable, self._UPDATE[name], new_value))
+            no_grad = code_of(ctx.name("torch.no_grad"))
             ctx.replace_statement(statements_code(f"with {no_grad}():\n    {update}\n"))  # type: ignore[attr-defined]
             return call_
         if call_.args:
@@ -1117,11 +1104,11 @@ class MixedPrecision(Rule):
             return call_
         dtype = _MIXED.get(str(policy))
         if dtype is None:
-            raise CannotMigrate(f"policy `{_code(value)}` is not one of mixed_float16, mixed_bfloat16, float32")
-        autocast = _code(ctx.name("torch.autocast"))
-        torch_dtype = _code(ctx.name(f"torch.{dtype}"))
+            raise CannotMigrate(f"policy `{code_of(value)}` is not one of mixed_float16, mixed_bfloat16, float32")
+        autocast = code_of(ctx.name("torch.autocast"))
+        torch_dtype = code_of(ctx.name(f"torch.{dtype}"))
         scaler = (
-            f"and scale the loss with {_code(ctx.name('torch.amp.GradScaler'))}(init_scale=2.0**15) where Keras used a LossScaleOptimizer."
+            f"and scale the loss with {code_of(ctx.name('torch.amp.GradScaler'))}(init_scale=2.0**15) where Keras used a LossScaleOptimizer."
             if dtype == "float16"
             else ""
         )

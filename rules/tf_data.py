@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NewArg, NotLiteral, Rule, RuleContext, build_call, expand, literal
+from migrate.rules.base import CannotMigrate, NewArg, NotLiteral, Rule, RuleContext, build_call, dotted_name, expand, literal
 
 DATASET = "tensorflow.data.Dataset"
 
@@ -64,15 +64,6 @@ def _state(ctx: RuleContext) -> _FileState:
 def _record(ctx: RuleContext, node: cst.BaseExpression, kind: str) -> cst.BaseExpression:
     _state(ctx).kinds[id(node)] = (node, kind)
     return node
-
-
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -116,7 +107,7 @@ def _original_kind(
         return _original_kind(assignment.value, ctx, assignment, depth + 1)
     if not isinstance(expr, cst.Call):
         return None
-    name = _dotted(expr.func)
+    name = dotted_name(expr.func)
     last = name.rsplit(".", 1)[-1] if name else (
         expr.func.attr.value if isinstance(expr.func, cst.Attribute) else ""
     )
@@ -514,7 +505,7 @@ def _dtypes(signature: cst.BaseExpression, ctx: RuleContext, from_specs: bool) -
         return cst.parse_expression("(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")")
     if not from_specs:
         return signature
-    if isinstance(signature, cst.Call) and _dotted(signature.func).endswith("TensorSpec"):
+    if isinstance(signature, cst.Call) and dotted_name(signature.func).endswith("TensorSpec"):
         for i, arg in enumerate(signature.args):
             if (arg.keyword is not None and arg.keyword.value == "dtype") or (arg.keyword is None and i == 1):
                 return arg.value
@@ -1237,7 +1228,7 @@ class ClassNames(Rule):
                 value = assignment.value if assignment is not None else None
             else:
                 value = inner
-        if not (isinstance(value, cst.Call) and _dotted(value.func).endswith("image_dataset_from_directory")):
+        if not (isinstance(value, cst.Call) and dotted_name(value.func).endswith("image_dataset_from_directory")):
             raise CannotMigrate(
                 "read `class_names` from the loader `image_dataset_from_directory` returned "
                 "(`loader.dataset.class_names`), before it is mapped or prefetched"

@@ -24,7 +24,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal
 
 STRATEGY = "tensorflow.distribute.Strategy"
 
@@ -44,15 +44,6 @@ def _walk_with_parents(node: cst.CSTNode, parent: cst.CSTNode | None = None) -> 
     yield node, parent
     for child in node.children:
         yield from _walk_with_parents(child, node)
-
-
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
 
 
 def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
@@ -119,7 +110,7 @@ def require_migrated_strategy(receiver: cst.BaseExpression, ctx: RuleContext) ->
         targets = [t.target for t in assign.targets]
         if any(isinstance(t, cst.Name) and t.value == receiver.value for t in targets):
             value = assign.value
-            if isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in _STRATEGY_CLASSES:
+            if isinstance(value, cst.Call) and dotted_name(value.func).rsplit(".", 1)[-1] in _STRATEGY_CLASSES:
                 reason = strategy_blocker(node, value, ctx)
                 if reason:
                     raise CannotMigrate(f"`{receiver.value}` stays a TF strategy (see its TODO): {reason}")
@@ -268,7 +259,7 @@ def _custom_loop(ctx: RuleContext) -> bool:
     custom loop, whose per-replica losses are scaled by the global batch size."""
     for node, _ in _walk_with_parents(ctx.module()):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "run":
-            if ctx.type_of(node.func.value) == STRATEGY or _dotted(node.func.value) in _strategy_names(ctx):
+            if ctx.type_of(node.func.value) == STRATEGY or dotted_name(node.func.value) in _strategy_names(ctx):
                 return True
     return False
 
@@ -279,7 +270,7 @@ def _strategy_names(ctx: RuleContext) -> set[str]:
     for node, _ in _walk_with_parents(ctx.module()):
         if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and len(node.targets) == 1:
             target = node.targets[0].target
-            if isinstance(target, cst.Name) and _dotted(node.value.func).endswith("MirroredStrategy"):
+            if isinstance(target, cst.Name) and dotted_name(node.value.func).endswith("MirroredStrategy"):
                 names.add(target.value)
     return names
 
@@ -305,7 +296,7 @@ def _models_built_in(block: cst.With, ctx: RuleContext) -> list[str]:
         ):
             trained.add(node.value.value)
         elif isinstance(node, cst.ClassDef) and any(
-            _dotted(base.value).rsplit(".", 1)[-1] in _MODEL_CONSTRUCTORS for base in node.bases
+            dotted_name(base.value).rsplit(".", 1)[-1] in _MODEL_CONSTRUCTORS for base in node.bases
         ):
             model_classes.add(node.name.value)
     found: list[str] = []
@@ -313,7 +304,7 @@ def _models_built_in(block: cst.With, ctx: RuleContext) -> list[str]:
         if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             name = node.targets[0].target.value
             value = node.value
-            constructor = isinstance(value, cst.Call) and _dotted(value.func).rsplit(".", 1)[-1] in model_classes
+            constructor = isinstance(value, cst.Call) and dotted_name(value.func).rsplit(".", 1)[-1] in model_classes
             if (name in trained or constructor) and name not in found:
                 found.append(name)
     return found
@@ -431,7 +422,7 @@ class StrategyReduce(Rule):
         try:
             text = str(literal(op)).upper()
         except NotLiteral:
-            text = _dotted(op).rsplit(".", 1)[-1]
+            text = dotted_name(op).rsplit(".", 1)[-1]
         if text not in ("SUM", "MEAN"):
             raise CannotMigrate(f"reduce op `{ctx.source(op)}` is not a literal ReduceOp.SUM or ReduceOp.MEAN")
         ctx.consume(op)
@@ -511,7 +502,7 @@ def under_strategy(ctx: RuleContext) -> bool:
     """Whether the file builds a MirroredStrategy or MultiWorkerMirroredStrategy (which the
     rules above turn into a process group)."""
     return any(
-        isinstance(node, cst.Call) and _dotted(node.func).rsplit(".", 1)[-1] in ("MirroredStrategy", "MultiWorkerMirroredStrategy")
+        isinstance(node, cst.Call) and dotted_name(node.func).rsplit(".", 1)[-1] in ("MirroredStrategy", "MultiWorkerMirroredStrategy")
         for node, _ in _walk_with_parents(ctx.module())
     )
 

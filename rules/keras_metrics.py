@@ -14,9 +14,10 @@ accuracy (Keras 2 chose by the loss this way; Keras 3 would pick categorical acc
 binary cross-entropy model with several output units — the note says so).
 
 Metrics that are not a mean of per-example values (AUC, Precision, Recall, MeanIoU, the
-confusion counts) keep a state of counts across batches. Used by hand in a custom loop they
-become small classes written into the file with Keras's maths (``OBJECT_CLASSES``); inside
-``compile(metrics=[...])`` they are still TODOs (the fit loop keeps only per-batch means).
+confusion counts) keep a state of counts across batches. They become small classes
+written into the file with Keras's maths (``OBJECT_CLASSES``, ``object_constructor``): used by
+hand in a custom loop, and in ``compile(metrics=[...])``, where the migrated ``fit``/``evaluate``
+reset them when an epoch (or evaluation) starts, update them per batch and log ``result()``.
 
 Builders other rules call: ``torch_metric(node, ctx, loss) -> MetricPlan``.
 """
@@ -39,7 +40,8 @@ class MetricPlan:
     expression of the metric's mean value on one batch (a 0-d tensor); the training loop
     averages it over the batches of an epoch weighted by batch size, as Keras's running mean
     does. ``stateful`` marks metrics that are not such a mean (``state`` then constructs an
-    object to update per batch and ``compute()`` at the end); none is written yet.
+    object to update per batch and ``compute()`` at the end); none is written this way: the
+    stateful metrics are objects (``object_constructor``) that the compile rewrite builds itself.
     """
 
     name: str
@@ -338,9 +340,9 @@ class ConfusionMetric:
     reset_states = reset_state  # Keras 2's name
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach()
-        y_true = torch.as_tensor(y_true).detach().reshape(y_pred.shape)
-        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).broadcast_to(y_pred.shape)
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
+        y_true = torch.as_tensor(y_true).detach().cpu().reshape(y_pred.shape)
+        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).cpu().broadcast_to(y_pred.shape)
         if self.class_id is not None:
             y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
         positive = (y_true != 0).reshape(1, -1)
@@ -386,11 +388,11 @@ class AreaUnderCurve:
     reset_states = reset_state  # Keras 2's name
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach()
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
         if self.from_logits:
             y_pred = torch.sigmoid(y_pred)
-        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).broadcast_to(y_pred.shape)
-        positive = (torch.as_tensor(y_true).detach().reshape(-1) != 0).float()
+        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).cpu().broadcast_to(y_pred.shape)
+        positive = (torch.as_tensor(y_true).detach().cpu().reshape(-1) != 0).float()
         weights, y_pred = weights.reshape(-1), y_pred.reshape(-1).clamp(0.0, 1.0)
         # Keras's bucketing: a prediction p counts as positive at threshold i when
         # ceil(p * (T - 1)) - 1 >= i, i.e. p > i / (T - 1), computed in float32 as Keras does.
@@ -458,13 +460,13 @@ class MeanIntersectionOverUnion:
     reset_states = reset_state  # Keras 2's name
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = torch.as_tensor(y_true).detach(), torch.as_tensor(y_pred).detach()
+        y_true, y_pred = torch.as_tensor(y_true).detach().cpu(), torch.as_tensor(y_pred).detach().cpu()  # the counts live on the CPU
         if not self.sparse_y_true:
             y_true = y_true.argmax(self.axis)
         if not self.sparse_y_pred:
             y_pred = y_pred.argmax(self.axis)
         y_true, y_pred = y_true.reshape(-1).long(), y_pred.reshape(-1).long()
-        weights = torch.ones_like(y_true) if sample_weight is None else torch.as_tensor(sample_weight).detach().reshape(-1).long().broadcast_to(y_true.shape)
+        weights = torch.ones_like(y_true) if sample_weight is None else torch.as_tensor(sample_weight).detach().cpu().reshape(-1).long().broadcast_to(y_true.shape)
         keep = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
         if self.ignore_class is not None:
             keep &= y_true != self.ignore_class

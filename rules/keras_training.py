@@ -26,6 +26,7 @@ checked after each batch; then validation in ``model.eval()`` under ``torch.no_g
 
 from __future__ import annotations
 
+import re
 import textwrap
 import weakref
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ import libcst as cst
 from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature
 from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
-from migrate.rules.keras_metrics import torch_metric
+from migrate.rules.keras_metrics import OBJECT_CLASSES, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
 
 _MODULE = cst.Module([])
@@ -184,6 +185,9 @@ class Compiled:
     plan: OptimizerPlan
     loss_plan: LossPlan
     metric_entries: list[str] = field(default_factory=list)
+    #: Some metric keeps counts across batches (AUC, Precision…): an object with Keras's
+    #: update_state/result/reset_state, which the loop resets per epoch and logs `result()` of.
+    stateful_metrics: bool = False
     #: A `fit` of this model passes `class_weight` or `sample_weight`: `loss_fn` takes
     #: per-example weights.
     weighted: bool = False
@@ -256,7 +260,8 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
         metrics = prefix + "metrics"
         metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
     weighted = _fits_with_weights(model, ctx)
-    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, weighted)
+    stateful = any(not entry.split(": ", 1)[1].startswith("lambda ") for entry in metric_entries)
+    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted)
 
 
 def _fits_with_weights(model: str, ctx: RuleContext) -> bool:
@@ -278,6 +283,13 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
     items = [e.value for e in node.elements] if isinstance(node, (cst.List, cst.Tuple)) else [node]
     entries = []
     for item in items:
+        if isinstance(item, cst.Call) and _dotted(item.func).rsplit(".", 1)[-1] in OBJECT_CLASSES:
+            # Counts across batches: an object the loop updates per batch and resets per epoch.
+            definition, constructor = object_constructor(item, _dotted(item.func).rsplit(".", 1)[-1], ctx)
+            ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
+            key = _metric_key(item, ctx)
+            entries.append(f"{key!r}: {constructor},")
+            continue
         plan = torch_metric(item, ctx, loss)
         if plan.stateful:
             raise CannotMigrate(
@@ -287,6 +299,20 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
         value = _code(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         entries.append(f"{plan.name!r}: lambda y_true, y_pred: {value},")
     return entries
+
+
+def _metric_key(call: cst.Call, ctx: RuleContext) -> str:
+    """The history key of a stateful metric: its literal ``name=``, else Keras's default
+    (the class name in snake case: ``AUC`` → ``auc``, ``MeanIoU`` → ``mean_io_u``)."""
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "name" and isinstance(arg.value, cst.SimpleString):
+            value = arg.value.evaluated_value
+            if isinstance(value, str):
+                return value
+    cls = _dotted(call.func).rsplit(".", 1)[-1]
+    if any(arg.keyword and arg.keyword.value == "name" for arg in call.args):
+        raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
 
 
 def _compiled_for(model: str, ctx: RuleContext) -> Compiled:
@@ -599,6 +625,8 @@ class LoopShape:
     #: goes back to Keras's channels-last layout, which the targets have.
     output_permutation: tuple[int, ...] | None = None
     metrics: bool = False
+    #: Some metric is an object with counts across batches (see Compiled.stateful_metrics).
+    stateful_metrics: bool = False
     validation_split: bool = False
     validation_data: bool = False
     callbacks: bool = False
@@ -640,11 +668,30 @@ def _forward(shape: LoopShape, inputs: str, then: str = "") -> tuple[str, str]:
     return f"model({inputs}).permute{shape.output_permutation}{then}", "  # back to Keras's channels-last layout, the targets'"
 
 
-def _metric_lines() -> list[str]:
+def _metric_lines(stateful: bool = False) -> list[str]:
+    if stateful:
+        return [
+            "for name, metric in (metrics or {}).items():",
+            "    if hasattr(metric, \"update_state\"):  # counts across batches: Keras logs its result()",
+            "        metric.update_state(batch_y, y_pred)",
+            "    else:",
+            "        sums[name] = sums.get(name, 0.0) + float(metric(batch_y, y_pred)) * len(batch_x)",
+        ]
     return [
         "for name, metric in (metrics or {}).items():",
         "    sums[name] = sums.get(name, 0.0) + float(metric(batch_y, y_pred)) * len(batch_x)",
     ]
+
+
+#: Keras resets its metrics when an epoch (or an evaluation) starts.
+_RESET_METRICS = [
+    "for metric in (metrics or {}).values():",
+    "    if hasattr(metric, \"reset_state\"):",
+    "        metric.reset_state()",
+]
+
+#: The logged value of a stateful metric is its result over every batch so far.
+_STATEFUL_LOGS = "{name: metric.result().item() for name, metric in (metrics or {}).items() if hasattr(metric, \"result\")}"
 
 
 def _evaluation_loss(shape: LoopShape) -> list[str]:
@@ -680,6 +727,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         "device = next(model.parameters()).device",
         "model.eval()",
         "sums, seen = {}, 0",
+        *(_RESET_METRICS if shape.stateful_metrics else []),
         f"with {no_grad}():",
         f"    for {unpack} in {data}:",
         "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
@@ -687,8 +735,15 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         "        y_pred = {}{}".format(*_forward(shape, "batch_x")),
         "        seen += len(batch_x)",
         *("        " + line for line in _evaluation_loss(shape)),
-        *("        " + line for line in (_metric_lines() if shape.metrics else [])),
-        "return {name: total / seen for name, total in sums.items()}",
+        *("        " + line for line in (_metric_lines(shape.stateful_metrics) if shape.metrics else [])),
+        *(
+            [
+                "logs = {name: total / seen for name, total in sums.items()} | " + _STATEFUL_LOGS,
+                "return {name: logs[name] for name in [\"loss\", *(metrics or {})]}  # Keras's order: the loss, then the metrics as compiled",
+            ]
+            if shape.stateful_metrics
+            else ["return {name: total / seen for name, total in sums.items()}"]
+        ),
     ]
     what = "loss and metrics" if shape.metrics else "loss"
     doc = f'"""`model.evaluate(...)`: the mean {what} over the data (each batch weighted by its\n    size), in eval mode and without gradients."""'
@@ -750,7 +805,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     if shape.steps_per_epoch:
         body.append("data_pass = None  # the pass over the data that epochs of `steps_per_epoch` batches share")
     body.append(f"for epoch in range({'initial_epoch, ' if shape.initial_epoch else ''}epochs):")
-    epoch: list[str] = [*hook("on_epoch_begin(epoch, {})"), "model.train()", "sums, seen = {}, 0"]
+    epoch: list[str] = [*hook("on_epoch_begin(epoch, {})"), "model.train()", "sums, seen = {}, 0", *(_RESET_METRICS if shape.stateful_metrics else [])]
     if shape.sample_weight:
         source = "batches(x, y, batch_size, shuffle) if sample_weight is None else weighted_batches(x, y, sample_weight, batch_size, shuffle)"
         unpack = "(batch_x, batch_y, *batch_weight)"
@@ -811,8 +866,8 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
     ]
     if shape.metrics:
-        step += [f"with {no_grad}():", *("    " + line for line in _metric_lines())]
-    step.append("logs = {name: total / seen for name, total in sums.items()}")
+        step += [f"with {no_grad}():", *("    " + line for line in _metric_lines(shape.stateful_metrics))]
+    step.append("logs = {name: total / seen for name, total in sums.items()}" + (" | " + _STATEFUL_LOGS if shape.stateful_metrics else ""))
     if C:
         step += hook("on_train_batch_end(step, logs)")
         step += ["if model.stop_training:", "    break"]
@@ -1009,7 +1064,9 @@ class Compile(_MethodRule):
         "`model.parameters()` with every Keras default written out (and a `LambdaLR` stepped per "
         "batch for a Keras schedule); `def loss_fn(y_true, y_pred)` computing the loss as Keras "
         "reduces it, in Keras's argument order; `metrics = {\"accuracy\": ...}` keyed by the "
-        "names Keras logs. They are named after the model (`model` → `optimizer`, `loss_fn`, "
+        "names Keras logs (a per-batch expression for a mean metric; for AUC, Precision, Recall, "
+        "the confusion counts and MeanIoU an object with Keras's `update_state`/`result`/"
+        "`reset_state`, which the loop resets per epoch and logs the `result()` of). They are named after the model (`model` → `optimizer`, `loss_fn`, "
         "`metrics`; `critic` → `critic_optimizer`…) so the migrated `fit`/`evaluate` find them. "
         "Keras's default optimizer is RMSprop. `loss_weights`/`weighted_metrics` are a TODO; "
         "`run_eagerly`, `steps_per_execution`, `jit_compile` and `auto_scale_loss` only tune "
@@ -1162,6 +1219,7 @@ class Fit(_MethodRule):
             permutation=_model_permutation(model, ctx),
             output_permutation=_model_output_permutation(model, ctx),
             metrics=compiled.metrics is not None,
+            stateful_metrics=compiled.stateful_metrics,
             validation_split="validation_split" in args and not _is_default(args["validation_split"], 0.0),
             validation_data=validation_data is not None and not _is_default(validation_data, None),
             callbacks="callbacks" in args and not _is_default(args["callbacks"], None),
@@ -1190,6 +1248,7 @@ class Fit(_MethodRule):
                 permutation=shape.permutation,
                 output_permutation=shape.output_permutation,
                 metrics=shape.metrics,
+                stateful_metrics=shape.stateful_metrics,
                 eval_steps=shape.validation_steps,
                 penalties=shape.penalties,
             )
@@ -1269,6 +1328,7 @@ class Evaluate(_MethodRule):
             permutation=_model_permutation(model, ctx),
             output_permutation=_model_output_permutation(model, ctx),
             metrics=compiled.metrics is not None,
+            stateful_metrics=compiled.stateful_metrics,
             eval_steps=steps,
             sample_weight=weighted,
             penalties=_terms(ctx, step=False)["penalties"],
@@ -1397,6 +1457,8 @@ class OnBatch(_MethodRule):
         compiled = _compiled_for(model, ctx)
         if "y" not in args:
             raise CannotMigrate(f"`{self.method}` without targets (`y`) is not migrated")
+        if compiled.stateful_metrics:
+            raise CannotMigrate(f"`{self.method}` with a metric that keeps counts across batches (AUC, Precision…) is not migrated yet")
         return_dict = _literal_or(args.get("return_dict"), False)
         if return_dict is _NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")

@@ -109,3 +109,46 @@ def test_stateful_metric_matches_keras_over_uneven_batches(case) -> None:  # noq
 def test_unmigrated_stateful_options_leave_a_todo(source: str, reason: str) -> None:
     result = migrate_source(f"import keras\n\nn = 4\nmetric = {source}\n")
     assert "TODO(metrics.metric)" in result.output and reason in result.output, result.output
+
+
+FIT_SCRIPT = '''\
+import numpy as np
+import keras
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(50, 4)).astype("float32")
+y = (x[:, :1] + 0.5 * rng.normal(size=(50, 1)) > 0).astype("float32")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=0.0),
+    loss="binary_crossentropy",
+    metrics=[keras.metrics.AUC(), "accuracy", keras.metrics.Precision(name="prec")],
+)
+history = model.fit(x, y, batch_size=16, epochs=2, validation_data=(x, y), verbose=0)
+result = model.evaluate(x, y, batch_size=16, verbose=0)
+'''
+
+
+def test_compiled_stateful_metrics_are_reset_per_epoch_and_logged_as_keras_does() -> None:
+    """``compile(metrics=[AUC(), ...])`` + ``fit``/``evaluate``: with a learning rate of 0 the
+    model is fixed, so Keras's epoch value is the metric over the whole data set — which a
+    per-batch mean would miss and a metric never reset would double count."""
+    result = migrate_source(FIT_SCRIPT)
+    assert result.error is None and "TODO" not in result.output, result.output
+    assert migrate_source(result.output).output == result.output
+    namespace: dict = {}
+    exec(compile(result.output.replace("import keras\n", ""), "<migrated>", "exec"), namespace)  # noqa: S102
+    model, x, y = namespace["model"], namespace["x"], namespace["y"]
+    with torch.no_grad():
+        predictions = model(torch.from_numpy(x)).numpy()
+    expected = {}
+    for key, metric in (("auc", keras.metrics.AUC()), ("prec", keras.metrics.Precision())):
+        metric.update_state(y, predictions)
+        expected[key] = float(metric.result())
+    logs = namespace["history"].history
+    for key, value in expected.items():
+        assert logs[key] == pytest.approx([value, value], abs=1e-5)
+        assert logs["val_" + key] == pytest.approx([value, value], abs=1e-5)
+    loss, auc, accuracy, precision = namespace["result"]  # Keras's order: loss, then the metrics as compiled
+    assert (auc, precision) == pytest.approx((expected["auc"], expected["prec"]), abs=1e-5)
+    assert accuracy == pytest.approx(float(np.mean((predictions > 0.5) == y)), abs=1e-6)

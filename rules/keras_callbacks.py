@@ -459,7 +459,7 @@ _BUILTINS = (
 _SUFFIXES = (".weights.h5", ".keras", ".h5")
 
 
-def _torch_path(node: cst.BaseExpression) -> cst.BaseExpression:
+def torch_path(node: cst.BaseExpression) -> cst.BaseExpression:
     """``"best.weights.h5"`` → ``"best.pt"``: the file holds a torch state_dict now."""
     if not isinstance(node, cst.SimpleString):
         return node
@@ -511,7 +511,7 @@ class BuiltinCallback(Rule):
         if self.spec.keras == "ModelCheckpoint":
             for i, arg in enumerate(args):
                 if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value == "filepath"):
-                    args[i] = arg.with_changes(value=_torch_path(arg.value))
+                    args[i] = arg.with_changes(value=torch_path(arg.value))
         return call.with_changes(func=cst.Name(self.spec.keras), args=args)
 
     def _bind(self, call: cst.Call, ctx: RuleContext) -> dict[str, cst.Arg]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.keras_callbacks import torch_path
 from migrate.rules.tf_nn import call, method
 
 _code = cst.Module([]).code_for_node
@@ -70,8 +71,10 @@ class ModelSave(Rule):
         "variables; torch's counterpart is the module's `state_dict()` (parameters and "
         "buffers, keyed by the attribute names the migration keeps), written with "
         "`torch.save`. The architecture is the Python class, so nothing else needs saving. "
-        "The path is kept as written; the file it names is now a torch file whatever its "
-        "extension, and a SavedModel path becomes one file instead of a directory. A "
+        "A literal path ending in `.keras`, `.weights.h5` or `.h5` ends in `.pt` instead (the "
+        "file is a torch file now; `load_weights` and `ModelCheckpoint` rename alike, so "
+        "saves and loads still meet); any other path is kept, and a SavedModel path becomes "
+        "one file instead of a directory. A "
         "`.keras` file also holds the optimizer state: save `optimizer.state_dict()` beside "
         "it where training resumes from the file. `signatures=` (serving functions) has no "
         "state-dict counterpart — `torch.export.export(model, example_args)` is the torch "
@@ -101,7 +104,7 @@ class ModelSave(Rule):
         path = _arg(call_, "filepath", 0)
         if path is None:
             raise CannotMigrate("the save needs a path")
-        return _save(ctx, model, path.value)
+        return _save(ctx, model, torch_path(path.value))  # "model.keras" → "model.pt": a state_dict now
 
 
 class LoadWeights(Rule):
@@ -142,7 +145,7 @@ class LoadWeights(Rule):
             and isinstance(outer.func.value.func, cst.Attribute)
             and outer.func.value.func.attr.value == "load_weights"
         )
-        loaded = call(ctx.name("torch.load"), path.value)
+        loaded = call(ctx.name("torch.load"), torch_path(path.value))  # the name the save was given
         if partial:
             new = call(cst.Attribute(model, cst.Name("load_state_dict")), loaded, strict=False)
             ctx.replace_statement([cst.SimpleStatementLine([cst.Expr(new)])])  # type: ignore[attr-defined]

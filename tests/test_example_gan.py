@@ -96,6 +96,6 @@ def test_the_checkpoint_manager_keeps_one_checkpoint_that_restores(run: tuple[Pa
         for key, value in final[net].items():
             assert torch.equal(saved["objects"][net][key], value), key
     assert int(saved["objects"]["steps_done"]) == 2
-    weights = torch.load(workdir / "generator.weights.h5")  # a torch file, whatever its name
+    weights = torch.load(workdir / "generator.pt")  # save_weights("generator.weights.h5"): a torch file now
     for key, value in final["generator"].items():
         assert torch.equal(weights[key], value), key

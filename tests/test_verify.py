@@ -129,6 +129,17 @@ def test_training_check_matches_with_adam_and_measures_the_eps_drift(models: dic
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, model.variables, strict=True))
 
 
+def test_a_saved_compiled_model_is_checked_with_its_own_optimizer(tmp_path: Path) -> None:
+    """A .keras file keeps its compile(): the training check uses that optimizer, not SGD."""
+    model = builders.mlp()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    path = tmp_path / "mlp.keras"
+    model.save(path)
+    report = verify(path, migrated.MLP(), train_steps=2)
+    assert report.training is not None and report.training.ok, report.render()
+    assert "Adam" in report.training.optimizer and "eps=1e-07" in report.training.torch_optimizer
+
+
 class TrainableRecurrentBias(migrated.Text):
     """The LSTM as `nn.LSTM` leaves it: bias_hh trains next to bias_ih."""
 

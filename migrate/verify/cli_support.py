@@ -23,7 +23,7 @@ def load_keras(target: str, args_json: str | None, unsafe: bool) -> Any:
             if args_json:
                 raise VerifyError("--args applies to a factory, not to a saved model file")
             start_tensorflow()
-            return load(target, unsafe=unsafe)
+            return load(target, unsafe=unsafe, compiled=True)  # the training check reads the optimizer
         return load_target(target, parse_args(args_json), unsafe=unsafe)
     except (LoadError, WeightsError) as error:
         raise VerifyError(f"--keras {target}: {error}" if not str(error).startswith(str(target)) else str(error)) from None

@@ -59,7 +59,7 @@ def verify(
     say = progress or (lambda _text: None)
     try:
         if isinstance(keras_model, (str, Path)):
-            keras_model = load(keras_model, unsafe=unsafe)
+            keras_model = load(keras_model, unsafe=unsafe, compiled=True)  # the training check reads the optimizer
         if not isinstance(torch_module, torch.nn.Module):
             raise VerifyError(f"{type(torch_module).__name__} is not a torch.nn.Module")
         specs = input_specs(keras_model)

@@ -18,8 +18,11 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def load(path: str | os.PathLike[str], unsafe: bool = False) -> Any:
-    """The Keras model in ``path`` (.keras, .h5). Lambda layers need ``unsafe``: they run code."""
+def load(path: str | os.PathLike[str], unsafe: bool = False, compiled: bool = False) -> Any:
+    """The Keras model in ``path`` (.keras, .h5). Lambda layers need ``unsafe``: they run code.
+    ``compiled``: with the optimizer and loss it was saved with (the verifier's training check
+    needs them), falling back to the bare model when they cannot be rebuilt (a custom loss
+    Keras does not know)."""
     path = Path(path)
     if not path.exists():
         raise WeightsError(f"{path}: no such file")
@@ -38,7 +41,14 @@ def load(path: str | os.PathLike[str], unsafe: bool = False) -> Any:
     import keras
 
     try:
-        model = keras.models.load_model(path, compile=False, safe_mode=not unsafe)
+        model = None
+        if compiled:
+            try:
+                model = keras.models.load_model(path, compile=True, safe_mode=not unsafe)
+            except Exception:  # noqa: BLE001 - the compile config is the part that failed: try without
+                model = None
+        if model is None:
+            model = keras.models.load_model(path, compile=False, safe_mode=not unsafe)
     except Exception as error:  # noqa: BLE001 - Keras raises many types; all are a bad input
         text = " ".join(str(error).split())
         if "lambda" in text.lower() and "safe" in text.lower():

@@ -306,11 +306,18 @@ class Checkpoints(Rule):
 
 
 def _defined_names(module: cst.Module) -> set[str]:
+    """Top-level classes and functions of the file, except the helper classes this rule
+    writes (a second run finds them, and must not take them for the user's own)."""
     names = set()
     for statement in module.body:
-        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)) and not _is_our_helper(statement):
             names.add(statement.name.value)
     return names
+
+
+def _is_our_helper(statement: cst.ClassDef | cst.FunctionDef) -> bool:
+    docstring = statement.get_docstring() if isinstance(statement, cst.ClassDef) else None
+    return bool(docstring) and docstring.startswith((f"`tf.train.{statement.name.value}` for torch",))
 
 
 RULES = [ModelSave(), LoadWeights(), LoadModel(), Checkpoints()]

@@ -24,10 +24,24 @@ def attach(statement: cst.CSTNode, markers: list[tuple[str, str]], above: frozen
     """
     leading = list(getattr(statement, "leading_lines"))
     present = {line.comment.value for line in leading if line.comment is not None} | above
+    # A marker an earlier run wrote stands for its rule's TODO here even when the reason now
+    # reads differently (that run rewrote part of the statement, and the rule now trips on
+    # another argument first): writing a second one would make every run change the file.
+    earlier: dict[str, int] = {}
+    for comment in present:
+        found = PATTERN.match(comment)
+        if found:
+            earlier[found.group("rule")] = earlier.get(found.group("rule"), 0) + 1
+    wanted = [(rule, text(rule, why)) for rule, why in markers]
+    for rule, comment in wanted:
+        if comment in present and earlier.get(rule, 0):
+            earlier[rule] -= 1
     added = False
-    for rule, why in markers:
-        comment = text(rule, why)
+    for rule, comment in wanted:
         if comment in present:
+            continue
+        if earlier.get(rule, 0):
+            earlier[rule] -= 1
             continue
         present.add(comment)
         leading.append(cst.EmptyLine(comment=cst.Comment(comment)))

@@ -599,7 +599,9 @@ class MetricObject(Rule):
         "train_loss(loss)\n"
         "train_accuracy.update_state(labels, predictions)\n"
         "print(train_accuracy.result())\n"
-        "train_accuracy.reset_state()"
+        "train_accuracy.reset_state()\n"
+        'val_auc = keras.metrics.AUC(curve="PR")\n'
+        "val_auc.update_state(labels, probabilities)"
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:

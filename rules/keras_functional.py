@@ -727,7 +727,7 @@ def _functional_model(call: cst.Call, ctx: RuleContext) -> cst.BaseExpression:
             "the layers read attributes of the enclosing method's `self`; pass those values to the "
             f"model's function as arguments first, or {_WHY_TRACE.replace(' instead', '')}"
         )
-    definition = _class(class_name, init_params, emitter, forward, input_names, ctx)
+    definition = _class(class_name, init_params, emitter, forward, input_names, ctx, _defaults(scope, init_params, ctx))
     kept = [  # comments above the removed lines that are not forward code: above the class
         line for j in sorted({*trace.inputs.values(), *(j for j, _ in trace.layers.values())})
         for line in body[j].leading_lines if line.comment  # type: ignore[attr-defined]
@@ -906,10 +906,31 @@ def _model_call_only(statement: cst.CSTNode) -> cst.CSTNode:
     return calls[0] if calls else cst.Name("None")
 
 
+def _defaults(scope: cst.CSTNode, params: list[str], ctx: RuleContext) -> dict[str, str]:
+    """The enclosing function's defaults of ``params`` (``def build_model(num_classes=10)`` →
+    ``num_classes=10``), for the longest run of trailing parameters that all have one: the
+    class is built as the function was called, and can be built without arguments where
+    the function could."""
+    if not isinstance(scope, cst.FunctionDef):
+        return {}
+    given = {
+        p.name.value: ctx.source(p.default)
+        for p in (*scope.params.posonly_params, *scope.params.params, *scope.params.kwonly_params)
+        if p.default is not None
+    }
+    defaults: dict[str, str] = {}
+    for name in reversed(params):
+        if name not in given:
+            break
+        defaults[name] = given[name]
+    return defaults
+
+
 def _class(name: str, params: list[str], emitter: _Emitter, forward: list[cst.BaseStatement],
-           inputs: list[str], ctx: RuleContext) -> cst.ClassDef:
+           inputs: list[str], ctx: RuleContext, defaults: dict[str, str] | None = None) -> cst.ClassDef:
     module = ctx.source(ctx.name("torch.nn.Module"))
-    signature = ", ".join(["self", *params])
+    defaults = defaults or {}
+    signature = ", ".join(["self", *(f"{p}={defaults[p]}" if p in defaults else p for p in params)])
     init = ["super().__init__()"]
     for attr in emitter.forward_attrs:
         init.append(f"self.{attr} = {attr}")

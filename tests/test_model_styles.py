@@ -237,7 +237,7 @@ def test_module_keys_are_the_keras_layer_names(runs: dict[str, Run]) -> None:
 
 def test_function_parameters_become_constructor_arguments(runs: dict[str, Run]) -> None:
     migrated = runs["functional_in_function"].migrated
-    assert "def __init__(self, hidden, classes):" in migrated
+    assert "def __init__(self, hidden, classes=4):" in migrated  # the function's default carried over
     assert "return Mlp(hidden=hidden, classes=classes)" in migrated
     assert "self.head = nn.LazyLinear(classes)" in migrated  # `hidden` is known only when called
     assert migrate_source(migrated).output == migrated

@@ -255,6 +255,21 @@ def literal(node: cst.BaseExpression) -> Any:
     raise NotLiteral()
 
 
+#: What ``literal_or`` answers for an expression that is not a literal.
+NOT_LITERAL: Any = object()
+
+
+def literal_or(node: cst.BaseExpression | None, default: Any) -> Any:
+    """``literal(node)``; ``default`` for a missing argument (None); ``NOT_LITERAL`` for an
+    expression whose value cannot be read in the source."""
+    if node is None:
+        return default
+    try:
+        return literal(node)
+    except NotLiteral:
+        return NOT_LITERAL
+
+
 def to_node(value: Any) -> cst.BaseExpression:
     """A libcst expression for a Python literal value."""
     if isinstance(value, bool) or value is None:

@@ -33,11 +33,12 @@ from typing import Any, Callable, Mapping
 import libcst as cst
 
 from migrate.rules.base import (
-    dotted_name, code_of,
     CannotMigrate,
     NotLiteral,
     Rule,
     RuleContext,
+    code_of,
+    dotted_name,
     literal,
     parse_signature,
 )

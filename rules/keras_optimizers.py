@@ -27,13 +27,14 @@ from typing import Any, Callable, ClassVar, Mapping
 import libcst as cst
 
 from migrate.rules.base import (
-    dotted_name, code_of,
+    NOT_LITERAL,
     CannotMigrate,
-    NotLiteral,
     Param,
     Rule,
     RuleContext,
-    literal,
+    code_of,
+    dotted_name,
+    literal_or,
     parse_signature,
     to_node,
 )
@@ -165,8 +166,6 @@ def _loop_name(ctx: RuleContext) -> str:
         if name not in taken:
             return name
     return next(f"param_{i}" for i in range(1, 1000) if f"param_{i}" not in taken)
-
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -499,16 +498,6 @@ def _bind(spec: OptimizerSpec, call: cst.Call, ctx: RuleContext) -> dict[str, cs
     return bound
 
 
-def _lit(value: cst.BaseExpression) -> Any:
-    try:
-        return literal(value)
-    except NotLiteral:
-        return _NOT_LITERAL
-
-
-_NOT_LITERAL = object()
-
-
 def _is_schedule(value: cst.BaseExpression, ctx: RuleContext) -> bool:
     """A learning rate that is a schedule: a rewritten one (a ``lambda step: ...``), a Keras
     schedule call not yet rewritten, or a name the engine types as a schedule (or assigned
@@ -538,15 +527,15 @@ def _plan(
         if value is None:
             value = to_node(p.default)
         values[p.name] = value
-        why = _unsupported(p.name, _lit(value))
+        why = _unsupported(p.name, literal_or(value, None))
         if why is not None:
             raise CannotMigrate(why)
-        if p.name in ("use_ema",) and _lit(value) is _NOT_LITERAL:
+        if p.name in ("use_ema",) and literal_or(value, None) is NOT_LITERAL:
             raise CannotMigrate(f"`{p.name}=` is not a literal")
     schedule = None
     lr = values["learning_rate"]
     decay = bound.get("decay")
-    if decay is not None and _lit(decay) not in (0, 0.0, None):
+    if decay is not None and literal_or(decay, None) not in (0, 0.0, None):
         # Keras 2 (tf.keras before 2.11) `decay=d`: lr / (1 + d * iterations) at every step.
         if _is_schedule(lr, ctx) or not _is_number_like(lr) or not _is_number_like(decay):
             raise CannotMigrate("Keras 2's `decay=` together with a schedule, or not a number, has no faithful form")
@@ -563,18 +552,18 @@ def _plan(
         )
     kwargs = spec.kwargs(values)
     weight_decay = None
-    if spec.decay != "own" and _lit(values["weight_decay"]) is not None:
+    if spec.decay != "own" and literal_or(values["weight_decay"], None) is not None:
         if spec.decay == "arg":
             kwargs["weight_decay"] = values["weight_decay"]
             kwargs.update(spec.decay_kwargs)
         else:
             weight_decay = values["weight_decay"]
-    clip = {k: values[k] for k in ("clipnorm", "global_clipnorm", "clipvalue") if _lit(values[k]) is not None}
+    clip = {k: values[k] for k in ("clipnorm", "global_clipnorm", "clipvalue") if literal_or(values[k], None) is not None}
     if "clipnorm" in clip and "global_clipnorm" in clip:
         raise CannotMigrate("Keras refuses `clipnorm` together with `global_clipnorm`")
     kwargs = {
         k: v for k, v in kwargs.items()
-        if not (k in OptimizerSpec.torch_defaults and _same(_lit(v), OptimizerSpec.torch_defaults[k]))
+        if not (k in OptimizerSpec.torch_defaults and _same(literal_or(v, None), OptimizerSpec.torch_defaults[k]))
     }
     optimizer = _call(ctx.name(spec.torch), params, **kwargs)
     return OptimizerPlan(
@@ -586,7 +575,7 @@ def _plan(
         clipvalue=clip.get("clipvalue"),
         weight_decay=weight_decay,
         notes=(spec.note,) if spec.note else (),
-        momentum_carries_lr=spec.keras in ("SGD", "RMSprop") and _lit(values["momentum"]) not in (0, 0.0),
+        momentum_carries_lr=spec.keras in ("SGD", "RMSprop") and literal_or(values["momentum"], None) not in (0, 0.0),
     )
 
 
@@ -597,8 +586,8 @@ def _same(value: Any, default: Any) -> bool:
 
 
 def _is_number_like(value: cst.BaseExpression) -> bool:
-    lit = _lit(value)
-    if lit is not _NOT_LITERAL:
+    lit = literal_or(value, None)
+    if lit is not NOT_LITERAL:
         return isinstance(lit, (int, float)) and not isinstance(lit, bool)
     # A name or an arithmetic expression over names holds a number (a schedule would have
     # been found above); a call might return anything.
@@ -877,10 +866,10 @@ class Schedule(Rule):
                 if value is None:
                     flags[flag] = next(p.default for p in params if p.name == flag)
                 elif flag == "warmup_target":
-                    flags[flag] = _lit(value) if _lit(value) is None else value
+                    flags[flag] = None if literal_or(value, None) is None else value
                 else:
-                    lit = _lit(value)
-                    if lit is _NOT_LITERAL:
+                    lit = literal_or(value, None)
+                    if lit is NOT_LITERAL:
                         raise CannotMigrate(f"`{flag}={ctx.source(value)}` is not a literal: it picks the formula")
                     flags[flag] = lit
         texts = {

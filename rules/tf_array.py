@@ -14,7 +14,6 @@ from typing import Any, Callable, Sequence
 import libcst as cst
 
 from migrate.rules.base import (
-    code_of,
     DROP,
     ApiCall,
     CannotMigrate,
@@ -25,6 +24,7 @@ from migrate.rules.base import (
     Rule,
     RuleContext,
     _equals_default,
+    code_of,
     literal,
 )
 from migrate.rules.convert import axis, dtype

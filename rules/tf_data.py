@@ -27,7 +27,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NewArg, NotLiteral, Rule, RuleContext, build_call, dotted_name, expand, literal
+from migrate.rules.base import NOT_LITERAL, CannotMigrate, NewArg, Rule, RuleContext, build_call, dotted_name, expand, literal_or
 
 DATASET = "tensorflow.data.Dataset"
 
@@ -157,18 +157,6 @@ def _bind(call: cst.Call, signature: tuple[str, ...], ctx: RuleContext, what: st
         else:
             raise CannotMigrate(f"`{what}` has no argument `{arg.keyword.value}=`")
     return bound
-
-
-def _literal_or(node: cst.BaseExpression | None, default: object) -> object:
-    if node is None:
-        return default
-    try:
-        return literal(node)
-    except NotLiteral:
-        return _NOT_LITERAL
-
-
-_NOT_LITERAL = object()
 
 
 def _arg(value: cst.BaseExpression, keyword: str | None = None) -> cst.Arg:
@@ -632,7 +620,7 @@ class Batch(Rule):
                 seeded = _call(cst.Attribute(generator, cst.Name("manual_seed")), _arg(shuffle.seed))
                 args.append(_arg(seeded, "generator"))
         drop = bound.get("drop_remainder")
-        if drop is not None and _literal_or(drop, False) is not False:
+        if drop is not None and literal_or(drop, False) is not False:
             args.append(_arg(drop, "drop_last"))
         _consume_all(ctx, bound.get("num_parallel_calls"))
         loader = _call(ctx.name("torch.utils.data.DataLoader"), *args)
@@ -665,7 +653,7 @@ class Shuffle(Rule):
         if "buffer_size" not in bound:
             raise CannotMigrate("`shuffle` needs its buffer size")
         source = _receiver(call)
-        reshuffle = _literal_or(bound.get("reshuffle_each_iteration"), True)
+        reshuffle = literal_or(bound.get("reshuffle_each_iteration"), True)
         if reshuffle is True and _kind(source, ctx) == MAP_STYLE and _batched_next(call, ctx):
             _state(ctx).folded_shuffles[id(source)] = (source, _Shuffle(bound["buffer_size"], bound.get("seed")))
             return source
@@ -876,7 +864,7 @@ class PrefetchCache(Rule):
         method = qualified.rsplit(".", 1)[-1]
         if method == "cache":
             bound = _bind(call, ("filename", "name"), ctx, "cache")
-            if _literal_or(bound.get("filename"), "") != "":
+            if literal_or(bound.get("filename"), "") != "":
                 raise CannotMigrate(
                     "an on-disk cache has no DataLoader counterpart: save the prepared tensors "
                     "once (`torch.save`) and load them, or drop the cache"
@@ -1147,13 +1135,13 @@ class ImageDatasetFromDirectory(Rule):
             "format": ("tf", "grain"),  # Keras 3's backing pipeline: the same files and images
         }
         for name, allowed in checks.items():
-            value = _literal_or(bound.get(name), allowed[0])
-            if value is _NOT_LITERAL or value not in allowed:
+            value = literal_or(bound.get(name), allowed[0])
+            if value is NOT_LITERAL or value not in allowed:
                 raise CannotMigrate(
                     f"`{name}={ctx.source(bound[name])}` is migrated only as a literal "
                     + " or ".join(repr(a) for a in allowed)
                 )
-        subset = _literal_or(bound.get("subset"), None)
+        subset = literal_or(bound.get("subset"), None)
         originals = {
             (a.keyword.value if a.keyword else _IMAGE_SIGNATURE[i]): a for i, a in enumerate(call.args)
         }
@@ -1312,7 +1300,7 @@ class TimeseriesDatasetFromArray(Rule):
         missing = [n for n in ("data", "targets", "sequence_length") if n not in bound]
         if missing:
             raise CannotMigrate(f"`timeseries_dataset_from_array` needs `{missing[0]}`")
-        if _literal_or(bound.get("format"), "tf") not in ("tf", "grain"):
+        if literal_or(bound.get("format"), "tf") not in ("tf", "grain"):
             raise CannotMigrate("`format=` must be a literal \"tf\" or \"grain\"")
         originals = {(a.keyword.value if a.keyword else _TIMESERIES_SIGNATURE[i]): a for i, a in enumerate(call.args)}
         args = []

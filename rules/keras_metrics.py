@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal
 
 
 @dataclass(frozen=True)
@@ -146,15 +146,6 @@ def _builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cs
     return build
 
 
-def _dotted(node: cst.CSTNode | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
-
-
 def _loss_name(loss: cst.BaseExpression | str | None) -> str:
     """The Keras loss class a compile ``loss=`` names ("" when it cannot be read)."""
     from migrate.rules.keras_losses import BY_FUNCTION, SPECS
@@ -167,7 +158,7 @@ def _loss_name(loss: cst.BaseExpression | str | None) -> str:
     if isinstance(loss, cst.Call):
         loss = loss.func
     if isinstance(loss, (cst.Name, cst.Attribute)):
-        last = _dotted(loss).rsplit(".", 1)[-1]
+        last = dotted_name(loss).rsplit(".", 1)[-1]
         return BY_FUNCTION.get(last, last if last in SPECS else "")
     return ""
 
@@ -230,7 +221,7 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
             return _from_loss(node, torch_loss(node, ctx))
         raise CannotMigrate(f"metric {node!r} has no torch form in this table")
     if isinstance(node, cst.Call):
-        cls = _dotted(node.func).rsplit(".", 1)[-1]
+        cls = dotted_name(node.func).rsplit(".", 1)[-1]
         if cls in STATEFUL:
             raise CannotMigrate(
                 f"`{cls}` keeps counts across batches (not a mean of per-batch values); "
@@ -263,7 +254,7 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
                     raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown") from None
             return _from_loss(name, torch_loss(loss_call, ctx))
         raise CannotMigrate(f"`{ctx.source(node.func)}` is not a metric this table knows")
-    last = _dotted(node).rsplit(".", 1)[-1]
+    last = dotted_name(node).rsplit(".", 1)[-1]
     if last in _ACCURACY_FUNCTIONS:
         return _plan(last, _ACCURACY_FUNCTIONS[last]())
     if last in BY_FUNCTION:

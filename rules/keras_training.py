@@ -34,32 +34,18 @@ from typing import Any, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, literal, parse_signature
+from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, parse_signature
 from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import OBJECT_CLASSES, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
 
-_MODULE = cst.Module([])
 _MODEL_TYPE = "keras.Model"
 _DATASET_TYPE = "tensorflow.data.Dataset"
 
 
-def _code(node: cst.CSTNode) -> str:
-    return _MODULE.code_for_node(node)
-
-
-def _dotted(node: cst.CSTNode | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr.value}" if inner else ""
-    return ""
-
-
 def _spell(ctx: RuleContext, qualified: str) -> str:
-    return _code(ctx.name(qualified))
+    return code_of(ctx.name(qualified))
 
 
 def _statements(text: str) -> list[cst.BaseStatement]:
@@ -126,21 +112,9 @@ def _bind(call: cst.Call, method: str, ctx: RuleContext) -> dict[str, cst.BaseEx
     return bound
 
 
-def _literal_or(node: cst.BaseExpression | None, default: Any) -> Any:
-    if node is None:
-        return default
-    try:
-        return literal(node)
-    except NotLiteral:
-        return _NOT_LITERAL
-
-
-_NOT_LITERAL = object()
-
-
 def _is_default(node: cst.BaseExpression | None, default: Any) -> bool:
-    value = _literal_or(node, default)
-    return value is not _NOT_LITERAL and type(value) is type(default) and value == default
+    value = literal_or(node, default)
+    return value is not NOT_LITERAL and type(value) is type(default) and value == default
 
 
 def _original_call(ctx: RuleContext, method: str) -> cst.Call:
@@ -216,7 +190,7 @@ def _find_compile(model: str, ctx: RuleContext) -> cst.Call | None:
 
             def visit_Call(self, node: cst.Call) -> None:
                 func = node.func
-                if isinstance(func, cst.Attribute) and func.attr.value == "compile" and _dotted(func.value) == model:
+                if isinstance(func, cst.Attribute) and func.attr.value == "compile" and dotted_name(func.value) == model:
                     (after if passed else before).append(node)
 
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -244,10 +218,10 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     params = cst.parse_expression(f"{model}.parameters()")
     optimizer_node = bound.get("optimizer", cst.SimpleString('"rmsprop"'))
     plan = torch_optimizer(optimizer_node, params, ctx)
-    optimizer = _code(plan.optimizer) if plan.built else prefix + "optimizer"
+    optimizer = code_of(plan.optimizer) if plan.built else prefix + "optimizer"
     scheduler = None
     if plan.schedule is not None:
-        scheduler = _code(plan.scheduler_name) if plan.built and plan.scheduler_name is not None else scheduler_name(optimizer)
+        scheduler = code_of(plan.scheduler_name) if plan.built and plan.scheduler_name is not None else scheduler_name(optimizer)
     loss_node = bound.get("loss")
     if loss_node is None or _is_default(loss_node, None):
         raise CannotMigrate("`compile` without `loss=`: the loss the model adds itself (`add_loss`) is not migrated")
@@ -269,7 +243,7 @@ def _fits_with_weights(model: str, ctx: RuleContext) -> bool:
     or ``sample_weight``."""
     for call in _calls(ctx.module()):
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("fit", "evaluate") and _dotted(func.value) == model:
+        if isinstance(func, cst.Attribute) and func.attr.value in ("fit", "evaluate") and dotted_name(func.value) == model:
             for arg in call.args:
                 if arg.keyword and arg.keyword.value in ("class_weight", "sample_weight") and not _is_default(arg.value, None):
                     return True
@@ -283,9 +257,9 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
     items = [e.value for e in node.elements] if isinstance(node, (cst.List, cst.Tuple)) else [node]
     entries = []
     for item in items:
-        if isinstance(item, cst.Call) and _dotted(item.func).rsplit(".", 1)[-1] in OBJECT_CLASSES:
+        if isinstance(item, cst.Call) and dotted_name(item.func).rsplit(".", 1)[-1] in OBJECT_CLASSES:
             # Counts across batches: an object the loop updates per batch and resets per epoch.
-            definition, constructor = object_constructor(item, _dotted(item.func).rsplit(".", 1)[-1], ctx)
+            definition, constructor = object_constructor(item, dotted_name(item.func).rsplit(".", 1)[-1], ctx)
             ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
             key = _metric_key(item, ctx)
             entries.append(f"{key!r}: {constructor},")
@@ -296,7 +270,7 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
                 f"`{ctx.source(item)}` is not a mean of per-batch values (AUC, precision, recall…); "
                 "the migrated loop only averages per-batch metrics so far"
             )
-        value = _code(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
+        value = code_of(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         entries.append(f"{plan.name!r}: lambda y_true, y_pred: {value},")
     return entries
 
@@ -309,7 +283,7 @@ def _metric_key(call: cst.Call, ctx: RuleContext) -> str:
             value = arg.value.evaluated_value
             if isinstance(value, str):
                 return value
-    cls = _dotted(call.func).rsplit(".", 1)[-1]
+    cls = dotted_name(call.func).rsplit(".", 1)[-1]
     if any(arg.keyword and arg.keyword.value == "name" for arg in call.args):
         raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown")
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
@@ -342,7 +316,7 @@ _PERMUTATIONS = {1: (0, 2, 1), 2: (0, 3, 1, 2), 3: (0, 4, 1, 2, 3)}
 
 def _layer_tail(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Call):
-        name = _dotted(node.func)
+        name = dotted_name(node.func)
         return name.rsplit(".", 1)[-1] if name else None
     return None
 
@@ -406,13 +380,13 @@ def _sequential_permutation(call: cst.Call, added: Sequence[cst.BaseExpression] 
         assert isinstance(first, cst.Call)
         for i, arg in enumerate(first.args):
             if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value in ("shape", "input_shape")):
-                shape = _literal_or(arg.value, None)
+                shape = literal_or(arg.value, None)
         elements = elements[1:]
         first = elements[0] if elements else None
     if shape is None and isinstance(first, cst.Call):
         for arg in first.args:
             if arg.keyword and arg.keyword.value == "input_shape":
-                shape = _literal_or(arg.value, None)
+                shape = literal_or(arg.value, None)
     rank = _spatial_rank(_layer_tail(first)) if first is not None else None
     if isinstance(shape, (tuple, list)):
         if len(shape) >= 3:
@@ -438,7 +412,7 @@ def _model_definition(model: str, ctx: RuleContext) -> tuple[str, Any] | None:
         added = [
             c.args[0].value
             for c in _calls(scope)
-            if isinstance(c.func, cst.Attribute) and c.func.attr.value == "add" and _dotted(c.func.value) == model and c.args
+            if isinstance(c.func, cst.Attribute) and c.func.attr.value == "add" and dotted_name(c.func.value) == model and c.args
         ]
         return "sequential", (value, added)
     if tail == "Model":
@@ -520,7 +494,7 @@ def _functional_permutation(call: cst.Call, ctx: RuleContext) -> tuple[int, ...]
         return None
     for i, arg in enumerate(source.args):
         if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value == "shape"):
-            shape = _literal_or(arg.value, None)
+            shape = literal_or(arg.value, None)
             if isinstance(shape, (tuple, list)) and len(shape) >= 3:
                 return _PERMUTATIONS.get(len(shape) - 1)
     return None
@@ -1007,13 +981,13 @@ def _add_common(ctx: RuleContext, history: bool = False) -> None:
 
 def _before_step(plan: OptimizerPlan, ctx: RuleContext) -> str:
     statements = plan.before_step(cst.Name("optimizer"), cst.parse_expression("model.parameters()"), ctx)
-    return "".join(_code(s) for s in statements)
+    return "".join(code_of(s) for s in statements)
 
 
 def _after_step(plan: OptimizerPlan) -> str:
     if not plan.momentum_carries_lr:
         return ""  # a plain `scheduler.step()` (below) says it all
-    return "".join(_code(s) for s in plan.after_step(cst.Name("scheduler"), cst.Name("optimizer")))
+    return "".join(code_of(s) for s in plan.after_step(cst.Name("scheduler"), cst.Name("optimizer")))
 
 
 def _scheduler_lines(shape: LoopShape) -> list[str]:
@@ -1102,26 +1076,26 @@ class Compile(_MethodRule):
         for note in plan.notes:
             lines.append(f"# {note}")
         if not plan.built:
-            lines.append(f"{compiled.optimizer} = {_code(plan.optimizer)}")
+            lines.append(f"{compiled.optimizer} = {code_of(plan.optimizer)}")
             scheduler = plan.scheduler(cst.Name(compiled.optimizer), ctx)
             if scheduler is not None and compiled.scheduler is not None:
-                lines.append(f"{compiled.scheduler} = {_code(scheduler)}")
+                lines.append(f"{compiled.scheduler} = {code_of(scheduler)}")
         loss_plan = compiled.loss_plan
-        loss_expr = _code(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
+        loss_expr = code_of(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         doc = "The loss Keras's `compile(loss=...)` computes, reduced as Keras reduces it."
         if compiled.weighted:
             loss_lines = [f"def {compiled.loss}(y_true, y_pred, sample_weight=None):", f'    """{doc}"""']
             loss_lines += [f"    # {note}" for note in loss_plan.notes]
             loss_lines += ["    if sample_weight is None:", f"        return {loss_expr}"]
             if loss_plan.reduction == "mean":
-                per_example = _code(loss_plan.per_example(cst.Name("y_true"), cst.Name("y_pred")))
+                per_example = code_of(loss_plan.per_example(cst.Name("y_true"), cst.Name("y_pred")))
                 loss_lines += [
                     "    # Keras weighs each example's loss and divides the sum by their count (not by the weights' sum).",
                     f"    per_example = {per_example}",
                     "    return (per_example * sample_weight).sum() / per_example.numel()",
                 ]
             else:
-                weighted = _code(loss_plan.weighted(cst.Name("y_true"), cst.Name("y_pred"), cst.Name("sample_weight")))
+                weighted = code_of(loss_plan.weighted(cst.Name("y_true"), cst.Name("y_pred"), cst.Name("sample_weight")))
                 loss_lines.append(f"    return {weighted}")
         else:
             loss_lines = [f"def {compiled.loss}(y_true, y_pred):", f'    """{doc}"""']
@@ -1147,7 +1121,7 @@ def _compiled_for_the_caller(model: str, scope: cst.CSTNode) -> bool:
     if not isinstance(scope, cst.FunctionDef):
         return False
     trains = any(
-        isinstance(c.func, cst.Attribute) and c.func.attr.value in _TRAINING_METHODS and _dotted(c.func.value) == model
+        isinstance(c.func, cst.Attribute) and c.func.attr.value in _TRAINING_METHODS and dotted_name(c.func.value) == model
         for c in _calls(scope)
     )
     returned: list[cst.BaseExpression] = []
@@ -1158,7 +1132,7 @@ def _compiled_for_the_caller(model: str, scope: cst.CSTNode) -> bool:
                 returned.append(node.value)
 
     scope.visit(Returns())
-    return not trains and any(_dotted(r) == model for r in returned)
+    return not trains and any(dotted_name(r) == model for r in returned)
 
 
 class Fit(_MethodRule):
@@ -1318,8 +1292,8 @@ class Evaluate(_MethodRule):
         if "x" not in args:
             raise CannotMigrate("`evaluate` without data")
         _one_input(args["x"], ctx)
-        return_dict = _literal_or(args.get("return_dict"), False)
-        if return_dict is _NOT_LITERAL:
+        return_dict = literal_or(args.get("return_dict"), False)
+        if return_dict is NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         dataset = "y" not in args or ctx.type_of(bound_original["x"]) == _DATASET_TYPE
         steps = "steps" in args and not _is_default(args["steps"], None)
@@ -1459,8 +1433,8 @@ class OnBatch(_MethodRule):
             raise CannotMigrate(f"`{self.method}` without targets (`y`) is not migrated")
         if compiled.stateful_metrics:
             raise CannotMigrate(f"`{self.method}` with a metric that keeps counts across batches (AUC, Precision…) is not migrated yet")
-        return_dict = _literal_or(args.get("return_dict"), False)
-        if return_dict is _NOT_LITERAL:
+        return_dict = literal_or(args.get("return_dict"), False)
+        if return_dict is NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
         shape = LoopShape(
             permutation=shape.permutation,

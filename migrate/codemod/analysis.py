@@ -72,14 +72,6 @@ class Types(Protocol):
     def lookup(self, qualified: str) -> object | None: ...
 
 
-class _NoTypes:
-    def returns(self, qualified: str) -> str | None:
-        return None
-
-    def lookup(self, qualified: str) -> object | None:
-        return None
-
-
 @dataclass
 class Analysis:
     sites: dict[int, Site] = field(default_factory=dict)  # id(node) -> site, in source order
@@ -167,10 +159,10 @@ def _params(params: cst.Parameters) -> Iterable[cst.Param]:
 class SiteFinder:
     """Walks a module once and records its sites (see the module docstring)."""
 
-    def __init__(self, aliases: Aliases, spans: Spans, types: Types | None = None):
+    def __init__(self, aliases: Aliases, spans: Spans, types: Types):
         self.aliases = aliases
         self.spans = spans
-        self.types = types or _NoTypes()
+        self.types = types
         self.result = Analysis()
         self._scopes: list[set[str]] = [set()]
         # Per scope, parallel to _scopes: names bound to a typed value, and the file's

@@ -54,6 +54,7 @@ _MODULES = (
     "tf_data",
     "tf_distribute",
     "tf_saving",
+    "tf_config",
     *OP_MODULES,
 )
 

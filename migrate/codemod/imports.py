@@ -23,6 +23,8 @@ class _Short:
     prefix: str  # qualified prefix the short name stands for
     local: str  # the short name
     statement: str  # the import that binds it
+    #: Used only where the file already binds it: the migration never adds the alias itself.
+    reuse_only: bool = False
 
 
 # Most specific first.
@@ -30,8 +32,9 @@ _SHORTS = (
     _Short("torch.nn.functional", "F", "import torch.nn.functional as F"),
     _Short("torch.nn", "nn", "from torch import nn"),
     _Short("torch", "torch", "import torch"),
+    _Short("numpy", "np", "import numpy as np", reuse_only=True),
 )
-_ORDER = [s.statement for s in reversed(_SHORTS)]  # isort order: import torch, ... as F, from
+_ORDER = [s.statement for s in reversed(_SHORTS) if not s.reuse_only]  # isort order: import torch, ... as F, from
 
 
 def _expression(dotted_name: str) -> cst.BaseExpression:
@@ -56,6 +59,8 @@ class ImportPlan:
             bound = self._aliases.other.get(short.local)
             if bound is not None:
                 usable = bound == short.prefix
+            elif short.reuse_only:
+                usable = False
             else:
                 # Any other use of the identifier (a variable, a parameter) makes it taken.
                 usable = re.search(rf"\b{short.local}\b", self._source) is None

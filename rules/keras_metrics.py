@@ -13,17 +13,24 @@ cross-entropy loss means sparse labels, a categorical one one-hot labels, a bina
 accuracy (Keras 2 chose by the loss this way; Keras 3 would pick categorical accuracy for a
 binary cross-entropy model with several output units — the note says so).
 
-Metrics that are not a mean of per-example values (AUC, Precision, Recall, MeanIoU, the
-confusion counts) keep a state of counts across batches. They become small classes
+Metrics that are not a mean of per-example values (AUC, Precision, Recall, the confusion
+counts, the IoUs, F-scores, R², RMSE, the "at" metrics) keep a state across batches. They become small classes
 written into the file with Keras's maths (``OBJECT_CLASSES``, ``object_constructor``): used by
 hand in a custom loop, and in ``compile(metrics=[...])``, where the migrated ``fit``/``evaluate``
 reset them when an epoch (or evaluation) starts, update them per batch and log ``result()``.
 
-Builders other rules call: ``torch_metric(node, ctx, loss) -> MetricPlan``.
+Compile strings resolve as Keras 3's ``metrics.get`` resolves them (``KERAS_STRINGS``: each
+class by its name and its snake-case name, and ``mse``/``mae``/``mape``/``msle``/``bce``), are
+built with the class's defaults and logged under the string itself; a string Keras does not
+know stays a TODO naming it.
+
+Builders other rules call: ``torch_metric(node, ctx, loss) -> MetricPlan``,
+``object_constructor(call, cls, ctx)``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -39,9 +46,11 @@ class MetricPlan:
     ``name`` is the Keras history key (``"accuracy"``); ``call(y_true, y_pred)`` is an
     expression of the metric's mean value on one batch (a 0-d tensor); the training loop
     averages it over the batches of an epoch weighted by batch size, as Keras's running mean
-    does. ``stateful`` marks metrics that are not such a mean (``state`` then constructs an
-    object to update per batch and ``compute()`` at the end); none is written this way: the
-    stateful metrics are objects (``object_constructor``) that the compile rewrite builds itself.
+    does. ``stateful`` marks metrics that are not such a mean: ``state`` then constructs an
+    object with Keras's ``update_state``/``result``/``reset_state`` (its class already written
+    into the file). Compile *strings* naming such a metric (``"auc"``, ``"Precision"``) come
+    back this way; a metric *call* in ``compile`` is built by the compile rewrite through
+    ``object_constructor``.
     """
 
     name: str
@@ -104,6 +113,9 @@ LOSS_METRICS = {
     "KLDivergence": "KLDivergence",
     "Poisson": "Poisson",
     "LogCoshError": "LogCosh",
+    "Hinge": "Hinge",
+    "SquaredHinge": "SquaredHinge",
+    "CategoricalHinge": "CategoricalHinge",
 }
 
 #: Metrics with state across batches (not a mean of per-example values).
@@ -121,6 +133,37 @@ _ACCURACY_FUNCTIONS = {
     "sparse_categorical_accuracy": lambda: _ACCURACY["sparse_categorical_accuracy"],
     "top_k_categorical_accuracy": lambda: _top_k(5, sparse=False),
     "sparse_top_k_categorical_accuracy": lambda: _top_k(5, sparse=True),
+}
+
+
+#: Cosine similarity per example, as Keras's metric computes it (the loss is its negative):
+#: both sides scaled to unit length, the norm floored at Keras's epsilon.
+_COSINE = (
+    "(({yt}.to({yp}.dtype) / {yt}.to({yp}.dtype).norm(dim={axis}, keepdim=True).clamp(min=1e-7))"
+    " * ({yp} / {yp}.norm(dim={axis}, keepdim=True).clamp(min=1e-7))).sum({axis}).mean()"
+)
+
+
+def _snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``: ``MeanIoU`` → ``mean_io_u``, ``AUC`` → ``auc``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+#: Every compile string Keras 3's ``metrics.get`` resolves (keras/src/metrics/__init__.py,
+#: ALL_OBJECTS_DICT): each metric class by its name and by its name in snake case, and the
+#: short forms below. "accuracy"/"acc" in any case are read before it (``_accuracy_for``).
+KERAS_STRINGS: dict[str, str] = {
+    **{
+        spelling: cls
+        for cls in (*CLASSES, *LOSS_METRICS, "CosineSimilarity", *sorted(STATEFUL), "Mean", "Sum")
+        for spelling in (cls, _snake_case(cls))
+    },
+    **{short: "BinaryCrossentropy" for short in ("bce", "BCE")},
+    **{short: "MeanSquaredError" for short in ("mse", "MSE")},
+    **{short: "MeanAbsoluteError" for short in ("mae", "MAE")},
+    **{short: "MeanAbsolutePercentageError" for short in ("mape", "MAPE")},
+    **{short: "MeanSquaredLogarithmicError" for short in ("msle", "MSLE")},
 }
 
 
@@ -207,21 +250,20 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
     """The torch metric for a Keras one: a ``compile(metrics=[...])`` string (``"accuracy"``,
     whose meaning depends on the shapes, read here from ``loss``), a metric class call, or a
     function reference. Raises CannotMigrate with the reason."""
-    from migrate.rules.keras_losses import BY_FUNCTION, SPECS, torch_loss
+    from migrate.rules.keras_losses import BY_FUNCTION, torch_loss
 
     if isinstance(node, cst.SimpleString):
         value = node.evaluated_value
         node = value if isinstance(value, str) else ""
     if isinstance(node, str):
-        if node.lower() in ("accuracy", "acc"):
-            return _accuracy_for(loss, node)
-        if node in _ACCURACY_FUNCTIONS:
-            return _plan(node, _ACCURACY_FUNCTIONS[node]())
-        if node in BY_FUNCTION or node in SPECS:
-            return _from_loss(node, torch_loss(node, ctx))
-        raise CannotMigrate(f"metric {node!r} has no torch form in this table")
+        return _string_metric(node, ctx, loss)
     if isinstance(node, cst.Call):
         cls = dotted_name(node.func).rsplit(".", 1)[-1]
+        if cls == "CosineSimilarity":
+            values = _literal_args(node, "name='cosine_similarity', dtype=None, axis=-1", ctx)
+            if not isinstance(values["axis"], int):
+                raise CannotMigrate("CosineSimilarity `axis=` must be a literal integer")
+            return _plan(values["name"], _COSINE.replace("{axis}", str(values["axis"])))
         if cls in STATEFUL:
             raise CannotMigrate(
                 f"`{cls}` keeps counts across batches (not a mean of per-batch values); "
@@ -262,6 +304,27 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
     raise CannotMigrate(f"`{ctx.source(node)}` is not a metric this rewrite can read")
 
 
+def _string_metric(text: str, ctx: RuleContext, loss: cst.BaseExpression | str | None) -> MetricPlan:
+    """A ``compile(metrics=[...])`` string, resolved as Keras 3 resolves it: "accuracy"/"acc"
+    by the shapes (read from the loss), any other through ``metrics.get`` to a metric class
+    built with its defaults. Keras logs it under the string itself. A metric that keeps counts
+    across batches is a plan with ``state`` (its class is written into the file here)."""
+    if text.lower() in ("accuracy", "acc"):
+        return _accuracy_for(loss, text)
+    cls = KERAS_STRINGS.get(text)
+    if cls is None:
+        raise CannotMigrate(f"metric {text!r} is not a name Keras's `metrics.get` knows")
+    if cls in ("Mean", "Sum"):
+        raise CannotMigrate(f"metric {text!r} would average the labels weighted by the predictions, as Keras does with it")
+    call = cst.parse_expression(f"keras.metrics.{cls}(name={text!r})")
+    assert isinstance(call, cst.Call)
+    if cls in OBJECT_CLASSES:
+        definition, constructor = object_constructor(call, cls, ctx)
+        ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
+        return MetricPlan(text, state=cst.parse_expression(constructor))
+    return torch_metric(call, ctx, loss)
+
+
 def _default_metric_name(cls: str) -> str:
     from migrate.rules.keras_losses import SPECS
 
@@ -274,34 +337,56 @@ def _default_metric_name(cls: str) -> str:
 # Metric objects a hand-written loop updates (``m.update_state(y, p)``, ``m.result()``,
 # ``m.reset_state()``, ``m(y, p)``), as the TF2 custom-loop guides write them.
 
-_RUNNING_MEAN = """
+_RUNNING_MEAN = '''
 class RunningMean:
-    \"\"\"A Keras mean metric (`keras.metrics.Mean`, accuracies, error metrics): the mean of every
-    value given to `update_state` since the last `reset_state`, as Keras keeps it.\"\"\"
+    """A Keras mean metric (`keras.metrics.Mean`, accuracies, error metrics): the mean of every
+    value given to `update_state` since the last `reset_state`, as Keras keeps it: values are
+    averaged down to one per example, weighted by `sample_weight` (one per example, or one per
+    value) and divided by the sum of the weights. `root=True` gives the square root of that
+    mean (`RootMeanSquaredError`)."""
 
-    def __init__(self, per_example=None, name=None):
+    def __init__(self, per_example=None, root=False, name=None):
         self.per_example = per_example  # (y_true, y_pred) -> the values to average; None: the values given
+        self.root = root
         self.name = name
         self.reset_state()
 
     def reset_state(self):
-        self.total, self.count = 0.0, 0
+        self.total, self.count = 0.0, 0.0
 
     reset_states = reset_state  # Keras 2's name
 
-    def update_state(self, *args):
+    def update_state(self, *args, sample_weight=None):
+        if len(args) > (1 if self.per_example is None else 2):  # sample_weight passed by position
+            *args, sample_weight = args
         values = self.per_example(*args) if self.per_example is not None else args[0]
-        values = {as_tensor}(values).detach()
+        values = torch.as_tensor(values, dtype=torch.float32).detach()
+        if sample_weight is None:
+            weights = torch.ones(values.shape[:1], device=values.device)  # one per example; a scalar counts once
+        else:
+            weights = torch.as_tensor(sample_weight, dtype=torch.float32, device=values.device).detach()
+            # Keras's squeeze_or_expand_to_same_rank: ranks one apart meet at a last axis of 1.
+            if values.dim() == weights.dim() + 1 and values.shape[-1] == 1:
+                values, weights = (values, weights.unsqueeze(-1)) if weights.dim() == 1 else (values.squeeze(-1), weights)
+            elif weights.dim() == values.dim() + 1 and weights.shape[-1] == 1:
+                values, weights = (values.unsqueeze(-1), weights) if values.dim() == 1 else (values, weights.squeeze(-1))
+        if values.dim() > weights.dim():  # average the values down to the weights' shape
+            values = values.mean(dim=tuple(range(weights.dim(), values.dim())))
+        weights = weights.broadcast_to(values.shape)
+        values = values * weights
+        if values.dim() > 1:  # one value and one weight per example
+            values, weights = values.mean(dim=tuple(range(1, values.dim()))), weights.mean(dim=tuple(range(1, weights.dim())))
         self.total += values.sum().item()
-        self.count += values.numel()
+        self.count += weights.sum().item()
 
     def result(self):
-        return {tensor}(self.total / self.count if self.count else 0.0)
+        mean = torch.tensor(self.total / self.count if self.count else 0.0)
+        return mean.sqrt() if self.root else mean
 
-    def __call__(self, *args):
-        self.update_state(*args)
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
         return self.result()
-"""
+'''
 
 
 # ---------------------------------------------------------------------------------------
@@ -382,7 +467,10 @@ class AreaUnderCurve:
         y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
         if self.from_logits:
             y_pred = torch.sigmoid(y_pred)
-        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).cpu().broadcast_to(y_pred.shape)
+        weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).detach().cpu()
+        if weights.dim() == y_pred.dim() - 1:
+            weights = weights.unsqueeze(-1)  # one weight per example, as Keras expands it
+        weights = weights.broadcast_to(y_pred.shape)
         positive = (torch.as_tensor(y_true).detach().cpu().reshape(-1) != 0).float()
         weights, y_pred = weights.reshape(-1), y_pred.reshape(-1).clamp(0.0, 1.0)
         # Keras's bucketing: a prediction p counts as positive at threshold i when
@@ -432,14 +520,18 @@ class AreaUnderCurve:
 
 _MEAN_IOU = '''
 class MeanIntersectionOverUnion:
-    """Keras's MeanIoU: a num_classes x num_classes confusion matrix of integer counts (rows:
-    true class, columns: predicted class) summed over every batch since the last
-    `reset_state`; the result is the mean of TP / (TP + FP + FN) over the classes that occurred.
-    As in Keras, class ids outside [0, num_classes) are skipped and `sample_weight` is cast to
-    an integer (Keras's metric dtype is "int": a weight of 0.5 counts 0)."""
+    """Keras's IoU metrics (MeanIoU, IoU, BinaryIoU, OneHotIoU, OneHotMeanIoU): a
+    num_classes x num_classes confusion matrix of integer counts (rows: true class, columns:
+    predicted class) summed over every batch since the last `reset_state`; the result is the
+    mean of TP / (TP + FP + FN) over the `target_class_ids` (all classes when None) that
+    occurred. As in Keras, class ids outside [0, num_classes) are skipped and `sample_weight` is
+    cast to an integer (Keras's metric dtype is "int": a weight of 0.5 counts 0). BinaryIoU
+    predicts class 1 where the prediction is >= `threshold`."""
 
-    def __init__(self, num_classes, ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1, name=None):
+    def __init__(self, num_classes, target_class_ids=None, threshold=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1, name=None):
         self.num_classes = num_classes
+        self.target_class_ids = list(range(num_classes)) if target_class_ids is None else list(target_class_ids)
+        self.threshold = threshold
         self.ignore_class = ignore_class
         self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
         self.name = name
@@ -452,6 +544,8 @@ class MeanIntersectionOverUnion:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = torch.as_tensor(y_true).detach().cpu(), torch.as_tensor(y_pred).detach().cpu()  # the counts live on the CPU
+        if self.threshold is not None:
+            y_pred = (y_pred.float() >= self.threshold).long()
         if not self.sparse_y_true:
             y_true = y_true.argmax(self.axis)
         if not self.sparse_y_pred:
@@ -468,6 +562,8 @@ class MeanIntersectionOverUnion:
     def result(self):
         tp = self.matrix.diagonal().float()
         denominator = (self.matrix.sum(0) + self.matrix.sum(1)).float() - tp
+        targets = torch.tensor(self.target_class_ids)
+        tp, denominator = tp[targets], denominator[targets]
         valid = denominator > 1e-9  # a class never seen nor predicted does not count
         iou = torch.where(valid, tp / (denominator + 1e-7), torch.zeros_like(tp))
         return iou.sum() / (valid.sum() + 1e-7)
@@ -477,7 +573,156 @@ class MeanIntersectionOverUnion:
         return self.result()
 '''
 
-#: Keras class → (template, its class name, Keras's signature after ``self``).
+_F_SCORE = '''
+class FScore:
+    """Keras's F1Score and FBetaScore: true positives, false positives, false negatives and
+    true labels per class (per example weighted by `sample_weight`), summed over every batch
+    since the last `reset_state`, and the F-beta score from them. A prediction is positive above
+    `threshold`, or with `threshold=None` where it is the largest of its row (and not 0).
+    `average`: None (one score per class), "micro" (counts pooled over the classes), "macro"
+    (the mean of the classes' scores) or "weighted" (weighted by each class's true labels)."""
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name=None):
+        self.average, self.beta, self.threshold = average, beta, threshold
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        zero = torch.zeros(())  # becomes one count per class on the first update unless "micro"
+        self.tp, self.fp, self.fn, self.support = zero, zero, zero, zero
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
+        y_true = torch.as_tensor(y_true, dtype=torch.float32).detach().cpu()
+        if self.threshold is None:
+            y_pred = ((y_pred >= y_pred.max(-1, keepdim=True).values) & (y_pred.abs() > 1e-9)).float()
+        else:
+            y_pred = (y_pred > self.threshold).float()
+        weights = torch.ones(len(y_true), 1) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).detach().cpu().reshape(-1, 1)
+
+        def total(values):
+            return (values * weights).sum() if self.average == "micro" else (values * weights).sum(0)
+
+        self.tp = self.tp + total(y_pred * y_true)
+        self.fp = self.fp + total(y_pred * (1 - y_true))
+        self.fn = self.fn + total((1 - y_pred) * y_true)
+        self.support = self.support + total(y_true)
+
+    def result(self):
+        epsilon = 1e-7  # Keras's backend.epsilon()
+        precision = self.tp / (self.tp + self.fp + epsilon)
+        recall = self.tp / (self.tp + self.fn + epsilon)
+        score = precision * recall / (self.beta**2 * precision + recall + epsilon) * (1 + self.beta**2)
+        if self.average == "weighted":
+            return (score * self.support / (self.support.sum() + epsilon)).sum()
+        if self.average is not None:  # "micro" (one score already) or "macro"
+            return score.mean()
+        return score
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+_R_SQUARED = '''
+class RSquared:
+    """Keras's R2Score: per output, the sums of the (weighted) targets, their squares, the
+    squared errors and the weights over every batch since the last `reset_state`, and the
+    coefficient of determination from them. `class_aggregation`: "uniform_average" (the mean
+    over the outputs), "variance_weighted_average" or None (one score per output);
+    `num_regressors` > 0 gives Keras's adjusted score (Keras counts values, not examples)."""
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name=None):
+        self.class_aggregation, self.num_regressors = class_aggregation, num_regressors
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        zero = torch.zeros(())  # becomes one sum per output on the first update
+        self.sum, self.squared_sum, self.squared_error, self.count = zero, zero, zero, zero
+        self.num_samples = 0
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
+        y_true = torch.as_tensor(y_true, dtype=torch.float32).detach().cpu().reshape(y_pred.shape)
+        weights = torch.ones(()) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).detach().cpu()
+        if weights.dim() == 1:
+            weights = weights.unsqueeze(1)  # one weight per example, for every output
+        weights = weights.broadcast_to(y_true.shape)
+        self.sum = self.sum + (y_true * weights).sum(0)
+        self.squared_sum = self.squared_sum + (y_true * y_true * weights).sum(0)
+        self.squared_error = self.squared_error + ((y_true - y_pred) ** 2 * weights).sum(0)
+        self.count = self.count + weights.sum(0)
+        self.num_samples += y_true.numel()
+
+    def result(self):
+        mean = self.sum / self.count
+        total = self.squared_sum - self.sum * mean
+        scores = 1 - self.squared_error / total
+        scores = torch.where(scores.isinf(), torch.zeros_like(scores), scores)
+        if self.class_aggregation == "uniform_average":
+            score = scores.mean()
+        elif self.class_aggregation == "variance_weighted_average":
+            score = (total * scores).sum() / total.sum()
+        else:
+            score = scores
+        n, p = self.num_samples, self.num_regressors
+        if p != 0 and p < n - 1:  # otherwise Keras warns and keeps the plain score
+            score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return score
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+_SENSITIVITY_SPECIFICITY = '''
+class SensitivitySpecificity(AreaUnderCurve):
+    """Keras's SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall and
+    RecallAtPrecision: the AUC's confusion counts at `num_thresholds` evenly spaced thresholds,
+    and the largest `result_of` rate among the thresholds where the `constraint` rate is at
+    least `value` (0 when there is none). Rates: "sensitivity" (recall), "specificity",
+    "precision"; `class_id` keeps that column of the labels and predictions only."""
+
+    def __init__(self, result_of, constraint, value, num_thresholds=200, class_id=None, name=None):
+        self.result_of, self.constraint, self.value = result_of, constraint, value
+        self.class_id = class_id
+        super().__init__(num_thresholds=num_thresholds, name=name)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.class_id is not None:
+            y_pred = torch.as_tensor(y_pred)
+            y_true = torch.as_tensor(y_true).reshape(y_pred.shape)
+            y_true, y_pred = y_true[..., self.class_id, None], y_pred[..., self.class_id, None]
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def rate(self, which):
+        hits, misses = {"sensitivity": (self.tp, self.fn), "specificity": (self.tn, self.fp), "precision": (self.tp, self.fp)}[which]
+        return self._ratio(hits, hits + misses)
+
+    def result(self):
+        feasible = self.rate(self.constraint) >= self.value
+        return torch.where(feasible, self.rate(self.result_of), torch.zeros(())).max()
+'''
+
+def _iou_options(name: str | None) -> str:
+    """The IoU metrics' shared arguments in Keras's order, with the class's default name."""
+    return f"name={name!r}, dtype=None, ignore_class=None"
+
+#: The four "at" metrics: Keras class → (the rate maximised, the rate constrained, its argument).
+_AT_METRICS = {
+    "SensitivityAtSpecificity": ("sensitivity", "specificity", "specificity"),
+    "SpecificityAtSensitivity": ("specificity", "sensitivity", "sensitivity"),
+    "PrecisionAtRecall": ("precision", "sensitivity", "recall"),
+    "RecallAtPrecision": ("sensitivity", "precision", "precision"),
+}
+
+#: Keras class → (template, its class name, Keras's signature after ``self``). A required
+#: Keras argument is written ``=None`` here and checked by ``object_constructor``.
 OBJECT_CLASSES: dict[str, tuple[str, str, str]] = {
     **{
         cls: (_CONFUSION_METRIC, "ConfusionMetric", "thresholds=None, name=None, dtype=None")
@@ -490,11 +735,38 @@ OBJECT_CLASSES: dict[str, tuple[str, str, str]] = {
         "num_thresholds=200, curve='ROC', summation_method='interpolation', name=None, dtype=None, "
         "thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False",
     ),
+    **{
+        cls: (
+            _SENSITIVITY_SPECIFICITY, "SensitivitySpecificity",
+            f"{argument}=None, num_thresholds=200, class_id=None, name='{_snake_case(cls)}', dtype=None",
+        )
+        for cls, (_, _, argument) in _AT_METRICS.items()
+    },
     "MeanIoU": (
         _MEAN_IOU, "MeanIntersectionOverUnion",
-        "num_classes=None, name=None, dtype=None, ignore_class=None, sparse_y_true=True, sparse_y_pred=True, axis=-1",
+        f"num_classes=None, {_iou_options(None)}, sparse_y_true=True, sparse_y_pred=True, axis=-1",
     ),
+    "IoU": (
+        _MEAN_IOU, "MeanIntersectionOverUnion",
+        f"num_classes=None, target_class_ids=None, {_iou_options('io_u')}, sparse_y_true=True, sparse_y_pred=True, axis=-1",
+    ),
+    "BinaryIoU": (_MEAN_IOU, "MeanIntersectionOverUnion", "target_class_ids=(0, 1), threshold=0.5, name='binary_io_u', dtype=None"),
+    "OneHotIoU": (
+        _MEAN_IOU, "MeanIntersectionOverUnion",
+        f"num_classes=None, target_class_ids=None, {_iou_options('one_hot_io_u')}, sparse_y_pred=False, axis=-1",
+    ),
+    "OneHotMeanIoU": (
+        _MEAN_IOU, "MeanIntersectionOverUnion",
+        f"num_classes=None, {_iou_options('one_hot_mean_io_u')}, sparse_y_pred=False, axis=-1",
+    ),
+    "F1Score": (_F_SCORE, "FScore", "average=None, threshold=None, name='f1_score', dtype=None"),
+    "FBetaScore": (_F_SCORE, "FScore", "average=None, beta=1.0, threshold=None, name='fbeta_score', dtype=None"),
+    "R2Score": (_R_SQUARED, "RSquared", "class_aggregation='uniform_average', num_regressors=0, name='r2_score', dtype=None"),
+    "RootMeanSquaredError": (_RUNNING_MEAN, "RunningMean", "name='root_mean_squared_error', dtype=None"),
 }
+
+#: Templates another template subclasses: written into the file first.
+_BASES = {_SENSITIVITY_SPECIFICITY: _AREA_UNDER_CURVE}
 
 _RESULT_OF = {
     "TruePositives": "tp", "FalsePositives": "fp", "TrueNegatives": "tn", "FalseNegatives": "fn",
@@ -516,54 +788,143 @@ def _thresholds(value: Any) -> float | list[float]:
     return [float(v) for v in values] if isinstance(value, (list, tuple)) else float(value)
 
 
+def _code(value: Any) -> str:
+    """A literal as the generated code writes it (strings in double quotes)."""
+    return f'"{value}"' if isinstance(value, str) and '"' not in value and "\\" not in value else repr(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _class_ids(value: Any, num_classes: int, what: str) -> list[int]:
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, int) and 0 <= v < num_classes for v in value):
+        raise CannotMigrate(f"{what} needs a literal list of class ids in [0, {num_classes}) as `target_class_ids`")
+    return list(value)
+
+
+def _confusion_args(cls: str, values: dict[str, Any]) -> list[str]:
+    if values.get("top_k") is not None:
+        raise CannotMigrate("`top_k=` (only the k highest predictions count as positive) is not migrated")
+    args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}"]
+    if values.get("class_id") is not None:
+        args.append(f"class_id={int(values['class_id'])}")
+    return args
+
+
+def _auc_args(values: dict[str, Any]) -> list[str]:
+    for unsupported in ("thresholds", "label_weights", "num_labels"):
+        if values[unsupported] is not None:
+            raise CannotMigrate(f"AUC `{unsupported}=` is not migrated (only evenly spaced `num_thresholds`)")
+    if values["multi_label"]:
+        raise CannotMigrate("AUC `multi_label=True` (one curve per label, averaged) is not migrated")
+    curve, method = str(values["curve"]).upper(), str(values["summation_method"]).lower()
+    if curve not in ("ROC", "PR"):
+        raise CannotMigrate(f"AUC `curve={values['curve']!r}` is not migrated (ROC and PR are)")
+    if method not in ("interpolation", "minoring", "majoring"):
+        raise CannotMigrate(f"AUC `summation_method={values['summation_method']!r}` is not one Keras knows")
+    if not isinstance(values["num_thresholds"], int) or values["num_thresholds"] < 2:
+        raise CannotMigrate("AUC `num_thresholds=` must be an integer > 1")
+    args = [f"num_thresholds={values['num_thresholds']}", f'curve="{curve}"', f'summation_method="{method}"']
+    if values["from_logits"]:
+        args.append("from_logits=True")
+    return args
+
+
+def _at_args(cls: str, values: dict[str, Any]) -> list[str]:
+    result_of, constraint, argument = _AT_METRICS[cls]
+    value = values[argument]
+    if not _number(value) or not 0 <= value <= 1:
+        raise CannotMigrate(f"{cls} needs a literal `{argument}` in [0, 1]")
+    if not isinstance(values["num_thresholds"], int) or values["num_thresholds"] < 2:
+        # One threshold is Keras's 0.5 compared, not bucketed.
+        raise CannotMigrate(f"{cls} `num_thresholds=` must be a literal integer > 1")
+    args = [f'result_of="{result_of}"', f'constraint="{constraint}"', f"value={float(value)!r}", f"num_thresholds={values['num_thresholds']}"]
+    if values["class_id"] is not None:
+        if not isinstance(values["class_id"], int):
+            raise CannotMigrate(f"{cls} `class_id=` must be a literal integer")
+        args.append(f"class_id={values['class_id']}")
+    return args
+
+
+def _iou_args(cls: str, values: dict[str, Any]) -> list[str]:
+    if cls == "BinaryIoU":
+        if not _number(values["threshold"]):
+            raise CannotMigrate("BinaryIoU needs a literal number as `threshold`")
+        ids = _class_ids(values["target_class_ids"], 2, cls)
+        return ["num_classes=2", f"target_class_ids={ids!r}", f"threshold={float(values['threshold'])!r}"]
+    if not isinstance(values["num_classes"], int) or isinstance(values["num_classes"], bool) or values["num_classes"] < 1:
+        raise CannotMigrate(f"{cls} needs a literal integer `num_classes`")
+    args = [f"num_classes={values['num_classes']}"]
+    if "target_class_ids" in values:
+        args.append(f"target_class_ids={_class_ids(values['target_class_ids'], values['num_classes'], cls)!r}")
+    if cls.startswith("OneHot"):
+        values = {**values, "sparse_y_true": False}
+    for key, default in (("ignore_class", None), ("sparse_y_true", True), ("sparse_y_pred", True), ("axis", -1)):
+        if values[key] != default:
+            args.append(f"{key}={values[key]!r}")
+    return args
+
+
+def _f_score_args(cls: str, values: dict[str, Any]) -> list[str]:
+    average, threshold, beta = values["average"], values["threshold"], values.get("beta", 1.0)
+    if average not in (None, "micro", "macro", "weighted"):
+        raise CannotMigrate(f"{cls} `average={average!r}` is not one Keras takes (None, 'micro', 'macro', 'weighted')")
+    if not isinstance(beta, float) or beta <= 0:
+        raise CannotMigrate(f"{cls} `beta=` must be a literal float > 0 (Keras refuses an int)")
+    if threshold is not None and (not isinstance(threshold, float) or not 0 < threshold <= 1):
+        raise CannotMigrate(f"{cls} `threshold=` must be a literal float in (0, 1] (Keras refuses an int)")
+    return [f"average={_code(average)}", f"beta={beta!r}", f"threshold={threshold!r}"]
+
+
+def _r2_args(values: dict[str, Any]) -> list[str]:
+    aggregation, regressors = values["class_aggregation"], values["num_regressors"]
+    if aggregation not in (None, "uniform_average", "variance_weighted_average"):
+        raise CannotMigrate(f"R2Score `class_aggregation={aggregation!r}` is not one Keras takes")
+    if not isinstance(regressors, int) or isinstance(regressors, bool) or regressors < 0:
+        raise CannotMigrate("R2Score `num_regressors=` must be a literal integer >= 0")
+    return [f"class_aggregation={_code(aggregation)}", f"num_regressors={regressors}"]
+
+
+def _torch_spelled(template: str, ctx: RuleContext) -> str:
+    torch_prefix = cst.Module([]).code_for_node(ctx.name("torch.as_tensor")).rsplit(".", 1)[0]
+    return template.lstrip("\n").replace("torch.", f"{torch_prefix}.")
+
+
 def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str, str]:
     """The class definition (torch spelled as the file imports it) and the constructor
-    expression for a stateful Keras metric ``call``. Raises CannotMigrate with the reason."""
+    expression for a stateful Keras metric ``call``. Raises CannotMigrate with the reason.
+    A class that subclasses another template's (``SensitivitySpecificity``) has its base
+    written into the file here, before the caller writes the definition returned."""
     template, class_name, signature = OBJECT_CLASSES[cls]
     values = _literal_args(call, signature, ctx)
     name = values.get("name")
-    args: list[str] = []
     if class_name == "ConfusionMetric":
-        if values.get("top_k") is not None:
-            raise CannotMigrate("`top_k=` (only the k highest predictions count as positive) is not migrated")
-        args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}"]
-        if values.get("class_id") is not None:
-            args.append(f"class_id={int(values['class_id'])}")
+        args = _confusion_args(cls, values)
     elif class_name == "AreaUnderCurve":
-        for unsupported in ("thresholds", "label_weights", "num_labels"):
-            if values[unsupported] is not None:
-                raise CannotMigrate(f"AUC `{unsupported}=` is not migrated (only evenly spaced `num_thresholds`)")
-        if values["multi_label"]:
-            raise CannotMigrate("AUC `multi_label=True` (one curve per label, averaged) is not migrated")
-        curve, method = str(values["curve"]).upper(), str(values["summation_method"]).lower()
-        if curve not in ("ROC", "PR"):
-            raise CannotMigrate(f"AUC `curve={values['curve']!r}` is not migrated (ROC and PR are)")
-        if method not in ("interpolation", "minoring", "majoring"):
-            raise CannotMigrate(f"AUC `summation_method={values['summation_method']!r}` is not one Keras knows")
-        if not isinstance(values["num_thresholds"], int) or values["num_thresholds"] < 2:
-            raise CannotMigrate("AUC `num_thresholds=` must be an integer > 1")
-        args = [f"num_thresholds={values['num_thresholds']}", f'curve="{curve}"', f'summation_method="{method}"']
-        if values["from_logits"]:
-            args.append("from_logits=True")
-    else:
-        if not isinstance(values["num_classes"], int):
-            raise CannotMigrate("MeanIoU needs a literal integer `num_classes`")
-        args = [f"num_classes={values['num_classes']}"]
-        for key, default in (("ignore_class", None), ("sparse_y_true", True), ("sparse_y_pred", True), ("axis", -1)):
-            if values[key] != default:
-                args.append(f"{key}={values[key]!r}")
+        args = _auc_args(values)
+    elif class_name == "SensitivitySpecificity":
+        args = _at_args(cls, values)
+    elif class_name == "MeanIntersectionOverUnion":
+        args = _iou_args(cls, values)
+    elif class_name == "FScore":
+        args = _f_score_args(cls, values)
+    elif class_name == "RSquared":
+        args = _r2_args(values)
+    else:  # RootMeanSquaredError: Keras squares the error per value and keeps their mean
+        args = ["per_example=lambda y_true, y_pred: (y_pred - y_true.reshape(y_pred.shape)) ** 2", "root=True"]
     if name is not None:
         if not isinstance(name, str):
             raise CannotMigrate("a metric `name=` that is not a literal string")
         args.append(f'name="{name}"' if '"' not in name and "\\" not in name else f"name={name!r}")
-    torch_prefix = cst.Module([]).code_for_node(ctx.name("torch.as_tensor")).rsplit(".", 1)[0]
-    definition = template.lstrip("\n").replace("torch.", f"{torch_prefix}.")
-    return definition, f"{class_name}({', '.join(args)})"
+    if template in _BASES:
+        ctx.add_definition(list(cst.parse_module(_torch_spelled(_BASES[template], ctx)).body))  # type: ignore[attr-defined]
+    return _torch_spelled(template, ctx), f"{class_name}({', '.join(args)})"
 
 
 class MetricObject(Rule):
     id = "metrics.metric"
-    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, *sorted(STATEFUL)])
+    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, "CosineSimilarity", *sorted(STATEFUL)])
     returns = {n: "keras.metrics.Metric" for n in names}
     summary = (
         "`keras.metrics.SparseCategoricalAccuracy()` used by hand → `RunningMean(per_example=...)`, "
@@ -575,24 +936,31 @@ class MetricObject(Rule):
         "custom loop calls the Keras methods by name, so the rewrite defines one small "
         "`RunningMean` class in the file with the same methods (`update_state`, `result`, "
         "`reset_state`/`reset_states`, and calling it) and passes it the metric's per-example "
-        "values — the same expressions the `compile(metrics=...)` rewrite averages. The loop's "
-        "calls stay as they are. Precision, Recall, TruePositives/FalsePositives/TrueNegatives/"
-        "FalseNegatives, AUC (ROC/PR, Keras's 200 bucketed thresholds and its interpolation) and "
-        "MeanIoU keep counts across batches: each becomes a small class in the file "
-        "(`ConfusionMetric`, `AreaUnderCurve`, `MeanIntersectionOverUnion`) with Keras's maths and "
-        "`update_state(y_true, y_pred, sample_weight=None)`. Other stateful metrics are TODOs. A metric inside `compile(...)` is left to the compile rewrite; "
-        "`RunningMean` does not carry `sample_weight`."
+        "values — the same expressions the `compile(metrics=...)` rewrite averages — weighted "
+        "by `sample_weight` as Keras weighs them. The loop's calls stay as they are. Metrics that "
+        "keep counts across batches become small classes in the file with Keras's maths and "
+        "`update_state(y_true, y_pred, sample_weight=None)`: `ConfusionMetric` (Precision, "
+        "Recall, TruePositives/FalsePositives/TrueNegatives/FalseNegatives), `AreaUnderCurve` "
+        "(AUC: ROC/PR, Keras's bucketed thresholds and its interpolation), "
+        "`SensitivitySpecificity` (SensitivityAtSpecificity, SpecificityAtSensitivity, "
+        "PrecisionAtRecall, RecallAtPrecision, on the AUC's counts), `MeanIntersectionOverUnion` "
+        "(MeanIoU, IoU, BinaryIoU, OneHotIoU, OneHotMeanIoU), `FScore` (F1Score, FBetaScore), "
+        "`RSquared` (R2Score) and `RunningMean(root=True)` (RootMeanSquaredError). The "
+        "correlation metrics are TODOs. A metric inside `compile(...)` is left to the compile "
+        "rewrite."
     )
     example = (
         "import keras\n\n"
         'train_loss = keras.metrics.Mean(name="train_loss")\n'
         'train_accuracy = keras.metrics.SparseCategoricalAccuracy(name="train_accuracy")\n'
-        "train_loss(loss)\n"
+        "train_loss(loss, sample_weight=weights)\n"
         "train_accuracy.update_state(labels, predictions)\n"
         "print(train_accuracy.result())\n"
         "train_accuracy.reset_state()\n"
         'val_auc = keras.metrics.AUC(curve="PR")\n'
-        "val_auc.update_state(labels, probabilities)"
+        "val_auc.update_state(labels, probabilities)\n"
+        'f1 = keras.metrics.F1Score(average="macro", threshold=0.5)\n'
+        "f1.update_state(one_hot_labels, probabilities)"
     )
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -615,9 +983,7 @@ class MetricObject(Rule):
             body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
             per_example = f"lambda y_true, y_pred: {code(body)}"
             name = plan.name
-        definition = _RUNNING_MEAN.format(
-            as_tensor=code(ctx.name("torch.as_tensor")), tensor=code(ctx.name("torch.tensor"))
-        ).lstrip("\n")
+        definition = _torch_spelled(_RUNNING_MEAN, ctx)
         ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
         quoted = f'"{name}"' if isinstance(name, str) and '"' not in name and "\\" not in name else repr(name)
         args = ([f"per_example={per_example}"] if per_example else []) + [f"name={quoted}"]

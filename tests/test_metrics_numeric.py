@@ -83,8 +83,11 @@ def test_metric_matches_keras_on_a_batch(case) -> None:  # noqa: ANN001
     expected = _keras_metric(source, loss, y_true, y_pred)
     plan = torch_metric(cst.parse_expression(source), CTX, cst.parse_expression(loss) if loss else None)
     assert plan.name == name
+    expression = cst.Module([]).code_for_node(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
     scope = {"torch": torch, "F": torch.nn.functional, "y_true": torch.from_numpy(y_true), "y_pred": torch.from_numpy(y_pred)}
-    got = float(eval(cst.Module([]).code_for_node(plan.call(cst.Name("y_true"), cst.Name("y_pred"))), scope))  # noqa: S307
+    for definition in getattr(CTX, "definitions", []):  # helpers the expression calls (the losses' `keras_rank`)
+        exec(definition, scope)  # noqa: S102
+    got = float(eval(expression, scope))  # noqa: S307
     assert got == pytest.approx(expected, abs=1e-6)
 
 

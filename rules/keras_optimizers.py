@@ -3,6 +3,8 @@
 An optimiser becomes the ``torch.optim`` class that does the same update, with every Keras
 default written out (Keras and torch disagree on most of them: SGD's learning rate, Adam's
 epsilon, RMSprop's ``rho``/``alpha``, Adagrad's initial accumulator, Adadelta's learning rate).
+Where no torch.optim class can do Keras's update (Adam's and RMSprop's epsilon placement), a
+small subclass written into the file once does it: ``KerasAdam``, ``KerasRMSprop``.
 What Keras does inside ``apply_gradients`` and torch leaves to the training loop — gradient
 clipping (``clipnorm`` per variable, ``global_clipnorm``, ``clipvalue``), decoupled weight decay
 for the optimisers whose torch class only has L2 decay, and the learning-rate schedule stepped
@@ -21,6 +23,7 @@ Builders other rules call: ``torch_optimizer(node, params, ctx) -> OptimizerPlan
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -79,7 +82,7 @@ class OptimizerPlan:
     weight_decay: cst.BaseExpression | None = None
     #: Sentences for the user (``# Keras adds epsilon ...``), one comment line each.
     notes: tuple[str, ...] = ()
-    #: SGD/RMSprop with momentum: Keras's momentum holds lr·g, torch's holds g (see after_step).
+    #: SGD with momentum: Keras's momentum holds lr·g, torch's holds g (see after_step).
     momentum_carries_lr: bool = False
 
     def scheduler(self, optimizer: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression | None:
@@ -122,10 +125,11 @@ class OptimizerPlan:
     ) -> list[cst.BaseStatement]:
         """``scheduler.step()`` after every batch (Keras schedules count optimiser steps).
 
-        Keras's SGD and RMSprop keep the learning rate *inside* the momentum
-        (``m = μ·m - lr·g``), torch applies it outside (``p -= lr·buf``): the same at a constant
-        rate, not when a schedule changes it. When both meet, torch's momentum buffers are
-        rescaled by old/new rate after each schedule step, which makes the two identical.
+        Keras's SGD keeps the learning rate *inside* the momentum (``m = μ·m - lr·g``), torch
+        applies it outside (``p -= lr·buf``): the same at a constant rate, not when a schedule
+        changes it. When both meet, torch's momentum buffers are rescaled by old/new rate after
+        each schedule step, which makes the two identical. (RMSprop's class, ``KerasRMSprop``,
+        keeps the rate inside its momentum itself.)
         """
         target = scheduler if scheduler is not None else self.scheduler_name
         if self.schedule is None or target is None:
@@ -196,6 +200,9 @@ class OptimizerSpec:
     only: Mapping[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
     #: A sentence written beside the rewrite: where the maths cannot be the same.
     note: str = ""
+    #: The class the rewrite writes into the file (once) when no torch.optim class does
+    #: Keras's maths: a template of ``_DEFINITIONS``; ``torch`` is then that class's name.
+    definition: str = ""
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -214,10 +221,99 @@ def _betas(v: Values) -> cst.Tuple:
     return cst.Tuple([cst.Element(v["beta_1"], comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Element(v["beta_2"])])
 
 
-# Not written as a note at each site (measured small at Keras's default rate, and in the
-# docs): Adam/AdamW add epsilon to sqrt(v) before bias correction in Keras, after it in torch;
-# Adagrad and Adamax place epsilon differently too, negligibly (the accumulator starts at 0.1;
-# epsilon is added after the running max of |g| instead of before).
+# Where torch.optim has no setting for Keras's update, the rewrite writes a small subclass
+# into the file (once), so the optimiser object itself carries the maths — in a generated
+# ``fit`` loop and in a hand-written ``GradientTape`` loop alike:
+#
+# * Adam/AdamW (and Adam's amsgrad and decoupled weight decay): Keras adds epsilon to sqrt(v)
+#   *before* the bias correction, torch after it. Keras's update is torch's with epsilon
+#   divided by sqrt(1 - beta_2**t), so ``KerasAdam`` sets that epsilon before each step
+#   (torch's Adam reads ``group["eps"]`` at every step, in the for-loop, foreach and fused paths).
+# * RMSprop: Keras divides by sqrt(v + epsilon) (torch: sqrt(v) + epsilon) and keeps the
+#   learning rate inside the momentum; ``KerasRMSprop`` is Keras's update_step as it is.
+#
+# The others are torch's own classes: SGD (the momentum rescaling of ``after_step`` makes a
+# schedule exact), Adadelta and Nadam are Keras's maths; Adagrad and Adamax place epsilon
+# differently (Adagrad sqrt(acc) + eps for sqrt(acc + eps), relative difference below
+# eps / sqrt(acc) ≤ 3e-7 at Keras's defaults since the accumulator starts at 0.1; Adamax adds
+# eps to |g| before the running max, not after), negligibly unless gradients are near epsilon.
+
+_DEFINITIONS = {
+    "KerasAdam": '''
+class KerasAdam($Adam):
+    """``torch.optim.Adam`` with Keras's epsilon, which torch.optim cannot express.
+
+    Keras adds epsilon to sqrt(v) before the bias correction, torch after it: Keras's update
+    is torch's with epsilon / sqrt(1 - beta_2**t) at step t, so each step sets that epsilon
+    first. The Keras value is kept in the group as "keras_eps".
+    """
+
+    def step(self, closure=None):
+        for group in self.param_groups:
+            group.setdefault("keras_eps", group["eps"])  # at the first step: the Keras value
+            t = 1 + max((int(self.state[p].get("step", 0)) for p in group["params"]), default=0)
+            group["eps"] = group["keras_eps"] / $sqrt(1 - group["betas"][1] ** t)
+        return super().step(closure)
+''',
+    "KerasRMSprop": '''
+class KerasRMSprop($Optimizer):
+    """RMSprop as Keras computes it, which ``torch.optim.RMSprop`` cannot express.
+
+    Keras divides by sqrt(v + epsilon), torch by sqrt(v) + epsilon; and Keras's momentum
+    accumulates lr * g / sqrt(...), so a learning-rate schedule changes only the new term
+    (torch multiplies the whole momentum by the current rate).
+    """
+
+    def __init__(self, params, lr=0.001, rho=0.9, momentum=0.0, eps=1e-07, centered=False):
+        super().__init__(params, dict(lr=lr, rho=rho, momentum=momentum, eps=eps, centered=centered))
+
+    @$no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with $enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr, rho, momentum, eps = group["lr"], group["rho"], group["momentum"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = p.grad
+                state = self.state[p]
+                if not state:
+                    state["velocity"] = $zeros_like(p)
+                    if group["centered"]:
+                        state["average_gradient"] = $zeros_like(p)
+                    if momentum > 0:
+                        state["momentum_buffer"] = $zeros_like(p)
+                velocity = state["velocity"].mul_(rho).addcmul_(g, g, value=1 - rho)
+                if group["centered"]:
+                    average = state["average_gradient"].mul_(rho).add_(g, alpha=1 - rho)
+                    denominator = velocity - average.square() + eps
+                else:
+                    denominator = velocity + eps
+                increment = lr * g / denominator.sqrt()
+                if momentum > 0:
+                    increment = state["momentum_buffer"].mul_(momentum).add_(increment)
+                p.sub_(increment)
+        return loss
+''',
+}
+
+#: ``$key`` in a definition → the qualified name it spells.
+_DEFINITION_NAMES = {
+    "Adam": "torch.optim.Adam", "Optimizer": "torch.optim.Optimizer", "sqrt": "math.sqrt",
+    "no_grad": "torch.no_grad", "enable_grad": "torch.enable_grad", "zeros_like": "torch.zeros_like",
+}
+
+
+def _define(name: str, ctx: RuleContext) -> cst.BaseExpression:
+    """Write the class ``name`` of ``_DEFINITIONS`` into the file (once); its name."""
+    template = _DEFINITIONS[name]
+    spelled = {key: code_of(ctx.name(q)) for key, q in _DEFINITION_NAMES.items() if "$" + key in template}
+    ctx.add_definition(list(cst.parse_module(string.Template(template).substitute(spelled).lstrip("\n")).body))  # type: ignore[attr-defined]
+    return cst.Name(name)
+
 
 SPECS: dict[str, OptimizerSpec] = {
     s.keras: s
@@ -231,28 +327,31 @@ SPECS: dict[str, OptimizerSpec] = {
         ),
         OptimizerSpec(
             "Adam",
-            "torch.optim.Adam",
+            "KerasAdam",
             "learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False",
             lambda v: {"lr": v["learning_rate"], "betas": _betas(v), "eps": v["epsilon"], "amsgrad": v["amsgrad"]},
             decay="arg",
             decay_kwargs={"decoupled_weight_decay": True},
+            definition="KerasAdam",
         ),
         OptimizerSpec(
             "AdamW",
-            "torch.optim.AdamW",
+            "KerasAdam",
             "learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False",
-            lambda v: {"lr": v["learning_rate"], "betas": _betas(v), "eps": v["epsilon"], "weight_decay": v["weight_decay"], "amsgrad": v["amsgrad"]},
+            # torch's AdamW is Adam with decoupled_weight_decay=True: one class serves both.
+            lambda v: {
+                "lr": v["learning_rate"], "betas": _betas(v), "eps": v["epsilon"], "weight_decay": v["weight_decay"],
+                "decoupled_weight_decay": True, "amsgrad": v["amsgrad"],
+            },
             decay="own",
+            definition="KerasAdam",
         ),
         OptimizerSpec(
             "RMSprop",
-            "torch.optim.RMSprop",
+            "KerasRMSprop",
             "learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-07, centered=False",
-            lambda v: {"lr": v["learning_rate"], "alpha": v["rho"], "eps": v["epsilon"], "momentum": v["momentum"], "centered": v["centered"]},
-            note=(
-                "Keras RMSprop divides by sqrt(v + epsilon), torch by sqrt(v) + epsilon: "
-                "steps differ where gradients are small (docs/optimizers-losses.md)"
-            ),
+            lambda v: {"lr": v["learning_rate"], "rho": v["rho"], "momentum": v["momentum"], "eps": v["epsilon"], "centered": v["centered"]},
+            definition="KerasRMSprop",
         ),
         OptimizerSpec(
             "Adagrad",
@@ -451,7 +550,7 @@ def torch_optimizer(
         original = assigned_value(target, ctx)
         if isinstance(original, cst.Call) and _canonical(original.func, ctx):
             spec = SPECS[_canonical(original.func, ctx) or ""]
-            plan = _plan(spec, _bind(spec, original, ctx), params, ctx)
+            plan = _plan(spec, _bind(spec, original, ctx), params, ctx, define=False)
             scheduler = None
             if plan.schedule is not None:
                 scheduler = cst.parse_expression(scheduler_name(target))
@@ -519,8 +618,12 @@ def _is_schedule(value: cst.BaseExpression, ctx: RuleContext) -> bool:
 
 
 def _plan(
-    spec: OptimizerSpec, bound: Mapping[str, cst.BaseExpression], params: cst.BaseExpression, ctx: RuleContext
+    spec: OptimizerSpec, bound: Mapping[str, cst.BaseExpression], params: cst.BaseExpression, ctx: RuleContext,
+    define: bool = True,
 ) -> OptimizerPlan:
+    """The plan for a Keras optimiser's arguments. ``define``: the constructor will be written
+    into the file, so a class of ``_DEFINITIONS`` it names is written too (not when the plan
+    only describes an optimiser the file builds elsewhere)."""
     values: dict[str, cst.BaseExpression] = {}
     for p in spec.params:
         value = bound.get(p.name)
@@ -565,7 +668,11 @@ def _plan(
         k: v for k, v in kwargs.items()
         if not (k in OptimizerSpec.torch_defaults and _same(literal_or(v, None), OptimizerSpec.torch_defaults[k]))
     }
-    optimizer = _call(ctx.name(spec.torch), params, **kwargs)
+    if spec.definition:
+        torch_class = _define(spec.definition, ctx) if define else cst.Name(spec.definition)
+    else:
+        torch_class = ctx.name(spec.torch)
+    optimizer = _call(torch_class, params, **kwargs)
     return OptimizerPlan(
         optimizer=optimizer,
         keras=spec.keras,
@@ -575,7 +682,7 @@ def _plan(
         clipvalue=clip.get("clipvalue"),
         weight_decay=weight_decay,
         notes=(spec.note,) if spec.note else (),
-        momentum_carries_lr=spec.keras in ("SGD", "RMSprop") and literal_or(values["momentum"], None) not in (0, 0.0),
+        momentum_carries_lr=spec.keras == "SGD" and literal_or(values["momentum"], None) not in (0, 0.0),
     )
 
 
@@ -691,10 +798,16 @@ class OptimizerConstructor(Rule):
         "the training step. Nadam's momentum schedule is torch's with `momentum_decay=1.0`. "
         "Clipping and a learning-rate schedule are done by the training step "
         "(`apply_gradients`/`fit` rewrites); a schedule makes the optimiser `lr=1.0` and a "
-        "`LambdaLR` follows the Keras formula, stepped per batch. Differences torch cannot "
-        "express: Adam/AdamW add epsilon before bias correction in Keras (the first steps "
-        "differ slightly), RMSprop and Adagrad put epsilon inside the square root. An optimiser "
-        "inside `compile(...)` is left to the compile rewrite."
+        "`LambdaLR` follows the Keras formula, stepped per batch. Two updates torch.optim "
+        "cannot express get a small class written into the file once: Adam and AdamW add "
+        "epsilon before the bias correction in Keras (`KerasAdam(torch.optim.Adam)` sets "
+        "torch's epsilon to ε/√(1−β₂ᵗ) before each step, which is the same update), RMSprop "
+        "divides by √(v + ε) and keeps the learning rate inside its momentum (`KerasRMSprop`, "
+        "Keras's update step). SGD, Adadelta and Nadam are Keras's maths in torch's classes; "
+        "Adagrad (√acc + ε for √(acc + ε)) and Adamax (ε added before the running max) are "
+        "close approximations, relative difference about ε/√acc. Lion, Ftrl, Lamb and "
+        "Adafactor are not migrated. An optimiser inside `compile(...)` is left to the "
+        "compile rewrite."
     )
     example = (
         "import keras\n\n"

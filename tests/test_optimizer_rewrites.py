@@ -17,7 +17,7 @@ def _out(source: str) -> str:
 
 def test_compile_positional_optimizer_names_the_parameters() -> None:
     out = _out("import keras\n\nmodel = build()\nopt = keras.optimizers.Adam(1e-4)\nmodel.compile(opt, 'mse')\n")
-    assert "opt = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-07)" in out
+    assert "opt = KerasAdam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-07)" in out
 
 
 def test_optimizer_built_before_its_model_is_a_todo() -> None:
@@ -59,3 +59,41 @@ def test_keras2_decay_becomes_a_schedule_with_momentum_rescaling() -> None:
 def test_optimizer_inside_compile_is_left_to_the_compile_rewrite() -> None:
     out = _out("import keras\n\nmodel = build()\nmodel.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
     assert "TODO(optimizers.optimizer)" not in out
+
+
+def test_keras_adam_is_written_once_per_file_and_serves_adamw() -> None:
+    out = _out(
+        "import keras\n\nmodel = build()\nopt = keras.optimizers.Adam()\nmodel.compile(opt, 'mse')\n"
+        "critic = build()\nopt_w = keras.optimizers.AdamW(1e-3)\ncritic.compile(opt_w, 'mse')\n"
+    )
+    assert out.count("class KerasAdam(torch.optim.Adam):") == 1
+    assert "opt_w = KerasAdam(critic.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-07, weight_decay=0.004, decoupled_weight_decay=True)" in out
+    assert "import math" in out
+    assert migrate_source(out).output == out
+
+
+def test_rmsprop_with_momentum_and_a_schedule_needs_no_rescaling() -> None:
+    """KerasRMSprop keeps the learning rate inside its momentum as Keras does: the schedule
+    is stepped and nothing else (SGD's momentum buffers still are rescaled)."""
+    out = _out(
+        "import keras\n\nmodel = build()\n"
+        "opt = keras.optimizers.RMSprop(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5), momentum=0.9)\n"
+        "opt.minimize(lambda: model(x).sum(), model.trainable_variables)\n"
+    )
+    assert "opt = KerasRMSprop(model.parameters(), lr=1.0, rho=0.9, momentum=0.9, eps=1e-07)" in out
+    assert "class KerasRMSprop(torch.optim.Optimizer):" in out
+    assert "opt_scheduler.step()" in out and "momentum_buffer\"].mul_(previous_lr" not in out
+
+
+def test_an_optimizer_built_elsewhere_writes_no_class() -> None:
+    """apply_gradients on an optimizer the file builds reads its plan; only the constructor's
+    own rewrite writes KerasAdam (once)."""
+    out = _out(
+        "import tensorflow as tf\n\nmodel = build()\nopt = tf.keras.optimizers.Adam(0.01)\n\n\n"
+        "def step(x, y):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_mean((model(x) - y) ** 2)\n"
+        "    grads = tape.gradient(loss, model.trainable_variables)\n"
+        "    opt.apply_gradients(zip(grads, model.trainable_variables))\n"
+    )
+    assert out.count("class KerasAdam(") == 1 and "opt.step()" in out

@@ -19,6 +19,12 @@ Where the two libraries differ:
   1/classes (torch's ``label_smoothing=`` does exactly the categorical one).
 * Sparse labels of shape ``(batch, 1)`` are squeezed by Keras: the rewrite flattens logits to
   ``(N, classes)`` and labels to ``(N,)``, which also covers sequence outputs.
+* Keras's loss objects (and ``compile``, which wraps every loss in one) first bring labels and
+  predictions to the same rank, adding or dropping a trailing axis of 1
+  (``squeeze_or_expand_to_same_rank``); torch broadcasts labels ``(N,)`` against predictions
+  ``(N, 1)`` to ``(N, N)`` — silently wrong numbers from ``mse_loss`` — or refuses
+  (``binary_cross_entropy``). The elementwise losses call ``keras_rank`` (written into the file
+  once) on both; the class-axis ones need not (a trailing axis of 1 would be one class).
 * Keras casts labels to the prediction's dtype; torch wants float targets for the binary
   losses and int64 class indices for the sparse ones (``.float()``, ``.long()``).
 
@@ -137,6 +143,10 @@ class LossSpec:
     #: Arguments whose value picks the form, so must be literals.
     literal_args: tuple[str, ...] = ()
     note: str = ""
+    #: Where Keras applies its rank rule to this loss: "function" (the loss function itself,
+    #: so everywhere), "object" (only the Loss object and ``compile``, which wrap the function),
+    #: or "" (a loss over a class axis, where a trailing axis of 1 would be a single class).
+    same_rank: str = ""
 
 
 def _elementwise(torch_fn: str, extra: str = "") -> tuple[str, str]:
@@ -232,33 +242,50 @@ def _per_example_only(per: str) -> tuple[str, str]:
     """A formula that is already one value per example."""
     return f"({per}).mean()", per
 
+#: Keras's ``squeeze_or_expand_to_same_rank``, written into the file once, applied to each
+#: tensor against the other (the rule is symmetric, so each side can be computed on its own).
+_KERAS_RANK = '''
+def keras_rank(x, other):
+    """``x`` as Keras's losses shape it against ``other``: when the ranks differ by one and the
+    longer tensor ends in an axis of 1, a rank-1 tensor gains that axis, otherwise the longer
+    one loses it. Labels (N,) with predictions (N, 1) become (N, 1); torch would broadcast the
+    pair to (N, N) or refuse it."""
+    if other.dim() == x.dim() + 1 and other.shape[-1] == 1 and x.dim() == 1:
+        return x.unsqueeze(-1)
+    if x.dim() == other.dim() + 1 and x.shape[-1] == 1 and other.dim() != 1:
+        return x.squeeze(-1)
+    return x
+'''
+
 SPECS: dict[str, LossSpec] = {
     s.keras: s
     for s in [
-        LossSpec("MeanSquaredError", "mean_squared_error", "", lambda a: _elementwise("mse_loss"), ("mse", "MSE")),
-        LossSpec("MeanAbsoluteError", "mean_absolute_error", "", lambda a: _elementwise("l1_loss"), ("mae", "MAE")),
+        LossSpec("MeanSquaredError", "mean_squared_error", "", lambda a: _elementwise("mse_loss"), ("mse", "MSE"), same_rank="function"),
+        LossSpec("MeanAbsoluteError", "mean_absolute_error", "", lambda a: _elementwise("l1_loss"), ("mae", "MAE"), same_rank="function"),
         LossSpec(
             "MeanAbsolutePercentageError", "mean_absolute_percentage_error", "",
             lambda a: _formula("100.0 * ({yt} - {yp}).abs() / {yt}.abs().clamp(min=1e-07)"), ("mape", "MAPE"),
+            same_rank="function",
         ),
         LossSpec(
             "MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", "",
             lambda a: _formula("({torch}.log1p({yp}.clamp(min=1e-07)) - {torch}.log1p({yt}.clamp(min=1e-07))) ** 2"),
-            ("msle", "MSLE"),
+            ("msle", "MSLE"), same_rank="function",
         ),
-        LossSpec("Huber", "huber", "delta=1.0", _huber, (), ("delta",)),
+        LossSpec("Huber", "huber", "delta=1.0", _huber, (), ("delta",), same_rank="function"),
         LossSpec(
             "LogCosh", "log_cosh", "",
             # log(cosh(x)) = x + softplus(-2x) - log 2, Keras's stable form.
             lambda a: _formula(f"({{yp}} - {{yt}}) + {{F}}.softplus(-2.0 * ({{yp}} - {{yt}})) - {LOG2}"),
-            ("logcosh",),
+            ("logcosh",), same_rank="function",
         ),
         LossSpec(
-            "Poisson", "poisson", "", lambda a: _formula("{yp} - {yt} * {torch}.log({yp} + 1e-07)"),
+            "Poisson", "poisson", "", lambda a: _formula("{yp} - {yt} * {torch}.log({yp} + 1e-07)"), same_rank="object",
         ),
         LossSpec(
             "BinaryCrossentropy", "binary_crossentropy",
             "from_logits=False, label_smoothing=0.0, axis=-1", _bce, (), ("from_logits", "label_smoothing", "axis"),
+            same_rank="object",
         ),
         LossSpec(
             "CategoricalCrossentropy", "categorical_crossentropy",
@@ -268,8 +295,11 @@ SPECS: dict[str, LossSpec] = {
             "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
             "from_logits=False, ignore_class=None, axis=-1", _sparse, (), ("from_logits", "ignore_class", "axis"),
         ),
-        LossSpec("Hinge", "hinge", "", lambda a: _formula(f"({{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}))")),
-        LossSpec("SquaredHinge", "squared_hinge", "", lambda a: _formula(f"{{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}) ** 2")),
+        LossSpec("Hinge", "hinge", "", lambda a: _formula(f"({{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}))"), same_rank="object"),
+        LossSpec(
+            "SquaredHinge", "squared_hinge", "", lambda a: _formula(f"{{F}}.relu(1 - {_PLUS_MINUS} * {{yp}}) ** 2"),
+            same_rank="object",
+        ),
         LossSpec(
             "CategoricalHinge", "categorical_hinge", "",
             lambda a: _per_example_only(
@@ -343,21 +373,31 @@ def _defaults(spec: LossSpec) -> dict[str, Any]:
     return {p.name: p.default for p in parse_signature(", ".join(s for s in (spec.signature, _COMMON) if s))}
 
 
-def _plan(spec: LossSpec, values: Mapping[str, Any], ctx: RuleContext) -> LossPlan:
+def _plan(spec: LossSpec, values: Mapping[str, Any], ctx: RuleContext, wrapped: bool = True) -> LossPlan:
+    """The plan for a loss with these argument values. ``wrapped``: computed as a Keras Loss
+    object or ``compile`` computes it (with the rank rule of ``same_rank="object"`` losses),
+    rather than by calling the bare loss function."""
     reduction = values.get("reduction", "sum_over_batch_size")
     if reduction not in _REDUCTIONS:
         raise CannotMigrate(f"reduction {reduction!r} is not one Keras knows")
     mean_form, per_form = spec.forms(values)
     names = {"F": code_of(ctx.name("torch.nn.functional")), "torch": code_of(ctx.name("torch"))}
+    same_rank = spec.same_rank == "function" or (spec.same_rank == "object" and wrapped)
 
     def builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]:
         def build(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
+            # With the rank rule each tensor is written inside both placeholders.
+            uses = form.count("{yt}") + form.count("{yp}")
             for text, node in (("{yt}", y_true), ("{yp}", y_pred)):
-                if form.count(text) > 1 and not _is_simple(node):
+                if (uses if same_rank else form.count(text)) > 1 and not _is_simple(node):
                     raise CannotMigrate(
                         f"`{code_of(node)}` would be evaluated twice by the rewrite; assign it to a name first"
                     )
-            out = form.replace("{yt}", _atom(y_true)).replace("{yp}", _atom(y_pred))
+            yt, yp = _atom(y_true), _atom(y_pred)
+            if same_rank:
+                ctx.add_definition(list(cst.parse_module(_KERAS_RANK.lstrip("\n")).body))  # type: ignore[attr-defined]
+                yt, yp = f"keras_rank({yt}, {yp})", f"keras_rank({yp}, {yt})"
+            out = form.replace("{yt}", yt).replace("{yp}", yp)
             for key, value in names.items():
                 out = out.replace("{" + key + "}", value)
             return _parse(out)
@@ -425,7 +465,11 @@ class LossClass(Rule):
         "per-example values; None: those values). Probabilities (`from_logits=False`, Keras's "
         "default) are clipped to [1e-7, 1 - 1e-7] as Keras clips them; label smoothing, "
         "Huber's delta, `ignore_class`, the cosine axis are carried; sparse labels are "
-        "flattened so `(batch, 1)` labels and sequence outputs work as in Keras. Arguments that "
+        "flattened so `(batch, 1)` labels and sequence outputs work as in Keras. Keras first "
+        "brings labels and predictions to the same rank (a trailing axis of 1 added or "
+        "dropped: labels `(N,)` with predictions `(N, 1)`), where torch would broadcast to "
+        "`(N, N)` or refuse: the elementwise losses call `keras_rank`, a function written "
+        "into the file once, on both. Arguments that "
         "pick the formula must be literals. A loss inside `compile(...)` is left to the "
         "compile rewrite; a Keras loss's optional `sample_weight` argument is not carried by "
         "the function (the fit rewrite weights the per-example values itself)."
@@ -466,7 +510,8 @@ class LossFunction(Rule):
         "further; torch's functional losses reduce to a mean by default, so the rewrite asks "
         "for `reduction=\"none\"` and averages the last axis as Keras does. Keyword arguments "
         "(`from_logits`, `label_smoothing`, `delta`, `axis`) are carried as for the loss "
-        "classes. Passed by value (`loss=keras.losses.mse` outside `compile`), the function "
+        "classes, and so is the rank rule of the functions that apply it (MSE, MAE, MAPE, "
+        "MSLE, Huber, LogCosh: `keras_rank`). Passed by value (`loss=keras.losses.mse` outside `compile`), the function "
         "becomes `lambda y_true, y_pred: ...` with the same per-example result."
     )
     example = (
@@ -492,7 +537,7 @@ class LossFunction(Rule):
             if not (a.keyword and a.keyword.value in ("y_true", "y_pred"))
         ])
         values = _bind(spec, rest, ctx, common=False)
-        plan = _plan(spec, values, ctx)
+        plan = _plan(spec, values, ctx, wrapped=False)
         return plan.per_example(y_true, y_pred)
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
@@ -500,7 +545,7 @@ class LossFunction(Rule):
 
         if argument_of_compile(node, ctx):
             return node
-        plan = _plan(SPECS[FUNCTIONS[qualified]], _defaults(SPECS[FUNCTIONS[qualified]]), ctx)
+        plan = _plan(SPECS[FUNCTIONS[qualified]], _defaults(SPECS[FUNCTIONS[qualified]]), ctx, wrapped=False)
         body = plan.per_example(cst.Name("y_true"), cst.Name("y_pred"))
         function = f"lambda y_true, y_pred: {code_of(body)}"
         if _assigned_as_is(node, ctx):

@@ -25,7 +25,16 @@ ATOL = 1e-5
 
 
 class _Ctx:
-    """The slice of the engine's context the loss builder uses."""
+    """The slice of the engine's context the loss builder uses; the module-level definitions
+    it asks for (``keras_rank``) are collected once each and run before the expressions."""
+
+    def __init__(self) -> None:
+        self.definitions: list[str] = []
+
+    def add_definition(self, statements: list[cst.BaseStatement]) -> None:
+        code = cst.Module(body=statements).code
+        if code not in self.definitions:
+            self.definitions.append(code)
 
     def name(self, qualified: str) -> cst.BaseExpression:
         return cst.parse_expression({"torch.nn.functional": "F"}.get(qualified, qualified))
@@ -135,6 +144,8 @@ def _keras(cls: str, kwargs: dict[str, Any], y_true: np.ndarray, y_pred: np.ndar
 def _torch(expr: cst.BaseExpression, y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None = None):
     pred = torch.tensor(y_pred, requires_grad=True)
     scope = {"F": F, "torch": torch, "y_true": torch.tensor(y_true), "y_pred": pred}
+    for definition in CTX.definitions:
+        exec(definition, scope)  # noqa: S102 - our own generated code
     if weights is not None:
         scope["w"] = torch.tensor(weights)
     value = eval(cst.Module([]).code_for_node(expr), scope)  # noqa: S307 - our own generated code
@@ -206,3 +217,73 @@ def test_compile_strings_mean_the_keras_function(string: str, kind: str) -> None
 
 def test_every_loss_class_has_a_case() -> None:
     assert {c[0] for c in CASES} == set(SPECS)
+
+
+# ---------------------------------------------------------------------------------------
+# Keras's rank rule: labels and predictions whose ranks differ by a trailing axis of 1.
+
+#: (loss, input kind): every loss whose torch form would broadcast or refuse such a pair.
+RANKED = [(name, kind) for name, kind in [
+    ("MeanSquaredError", "regression"), ("MeanAbsoluteError", "regression"),
+    ("MeanAbsolutePercentageError", "positive"), ("MeanSquaredLogarithmicError", "positive"),
+    ("Huber", "regression"), ("LogCosh", "regression"), ("Poisson", "positive"),
+    ("BinaryCrossentropy", "binary_probs"), ("Hinge", "binary_logits"), ("SquaredHinge", "binary_logits"),
+]]
+
+#: (y_true shape, y_pred shape): Keras expands the rank-1 side, or squeezes the longer one.
+RANK_PAIRS = [((6,), (6, 1)), ((6, 1), (6,)), ((2, 3, 1), (2, 3)), ((2, 3), (2, 3, 1))]
+
+
+def _shaped(kind: str, true_shape: tuple[int, ...], pred_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = _inputs(kind, (int(np.prod(true_shape)),), np.random.default_rng(RNG_SEED))
+    return y_true.reshape(true_shape), y_pred.reshape(pred_shape)
+
+
+def test_rank_rule_covers_every_elementwise_loss() -> None:
+    assert {name for name, _ in RANKED} == {name for name, spec in SPECS.items() if spec.same_rank}
+
+
+@pytest.mark.parametrize("shapes", RANK_PAIRS, ids=lambda s: f"{s[0]}-{s[1]}")
+@pytest.mark.parametrize("loss", RANKED, ids=lambda c: c[0])
+def test_rank_rule_matches_keras(loss: tuple[str, str], shapes) -> None:  # noqa: ANN001
+    """Labels (N,) against predictions (N, 1) and the reverse (and a sequence's trailing
+    axis): the mean and the per-example values are Keras's, where torch alone would
+    broadcast to (N, N) or refuse."""
+    cls, kind = loss
+    y_true, y_pred = _shaped(kind, *shapes)
+    for kwargs in ({}, {"reduction": None}):
+        expected, expected_grad = _keras(cls, kwargs, y_true, y_pred)
+        got, got_grad = _torch(_class_plan(cls, kwargs).call(cst.Name("y_true"), cst.Name("y_pred")), y_true, y_pred)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-5)
+        np.testing.assert_allclose(got_grad, expected_grad, atol=ATOL, rtol=1e-4)
+
+
+@pytest.mark.parametrize("function", ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh"])
+def test_rank_rule_of_the_loss_functions_matches_keras(function: str) -> None:
+    """The functions that apply the rule themselves (``keras.losses.mse(y, p)``)."""
+    from migrate.rules.keras_losses import BY_FUNCTION, _defaults, _plan
+
+    spec = SPECS[BY_FUNCTION[function]]
+    y_true, y_pred = _shaped("regression", (6,), (6, 1))
+    pred = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        value = getattr(keras.losses, function)(tf.constant(y_true), pred)
+        total = tf.reduce_sum(value)
+    expected, expected_grad = value.numpy(), tape.gradient(total, pred).numpy()
+    plan = _plan(spec, _defaults(spec), CTX, wrapped=False)
+    got, got_grad = _torch(plan.per_example(cst.Name("y_true"), cst.Name("y_pred")), y_true, y_pred)
+    assert got.shape == expected.shape == (6,)
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-5)
+    np.testing.assert_allclose(got_grad, expected_grad, atol=ATOL, rtol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")  # torch's broadcasting warning: expected here
+def test_same_shapes_are_left_alone_by_the_rank_rule() -> None:
+    """(N, 1) labels with (N, 3) predictions broadcast in Keras too: the rule changes nothing."""
+    y_true, y_pred = _shaped("regression", (6, 1), (6, 1))
+    y_pred = np.repeat(y_pred, 3, axis=1)
+    expected, expected_grad = _keras("MeanSquaredError", {}, y_true, y_pred)
+    got, got_grad = _torch(_class_plan("MeanSquaredError", {}).call(cst.Name("y_true"), cst.Name("y_pred")), y_true, y_pred)
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-5)
+    np.testing.assert_allclose(got_grad, expected_grad, atol=ATOL, rtol=1e-4)

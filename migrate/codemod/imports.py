@@ -34,6 +34,10 @@ _SHORTS = (
     _Short("torch", "torch", "import torch"),
     _Short("numpy", "np", "import numpy as np", reuse_only=True),
 )
+#: Submodules that `import torch` does not import: a name under one needs its own import, or
+#: the attribute chain fails at run time (`module 'torch.utils' has no attribute 'tensorboard'`).
+_SEPARATE_SUBMODULES = ("torch.utils.tensorboard",)
+
 _ORDER = [s.statement for s in reversed(_SHORTS) if not s.reuse_only]  # isort order: import torch, ... as F, from
 
 
@@ -68,6 +72,10 @@ class ImportPlan:
         return self._usable[short.local]
 
     def spell(self, qualified: str) -> cst.BaseExpression:
+        for module in _SEPARATE_SUBMODULES:
+            if qualified.startswith(module + "."):
+                self.needed.add(f"import {module}")  # binds `torch` too
+                return _expression(qualified)
         for short in _SHORTS:
             if qualified == short.prefix or qualified.startswith(short.prefix + "."):
                 if not self._short_usable(short):

@@ -55,6 +55,7 @@ _MODULES = (
     "tf_distribute",
     "tf_saving",
     "tf_config",
+    "tf_summary",
     "keras_custom_objects",
     *OP_MODULES,
 )

@@ -354,6 +354,9 @@ class _Step:
     apply: cst.Call
     apply_statement: cst.CSTNode
     loss: cst.Name
+    #: ``grads = opt.get_unscaled_gradients(scaled_grads)`` between the gradient and the apply
+    #: (tf.keras 2's loss-scale loop): ``scaler.step`` unscales, so the statement goes.
+    unscale: cst.CSTNode | None = None
 
 
 def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
@@ -373,6 +376,9 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
     if id(gradient.statement) in code.body_ids(tape.statement):
         return None
     grads = assign.targets[0].target.value
+    unscale = _unscale_after(code, gradient, grads)
+    if unscale is not None:
+        grads = unscale[1]
     applies = [
         (s, c)
         for s in code.statements
@@ -408,7 +414,27 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
         _optimizer_plan(apply.func.value, _parameters_of(pairs), ctx)  # type: ignore[attr-defined]
     except CannotMigrate:
         return None
-    return _Step(tape, gradient, apply, statement, args[0].value)  # type: ignore[arg-type]
+    return _Step(tape, gradient, apply, statement, args[0].value, unscale[0] if unscale else None)  # type: ignore[arg-type]
+
+
+def _unscale_after(code: TapeCode, gradient: _Gradient, grads: str) -> tuple[cst.CSTNode, str] | None:
+    """``grads = opt.get_unscaled_gradients(scaled)`` right after ``scaled = tape.gradient(...)``,
+    with the scaled gradients used nowhere else: the statement and the unscaled name."""
+    for statement in code.statements:
+        if code.follows(gradient.statement, statement):
+            assign = _single_assign(statement)
+            value = assign.value if assign is not None else None
+            if (
+                isinstance(value, cst.Call)
+                and _tail(value.func) == "get_unscaled_gradients"
+                and len(value.args) == 1
+                and isinstance(value.args[0].value, cst.Name)
+                and value.args[0].value.value == grads
+                and isinstance(assign.targets[0].target, cst.Name)  # type: ignore[union-attr]
+                and code.uses(grads) == 2
+            ):
+                return statement, assign.targets[0].target.value  # type: ignore[union-attr]
+    return None
 
 
 def _unwrap_before(code: TapeCode, tape: _Tape, statement: cst.CSTNode, ctx: RuleContext) -> list[cst.BaseStatement]:
@@ -472,6 +498,120 @@ def _mixed_dtype(module: cst.Module) -> str | None:
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 #: The module-level constant a mixed-precision policy line becomes.
 _DTYPE_CONSTANT = "MIXED_PRECISION_DTYPE"
+#: The module-level constant written beside it: the device type autocast and GradScaler act
+#: on. Autocast only changes operations on its own device type, so "cuda" on a CPU run would
+#: leave everything in float32 (torch warns and disables it); the constant follows the machine.
+_DEVICE_CONSTANT = "AUTOCAST_DEVICE"
+
+
+# ---------------------------------------------------------------------------------------
+# Whether a gradient's target is a scalar. TF differentiates the sum of a tensor target;
+# torch's `backward()`/`autograd.grad` accept only a scalar (or an explicit `grad_outputs`),
+# so a target not known to be a scalar is written `target.sum()`: the same maths, and for a
+# scalar the same value.
+
+#: TF/Keras reductions that give a scalar when called with the tensor alone (no axis).
+_REDUCTIONS = frozenset({
+    "reduce_mean", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp",
+    "reduce_euclidean_norm", "reduce_std", "reduce_variance", "l2_loss", "compute_average_loss",
+    "mean", "sum", "max", "min", "prod", "logsumexp", "std", "var",
+})
+_SCALAR_DEPTH = 4
+
+
+def is_scalar(expr: cst.BaseExpression, statements: Sequence[cst.CSTNode], ctx: RuleContext, depth: int = 0) -> bool:
+    """Whether ``expr`` (original code, read among ``statements`` of its function) is known to
+    be a scalar: a reduction over every axis, a Keras loss object's call (unless built with
+    ``reduction="none"``), a call of a function of this file that only returns scalars,
+    arithmetic of scalars, or a name last assigned one of those."""
+    if depth > _SCALAR_DEPTH:
+        return False
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.UnaryOperation):
+        return is_scalar(expr.expression, statements, ctx, depth + 1)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
+    ):
+        return is_scalar(expr.left, statements, ctx, depth + 1) and is_scalar(expr.right, statements, ctx, depth + 1)
+    if isinstance(expr, cst.Name):
+        value = _last_assigned(expr.value, statements)
+        return value is not None and is_scalar(value, statements, ctx, depth + 1)
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    tail = _tail(func)
+    root = dotted_name(func).split(".")[0]
+    if tail in _REDUCTIONS and isinstance(func, cst.Attribute) and root in tf_aliases(ctx.module()):  # type: ignore[attr-defined]
+        return _keyword(expr, "axis", 1) is None and all(a.keyword is None or a.keyword.value != "keepdims" for a in expr.args)
+    if tail == "add_n" and expr.args and isinstance(expr.args[0].value, (cst.List, cst.Tuple)):
+        return all(is_scalar(e.value, statements, ctx, depth + 1) for e in expr.args[0].value.elements)
+    if isinstance(func, cst.Attribute) and tail in ("scale_loss", "get_scaled_loss") and expr.args:
+        return is_scalar(expr.args[0].value, statements, ctx, depth + 1)  # the loss times the scale
+    if isinstance(func, (cst.Name, cst.Attribute)) and _type_of(ctx, func) == "keras.losses.Loss":
+        return _loss_reduces(func, ctx)
+    if isinstance(func, cst.Name):
+        definition = _module_function(func.value, ctx)
+        if definition is not None:
+            inner = _scope_statements(definition)
+            returns = [r.value for s in inner for r in _own_nodes(s, cst.Return)]
+            return bool(returns) and all(r is not None and is_scalar(r, inner, ctx, depth + 1) for r in returns)
+    return False
+
+
+def _last_assigned(name: str, statements: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
+    value = None
+    for statement in statements:
+        assign = _single_assign(statement)
+        if assign is not None and isinstance(assign.targets[0].target, cst.Name) and assign.targets[0].target.value == name:
+            value = assign.value
+    return value
+
+
+def _module_function(name: str, ctx: RuleContext) -> cst.FunctionDef | None:
+    for statement in ctx.module().body:  # type: ignore[attr-defined]
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return statement
+    return None
+
+
+def _loss_reduces(func: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """A Keras loss object reduces to a scalar unless it was built with ``reduction="none"``
+    (or ``None``); a constructor that cannot be read is taken as not known."""
+    from migrate.rules.keras_optimizers import assigned_value
+
+    constructor = func if isinstance(func, cst.Call) else assigned_value(dotted_name(func), ctx)
+    if not isinstance(constructor, cst.Call):
+        return False
+    reduction = _keyword(constructor, "reduction")
+    if reduction is None:
+        return True
+    value = reduction.value
+    if isinstance(value, cst.SimpleString):
+        return str(value.evaluated_value).lower() not in ("none",)
+    return _tail(value) in ("SUM", "SUM_OVER_BATCH_SIZE", "AUTO")
+
+
+def scalar_target(original: cst.BaseExpression, new: cst.BaseExpression, code: "TapeCode", index: int, ctx: RuleContext) -> cst.BaseExpression:
+    """The target torch differentiates: ``new`` when the original is known to be a scalar,
+    else ``new.sum()`` (TF's implicit sum); each element of a list of targets on its own
+    (TF and torch both add the gradients of several targets)."""
+    before = code.statements[:index]
+    if isinstance(original, (cst.List, cst.Tuple)) and isinstance(new, (cst.List, cst.Tuple)) and len(original.elements) == len(new.elements):
+        elements = [
+            n.with_changes(value=scalar_target(o.value, n.value, code, index, ctx))
+            for o, n in zip(original.elements, new.elements)
+        ]
+        return new.with_changes(elements=elements)
+    if isinstance(original, cst.Name) and isinstance(new, cst.Name):
+        value = _last_assigned(original.value, before)
+        if isinstance(value, (cst.List, cst.Tuple)):  # a name for a list of targets
+            if all(is_scalar(e.value, before, ctx) for e in value.elements):
+                return new
+            taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
+            each = fresh("target", taken)
+            return cst.parse_expression(f"[{each}.sum() for {each} in {new.value}]")
+    return new if is_scalar(original, before, ctx) else method(new, "sum")
 
 
 # ---------------------------------------------------------------------------------------
@@ -547,7 +687,7 @@ class GradientTape(Rule):
                 raise CannotMigrate(f"`{code_of(arg)}` has no autograd counterpart")
         dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
         if dtype is not None:  # the constant the policy line became holds the dtype
-            return call(ctx.name("torch.autocast"), device_type=cst.SimpleString('"cuda"'), dtype=cst.Name(_DTYPE_CONSTANT))
+            return call(ctx.name("torch.autocast"), device_type=cst.Name(_DEVICE_CONSTANT), dtype=cst.Name(_DTYPE_CONSTANT))
         if _tape_used_beyond_gradients(statement, ctx):
             return call(ctx.name("torch.enable_grad"))
         ctx.unwrap()  # torch records without a tape: the (rewritten) body takes the with's place
@@ -634,11 +774,15 @@ class TapeGradient(Rule):
         sources = bound["sources"][1].value
         if not single:
             sources = as_parameter_list(sources)
-        args = [NewArg(bound["target"][1].value, None, bound["target"][1]), NewArg(sources, None, bound["sources"][1])]
-        if "output_gradients" in bound:
-            old, new = bound["output_gradients"]
-            if not (isinstance(old.value, cst.Name) and old.value.value == "None"):
-                args.append(NewArg(new.value, "grad_outputs", new))
+        target = bound["target"][1].value
+        upstream = bound.get("output_gradients")
+        if upstream is not None and isinstance(upstream[0].value, cst.Name) and upstream[0].value.value == "None":
+            upstream = None
+        if upstream is None:  # TF differentiates the sum of a tensor target
+            target = scalar_target(bound["target"][0].value, target, code, gradient.index, ctx)
+        args = [NewArg(target, None, bound["target"][1]), NewArg(sources, None, bound["sources"][1])]
+        if upstream is not None:
+            args.append(NewArg(upstream[1].value, "grad_outputs", upstream[1]))
         retain = code.retain_graph(gradient)
         if code.create_graph(gradient):
             args.append(NewArg(cst.Name("True"), "create_graph"))  # retains the graph too
@@ -648,10 +792,16 @@ class TapeGradient(Rule):
             old, new_arg = bound["unconnected_gradients"]
             ctx.consume(new_arg.value)  # read here: `tf.UnconnectedGradients.ZERO` is not kept
             kind = _tail(old.value) if not isinstance(old.value, cst.SimpleString) else str(old.value.evaluated_value).upper()
-            if kind == "ZERO":
-                args.append(NewArg(cst.Name("True"), "materialize_grads"))
-            elif kind != "NONE":
+            if kind not in ("ZERO", "NONE"):
                 raise CannotMigrate(f"`unconnected_gradients={code_of(old.value)}` is not a literal")
+        else:
+            kind = "NONE"
+        # A source the target does not depend on: TF gives None (or zeros when asked), torch
+        # raises unless told: `allow_unused=True` returns None, `materialize_grads=True` zeros.
+        if kind == "ZERO":
+            args.append(NewArg(cst.Name("True"), "materialize_grads"))
+        else:
+            args.append(NewArg(cst.Name("True"), "allow_unused"))
         result: cst.BaseExpression = build_call(call_, ctx.name("torch.autograd.grad"), args)
         if single:
             result = cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.Integer("0")))])
@@ -743,10 +893,82 @@ def _constraints_after(params: cst.BaseExpression | None, ctx: RuleContext) -> l
 
 def _optimizer_plan(optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
     """What the optimizer's Keras arguments ask of the step (clipping, decay, a schedule),
-    from the optimizer rules; CannotMigrate when that optimizer cannot be rewritten."""
+    from the optimizer rules; CannotMigrate when that optimizer cannot be rewritten. For a
+    LossScaleOptimizer, the plan of the optimizer it wraps (which the rewrite keeps)."""
     from migrate.rules.keras_optimizers import torch_optimizer
 
-    return torch_optimizer(optimizer, params or cst.Name("params"), ctx)
+    wrapper = loss_scale_of(optimizer, ctx)
+    if wrapper is None:
+        return torch_optimizer(optimizer, params or cst.Name("params"), ctx)
+    inner = _inner_optimizer(wrapper)
+    plan = torch_optimizer(inner, params or cst.Name("params"), ctx)  # type: ignore[arg-type]
+    if plan.schedule is not None or plan.weight_decay is not None:
+        raise CannotMigrate(
+            "Keras skips the wrapped optimizer's whole update on inf/nan gradients, its learning-rate "
+            "schedule and weight decay included, while `scaler.step` skips only `optimizer.step()`; "
+            "step the schedule (and decay) only when `scaler.get_scale()` did not drop"
+        )
+    return plan
+
+
+#: The types a ``LossScaleOptimizer`` call gives (``LossScaleOptimizer.returns``).
+_LOSS_SCALE_TYPE = "keras.mixed_precision.LossScaleOptimizer"
+
+
+def loss_scale_of(optimizer: cst.BaseExpression, ctx: RuleContext) -> cst.Call | None:
+    """The ``LossScaleOptimizer(...)`` call (original code) an optimizer name was assigned in
+    this file, when it is one; None for any other optimizer. A loss-scale optimizer whose
+    construction cannot be read (a parameter) is a CannotMigrate: which GradScaler goes with
+    it is not known."""
+    from migrate.rules.keras_optimizers import assigned_value
+
+    if _type_of(ctx, optimizer) != _LOSS_SCALE_TYPE:  # type: ignore[arg-type]
+        return None
+    value = assigned_value(dotted_name(optimizer), ctx)
+    if isinstance(value, cst.Call) and _tail(value.func) == "LossScaleOptimizer":
+        return value
+    raise CannotMigrate(f"`{code_of(optimizer)}` is a LossScaleOptimizer built elsewhere; which GradScaler goes with it cannot be read here")
+
+
+def _inner_optimizer(wrapper: cst.Call) -> cst.BaseExpression:
+    inner = _keyword(wrapper, "inner_optimizer", 0)
+    if inner is None:
+        raise CannotMigrate("the LossScaleOptimizer's inner optimizer cannot be read")
+    return inner.value
+
+
+def _unscaled_before(code: "TapeCode", apply_statement: cst.CSTNode, optimizer: str) -> bool:
+    """Whether ``optimizer.get_unscaled_gradients(...)`` (rewritten to ``scaler.unscale_``)
+    comes before this apply statement in the function."""
+    limit = code.position.get(id(apply_statement), len(code.statements))
+    for statement in code.statements[:limit]:
+        for node in _own_nodes(statement, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get_unscaled_gradients" and dotted_name(node.func.value) == optimizer:
+                return True
+    return False
+
+
+def scaler_name(optimizer: str) -> str:
+    """The GradScaler beside an optimizer: ``optimizer`` → ``scaler``, ``gen_optimizer`` →
+    ``gen_scaler``, ``self.opt`` → ``self.scaler``, ``d_opt`` → ``d_opt_scaler``."""
+    head, _, last = optimizer.rpartition(".")
+    if last.endswith("optimizer"):
+        last = last[: -len("optimizer")] + "scaler"
+    elif last == "opt":
+        last = "scaler"
+    else:
+        last += "_scaler"
+    return f"{head}.{last}" if head else last
+
+
+def _scaled_step(optimizer: cst.BaseExpression, before: list[cst.BaseStatement], unscaled: bool) -> list[cst.BaseStatement]:
+    """``scaler.step(opt)`` and ``scaler.update()`` in place of ``opt.step()``: the scaler
+    unscales the gradients (first, with ``unscale_``, where clipping must see them unscaled, as
+    Keras clips the unscaled gradients), skips the step on inf/nan, and adjusts its scale."""
+    opt = code_of(optimizer)
+    scaler = scaler_name(opt)
+    head = statements_code(f"{scaler}.unscale_({opt})\n") if before and not unscaled else []
+    return [*head, *before, *statements_code(f"{scaler}.step({opt})\n{scaler}.update()\n")]
 
 
 class ApplyGradients(Rule):
@@ -755,6 +977,8 @@ class ApplyGradients(Rule):
         "keras.optimizers.Optimizer.apply_gradients",
         "keras.optimizers.Optimizer.apply",
         "keras.optimizers.Optimizer.minimize",
+        "keras.mixed_precision.LossScaleOptimizer.apply_gradients",
+        "keras.mixed_precision.LossScaleOptimizer.apply",
     )
     summary = "`optimizer.apply_gradients(zip(grads, vars))` → `optimizer.step()` (after `loss.backward()`, or after setting each `.grad`)."
     why = (
@@ -786,7 +1010,7 @@ class ApplyGradients(Rule):
             raise CannotMigrate("the optimizer step's return value is used; in torch `step()` returns nothing to use")
         optimizer = call_.func.value  # type: ignore[attr-defined]
         if qualified.endswith(".minimize"):
-            ctx.replace_statement(self._minimize(call_, optimizer, ctx))  # type: ignore[attr-defined]
+            ctx.replace_statement(self._minimize(call_, original, optimizer, ctx))  # type: ignore[attr-defined]
             return call_
         pairs_original, pairs = _pairs_of(original), _pairs_of(call_)
         if pairs_original is None or pairs is None:
@@ -801,29 +1025,36 @@ class ApplyGradients(Rule):
             raise CannotMigrate("the optimizer clips or decays gradients, and the parameters it updates cannot be read from these pairs")
         opt = code_of(optimizer)
         if step is not None and step.apply is original:
-            head = statements_code(f"{opt}.zero_grad()\n{code_of(step.loss)}.backward()\n")
+            loss = scalar_target(step.loss, step.loss, code, step.gradient.index, ctx)
+            head = statements_code(f"{opt}.zero_grad()\n{code_of(loss)}.backward()\n")
         else:
             taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
             grad, param = fresh("grad", taken), fresh("param", taken)
             if isinstance(pairs, cst.Call) and dotted_name(pairs.func) == "zip" and len(pairs.args) == 2:
                 pairs = pairs.with_changes(args=[pairs.args[0], pairs.args[1].with_changes(value=as_parameter_list(pairs.args[1].value))])
             head = statements_code(f"for {grad}, {param} in {code_of(pairs)}:\n    {param}.grad = {grad}\n")
-        step_line = statements_code(f"{opt}.step()\n")
-        ctx.replace_statement([*head, *before, *step_line, *_constraints_after(params, ctx), *after])  # type: ignore[attr-defined]
+        if loss_scale_of(optimizer, ctx) is not None:
+            unscaled = not (step is not None and step.apply is original) and _unscaled_before(code, statement, opt)
+            steps = _scaled_step(optimizer, before, unscaled)
+        else:
+            steps = [*before, *statements_code(f"{opt}.step()\n")]
+        ctx.replace_statement([*head, *steps, *_constraints_after(params, ctx), *after])  # type: ignore[attr-defined]
         return call_
 
     def _plan(self, optimizer: cst.BaseExpression, params: cst.BaseExpression | None, ctx: RuleContext):  # noqa: ANN202
         return _optimizer_plan(optimizer, params, ctx)
 
-    def _minimize(self, call_: cst.Call, optimizer: cst.BaseExpression, ctx: RuleContext) -> list[cst.BaseStatement]:
+    def _minimize(self, call_: cst.Call, original: cst.Call, optimizer: cst.BaseExpression, ctx: RuleContext) -> list[cst.BaseStatement]:
         loss = _keyword(call_, "loss", 0)
+        original_loss = _keyword(original, "loss", 0)
         variables = _keyword(call_, "var_list", 1)
         tape = _keyword(call_, "tape", 2)
         if loss is None or variables is None:
             raise CannotMigrate("`minimize` needs a loss and the variables it updates")
-        value = loss.value
+        value, original_value = loss.value, original_loss.value if original_loss is not None else loss.value
         if isinstance(value, cst.Lambda) and not value.params.params:
             value = value.body
+            original_value = original_value.body if isinstance(original_value, cst.Lambda) else value
         elif tape is None:
             raise CannotMigrate(
                 f"whether `{code_of(value)}` is a callable or a tensor cannot be read here; pass `lambda: ...` or the loss tensor with `tape=`"
@@ -833,6 +1064,9 @@ class ApplyGradients(Rule):
         before = plan.before_step(optimizer, params, ctx) if plan is not None and params is not None else []
         after = plan.after_step() if plan is not None else []
         opt = code_of(optimizer)
+        scope = _scope_statements(ctx.scope())  # type: ignore[attr-defined]
+        if not is_scalar(original_value, scope[: scope.index(ctx.statement())] if ctx.statement() in scope else scope, ctx):  # type: ignore[attr-defined]
+            value = method(value, "sum")  # TF differentiates the sum of a tensor loss
         loss_code = code_of(value)
         if not isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
             loss_code = f"({loss_code})"
@@ -1107,43 +1341,194 @@ class MixedPrecision(Rule):
             raise CannotMigrate(f"policy `{code_of(value)}` is not one of mixed_float16, mixed_bfloat16, float32")
         autocast = code_of(ctx.name("torch.autocast"))
         torch_dtype = code_of(ctx.name(f"torch.{dtype}"))
-        scaler = (
-            f"and scale the loss with {code_of(ctx.name('torch.amp.GradScaler'))}(init_scale=2.0**15) where Keras used a LossScaleOptimizer."
-            if dtype == "float16"
-            else ""
-        )
+        available = code_of(ctx.name("torch.cuda.is_available"))
         note = [
             f"Keras {policy} policy: torch has no global policy; run each forward pass under",
-            f'`with {autocast}(device_type="cuda", dtype={_DTYPE_CONSTANT}):` (variables stay float32)',
+            f"`with {autocast}(device_type={_DEVICE_CONSTANT}, dtype={_DTYPE_CONSTANT}):` (variables stay float32).",
         ]
-        if scaler:
-            note[-1] += ","
-            note.append(scaler)
-        statement = statements_code(f"{_DTYPE_CONSTANT} = {torch_dtype}\n")[0]
+        if dtype == "float16":
+            note[-1] = note[-1][:-1] + ","
+            note.append("and scale the loss with a torch.amp.GradScaler(AUTOCAST_DEVICE, init_scale=2.0**15) where Keras used a LossScaleOptimizer.")
+        statements = statements_code(
+            f"{_DTYPE_CONSTANT} = {torch_dtype}\n{_DEVICE_CONSTANT} = \"cuda\" if {available}() else \"cpu\"\n"
+        )
         comments = [cst.EmptyLine(comment=cst.Comment("# " + line)) for line in note]
-        ctx.replace_statement([statement.with_changes(leading_lines=comments)])  # type: ignore[attr-defined]
+        ctx.replace_statement([statements[0].with_changes(leading_lines=comments), statements[1]])  # type: ignore[attr-defined]
         return call_
 
 
 class LossScaleOptimizer(Rule):
     id = "autodiff.loss_scale_optimizer"
-    names = ("keras.mixed_precision.LossScaleOptimizer",)
-    summary = "`keras.mixed_precision.LossScaleOptimizer(opt)` is left as a TODO naming `torch.amp.GradScaler(init_scale=2.0**15)`."
+    names = ("keras.mixed_precision.LossScaleOptimizer", "keras.optimizers.LossScaleOptimizer")
+    returns = {name: _LOSS_SCALE_TYPE for name in names}
+    summary = "`opt = LossScaleOptimizer(inner)` → `opt = inner` and `scaler = torch.amp.GradScaler(device, init_scale=2.0**15, growth_interval=2000)` beside it."
     why = (
-        "Keras wraps the optimizer and the loop calls `scale_loss`/`get_scaled_loss` and "
-        "`get_unscaled_gradients`; torch keeps the optimizer and puts a `GradScaler` beside "
-        "it (`scaler.scale(loss).backward()`, `scaler.step(opt)`, `scaler.update()`). The "
-        "wrapped optimizer's every use changes shape, so the rewrite is left to the user, "
-        "with Keras's initial scale (2**15; torch's default is 2**16) and growth interval "
-        "(2000, as torch's) spelled out in the TODO."
+        "Keras wraps the optimizer; torch keeps the optimizer and puts a `GradScaler` beside "
+        "it, which does what the wrapper does: multiply the loss by the scale "
+        "(`scaler.scale(loss)` for `scale_loss`/`get_scaled_loss`), divide the gradients by it "
+        "(`scaler.unscale_(opt)` for `get_unscaled_gradients`, or inside `scaler.step`), skip "
+        "the update when a gradient is inf or nan and halve the scale, and double it after "
+        "`dynamic_growth_steps` finite steps (`scaler.step(opt)`, `scaler.update()` for "
+        "`apply_gradients`). Keras's values are written out: `initial_scale` 2**15 (torch's "
+        "default is 2**16) and `dynamic_growth_steps` 2000; the growth factor 2 and backoff 0.5 "
+        "are both libraries' fixed defaults. The device is where autocast runs "
+        "(`AUTOCAST_DEVICE`). A fixed scale (`dynamic=False`) stays a TODO: GradScaler's scale "
+        "always moves."
     )
-    example = "optimizer = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.Adam())"
+    example = (
+        'keras.mixed_precision.set_global_policy("mixed_float16")\n'
+        "model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])\n"
+        "optimizer = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.1))\n\n\n"
+        "def train_step(x, y):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_mean(tf.square(model(x) - y))\n"
+        "        scaled_loss = optimizer.scale_loss(loss)\n"
+        "    grads = tape.gradient(scaled_loss, model.trainable_variables)\n"
+        "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+        "    return loss"
+    )
+
+    _POSITIONS = ("inner_optimizer", "initial_scale", "dynamic_growth_steps")  # Keras 3
+    _LEGACY_POSITIONS = ("inner_optimizer", "dynamic", "initial_scale", "dynamic_growth_steps")  # tf.keras 2
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        raise CannotMigrate(
-            "keep the inner optimizer and add `scaler = torch.amp.GradScaler(init_scale=2.0**15, "
-            "growth_interval=2000)`; then `scaler.scale(loss).backward()`, `scaler.step(opt)`, `scaler.update()`"
+        assign = _single_assign(ctx.statement())  # type: ignore[attr-defined]
+        target = dotted_name(assign.targets[0].target) if assign is not None else ""
+        if assign is None or not target or not _is_assigned_call(assign):
+            raise CannotMigrate("only `name = LossScaleOptimizer(...)` is migrated: the GradScaler needs a name beside the optimizer's")
+        from migrate.rules.keras_optimizers import assigned_value
+
+        scaler_target = scaler_name(target)
+        if assigned_value(scaler_target, ctx) is not None:
+            raise CannotMigrate(f"the GradScaler would be `{scaler_target}`, a name this file already uses")
+        positions = self._POSITIONS
+        if len(call_.args) > 1 and call_.args[1].keyword is None and _literal_bool(call_.args[1].value) is not None:
+            positions = self._LEGACY_POSITIONS
+        bound: dict[str, cst.BaseExpression] = {}
+        for i, arg in enumerate(call_.args):
+            if arg.star:
+                raise CannotMigrate(f"`{arg.star}{code_of(arg.value)}` hides which arguments are passed")
+            name = arg.keyword.value if arg.keyword is not None else positions[i] if i < len(positions) else ""
+            bound[name] = arg.value
+        if "inner_optimizer" not in bound:
+            raise CannotMigrate("the LossScaleOptimizer's inner optimizer cannot be read")
+        unknown = set(bound) - {"inner_optimizer", "initial_scale", "dynamic_growth_steps", "dynamic", "name"}
+        if unknown:
+            raise CannotMigrate(f"`{sorted(unknown)[0]}=` has no GradScaler counterpart")
+        if "dynamic" in bound and _literal_bool(bound["dynamic"]) is not True:
+            raise CannotMigrate(
+                "a fixed loss scale (`dynamic=False`): GradScaler's scale always moves; multiply the loss by "
+                "the scale and divide the gradients by it by hand"
+            )
+        scale = bound.get("initial_scale")
+        if scale is None or (isinstance(scale, cst.Name) and scale.value == "None"):
+            scale = cst.parse_expression("2.0**15")
+        growth = bound.get("dynamic_growth_steps")
+        if growth is None or (isinstance(growth, cst.Name) and growth.value == "None"):
+            growth = cst.Integer("2000")
+        scaler = code_of(
+            call(ctx.name("torch.amp.GradScaler"), _device(ctx), init_scale=scale, growth_interval=growth)
         )
+        ctx.insert_after(statements_code(f"{scaler_target} = {scaler}\n"))  # type: ignore[attr-defined]
+        return bound["inner_optimizer"]
+
+
+def _is_assigned_call(assign: cst.Assign) -> bool:
+    """Whether the assignment's whole value is the LossScaleOptimizer call (not a call that
+    holds it), so that the name it binds is the optimizer's."""
+    value = assign.value
+    return isinstance(value, cst.Call) and _tail(value.func) == "LossScaleOptimizer"
+
+
+def _device(ctx: RuleContext) -> cst.BaseExpression:
+    """The device type autocast and GradScaler act on: the constant a policy line became, or
+    the same choice written out when the file sets no policy."""
+    if _mixed_dtype(ctx.module()) is not None:  # type: ignore[attr-defined]
+        return cst.Name(_DEVICE_CONSTANT)
+    available = code_of(ctx.name("torch.cuda.is_available"))
+    return cst.parse_expression(f'"cuda" if {available}() else "cpu"')
+
+
+class LossScaleMethods(Rule):
+    id = "autodiff.loss_scale_methods"
+    names = (
+        f"{_LOSS_SCALE_TYPE}.scale_loss",
+        f"{_LOSS_SCALE_TYPE}.get_scaled_loss",
+        f"{_LOSS_SCALE_TYPE}.get_unscaled_gradients",
+    )
+    summary = "`opt.scale_loss(loss)` → `scaler.scale(loss)`; `grads = opt.get_unscaled_gradients(scaled)` → `scaler.unscale_(opt)` on the parameters' `.grad`."
+    why = (
+        "The loss is multiplied by the current scale in both libraries. Unscaling differs in "
+        "form: Keras divides a list of gradients, torch's `GradScaler` divides the `.grad` of "
+        "the optimizer's parameters in place (`unscale_`) and records whether one was inf or "
+        "nan, which the following `scaler.step(opt)` reads to skip the update. So the scaled "
+        "gradients are put on the parameters, unscaled there, and read back into the same "
+        "name; the `apply_gradients` that follows becomes `scaler.step(opt)` and "
+        "`scaler.update()`. Unscaled gradients that go anywhere but that optimizer's "
+        "`apply_gradients` stay a TODO."
+    )
+    example = (
+        "optimizer = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.1))\n\n\n"
+        "def train_step(x, y):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_mean(tf.square(model(x) - y))\n"
+        "        scaled_loss = optimizer.get_scaled_loss(loss)\n"
+        "    scaled_grads = tape.gradient(scaled_loss, model.trainable_variables)\n"
+        "    grads = optimizer.get_unscaled_gradients(scaled_grads)\n"
+        "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+        "    return loss"
+    )
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        name = qualified.rsplit(".", 1)[1]
+        optimizer = call_.func.value  # type: ignore[attr-defined]
+        if loss_scale_of(optimizer, ctx) is None:
+            raise CannotMigrate(f"`{code_of(optimizer)}` is not a LossScaleOptimizer built in this file")
+        scaler = cst.parse_expression(scaler_name(dotted_name(optimizer)))
+        if len(call_.args) != 1 or call_.args[0].keyword is not None or call_.args[0].star:
+            raise CannotMigrate(f"`{name}` takes one positional argument")
+        if name != "get_unscaled_gradients":
+            return method(scaler, "scale", call_.args[0].value)
+        return self._unscale(call_, optimizer, scaler, ctx)
+
+    def _unscale(self, call_: cst.Call, optimizer: cst.BaseExpression, scaler: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression:
+        assign = _single_assign(ctx.statement())  # type: ignore[attr-defined]
+        if assign is None or not isinstance(assign.targets[0].target, cst.Name) or not isinstance(call_.args[0].value, cst.Name):
+            raise CannotMigrate("only `grads = optimizer.get_unscaled_gradients(scaled_grads)` is migrated")
+        grads, scaled = assign.targets[0].target.value, code_of(call_.args[0].value)
+        code = _tape_code(ctx)
+        step = _single_step(code, ctx)
+        if step is not None and step.unscale is ctx.statement():  # type: ignore[attr-defined]
+            ctx.replace_statement([])  # type: ignore[attr-defined]  # `scaler.step` unscales
+            return call_
+        opt = dotted_name(optimizer)
+        variables = None
+        for statement in code.statements:
+            for node in _own_nodes(statement, cst.Call):
+                if isinstance(node.func, cst.Attribute) and dotted_name(node.func.value) == opt:
+                    pairs = _pairs_of(node)
+                    if pairs is not None and isinstance(pairs, cst.Call) and dotted_name(pairs.args[0].value) == grads:
+                        variables = pairs.args[1].value
+        if variables is None:
+            raise CannotMigrate(
+                f"the unscaled gradients go somewhere other than `{opt}.apply_gradients(zip({grads}, ...))`; torch "
+                "unscales the `.grad` of the optimizer's parameters (`scaler.unscale_(opt)`)"
+            )
+        params = code_of(as_parameter_list(variables))
+        readable = _parameters_of(cst.Call(cst.Name("zip"), [cst.Arg(cst.Name(grads)), cst.Arg(variables)]))
+        params_again = code_of(readable) if readable is not None else params
+        taken = {n.value for n in _nodes(ctx.scope(), cst.Name)}  # type: ignore[attr-defined]
+        grad, param = fresh("grad", taken), fresh("param", taken)
+        s = code_of(scaler)
+        ctx.replace_statement(  # type: ignore[attr-defined]
+            statements_code(
+                f"for {grad}, {param} in zip({scaled}, {params}):\n    {param}.grad = {grad}\n"
+                f"{s}.unscale_({code_of(optimizer)})\n"
+                f"{grads} = [{param}.grad for {param} in {params_again}]\n"
+            )
+        )
+        ctx.consume(variables)  # type: ignore[attr-defined]
+        return call_
 
 
 RULES = [
@@ -1156,4 +1541,5 @@ RULES = [
     VariableMethods(),
     MixedPrecision(),
     LossScaleOptimizer(),
+    LossScaleMethods(),
 ]

@@ -88,6 +88,75 @@ def test_tape_gradients_match_tf() -> None:
             np.testing.assert_allclose(value(got), want.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+TARGETS = '''
+import tensorflow as tf
+
+
+def vector_target(x0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        y = x * x * 3.0
+    return tape.gradient(y, x)
+
+
+def weighted_target(x0, w0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        y = tf.sin(x)
+    return tape.gradient(y, x, output_gradients=tf.constant(w0, dtype=tf.float32))
+
+
+def several_targets(x0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        a = tf.reduce_sum(x**3)
+        b = x * 2.0
+    return tape.gradient([a, b], x)
+
+
+def named_targets(x0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        total = [tf.reduce_mean(x), tf.exp(x)]
+    return tape.gradient(total, x)
+
+
+def unconnected(x0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    u = tf.Variable(tf.constant(1.0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x * x)
+    return tape.gradient(y, [x, u])
+
+
+def unconnected_none(x0):
+    x = tf.Variable(tf.constant(x0, dtype=tf.float32))
+    u = tf.Variable(tf.constant(1.0, dtype=tf.float32))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x * x)
+    return tape.gradient(y, [x, u], unconnected_gradients=tf.UnconnectedGradients.NONE)
+'''
+
+
+def test_non_scalar_targets_and_unconnected_sources_match_tf() -> None:
+    # TF differentiates the sum of a tensor target and returns None for a source the target
+    # does not depend on; torch needs `.sum()` and `allow_unused=True` to do the same.
+    code = migrated(TARGETS)
+    assert "y.sum()" in code and "grad_outputs=" in code and "allow_unused=True" in code
+    assert "torch.autograd.grad(y, [x, u]" in code  # a reduce_sum is a scalar: no `.sum()`
+    ours, theirs = run(code), run(TARGETS)
+    x0 = np.random.default_rng(3).normal(size=(2, 3))
+    w0 = np.random.default_rng(4).normal(size=(2, 3))
+    for name, args in (
+        ("vector_target", (x0,)), ("weighted_target", (x0, w0)), ("several_targets", (x0,)), ("named_targets", (x0,)),
+    ):
+        np.testing.assert_allclose(value(ours[name](*args)), theirs[name](*args).numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    for name in ("unconnected", "unconnected_none"):
+        got, want = ours[name](x0), theirs[name](x0)
+        assert want[1] is None and got[1] is None, name
+        np.testing.assert_allclose(value(got[0]), want[0].numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+
+
 STEPS = '''
 import tensorflow as tf
 from tensorflow import keras
@@ -172,10 +241,15 @@ def step():
 '''
 
 
-def test_minimize_takes_the_same_steps() -> None:
+NON_SCALAR_MINIMIZE = MINIMIZE.replace("tf.reduce_sum((w - 5.0) ** 2)", "(w - 5.0) ** 2")
+
+
+@pytest.mark.parametrize("source", [MINIMIZE, NON_SCALAR_MINIMIZE], ids=["scalar", "tensor"])
+def test_minimize_takes_the_same_steps(source: str) -> None:
     # Keras 3 optimizers dropped `minimize` (tf.keras 2 had it), so the reference is SGD's
     # formula itself: w <- w - lr * d/dw sum((w - 5)^2) = w - 0.1 * 2 (w - 5).
-    ours = run(migrated(MINIMIZE))
+    # A tensor loss is summed, as TF's tape does: the same formula.
+    ours = run(migrated(source))
     expected = np.array([1.0, -2.0])
     for _ in range(3):
         ours["step"]()

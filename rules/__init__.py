@@ -56,6 +56,7 @@ _MODULES = (
     "tf_saving",
     "tf_config",
     "tf_summary",
+    "tf_gfile",
     "keras_custom_objects",
     *OP_MODULES,
 )

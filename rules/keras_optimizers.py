@@ -300,6 +300,37 @@ class KerasRMSprop($Optimizer):
 ''',
 }
 
+_DEFINITIONS["KerasLion"] = '''
+class KerasLion($Optimizer):
+    """Lion as Keras computes it; torch.optim has no Lion.
+
+    The step is the sign of an interpolation between the momentum and the gradient (beta_1),
+    and the momentum then moves towards the gradient at its own rate (beta_2).
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.99)):
+        super().__init__(params, dict(lr=lr, betas=betas))
+
+    @$no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with $enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta_1, beta_2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["momentum_buffer"] = $zeros_like(p)
+                m = state["momentum_buffer"]
+                p.sub_(group["lr"] * (m * beta_1 + p.grad * (1 - beta_1)).sign())
+                m.mul_(beta_2).add_(p.grad * (1 - beta_2))
+        return loss
+'''
+
 #: ``$key`` in a definition → the qualified name it spells.
 _DEFINITION_NAMES = {
     "Adam": "torch.optim.Adam", "Optimizer": "torch.optim.Optimizer", "sqrt": "math.sqrt",
@@ -372,6 +403,13 @@ SPECS: dict[str, OptimizerSpec] = {
             lambda v: {"lr": v["learning_rate"], "betas": _betas(v), "eps": v["epsilon"]},
         ),
         OptimizerSpec(
+            "Lion",
+            "KerasLion",
+            "learning_rate=0.001, beta_1=0.9, beta_2=0.99",
+            lambda v: {"lr": v["learning_rate"], "betas": _betas(v)},
+            definition="KerasLion",
+        ),
+        OptimizerSpec(
             "Nadam",
             "torch.optim.NAdam",
             "learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07",
@@ -386,6 +424,13 @@ SPECS: dict[str, OptimizerSpec] = {
 
 #: ``compile(optimizer="adam")`` strings → class names.
 BY_STRING = {name.lower(): name for name in SPECS}
+
+#: Keras optimisers with no faithful torch form yet, and why (a TODO says it at each site).
+NOT_MIGRATED = {
+    "Ftrl": "Keras's Ftrl (per-coordinate FTRL-proximal with L1/L2 shrinkage) has no torch.optim counterpart; write its update as a torch.optim.Optimizer subclass",
+    "Lamb": "Keras's Lamb (Adam with a per-layer trust ratio) has no torch.optim counterpart; write its update as a torch.optim.Optimizer subclass",
+    "Adafactor": "torch.optim.Adafactor follows a different paper variant than Keras's Adafactor (clipping threshold, relative step): the updates differ",
+}
 
 
 def _unsupported(name: str, value: Any) -> str | None:
@@ -516,11 +561,14 @@ _SCHEDULE_TYPE = "keras.optimizers.schedules.LearningRateSchedule"
 
 def _canonical(func: cst.BaseExpression, ctx: RuleContext) -> str | None:
     """The Keras optimiser class a call's function names (``keras.optimizers.Adam``,
-    ``tf.keras.optimizers.legacy.Adam``, ``optimizers.Adam``), by its last name."""
+    ``tf.keras.optimizers.legacy.Adam``, ``optimizers.Adam``), by its last name.
+    CannotMigrate for one this table knows it cannot migrate (``NOT_MIGRATED``)."""
     dotted = dotted_name(func)
     if not dotted:
         return None
     last = dotted.rsplit(".", 1)[-1]
+    if last in NOT_MIGRATED and ("optimizers" in dotted or dotted == last):
+        raise CannotMigrate(NOT_MIGRATED[last])
     return last if last in SPECS and ("optimizers" in dotted or dotted == last) else None
 
 
@@ -538,7 +586,8 @@ def torch_optimizer(
     if isinstance(node, str):
         name = BY_STRING.get(node.lower())
         if name is None:
-            raise CannotMigrate(f"optimizer {node!r} has no torch optimizer in this table")
+            unsupported = {k.lower(): why for k, why in NOT_MIGRATED.items()}.get(node.lower())
+            raise CannotMigrate(unsupported or f"optimizer {node!r} has no torch optimizer in this table")
         return _plan(SPECS[name], {}, params, ctx)
     if isinstance(node, cst.Call):
         name = _canonical(node.func, ctx)
@@ -777,7 +826,7 @@ def _assigned_later(params: cst.BaseExpression, ctx: RuleContext) -> str | None:
 
 _ALL_OPTIMIZER_NAMES = tuple(
     f"{prefix}.{name}" for name in SPECS for prefix in ("keras.optimizers", "keras.optimizers.legacy")
-)
+) + tuple(f"keras.optimizers.{name}" for name in NOT_MIGRATED)
 
 
 class OptimizerConstructor(Rule):
@@ -805,8 +854,9 @@ class OptimizerConstructor(Rule):
         "divides by √(v + ε) and keeps the learning rate inside its momentum (`KerasRMSprop`, "
         "Keras's update step). SGD, Adadelta and Nadam are Keras's maths in torch's classes; "
         "Adagrad (√acc + ε for √(acc + ε)) and Adamax (ε added before the running max) are "
-        "close approximations, relative difference about ε/√acc. Lion, Ftrl, Lamb and "
-        "Adafactor are not migrated. An optimiser inside `compile(...)` is left to the "
+        "close approximations, relative difference about ε/√acc. Lion, which torch.optim "
+        "lacks, is `KerasLion`, Keras's update written once into the file. Ftrl, Lamb and "
+        "Adafactor are TODOs that say why. An optimiser inside `compile(...)` is left to the "
         "compile rewrite."
     )
     example = (
@@ -819,6 +869,8 @@ class OptimizerConstructor(Rule):
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if argument_of_compile(call, ctx):
             return call
+        if qualified.rsplit(".", 1)[-1] in NOT_MIGRATED:
+            raise CannotMigrate(NOT_MIGRATED[qualified.rsplit(".", 1)[-1]])
         target = assignment_target(ctx)
         if target is None:
             raise CannotMigrate("the optimizer needs the parameters it updates: assign it to a name used by `compile` or `apply_gradients`")
@@ -851,8 +903,9 @@ class OptimizerConstructor(Rule):
                 f"# Keras {', '.join(carried)}: done by the training step between backward() and {target}.step()"
             ))
             small = statement.body[0].with_changes(value=plan.optimizer)
+            # The engine keeps the statement's own leading comments above its replacement.
             ctx.replace_statement([  # type: ignore[attr-defined]
-                statement.with_changes(body=[small], leading_lines=[*statement.leading_lines, comment]), *extra
+                statement.with_changes(body=[small], leading_lines=[comment]), *extra
             ])
         elif extra:
             ctx.insert_after(extra)  # type: ignore[attr-defined]

@@ -97,3 +97,17 @@ def test_an_optimizer_built_elsewhere_writes_no_class() -> None:
         "    opt.apply_gradients(zip(grads, model.trainable_variables))\n"
     )
     assert out.count("class KerasAdam(") == 1 and "opt.step()" in out
+
+
+def test_a_comment_above_an_optimizer_with_clipping_is_kept_once() -> None:
+    out = _out(
+        "import keras\n\nmodel = build()\n\n# Leading comment.\nopt = keras.optimizers.Lion(1e-4, weight_decay=0.01)\n"
+        "opt.minimize(lambda: model(x).sum(), var_list=model.trainable_variables)\n"
+    )
+    assert out.count("# Leading comment.") == 1
+    assert "opt = KerasLion(model.parameters(), lr=1e-4, betas=(0.9, 0.99))" in out
+
+
+def test_optimizers_without_a_torch_form_say_why() -> None:
+    out = _out("import keras\n\nmodel = build()\nopt = keras.optimizers.Lamb()\nmodel.compile(optimizer=opt, loss='mse')\n")
+    assert "TODO(optimizers.optimizer) Keras's Lamb (Adam with a per-layer trust ratio) has no torch.optim counterpart" in out

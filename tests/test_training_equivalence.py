@@ -25,6 +25,7 @@ to 0.096. Measured max |Δ| (losses, parameters) on these seeds, torch 2.13 CPU,
     sgd_global_clipnorm 6.0e-8, 3.0e-7        sgd_nesterov_exponential 1.2e-7, 3.0e-8
     adam_clipnorm 4.8e-7, 4.2e-7              rmsprop_momentum_exponential 0, 1.8e-7
     adamw 4.8e-7, 4.2e-7                      adam_cosine_warmup 1.2e-7, 2.4e-7
+    lion 1.2e-7, 0                            lion_weight_decay 1.2e-7, 1.2e-7
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ PAIRS: list[tuple[str, str, str]] = [
     ("adadelta", "keras.optimizers.Adadelta(1.0)", "huber"),
     ("adamax", "keras.optimizers.Adamax(0.01)", "sparse_logits"),
     ("nadam", "keras.optimizers.Nadam(0.01)", "cce_probs"),
+    ("lion", "keras.optimizers.Lion(0.001)", "cce_probs"),
+    ("lion_weight_decay", "keras.optimizers.Lion(0.003, weight_decay=0.5)", "mse"),
     ("sgd_exponential_decay", f"keras.optimizers.SGD(learning_rate={SCHEDULE_EXP})", "sparse_logits"),
     ("sgd_piecewise", f"keras.optimizers.SGD(learning_rate={SCHEDULE_PIECEWISE})", "mse"),
     ("sgd_momentum_piecewise", f"keras.optimizers.SGD(learning_rate={SCHEDULE_PIECEWISE}, momentum=0.9)", "mse"),

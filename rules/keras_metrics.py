@@ -123,7 +123,7 @@ STATEFUL = {
     "AUC", "Precision", "Recall", "RootMeanSquaredError", "MeanIoU", "IoU", "BinaryIoU", "OneHotIoU",
     "OneHotMeanIoU", "F1Score", "FBetaScore", "PrecisionAtRecall", "RecallAtPrecision",
     "SensitivityAtSpecificity", "SpecificityAtSensitivity", "TruePositives", "TrueNegatives",
-    "FalsePositives", "FalseNegatives", "R2Score", "PearsonCorrelation", "ConcordanceCorrelation",
+    "FalsePositives", "FalseNegatives", "R2Score",
 }
 
 #: Function names (and compile strings) of accuracy metrics.
@@ -136,12 +136,30 @@ _ACCURACY_FUNCTIONS = {
 }
 
 
-#: Cosine similarity per example, as Keras's metric computes it (the loss is its negative):
-#: both sides scaled to unit length, the norm floored at Keras's epsilon.
-_COSINE = (
-    "(({yt}.to({yp}.dtype) / {yt}.to({yp}.dtype).norm(dim={axis}, keepdim=True).clamp(min=1e-7))"
-    " * ({yp} / {yp}.norm(dim={axis}, keepdim=True).clamp(min=1e-7))).sum({axis}).mean()"
-)
+#: Metrics that are a mean over examples of a value computed along ``axis`` (Keras's
+#: MeanMetricWrapper with an ``axis=`` argument): class → (default name, batch-mean form, in
+#: which ``{yt}`` is the labels cast to the predictions' dtype, as Keras casts them).
+_AXIS_METRICS = {
+    # Both sides scaled to unit length (the norm floored at Keras's epsilon); the loss is its negative.
+    "CosineSimilarity": (
+        "cosine_similarity",
+        "(({yt} / {yt}.norm(dim={axis}, keepdim=True).clamp(min=1e-7))"
+        " * ({yp} / {yp}.norm(dim={axis}, keepdim=True).clamp(min=1e-7))).sum({axis}).mean()",
+    ),
+    # Per example along the axis (Keras 3 is not a correlation over the data set): population std.
+    "PearsonCorrelation": (
+        "pearson_correlation",
+        "((({yt} - {yt}.mean({axis}, keepdim=True)) / {yt}.std({axis}, correction=0, keepdim=True))"
+        " * (({yp} - {yp}.mean({axis}, keepdim=True)) / {yp}.std({axis}, correction=0, keepdim=True))).mean({axis}).mean()",
+    ),
+    # Keras's formula as written: the covariance centres the labels on the predictions' mean.
+    "ConcordanceCorrelation": (
+        "concordance_correlation",
+        "(2 * ({yt} - {yp}.mean({axis}, keepdim=True)) * ({yp} - {yp}.mean({axis}, keepdim=True))"
+        " / ({yt}.var({axis}, correction=0, keepdim=True) + {yp}.var({axis}, correction=0, keepdim=True)"
+        " + ({yt}.mean({axis}, keepdim=True) - {yp}.mean({axis}, keepdim=True)) ** 2 + 1e-7)).mean({axis}).mean()",
+    ),
+}
 
 
 def _snake_case(name: str) -> str:
@@ -150,13 +168,19 @@ def _snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def keras_default_name(cls: str) -> str:
+    """The name a Keras metric class gives itself (its history key when ``name=`` is not
+    passed): the class in snake case, but for the few whose constructor names them otherwise."""
+    return {"FBetaScore": "fbeta_score", "LogCoshError": "logcosh"}.get(cls, _snake_case(cls))
+
+
 #: Every compile string Keras 3's ``metrics.get`` resolves (keras/src/metrics/__init__.py,
 #: ALL_OBJECTS_DICT): each metric class by its name and by its name in snake case, and the
 #: short forms below. "accuracy"/"acc" in any case are read before it (``_accuracy_for``).
 KERAS_STRINGS: dict[str, str] = {
     **{
         spelling: cls
-        for cls in (*CLASSES, *LOSS_METRICS, "CosineSimilarity", *sorted(STATEFUL), "Mean", "Sum")
+        for cls in (*CLASSES, *LOSS_METRICS, *_AXIS_METRICS, *sorted(STATEFUL), "Mean", "Sum")
         for spelling in (cls, _snake_case(cls))
     },
     **{short: "BinaryCrossentropy" for short in ("bce", "BCE")},
@@ -259,11 +283,13 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
         return _string_metric(node, ctx, loss)
     if isinstance(node, cst.Call):
         cls = dotted_name(node.func).rsplit(".", 1)[-1]
-        if cls == "CosineSimilarity":
-            values = _literal_args(node, "name='cosine_similarity', dtype=None, axis=-1", ctx)
-            if not isinstance(values["axis"], int):
-                raise CannotMigrate("CosineSimilarity `axis=` must be a literal integer")
-            return _plan(values["name"], _COSINE.replace("{axis}", str(values["axis"])))
+        if cls in _AXIS_METRICS:
+            default_name, form = _AXIS_METRICS[cls]
+            values = _literal_args(node, f"name={default_name!r}, dtype=None, axis=-1", ctx)
+            if not isinstance(values["axis"], int) or isinstance(values["axis"], bool):
+                raise CannotMigrate(f"{cls} `axis=` must be a literal integer")
+            form = form.replace("{yt}", "{yt}.to({yp}.dtype)").replace("{axis}", str(values["axis"]))
+            return _plan(values["name"], form)
         if cls in STATEFUL:
             raise CannotMigrate(
                 f"`{cls}` keeps counts across batches (not a mean of per-batch values); "
@@ -924,7 +950,7 @@ def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str,
 
 class MetricObject(Rule):
     id = "metrics.metric"
-    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, "CosineSimilarity", *sorted(STATEFUL)])
+    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, *_AXIS_METRICS, *sorted(STATEFUL)])
     returns = {n: "keras.metrics.Metric" for n in names}
     summary = (
         "`keras.metrics.SparseCategoricalAccuracy()` used by hand → `RunningMean(per_example=...)`, "

@@ -103,7 +103,7 @@ def test_stateful_metric_matches_keras_over_uneven_batches(case) -> None:  # noq
         ("keras.metrics.AUC(curve='PRGAIN')", "PRGAIN"),
         ("keras.metrics.MeanIoU(num_classes=n)", "literal"),
         ("keras.metrics.Recall(thresholds=[0.0, 0.5, 1.0])", "evenly spaced"),
-        ("keras.metrics.PearsonCorrelation()", "batches"),
+        ("keras.metrics.RecallAtPrecision(0.5, num_thresholds=1)", "num_thresholds"),
     ],
 )
 def test_unmigrated_stateful_options_leave_a_todo(source: str, reason: str) -> None:

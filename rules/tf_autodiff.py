@@ -659,7 +659,8 @@ class GradientTape(Rule):
         "has no counterpart: the `with` gives way to its (rewritten) body. Only when the tape "
         "itself is read other than through its methods (passed to a function) does the `with` "
         "stay, as `with torch.enable_grad():`, which records as a tape does. Under a Keras mixed-precision "
-        "policy the tape becomes `torch.autocast(...)` with the policy's compute dtype. What "
+        "policy the tape becomes `torch.autocast(device_type=AUTOCAST_DEVICE, "
+        "dtype=MIXED_PRECISION_DTYPE)`, the constants the policy line became. What "
         "the tape was for — `tape.gradient`, `apply_gradients` — is rewritten at those calls "
         "(see `autodiff.tape_gradient`, `autodiff.apply_gradients`). A tape used outside a "
         "`with` statement is left as a TODO."
@@ -707,13 +708,16 @@ class TapeGradient(Rule):
         "or another tape recorded the same forward pass (a GAN's generator and discriminator "
         "losses share it, and torch frees a graph after one use), `create_graph=True` for a "
         "tape inside another tape (second derivatives), `grad_outputs=` for "
-        "`output_gradients=`, `materialize_grads=True` for `UnconnectedGradients.ZERO`. "
+        "`output_gradients=`. A source the target does not depend on gets None in TF: "
+        "`allow_unused=True` (torch would raise), or zeros with `materialize_grads=True` for "
+        "`UnconnectedGradients.ZERO`. TF differentiates the sum of a tensor target; torch "
+        "takes only a scalar, so a target not known to be one (a reduction over all axes, a "
+        "Keras loss object, a function of the file returning those) is written `target.sum()` "
+        "— each of a list of targets on its own, whose gradients both libraries add. "
         "`model.trainable_variables` becomes `list(model.parameters())`. TF returns one "
         "gradient for one source and a list for a list; torch always returns a tuple, so a "
         "single variable's gradient is `[0]` of it, and a source whose structure cannot be "
-        "read stays a TODO. Differences that fail loudly rather than silently: torch needs a "
-        "scalar target (TF sums a tensor target) and raises for a variable the loss does not "
-        "depend on (TF returns None)."
+        "read stays a TODO."
     )
     example = (
         "x = tf.Variable(3.0)\n"
@@ -990,7 +994,10 @@ class ApplyGradients(Rule):
         "(`clipnorm` per variable, `global_clipnorm`, `clipvalue`), decoupled weight decay, a "
         "learning-rate schedule stepped per batch — is written around `step()` from the "
         "optimizer's own rewrite. `minimize(loss, var_list)` is the one-tape step in one call "
-        "(a `lambda: ...` loss is evaluated first)."
+        "(a `lambda: ...` loss is evaluated first; a tensor loss is summed, as TF's tape does). "
+        "The step of a LossScaleOptimizer is its GradScaler's: `scaler.step(opt)` (which "
+        "unscales, and skips the update on inf/nan gradients) and `scaler.update()`, with "
+        "`scaler.unscale_(opt)` first when clipping must see the unscaled gradients."
     )
     example = (
         "optimizer = tf.keras.optimizers.SGD(0.1)\n\n\n"
@@ -1313,16 +1320,20 @@ class VariableMethods(Rule):
 class MixedPrecision(Rule):
     id = "autodiff.mixed_precision"
     names = ("keras.mixed_precision.set_global_policy", "keras.mixed_precision.set_policy")
-    summary = "`keras.mixed_precision.set_global_policy(\"mixed_float16\")` → `torch.autocast` around the forward pass, with a note."
+    summary = "`keras.mixed_precision.set_global_policy(\"mixed_float16\")` → `MIXED_PRECISION_DTYPE` and `AUTOCAST_DEVICE` constants; tapes become `torch.autocast`."
     why = (
         "A Keras policy makes layers compute in float16 (or bfloat16) while their variables "
         "stay float32; torch does the same per operation inside `torch.autocast(device_type, "
-        "dtype=...)`. The global switch goes (torch has no global policy), a comment says "
-        "where the autocast goes, and a GradientTape in the same file becomes "
-        "`torch.autocast(...)` with the policy's dtype. Keras scales the loss only through "
-        "`LossScaleOptimizer` (which `fit` adds for you); its torch counterpart is "
-        "`torch.amp.GradScaler(init_scale=2.0**15)` — Keras starts at 2**15, torch at 2**16. "
-        "`\"float32\"` is torch's default and the call simply goes; any other policy stays a TODO."
+        "dtype=...)`. The global switch goes (torch has no global policy): two constants take "
+        "its place, the compute dtype and `AUTOCAST_DEVICE`, \"cuda\" when a GPU is there and "
+        "\"cpu\" otherwise — autocast only acts on its own device type, so a fixed \"cuda\" "
+        "would leave a CPU run in float32. A comment says where the autocast goes, and a "
+        "GradientTape in the same file becomes `torch.autocast(device_type=AUTOCAST_DEVICE, "
+        "dtype=MIXED_PRECISION_DTYPE)`. Keras scales the loss only through "
+        "`LossScaleOptimizer` (which `fit` adds for you); its torch counterpart is a "
+        "`torch.amp.GradScaler(AUTOCAST_DEVICE, init_scale=2.0**15)` (see "
+        "`autodiff.loss_scale_optimizer`). `\"float32\"` is torch's default and the call "
+        "simply goes; any other policy stays a TODO."
     )
     example = 'keras.mixed_precision.set_global_policy("mixed_float16")'
 

@@ -188,6 +188,7 @@ class Checkpoint:
         self.save_counter = 0
 
     def write(self, path):
+        {makedirs}({dirname}(path) or ".", exist_ok=True)  # TF creates the directory too
         state = {{name: obj.state_dict() if hasattr(obj, "state_dict") else obj.detach() for name, obj in self.objects.items()}}
         {save}({{"objects": state, "save_counter": self.save_counter}}, path)
         return path
@@ -289,7 +290,10 @@ class Checkpoints(Rule):
                 raise CannotMigrate("a checkpoint's objects are passed by keyword (`model=model`)")
             if any(arg.keyword.value == "root" for arg in call_.args if arg.keyword):
                 raise CannotMigrate("`root=` restores a graph of objects; name the objects instead")
-            code = _CHECKPOINT.format(save=spell("torch.save"), load=spell("torch.load"), no_grad=spell("torch.no_grad"))
+            code = _CHECKPOINT.format(
+                save=spell("torch.save"), load=spell("torch.load"), no_grad=spell("torch.no_grad"),
+                makedirs=spell("os.makedirs"), dirname=spell("os.path.dirname"),
+            )
         else:
             _check_arguments(
                 call_,
@@ -320,4 +324,51 @@ def _is_our_helper(statement: cst.ClassDef | cst.FunctionDef) -> bool:
     return bool(docstring) and docstring.startswith((f"`tf.train.{statement.name.value}` for torch",))
 
 
-RULES = [ModelSave(), LoadWeights(), LoadModel(), Checkpoints()]
+_LATEST = '''
+def latest_checkpoint(checkpoint_dir):
+    """`tf.train.latest_checkpoint` for torch: the path of the checkpoint saved last in the
+    directory (the numbered `prefix-N` files `Checkpoint.save` writes), or None."""
+    if not {isdir}(checkpoint_dir):
+        return None
+    numbered = [{join}(checkpoint_dir, name) for name in {listdir}(checkpoint_dir) if name.rpartition("-")[2].isdigit()]
+    # The last written; between two saves in the same clock tick, the higher number.
+    return max(numbered, key=lambda path: ({getmtime}(path), int(path.rpartition("-")[2])), default=None)
+'''
+
+
+class LatestCheckpoint(Rule):
+    id = "saving.latest_checkpoint"
+    names = ("tf.train.latest_checkpoint",)
+    summary = "`tf.train.latest_checkpoint(dir)` → a small `latest_checkpoint(dir)` helper over the numbered files `Checkpoint.save` writes."
+    why = (
+        "TF reads the directory's `checkpoint` state file for the prefix saved last. The "
+        "migrated `Checkpoint.save(prefix)` writes one file, `prefix-N`, and no state file, so "
+        "the helper returns the numbered file written last (`prefix-N`, the path TF returns "
+        "too), and None for an empty or missing directory, as TF does; "
+        "`checkpoint.restore(None)` then keeps the fresh state. `latest_filename` (another "
+        "state-file name) has no counterpart and stays a TODO."
+    )
+    example = "checkpoint.restore(tf.train.latest_checkpoint(checkpoint_dir))"
+
+    def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        _check_arguments(call_, {"checkpoint_dir": 0}, {"latest_filename": ("None",)})
+        directory = _arg(call_, "checkpoint_dir", 0)
+        if directory is None:
+            raise CannotMigrate("no checkpoint directory is given")
+        if _defines_function(ctx.module(), "latest_checkpoint"):
+            raise CannotMigrate("the file defines its own `latest_checkpoint`, the name the torch helper needs")
+        spell = lambda qualified_name: _code(ctx.name(qualified_name))  # noqa: E731
+        code = _LATEST.format(isdir=spell("os.path.isdir"), join=spell("os.path.join"), listdir=spell("os.listdir"), getmtime=spell("os.path.getmtime"))
+        ctx.add_definition(list(cst.parse_module(code).body))  # type: ignore[attr-defined]
+        return cst.Call(func=cst.Name("latest_checkpoint"), args=[cst.Arg(directory.value)])
+
+
+def _defines_function(module: cst.Module, name: str) -> bool:
+    """A top-level function of that name that is not the helper this module writes."""
+    return any(
+        isinstance(s, cst.FunctionDef) and s.name.value == name and not (s.get_docstring() or "").startswith(f"`tf.train.{name}` for torch")
+        for s in module.body
+    )
+
+
+RULES = [ModelSave(), LoadWeights(), LoadModel(), Checkpoints(), LatestCheckpoint()]

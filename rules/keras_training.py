@@ -39,6 +39,7 @@ from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import OBJECT_CLASSES, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
+from migrate.rules.tf_autodiff import _DTYPE_CONSTANT, _mixed_dtype
 
 _MODEL_TYPE = "keras.Model"
 _DATASET_TYPE = "tensorflow.data.Dataset"
@@ -165,6 +166,9 @@ class Compiled:
     #: A `fit` of this model passes `class_weight` or `sample_weight`: `loss_fn` takes
     #: per-example weights.
     weighted: bool = False
+    #: Under a mixed_float16 policy: the name of the GradScaler standing for the
+    #: LossScaleOptimizer Keras's `compile` wraps the optimizer in.
+    scaler: str | None = None
 
 
 def _prefix(model: str) -> str:
@@ -235,7 +239,17 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
         metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
     weighted = _fits_with_weights(model, ctx)
     stateful = any(not entry.split(": ", 1)[1].startswith("lambda ") for entry in metric_entries)
-    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted)
+    scaler = prefix + "scaler" if _mixed_dtype(ctx.module()) == "float16" and _scales_loss(bound) else None
+    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted, scaler)
+
+
+def _scales_loss(bound: dict[str, cst.BaseExpression]) -> bool:
+    """Keras's ``compile(auto_scale_loss=True)`` (the default) wraps the optimizer in a
+    LossScaleOptimizer under mixed_float16; ``False`` trains without loss scaling."""
+    value = literal_or(bound.get("auto_scale_loss"), True)
+    if value is NOT_LITERAL:
+        raise CannotMigrate("`auto_scale_loss=` must be a literal under mixed_float16: it decides whether the loss is scaled")
+    return bool(value)
 
 
 def _fits_with_weights(model: str, ctx: RuleContext) -> bool:
@@ -416,12 +430,14 @@ def _model_definition(model: str, ctx: RuleContext) -> tuple[str, Any] | None:
         ]
         return "sequential", (value, added)
     if tail == "Model":
-        return "functional", value
+        return "functional", (value, scope if _assigned(model, scope) is value else module)
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == tail:
             returned = _returned_call(statement)
             if returned is not None and _layer_tail(returned) == "Sequential":
                 return "sequential", (returned, ())
+            if returned is not None and _layer_tail(returned) == "Model":  # a builder of a functional model
+                return "functional", (returned, statement)
         if isinstance(statement, cst.ClassDef) and statement.name.value == tail:
             return "class", statement
     return None
@@ -454,9 +470,16 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
     if kind == "sequential":
         return _sequential_permutation(*what)
     if kind == "functional":
-        return _functional_permutation(what, ctx)
+        return _functional_permutation(*what, ctx)
     ranks = {_spatial_rank(_layer_tail(c)) for c in _calls(what)} - {None}
     return _PERMUTATIONS[ranks.pop()] if len(ranks) == 1 else None
+
+
+def _model_unseen(model: str, ctx: RuleContext) -> bool:
+    """The model is built where the rules cannot see its layers: a parameter, a function of
+    another module, a loaded file. Whether it takes images is unknown, and guessing from the
+    batches' shapes at run time would be a guess: the loop takes the permutation as an argument."""
+    return _model_definition(model, ctx) is None
 
 
 def _model_output_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
@@ -480,16 +503,17 @@ def _is_parameter(name: str, scope: cst.CSTNode) -> bool:
     return any(p.name.value == name for p in every)
 
 
-def _functional_permutation(call: cst.Call, ctx: RuleContext) -> tuple[int, ...] | None:
-    """A functional model (``keras.Model(inputs, outputs)``) of one image input: its
-    ``keras.Input(shape=...)`` rank decides, as the functional rewrite lays the class out."""
+def _functional_permutation(call: cst.Call, tree: cst.CSTNode, ctx: RuleContext) -> tuple[int, ...] | None:
+    """A functional model (``keras.Model(inputs, outputs)``, built in ``tree``: the function
+    or builder holding it) of one image input: its ``keras.Input(shape=...)`` rank decides, as
+    the functional rewrite lays the class out."""
     inputs = None
     for i, arg in enumerate(call.args):
         if (arg.keyword is None and i == 0) or (arg.keyword and arg.keyword.value == "inputs"):
             inputs = arg.value
     if not isinstance(inputs, cst.Name):
         return None
-    source = _assigned(inputs.value, ctx.scope()) or _assigned(inputs.value, ctx.module())
+    source = _assigned(inputs.value, tree) or _assigned(inputs.value, ctx.module())
     if not isinstance(source, cst.Call) or _layer_tail(source) not in ("Input", "InputLayer"):
         return None
     for i, arg in enumerate(source.args):
@@ -622,9 +646,23 @@ class LoopShape:
     #: helper that lists their penalties (Keras's `model.losses`) / applies the constraints.
     penalties: str = ""
     constraints: str = ""
+    #: The file's Keras mixed-precision policy ("float16" / "bfloat16"): the forward pass runs
+    #: under `torch.autocast` with its dtype, the loss and metrics in float32.
+    mixed: str | None = None
+    #: mixed_float16: the step scales the loss with the `scaler` argument (a GradScaler).
+    scaled: bool = False
+    #: The model is built where the rules cannot see its layers (a parameter, an import, a
+    #: loaded file): the helper takes the layout change as an `input_permutation=` argument,
+    #: which the call site passes explicitly (None until the user says the model takes images).
+    permutation_argument: bool = False
 
 
 def _permute_line(shape: LoopShape) -> list[str]:
+    if shape.permutation_argument:
+        return [
+            "if input_permutation is not None:  # Keras feeds images channels-last; the migrated modules take NCHW",
+            "    batch_x = batch_x.permute(input_permutation)",
+        ]
     if shape.permutation is None:
         return []
     layout = {3: "sequences channels-last (NLC); the migrated model takes NCL", 4: "images channels-last (NHWC); the migrated model takes NCHW", 5: "volumes channels-last (NDHWC); the migrated model takes NCDHW"}[len(shape.permutation)]
@@ -684,6 +722,75 @@ def _penalty_lines(shape: LoopShape) -> list[str]:
     return [f"loss = loss + sum({shape.penalties}(model))  # Keras adds `sum(model.losses)`: the regularizers' penalties"]
 
 
+def _autocast(shape: LoopShape, lines: list[str], ctx: RuleContext) -> list[str]:
+    """``lines`` (the forward pass and the loss) under the file's mixed-precision policy, as
+    Keras runs its layers under it; without a policy, the lines as they are."""
+    if shape.mixed is None:
+        return lines
+    autocast = _spell(ctx, "torch.autocast")
+    return [
+        f"with {autocast}(device_type=device.type, dtype={_DTYPE_CONSTANT}):  # Keras's mixed_{shape.mixed} policy",
+        *("    " + line for line in lines),
+    ]
+
+
+def _predicted(shape: LoopShape, inputs: str) -> str:
+    """``y_pred = model(inputs)``; under a mixed policy cast to float32, as Keras's losses and
+    metrics compute in float32."""
+    line = "y_pred = {}{}".format(*_forward(shape, inputs, ".float()" if shape.mixed else ""))
+    if shape.mixed and shape.output_permutation is None:
+        line += "  # Keras computes the loss and metrics in float32"
+    return line
+
+
+def _update_lines(shape: LoopShape) -> list[str]:
+    """From ``zero_grad`` to the schedule's step: backward, the optimizer's clipping, the
+    update, the layers' constraints; under mixed_float16 with the loss scaled as Keras's
+    LossScaleOptimizer scales it."""
+    lines = ["optimizer.zero_grad()"]
+    if shape.scaled:
+        lines.append("scaler.scale(loss).backward()")
+        if shape.before_step:
+            lines.append("scaler.unscale_(optimizer)  # Keras clips the unscaled gradients")
+    else:
+        lines.append("loss.backward()")
+    if shape.before_step:
+        lines += shape.before_step.rstrip("\n").splitlines()
+    lines.append("scaler.step(optimizer)  # skips the update when a gradient overflowed, as Keras does" if shape.scaled else "optimizer.step()")
+    if shape.constraints:
+        lines.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
+    if shape.scaled and shape.scheduler:
+        lines += [
+            "scale = scaler.get_scale()",
+            "scaler.update()",
+            "if scaler.get_scale() >= scale:  # a skipped update does not count as a step of Keras's schedule",
+            *("    " + line for line in _scheduler_lines(shape)),
+        ]
+    elif shape.scaled:
+        lines.append("scaler.update()")
+    elif shape.scheduler:
+        lines += _scheduler_lines(shape)
+    return lines
+
+
+def _evaluation_step(shape: LoopShape, ctx: RuleContext) -> list[str]:
+    if shape.mixed is None:
+        return ["y_pred = {}{}".format(*_forward(shape, "batch_x")), "seen += len(batch_x)", *_evaluation_loss(shape)]
+    return [*_autocast(shape, [_predicted(shape, "batch_x"), *_evaluation_loss(shape)], ctx), "seen += len(batch_x)"]
+
+
+def _predicted_outputs(shape: LoopShape, inputs: str, then: str, ctx: RuleContext, keep: str = "outputs.append({}){}") -> list[str]:
+    """The model's outputs for ``inputs`` in inference; under a mixed policy in its dtype, as
+    Keras's ``predict`` answers (float16; NumPy has no bfloat16, so bfloat16 outputs come as
+    float32)."""
+    if shape.mixed == "bfloat16":
+        then = ".float()" + then
+    line = keep.format(*_forward(shape, inputs, then))
+    if shape.mixed == "bfloat16" and "  #" not in line:
+        line += "  # NumPy has no bfloat16"
+    return _autocast(shape, [line], ctx)
+
+
 def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
     no_grad = _spell(ctx, "torch.no_grad")
     params = "model, loss_fn, x, y=None, *, batch_size=32" + (", metrics=None" if shape.metrics else "")
@@ -697,6 +804,8 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         params += ", steps=None"
         islice = _spell(ctx, "itertools.islice")
         data = f"{islice}({data}, steps)"
+    if shape.permutation_argument:
+        params += ", input_permutation=None"
     body = [
         "device = next(model.parameters()).device",
         "model.eval()",
@@ -706,9 +815,7 @@ def _evaluate_source(name: str, shape: LoopShape, ctx: RuleContext) -> str:
         f"    for {unpack} in {data}:",
         "        batch_x, batch_y = batch_x.to(device), batch_y.to(device)",
         *("        " + line for line in _permute_line(shape)),
-        "        y_pred = {}{}".format(*_forward(shape, "batch_x")),
-        "        seen += len(batch_x)",
-        *("        " + line for line in _evaluation_loss(shape)),
+        *("        " + line for line in _evaluation_step(shape, ctx)),
         *("        " + line for line in (_metric_lines(shape.stateful_metrics) if shape.metrics else [])),
         *(
             [
@@ -751,6 +858,10 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         params.append("validation_freq=1")
     if shape.validation_steps:
         params.append("validation_steps=None")
+    if shape.permutation_argument:
+        params.append("input_permutation=None")
+    if shape.scaled:
+        params.append("scaler")
     validation = shape.validation_data or shape.validation_split
     C = shape.callbacks
 
@@ -809,12 +920,12 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     step: list[str] = []
     step += hook("on_train_batch_begin(step, {})")
     step += ["batch_x, batch_y = batch_x.to(device), batch_y.to(device)", *_permute_line(shape)]
-    step.append("y_pred = {}{}".format(*_forward(shape, "batch_x")))
+    forward = [_predicted(shape, "batch_x")]
     tensor = _spell(ctx, "torch.tensor")
     if shape.sample_weight or shape.class_weight:
-        step.append("weights = batch_weight[0].to(device) if batch_weight else None" if shape.sample_weight else "weights = None")
+        forward.append("weights = batch_weight[0].to(device) if batch_weight else None" if shape.sample_weight else "weights = None")
     if shape.class_weight:
-        step += [
+        forward += [
             "if class_weight is not None:",
             "    # Keras weighs each example by its class: the index, or the argmax of a one-hot row.",
             "    classes = batch_y.argmax(-1) if batch_y.dim() > 1 and batch_y.shape[-1] > 1 else batch_y.reshape(len(batch_y))",
@@ -822,18 +933,12 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
             "    weights = by_class if weights is None else weights * by_class" if shape.sample_weight else "    weights = by_class",
         ]
     if shape.sample_weight or shape.class_weight:
-        step.append("loss = loss_fn(batch_y, y_pred) if weights is None else loss_fn(batch_y, y_pred, sample_weight=weights)")
+        forward.append("loss = loss_fn(batch_y, y_pred) if weights is None else loss_fn(batch_y, y_pred, sample_weight=weights)")
     else:
-        step.append("loss = loss_fn(batch_y, y_pred)")
-    step += _penalty_lines(shape)
-    step += ["optimizer.zero_grad()", "loss.backward()"]
-    if shape.before_step:
-        step += shape.before_step.rstrip("\n").splitlines()
-    step.append("optimizer.step()")
-    if shape.constraints:
-        step.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
-    if shape.scheduler:
-        step += _scheduler_lines(shape)
+        forward.append("loss = loss_fn(batch_y, y_pred)")
+    forward += _penalty_lines(shape)
+    step += _autocast(shape, forward, ctx)
+    step += _update_lines(shape)
     step += [
         "# The running means Keras logs: each batch weighs by its size.",
         "seen += len(batch_x)",
@@ -849,6 +954,7 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     epoch.append("logs = dict(logs)")
     if validation:
         metrics_arg = (", metrics=metrics" if shape.metrics else "") + (", steps=validation_steps" if shape.validation_steps else "")
+        metrics_arg += ", input_permutation=input_permutation" if shape.permutation_argument else ""
         when = " and (epoch + 1) % validation_freq == 0" if shape.validation_freq else ""
         size = "validation_batch_size or batch_size" if shape.validation_batch_size else "batch_size"
         epoch += [
@@ -885,7 +991,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
     cat = _spell(ctx, "torch.cat")
     steps = ", steps=None" if shape.eval_steps else ""
     if dataset:
-        params = "model, x" + (", *" + steps if steps else "")
+        params = "model, x" + (", *" + steps if steps else "") + ((", " if steps else ", *, ") + "input_permutation=None" if shape.permutation_argument else "")
         batches_of_x = f"{_spell(ctx, 'itertools.islice')}(x, steps)" if steps else "x"
         source = [
             f"for batch in {batches_of_x}:",
@@ -895,7 +1001,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
     else:
         loader = _spell(ctx, "torch.utils.data.DataLoader")
         as_tensor = _spell(ctx, "torch.as_tensor")
-        params = "model, x, *, batch_size=32" + steps
+        params = "model, x, *, batch_size=32" + steps + (", input_permutation=None" if shape.permutation_argument else "")
         loaded = f"{loader}(x, batch_size=batch_size)"
         if steps:
             loaded = f"{_spell(ctx, 'itertools.islice')}({loaded}, steps)"
@@ -913,7 +1019,7 @@ def _predict_source(name: str, shape: LoopShape, dataset: bool, ctx: RuleContext
         *("    " + line for line in source),
         "        batch_x = batch_x.to(device)",
         *("        " + line for line in _permute_line(shape)),
-        "        outputs.append({}){}".format(*_forward(shape, "batch_x", ".cpu()")),
+        *("        " + line for line in _predicted_outputs(shape, "batch_x", ".cpu()", ctx)),
         f"return {cat}(outputs).numpy()",
     ]
     return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
@@ -1009,6 +1115,30 @@ def _call(func: str, args: list[cst.Arg]) -> cst.Call:
     return cst.Call(cst.Name(func), args)
 
 
+_UNSEEN_LAYOUTS = "if it takes channels-last images, pass input_permutation=(0, 3, 1, 2)"
+
+
+def _call_for(func: str, args: list[cst.Arg], model: str, shape: LoopShape, ctx: RuleContext) -> cst.Call:
+    """``_call``; for a model whose layers the rules cannot see, with ``input_permutation=None``
+    passed explicitly and a comment (and a report note) saying when to change it."""
+    if not shape.permutation_argument:
+        return _call(func, args)
+    ctx.note(
+        f"`{model}` is built where migrate cannot see its layers: Keras feeds images channels-last (NHWC) "
+        f"and the migrated modules take NCHW — {_UNSEEN_LAYOUTS} to `{func}`"
+    )
+    call = _call(func, [*args, _arg(cst.Name("None"), "input_permutation")])
+    comment = f"# `{model}` is built elsewhere: {_UNSEEN_LAYOUTS}"
+    opening = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(comment)),
+        indent=True,
+        last_line=cst.SimpleWhitespace("    "),
+    )
+    closing = cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))
+    last = call.args[-1].with_changes(whitespace_after_arg=closing)
+    return call.with_changes(whitespace_before_args=opening, args=[*call.args[:-1], last])
+
+
 # ---------------------------------------------------------------------------------------
 # The rules.
 
@@ -1080,6 +1210,15 @@ class Compile(_MethodRule):
             scheduler = plan.scheduler(cst.Name(compiled.optimizer), ctx)
             if scheduler is not None and compiled.scheduler is not None:
                 lines.append(f"{compiled.scheduler} = {code_of(scheduler)}")
+        if compiled.scaler is not None:
+            grad_scaler = _spell(ctx, "torch.amp.GradScaler")
+            lines += [
+                "# mixed_float16: Keras's compile wraps the optimizer in a LossScaleOptimizer, whose scale",
+                "# starts at 2**15, doubles after 2000 finite steps and halves when a gradient overflows.",
+                f"{compiled.scaler} = {grad_scaler}(",
+                "    device.type, init_scale=2.0**15, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000",
+                ")",
+            ]
         loss_plan = compiled.loss_plan
         loss_expr = code_of(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         doc = "The loss Keras's `compile(loss=...)` computes, reduced as Keras reduces it."
@@ -1207,6 +1346,9 @@ class Fit(_MethodRule):
             scheduler=compiled.scheduler is not None,
             before_step=_before_step(compiled.plan, ctx),
             after_step=_after_step(compiled.plan) if compiled.scheduler is not None else "",
+            mixed=_mixed_dtype(ctx.module()),
+            scaled=compiled.scaler is not None,
+            permutation_argument=_model_unseen(model, ctx),
             **_terms(ctx),
         )
         if shape.sample_weight and dataset:
@@ -1225,6 +1367,8 @@ class Fit(_MethodRule):
                 stateful_metrics=shape.stateful_metrics,
                 eval_steps=shape.validation_steps,
                 penalties=shape.penalties,
+                mixed=shape.mixed,
+                permutation_argument=shape.permutation_argument,
             )
             evaluate = _define("evaluate", lambda name: _evaluate_source(name, evaluation, ctx), ctx)
         fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
@@ -1245,7 +1389,9 @@ class Fit(_MethodRule):
         for name in ("validation_split", "validation_data", "callbacks", "initial_epoch", "steps_per_epoch", "class_weight", "sample_weight", "validation_batch_size", "validation_freq", "validation_steps"):
             if getattr(shape, name):
                 new.append(_arg(args[name], name))
-        return _call(fit, new)
+        if shape.scaled:
+            new.append(_arg(cst.Name(compiled.scaler or ""), "scaler"))
+        return _call_for(fit, new, model, shape, ctx)
 
 
 _NOT_YET = {
@@ -1306,6 +1452,8 @@ class Evaluate(_MethodRule):
             eval_steps=steps,
             sample_weight=weighted,
             penalties=_terms(ctx, step=False)["penalties"],
+            mixed=_mixed_dtype(ctx.module()),
+            permutation_argument=_model_unseen(model, ctx),
         )
         _add_common(ctx)
         if weighted:
@@ -1324,7 +1472,7 @@ class Evaluate(_MethodRule):
             new.append(_arg(args["steps"], "steps"))
         if weighted:
             new.append(_arg(args["sample_weight"], "sample_weight"))
-        result: cst.BaseExpression = _call(name, new)
+        result: cst.BaseExpression = _call_for(name, new, model, shape, ctx)
         if return_dict:
             return result
         if not shape.metrics:
@@ -1365,6 +1513,8 @@ class Predict(_MethodRule):
             permutation=_model_permutation(model, ctx),
             output_permutation=_model_output_permutation(model, ctx),
             eval_steps=steps,
+            mixed=_mixed_dtype(ctx.module()),
+            permutation_argument=_model_unseen(model, ctx),
         )
         name = _define("predict", lambda n: _predict_source(n, shape, dataset, ctx), ctx)
         new = [_arg(cst.Name(model)), _arg(args["x"])]
@@ -1373,7 +1523,7 @@ class Predict(_MethodRule):
             new.append(_arg(size if size is not None and not _is_default(size, None) else cst.Integer("32"), "batch_size"))
         if steps:
             new.append(_arg(args["steps"], "steps"))
-        return _call(name, new)
+        return _call_for(name, new, model, shape, ctx)
 
 
 class Summary(_MethodRule):
@@ -1419,20 +1569,24 @@ class OnBatch(_MethodRule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         model = _receiver(call, ctx)
+        call = _without_reset_metrics(call, ctx)
         args = _bind(call, self.method, ctx)
         for name in ("sample_weight", "class_weight"):
             if name in args and not _is_default(args[name], None):
                 raise CannotMigrate(f"`{name}=` is not migrated yet: {_NOT_YET[name]}")
-        shape = LoopShape(permutation=_model_permutation(model, ctx), output_permutation=_model_output_permutation(model, ctx))
+        shape = LoopShape(
+            permutation=_model_permutation(model, ctx),
+            output_permutation=_model_output_permutation(model, ctx),
+            mixed=_mixed_dtype(ctx.module()),
+            permutation_argument=_model_unseen(model, ctx),
+        )
         if self.method == "predict_on_batch":
             name = _define(self.method, lambda n: _on_batch_source(n, self.method, shape, None, ctx), ctx)
-            return _call(name, [_arg(cst.Name(model)), _arg(args["x"])])
+            return _call_for(name, [_arg(cst.Name(model)), _arg(args["x"])], model, shape, ctx)
         _custom_steps(model, ctx)
         compiled = _compiled_for(model, ctx)
         if "y" not in args:
             raise CannotMigrate(f"`{self.method}` without targets (`y`) is not migrated")
-        if compiled.stateful_metrics:
-            raise CannotMigrate(f"`{self.method}` with a metric that keeps counts across batches (AUC, Precision…) is not migrated yet")
         return_dict = literal_or(args.get("return_dict"), False)
         if return_dict is NOT_LITERAL:
             raise CannotMigrate("`return_dict=` must be a literal: the value returned depends on it")
@@ -1440,6 +1594,10 @@ class OnBatch(_MethodRule):
             permutation=shape.permutation,
             output_permutation=shape.output_permutation,
             metrics=compiled.metrics is not None,
+            stateful_metrics=compiled.stateful_metrics,
+            mixed=shape.mixed,
+            permutation_argument=shape.permutation_argument,
+            scaled=compiled.scaler is not None and self.method == "train_on_batch",
             scheduler=compiled.scheduler is not None and self.method == "train_on_batch",
             before_step=_before_step(compiled.plan, ctx) if self.method == "train_on_batch" else "",
             after_step=_after_step(compiled.plan) if compiled.scheduler is not None and self.method == "train_on_batch" else "",
@@ -1454,12 +1612,52 @@ class OnBatch(_MethodRule):
             new.append(_arg(cst.Name(compiled.metrics or ""), "metrics"))
         if shape.scheduler:
             new.append(_arg(cst.Name(compiled.scheduler or ""), "scheduler"))
-        result: cst.BaseExpression = _call(name, new)
+        if shape.scaled:
+            new.append(_arg(cst.Name(compiled.scaler or ""), "scaler"))
+        result: cst.BaseExpression = _call_for(name, new, model, shape, ctx)
         if return_dict:
             return result
         if not shape.metrics:
             return cst.Subscript(result, [cst.SubscriptElement(cst.Index(cst.SimpleString('"loss"')))])
         return cst.Call(cst.Name("list"), [cst.Arg(cst.Call(cst.Attribute(result, cst.Name("values"))))])
+
+
+def _without_reset_metrics(call: cst.Call, ctx: RuleContext) -> cst.Call:
+    """tf.keras 2's ``reset_metrics=True`` (its default) is what Keras 3 always does: the
+    metrics of this batch alone. ``False`` kept them accumulating until ``reset_metrics()``."""
+    kept = []
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "reset_metrics":
+            if literal_or(arg.value, None) is not True:
+                raise CannotMigrate(
+                    "`reset_metrics=False` (tf.keras 2) accumulates the metrics across calls until "
+                    "`model.reset_metrics()`; Keras 3 removed it — keep running sums by hand"
+                )
+            continue
+        kept.append(arg)
+    if len(kept) == len(call.args):
+        return call
+    if kept:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return call.with_changes(args=kept)
+
+
+def _on_batch_metric_lines(shape: LoopShape) -> list[str]:
+    """The metrics of one batch, under ``torch.no_grad()``: Keras 3's ``*_on_batch`` resets
+    its metrics before each call, so an object with counts logs this batch's result."""
+    if not shape.metrics:
+        return []
+    if not shape.stateful_metrics:
+        return ["for metric_name, metric in (metrics or {}).items():", "    logs[metric_name] = float(metric(y, y_pred))"]
+    return [
+        "for metric_name, metric in (metrics or {}).items():",
+        "    if hasattr(metric, \"update_state\"):  # Keras 3 resets its metrics on each call: this batch's result",
+        "        metric.reset_state()",
+        "        metric.update_state(y, y_pred)",
+        "        logs[metric_name] = metric.result().item()",
+        "    else:",
+        "        logs[metric_name] = float(metric(y, y_pred))",
+    ]
 
 
 def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compiled | None, ctx: RuleContext) -> str:
@@ -1472,44 +1670,43 @@ def _on_batch_source(name: str, method: str, shape: LoopShape, compiled: Compile
     if method == "predict_on_batch":
         body = ["device = next(model.parameters()).device", *convert, *_permute_line(shape).copy()]
         body = [line.replace("batch_x", "x") for line in body]
-        body += ["model.eval()", f"with {no_grad}():", "    return {}{}".format(*_forward(shape, "x", ".cpu().numpy()"))]
+        body += ["model.eval()", f"with {no_grad}():", *("    " + line for line in _predicted_outputs(shape, "x", ".cpu().numpy()", ctx, keep="return {}{}"))]
         doc = '"""`model.predict_on_batch(x)`: the model\'s outputs for one batch, in eval mode, as a NumPy array."""'
-        return f"def {name}(model, x):\n    {doc}\n" + _indent(body, 1)
+        params = "model, x, *, input_permutation=None" if shape.permutation_argument else "model, x"
+        return f"def {name}({params}):\n    {doc}\n" + _indent(body, 1)
     params = ["model"] + (["optimizer"] if method == "train_on_batch" else []) + ["loss_fn", "x", "y"]
     if shape.metrics:
         params.append("metrics=None")
     if shape.scheduler:
         params.append("scheduler=None")
+    if shape.scaled or shape.permutation_argument:
+        params.append("*")
+    if shape.permutation_argument:
+        params.append("input_permutation=None")
+    if shape.scaled:
+        params.append("scaler")
     body = ["device = next(model.parameters()).device", *convert]
     body += [f"y = {as_tensor}(y, device=device)", "y = y.float() if y.is_floating_point() else y"]
     body += [line.replace("batch_x", "x") for line in _permute_line(shape)]
     if method == "train_on_batch":
-        body += ["model.train()", "y_pred = {}{}".format(*_forward(shape, "x")), "loss = loss_fn(y, y_pred)", *_penalty_lines(shape)]
-        body += ["optimizer.zero_grad()", "loss.backward()"]
-        if shape.before_step:
-            body += shape.before_step.rstrip("\n").splitlines()
-        body.append("optimizer.step()")
-        if shape.constraints:
-            body.append(f"{shape.constraints}(model)  # Keras's optimizer applies the layers' constraints after each update")
-        if shape.scheduler:
-            body += _scheduler_lines(shape)
+        body += ["model.train()", *_autocast(shape, [_predicted(shape, "x"), "loss = loss_fn(y, y_pred)", *_penalty_lines(shape)], ctx)]
+        body += _update_lines(shape)
         body.append("logs = {\"loss\": loss.item()}")
         if shape.metrics:
-            body += [f"with {no_grad}():", "    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+            body += [f"with {no_grad}():", *("    " + line for line in _on_batch_metric_lines(shape))]
         doc = '"""`model.train_on_batch(x, y)`: one optimizer step on one batch; the loss (and metrics) of that batch."""'
     else:
-        if shape.penalties:
+        if shape.penalties or shape.mixed:
+            forward = _autocast(shape, [_predicted(shape, "x"), "loss = loss_fn(y, y_pred)", *_penalty_lines(shape)], ctx)
             body += [
                 "model.eval()",
                 f"with {no_grad}():",
-                "    y_pred = {}{}".format(*_forward(shape, "x")),
-                *("    " + line for line in ["loss = loss_fn(y, y_pred)", *_penalty_lines(shape)]),
+                *("    " + line for line in forward),
                 "    logs = {\"loss\": loss.item()}",
             ]
         else:
             body += ["model.eval()", f"with {no_grad}():", "    y_pred = {}{}".format(*_forward(shape, "x")), "    logs = {\"loss\": loss_fn(y, y_pred).item()}"]
-        if shape.metrics:
-            body += ["    for metric_name, metric in (metrics or {}).items():", "        logs[metric_name] = float(metric(y, y_pred))"]
+        body += ["    " + line for line in _on_batch_metric_lines(shape)]
         doc = '"""`model.test_on_batch(x, y)`: the loss (and metrics) of one batch, in eval mode and without gradients."""'
     body.append("return logs")
     return _signature(name, params) + f"    {doc}\n" + _indent(body, 1)

@@ -536,3 +536,97 @@ def test_evaluate_with_sample_weight_matches_keras() -> None:
     t_loss, t_accuracy = t_scope["score"](t_model, x, y, weights)
     assert t_loss == pytest.approx(k_loss, rel=1e-5)  # batches of 4, 4 and 2 rows, weighted
     assert t_accuracy == pytest.approx(k_accuracy, rel=1e-6)  # `metrics=` are not weighted (`weighted_metrics=` are)
+
+
+STATEFUL_ON_BATCH = """
+from tensorflow import keras
+
+
+def build():
+    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1, activation="sigmoid")])
+
+
+def steps(model, batches):
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.5),
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.Precision(), keras.metrics.AUC(name="auc"), "accuracy"],
+    )
+    trained = [model.train_on_batch(x, y, return_dict=True) for x, y in batches]
+    x, y = batches[0]
+    return trained, model.test_on_batch(x, y)  # [loss, *metrics] in the compiled order
+"""
+
+
+def test_on_batch_with_stateful_metrics_matches_keras() -> None:
+    """Keras 3's `train_on_batch` / `test_on_batch` reset the metrics before each call: a
+    Precision or AUC object reports the result of that batch alone (not a running count)."""
+    rng = np.random.default_rng(5)
+    batches = [
+        (rng.normal(size=(8, 4)).astype("float32"), rng.integers(0, 2, size=(8, 1)).astype("float32"))
+        for _ in range(3)
+    ]
+    k_scope: dict[str, Any] = {}
+    exec(compile(STATEFUL_ON_BATCH, "<keras>", "exec"), k_scope)  # noqa: S102
+    k_model = k_scope["build"]()
+    kernel, bias = (w.copy() for w in k_model.get_weights())
+    k_trained, k_test = k_scope["steps"](k_model, batches)
+
+    t_scope = migrated(STATEFUL_ON_BATCH)
+    t_model = t_scope["build"]()
+    with torch.no_grad():
+        t_model.dense.weight.copy_(torch.from_numpy(kernel.T))
+        t_model.dense.bias.copy_(torch.from_numpy(bias))
+    t_trained, t_test = t_scope["steps"](t_model, batches)
+
+    for t_logs, k_logs in zip(t_trained, k_trained):
+        assert sorted(t_logs) == sorted(k_logs) == ["accuracy", "auc", "loss", "precision"]
+        for name in k_logs:
+            assert t_logs[name] == pytest.approx(float(k_logs[name]), rel=1e-5, abs=1e-6), name
+    np.testing.assert_allclose(t_test, k_test, rtol=1e-5, atol=1e-6)
+    # Running counts over the calls would give another precision: the reset is what matches.
+    assert len({round(logs["precision"], 6) for logs in k_trained}) > 1
+
+
+FLOAT64 = """
+import numpy as np
+from tensorflow import keras
+
+
+def build():
+    return keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+
+
+def train(model, x, y):
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, validation_split=0.25, verbose=0)
+    step = model.train_on_batch(x[:4], y[:4])
+    return history, step, model.test_on_batch(x, y), model.evaluate(x, y, verbose=0), model.predict(x, verbose=0), model.predict_on_batch(x)
+"""
+
+
+def test_float64_arrays_train_as_keras_casts_them() -> None:
+    """NumPy's default float64: Keras casts the inputs and targets to the model's float32; the
+    migrated helpers do the same (a float32 Linear refuses float64 inputs)."""
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(16, 4)), rng.normal(size=(16, 2))
+    assert x.dtype == y.dtype == np.float64
+    k_scope: dict[str, Any] = {}
+    exec(compile(FLOAT64, "<keras>", "exec"), k_scope)  # noqa: S102
+    k_model = k_scope["build"]()
+    kernel, bias = (w.copy() for w in k_model.get_weights())
+    k_history, k_step, k_test, k_eval, k_pred, k_batch_pred = k_scope["train"](k_model, x, y)
+    t_scope = migrated(FLOAT64)
+    t_model = t_scope["build"]()
+    with torch.no_grad():
+        t_model.dense.weight.copy_(torch.from_numpy(kernel.T))
+        t_model.dense.bias.copy_(torch.from_numpy(bias))
+    t_history, t_step, t_test, t_eval, t_pred, t_batch_pred = t_scope["train"](t_model, x, y)
+    for name in ("loss", "mae", "val_loss", "val_mae"):
+        np.testing.assert_allclose(t_history.history[name], k_history.history[name], rtol=1e-5)
+    np.testing.assert_allclose(t_step, k_step, rtol=1e-5)
+    np.testing.assert_allclose(t_test, k_test, rtol=1e-5)
+    np.testing.assert_allclose(t_eval, k_eval, rtol=1e-5)
+    assert t_pred.dtype == t_batch_pred.dtype == k_pred.dtype == np.float32
+    np.testing.assert_allclose(t_pred, k_pred, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(t_batch_pred, k_batch_pred, rtol=1e-5, atol=1e-6)

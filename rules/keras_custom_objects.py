@@ -36,13 +36,14 @@ class KerasMetric:
     """What `keras.metrics.Metric` does for a subclass, written by `migrate convert`: the
     state tensors made by `add_weight` (not trainable), `reset_state` setting every one back to
     zero as Keras's does, and a call that is `update_state` then `result()`. State tensors are
-    updated in place (`add_`, `copy_`), so they stay the tensors `variables` lists."""
+    updated in place (`add_`, `copy_`), so they stay the tensors `variables` lists. Metrics
+    held as attributes are part of the state, as Keras tracks them."""
 
     def __init__(self, name=None, dtype=None):
         # Keras's default name: the class name in snake case.
         self.name = name or re.sub(r"([a-z])([A-Z])", r"\\1_\\2", re.sub(r"(.)([A-Z][a-z]+)", r"\\1_\\2", type(self).__name__)).lower()
         self.dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or torch.float32)
-        self.variables = []
+        self._variables = []
 
     def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None):
         """A state tensor of `shape` holding the initializer's value ("zeros", "ones" or a number)."""
@@ -51,10 +52,22 @@ class KerasMetric:
             raise ValueError(f"initializer {initializer!r}: only zeros, ones and constants are migrated")
         dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or torch.float32)
         variable = torch.full(tuple(shape), fill, dtype=dtype)
-        self.variables.append(variable)
+        self._variables.append(variable)
         return variable
 
     add_variable = add_weight  # Keras 3's name
+
+    def _held_metrics(self):
+        for value in vars(self).values():
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if item is not self and callable(getattr(item, "update_state", None)) and callable(getattr(item, "reset_state", None)):
+                    yield item
+
+    @property
+    def variables(self):
+        """The state tensors: the metric's own, then those of the metrics it holds."""
+        held = [v for metric in self._held_metrics() if isinstance(metric, KerasMetric) for v in metric.variables]
+        return [*self._variables, *held]
 
     def reset_state(self):
         if type(self).reset_states is not KerasMetric.reset_states:
@@ -62,6 +75,9 @@ class KerasMetric:
         with torch.no_grad():
             for variable in self.variables:
                 variable.zero_()
+        for metric in self._held_metrics():
+            if not isinstance(metric, KerasMetric):
+                metric.reset_state()  # a migrated built-in metric (RunningMean, ...): its state is zero after it
 
     def reset_states(self):  # tf.keras's name
         return self.reset_state()
@@ -418,6 +434,13 @@ class CustomMetric(Rule):
         "        return self.true_positives\n"
     )
 
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(
+            "`keras.metrics.Metric` as a type: migrated metrics are plain classes with Keras's methods "
+            "(`update_state`, `result`, `reset_state`) and share no base; annotate with the class used, "
+            "and test `hasattr(m, \"update_state\")` rather than `isinstance`"
+        )
+
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         body = _indented(node)
         _check_super_init(body, ("name", "dtype"), "Metric", ctx)
@@ -476,6 +499,12 @@ class CustomLoss(Rule):
         "        return tf.reduce_mean(-tf.pow(1.0 - p_t, self.gamma) * tf.math.log(p_t), axis=-1)\n"
     )
 
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(
+            "`keras.losses.Loss` as a type: a migrated Keras loss is a function of `(y_true, y_pred)` or, "
+            "for a subclass, a `KerasLoss` module; both are callables, which is what a check can test"
+        )
+
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         body = _indented(node)
         _check_super_init(body, ("name", "reduction", "dtype"), "Loss", ctx)
@@ -523,6 +552,12 @@ class CustomSchedule(Rule):
         "    def get_config(self):\n"
         "        return {\"peak\": self.peak, \"warmup_steps\": self.warmup_steps}\n"
     )
+
+    def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
+        raise CannotMigrate(
+            "`LearningRateSchedule` as a type: a migrated schedule is any callable of the step "
+            "(a `lambda step: ...` or a class with `__call__`); test `callable(lr)` rather than `isinstance`"
+        )
 
     def rewrite_class(self, node: cst.ClassDef, qualified: str, ctx: RuleContext) -> cst.ClassDef:
         body = _indented(node)

@@ -3,8 +3,9 @@
 subprocess with TensorFlow and Keras unimportable, and its numbers must be Keras's, computed
 here from the original file:
 
-* metrics (a running F1 in tf.keras's style, a weighted mean absolute error in Keras 3's) over
-  uneven batches, some weighted, reset and updated again: ``result()`` after every batch ≤ 1e-6;
+* metrics (a running F1 in tf.keras's style, a weighted mean absolute error in Keras 3's, a
+  count that starts from ones, a metric holding two others) over uneven batches, some
+  weighted, reset and updated again: ``result()`` after every batch ≤ 1e-6;
 * a focal loss and an elementwise loss, each reduction, with and without ``sample_weight``
   (per example, as a column, per value): ≤ 1e-6 absolute and relative (float32 sums), and
   the gradient flows;
@@ -87,6 +88,22 @@ class CountAll(keras.metrics.Metric):
         return self.seen
 
 
+class MeanAndF1(keras.metrics.Metric):
+    """Metrics held by a metric: Keras's reset_state resets their state too."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.mean = keras.metrics.Mean(name="mean_prediction")
+        self.f1 = BinaryF1()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.mean.update_state(y_pred)
+        self.f1.update_state(y_true, y_pred)
+
+    def result(self):
+        return self.mean.result() + self.f1.result()
+
+
 class FocalLoss(tf.keras.losses.Loss):
     def __init__(self, gamma=2.0, alpha=0.25, name="focal_loss", **kwargs):
         super().__init__(name=name, **kwargs)
@@ -125,8 +142,8 @@ class WarmupRsqrt(tf.keras.optimizers.schedules.LearningRateSchedule):
 # torch.as_tensor) are given; it fills `out` with plain floats.
 PROTOCOL = '''
 rng = np.random.default_rng(5)
-out = {"f1": [], "wmae": [], "count": [], "loss": {}, "schedule": []}
-f1, wmae, count = BinaryF1(threshold=0.4), WeightedMeanAbsoluteError(), CountAll()
+out = {"f1": [], "wmae": [], "count": [], "held": [], "loss": {}, "schedule": []}
+f1, wmae, count, held = BinaryF1(threshold=0.4), WeightedMeanAbsoluteError(), CountAll(), MeanAndF1()
 for epoch in range(2):
     for i, n in enumerate((7, 32, 3, 19)):
         y_true = rng.integers(0, 2, size=(n, 3)).astype("float32")
@@ -138,10 +155,11 @@ for epoch in range(2):
         out["wmae"].append(float(wmae(to_tensor(y_true), to_tensor(y_pred), sample_weight=sw)))
         count.update_state(to_tensor(y_true))
         out["count"].append([float(v) for v in np.asarray(count.result())])
-    f1.reset_state()
-    wmae.reset_state()
-    count.reset_state()
-    out["after_reset"] = [float(f1.result()), float(wmae.result()), [float(v) for v in np.asarray(count.result())]]
+        held.update_state(to_tensor(y_true), to_tensor(y_pred))
+        out["held"].append(float(held.result()))
+    for metric in (f1, wmae, count, held):
+        metric.reset_state()
+    out["after_reset"] = [float(f1.result()), float(wmae.result()), float(held.result()), [float(v) for v in np.asarray(count.result())]]
 out["names"] = [f1.name, wmae.name, count.name]
 y_true = rng.integers(0, 2, size=(6, 4)).astype("float32")
 y_pred = rng.uniform(0.01, 0.99, size=(6, 4)).astype("float32")
@@ -250,7 +268,7 @@ def _close(ours, theirs, rtol: float = 0.0) -> None:  # noqa: ANN001
     np.testing.assert_allclose(np.asarray(ours, dtype="float64"), np.asarray(theirs, dtype="float64"), rtol=rtol, atol=1e-6)
 
 
-@pytest.mark.parametrize("metric", ["f1", "wmae", "count"])
+@pytest.mark.parametrize("metric", ["f1", "wmae", "count", "held"])
 def test_metric_matches_keras_after_every_batch(metric: str, torch_side: dict, keras_side: dict) -> None:
     assert len(torch_side[metric]) == 8
     _close(torch_side[metric], keras_side[metric])
@@ -258,9 +276,9 @@ def test_metric_matches_keras_after_every_batch(metric: str, torch_side: dict, k
 
 def test_reset_state_sets_the_state_to_zero_as_keras_does(torch_side: dict, keras_side: dict) -> None:
     # CountAll starts from ones, and Keras's reset_state still writes zeros.
-    assert keras_side["after_reset"][2] == [0.0, 0.0]
-    _close(torch_side["after_reset"][:2], keras_side["after_reset"][:2])
-    assert torch_side["after_reset"][2] == keras_side["after_reset"][2]
+    assert keras_side["after_reset"][3] == [0.0, 0.0]
+    _close(torch_side["after_reset"][:3], keras_side["after_reset"][:3])
+    assert torch_side["after_reset"][3] == keras_side["after_reset"][3]
 
 
 def test_names_are_keras_names(torch_side: dict, keras_side: dict) -> None:

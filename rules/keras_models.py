@@ -318,7 +318,12 @@ class CallWithTraining(Rule):
         "holds for that call only, the module's mode stays until changed (custom loops that "
         "pass `training=` on every call behave the same). Inside a class the subclass rule "
         "drops `training=` from sub-layer calls instead, since the parent's mode reaches them. "
-        "`mask=` has no counterpart and is a TODO unless it is `None`."
+        "`mask=` has no counterpart and is a TODO unless it is `None`. Outside the model's "
+        "own code (a custom loop, the data boundary), a call of a model the file builds from "
+        "images — a Sequential, a functional model or a subclass whose layers are 2-D (1-D, "
+        "3-D) convolutions or pools — permutes its input once, as `fit` does: "
+        "`model(images.permute(0, 3, 1, 2))`, since the migrated model is channels-first "
+        "(and a Sequential that answers a map permutes it back)."
     )
     example = (
         "model = keras.Sequential([keras.layers.Dense(2)])\n"
@@ -330,6 +335,10 @@ class CallWithTraining(Rule):
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if not isinstance(call.func, cst.Name):
             return call  # `self.block(x, training=...)`: the subclass rule's business
+        return _at_the_data_boundary(self._with_mode(call), call.func.value, ctx)
+
+    @staticmethod
+    def _with_mode(call: cst.Call) -> cst.Call:
         kept, mode = [], None
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword else None
@@ -352,6 +361,43 @@ class CallWithTraining(Rule):
         else:
             module = cst.Call(cst.Attribute(call.func, cst.Name("train")), [cst.Arg(mode)])
         return call.with_changes(func=module, args=_without_trailing_comma(kept))
+
+
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+
+
+def _permuted(value: cst.BaseExpression, permutation: tuple[int, ...]) -> cst.Call:
+    if not isinstance(value, _ATOMS) or value.lpar:
+        value = value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if not value.lpar else value
+    return cst.Call(cst.Attribute(value, cst.Name("permute")), [cst.Arg(cst.Integer(str(axis))) for axis in permutation])
+
+
+def _in_a_class(ctx: RuleContext) -> bool:
+    """The site is in a method: the model's own code, where tensors are channels-first already."""
+    scope = ctx.scope()
+    if isinstance(scope, cst.Module):
+        return False
+    return any(
+        isinstance(statement, cst.ClassDef) and contains(statement, lambda node: node is scope) for statement in ctx.module().body
+    )
+
+
+def _at_the_data_boundary(call: cst.Call, model: str, ctx: RuleContext) -> cst.BaseExpression:
+    """``model(images)`` with the batch permuted to the migrated model's channels-first layout
+    (and its output back, for a Sequential that answers a map), as fit's loop does."""
+    # Read-only use of the fit rule's knowledge of what a model of the file reads.
+    from migrate.rules.keras_training import _model_output_permutation, _model_permutation
+
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    if len(positional) != 1 or _in_a_class(ctx):
+        return call
+    permutation = _model_permutation(model, ctx)
+    if permutation is None:
+        return call
+    args = [arg.with_changes(value=_permuted(arg.value, permutation)) if arg is positional[0] else arg for arg in call.args]
+    answer: cst.BaseExpression = call.with_changes(args=args)
+    back = _model_output_permutation(model, ctx)
+    return _permuted(answer, back) if back is not None else answer
 
 
 def _without_trailing_comma(args: list[cst.Arg]) -> list[cst.Arg]:

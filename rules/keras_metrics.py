@@ -327,7 +327,13 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
         return _plan(last, _ACCURACY_FUNCTIONS[last]())
     if last in BY_FUNCTION:
         return _from_loss(last, torch_loss(last, ctx))
+    if last in ("pearson_correlation", "concordance_correlation"):  # keras.metrics functions only
+        return torch_metric(cst.parse_expression(f"keras.metrics.{_upper_camel(last)}(name={last!r})"), ctx)
     raise CannotMigrate(f"`{ctx.source(node)}` is not a metric this rewrite can read")
+
+
+def _upper_camel(snake: str) -> str:
+    return "".join(part.title() for part in snake.split("_"))
 
 
 def _string_metric(text: str, ctx: RuleContext, loss: cst.BaseExpression | str | None) -> MetricPlan:
@@ -474,17 +480,22 @@ class AreaUnderCurve:
     """Keras's AUC: confusion counts at `num_thresholds` evenly spaced thresholds (the first
     just below 0, the last just above 1), summed over every batch since the last
     `reset_state`, and the area under the ROC or PR curve by Keras's Riemann sum
-    ("interpolation": trapezoids for ROC, Davis & Goadrich's interpolation for PR)."""
+    ("interpolation": trapezoids for ROC, Davis & Goadrich's interpolation for PR). With
+    `multi_label=True` each label (column) has its own counts and curve and the result is the
+    mean of their areas, weighted by `label_weights` when given; without it every value is
+    counted in one curve, its weight multiplied by its label's weight."""
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", from_logits=False, name=None):
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", multi_label=False, label_weights=None, from_logits=False, name=None):
         self.num_thresholds = num_thresholds
         self.curve, self.summation_method = curve.upper(), summation_method.lower()
+        self.multi_label = multi_label
+        self.label_weights = None if label_weights is None else torch.tensor(label_weights, dtype=torch.float32)
         self.from_logits = from_logits
         self.name = name
         self.reset_state()
 
     def reset_state(self):
-        zeros = torch.zeros(self.num_thresholds)
+        zeros = torch.zeros(self.num_thresholds, 1)  # one column per curve (per label with multi_label)
         self.tp, self.fp, self.tn, self.fn = zeros.clone(), zeros.clone(), zeros.clone(), zeros.clone()
 
     reset_states = reset_state  # Keras 2's name
@@ -497,19 +508,22 @@ class AreaUnderCurve:
         if weights.dim() == y_pred.dim() - 1:
             weights = weights.unsqueeze(-1)  # one weight per example, as Keras expands it
         weights = weights.broadcast_to(y_pred.shape)
-        positive = (torch.as_tensor(y_true).detach().cpu().reshape(-1) != 0).float()
-        weights, y_pred = weights.reshape(-1), y_pred.reshape(-1).clamp(0.0, 1.0)
+        if self.label_weights is not None and not self.multi_label:
+            weights = weights * self.label_weights
+        positive = (torch.as_tensor(y_true).detach().cpu().reshape(y_pred.shape) != 0).float()
+        curves = y_pred.shape[-1] if self.multi_label else 1
+        positive, weights, y_pred = positive.reshape(-1, curves), weights.reshape(-1, curves), y_pred.reshape(-1, curves).clamp(0.0, 1.0)
         # Keras's bucketing: a prediction p counts as positive at threshold i when
         # ceil(p * (T - 1)) - 1 >= i, i.e. p > i / (T - 1), computed in float32 as Keras does.
         bucket = torch.relu(torch.ceil(y_pred * (self.num_thresholds - 1)) - 1).long()
-        true_in_bucket = torch.zeros(self.num_thresholds).index_add_(0, bucket, positive * weights)
-        false_in_bucket = torch.zeros(self.num_thresholds).index_add_(0, bucket, (1.0 - positive) * weights)
+        true_in_bucket = torch.zeros(self.num_thresholds, curves).scatter_add_(0, bucket, positive * weights)
+        false_in_bucket = torch.zeros(self.num_thresholds, curves).scatter_add_(0, bucket, (1.0 - positive) * weights)
         tp = true_in_bucket.flip(0).cumsum(0).flip(0)
         fp = false_in_bucket.flip(0).cumsum(0).flip(0)
-        self.tp += tp
-        self.fp += fp
-        self.fn += (positive * weights).sum() - tp
-        self.tn += ((1.0 - positive) * weights).sum() - fp
+        self.tp = self.tp + tp
+        self.fp = self.fp + fp
+        self.fn = self.fn + (positive * weights).sum(0) - tp
+        self.tn = self.tn + ((1.0 - positive) * weights).sum(0) - fp
 
     @staticmethod
     def _ratio(a, b):
@@ -525,19 +539,23 @@ class AreaUnderCurve:
             intercept = tp[1:] - slope * p[1:]
             both = (p[:-1] > 0) & (p[1:] > 0)
             p_ratio = torch.where(both, self._ratio(p[:-1], p[1:].clamp(min=0)), torch.ones_like(p[1:]))
-            return self._ratio(slope * (dtp + intercept * torch.log(p_ratio)), (tp[1:] + fn[1:]).clamp(min=0)).sum()
-        recall = self._ratio(tp, tp + fn)
-        if self.curve == "ROC":
-            x, y = self._ratio(fp, fp + tn), recall
+            areas = self._ratio(slope * (dtp + intercept * torch.log(p_ratio)), (tp[1:] + fn[1:]).clamp(min=0)).sum(0)
         else:
-            x, y = recall, self._ratio(tp, tp + fp)
-        if self.summation_method == "interpolation":
-            heights = (y[:-1] + y[1:]) / 2.0
-        elif self.summation_method == "minoring":
-            heights = torch.minimum(y[:-1], y[1:])
-        else:
-            heights = torch.maximum(y[:-1], y[1:])
-        return ((x[:-1] - x[1:]) * heights).sum()
+            recall = self._ratio(tp, tp + fn)
+            if self.curve == "ROC":
+                x, y = self._ratio(fp, fp + tn), recall
+            else:
+                x, y = recall, self._ratio(tp, tp + fp)
+            if self.summation_method == "interpolation":
+                heights = (y[:-1] + y[1:]) / 2.0
+            elif self.summation_method == "minoring":
+                heights = torch.minimum(y[:-1], y[1:])
+            else:
+                heights = torch.maximum(y[:-1], y[1:])
+            areas = ((x[:-1] - x[1:]) * heights).sum(0)  # one area per curve
+        if self.multi_label and self.label_weights is not None:
+            return self._ratio((areas * self.label_weights).sum(), self.label_weights.sum())
+        return areas.mean()
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
@@ -839,11 +857,13 @@ def _confusion_args(cls: str, values: dict[str, Any]) -> list[str]:
 
 
 def _auc_args(values: dict[str, Any]) -> list[str]:
-    for unsupported in ("thresholds", "label_weights", "num_labels"):
-        if values[unsupported] is not None:
-            raise CannotMigrate(f"AUC `{unsupported}=` is not migrated (only evenly spaced `num_thresholds`)")
-    if values["multi_label"]:
-        raise CannotMigrate("AUC `multi_label=True` (one curve per label, averaged) is not migrated")
+    if values["thresholds"] is not None:
+        raise CannotMigrate("AUC `thresholds=` is not migrated (only evenly spaced `num_thresholds`)")
+    label_weights, num_labels = values["label_weights"], values["num_labels"]
+    if label_weights is not None and (not isinstance(label_weights, (list, tuple)) or not all(_number(w) and w >= 0 for w in label_weights)):
+        raise CannotMigrate("AUC `label_weights=` must be a literal list of non-negative numbers")
+    if num_labels is not None and not (isinstance(num_labels, int) and values["multi_label"]):
+        raise CannotMigrate("AUC `num_labels=` is read with `multi_label=True` and a literal integer only")
     curve, method = str(values["curve"]).upper(), str(values["summation_method"]).lower()
     if curve not in ("ROC", "PR"):
         raise CannotMigrate(f"AUC `curve={values['curve']!r}` is not migrated (ROC and PR are)")
@@ -852,6 +872,10 @@ def _auc_args(values: dict[str, Any]) -> list[str]:
     if not isinstance(values["num_thresholds"], int) or values["num_thresholds"] < 2:
         raise CannotMigrate("AUC `num_thresholds=` must be an integer > 1")
     args = [f"num_thresholds={values['num_thresholds']}", f'curve="{curve}"', f'summation_method="{method}"']
+    if values["multi_label"]:
+        args.append("multi_label=True")
+    if label_weights is not None:
+        args.append(f"label_weights={[float(w) for w in label_weights]!r}")
     if values["from_logits"]:
         args.append("from_logits=True")
     return args
@@ -924,7 +948,7 @@ def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str,
     written into the file here, before the caller writes the definition returned."""
     template, class_name, signature = OBJECT_CLASSES[cls]
     values = _literal_args(call, signature, ctx)
-    name = values.get("name")
+    name = values.get("name") or keras_default_name(cls)  # Keras names a metric after its class
     if class_name == "ConfusionMetric":
         args = _confusion_args(cls, values)
     elif class_name == "AreaUnderCurve":

@@ -90,6 +90,10 @@ CASES = [
     ("keras.metrics.PrecisionAtRecall(recall=0.6)", _binary, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.RecallAtPrecision(0.7, class_id=1)", _binary, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.RecallAtPrecision(precision=0.95, num_thresholds=20)", _binary, None, 1e-5),
+    ("keras.metrics.AUC(multi_label=True)", _multi_label, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
+    ("keras.metrics.AUC(multi_label=True, num_labels=4, summation_method='minoring')", _multi_label, _per_value, 1e-5),
+    ("keras.metrics.AUC(curve='PR', multi_label=True, label_weights=[1, 0, 2, 0.5])", _multi_label, lambda n, rng, s: _per_example(n, rng, (1,)), 1e-5),
+    ("keras.metrics.AUC(label_weights=[0.5, 1, 2, 1], from_logits=True)", lambda rng, n: (_multi_label(rng, n)[0], rng.normal(size=(n, 4)).astype("float32")), lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.IoU(num_classes=4, target_class_ids=[0, 2])", _classes, lambda n, rng, s: _integer_per_value(n, rng, s), 1e-6),
     ("keras.metrics.IoU(num_classes=4, target_class_ids=[3], ignore_class=1)", _classes, None, 1e-6),
     ("keras.metrics.BinaryIoU()", _probabilities, lambda n, rng, s: _integer_per_value(n, rng, s), 1e-6),
@@ -261,7 +265,7 @@ def test_strings_keras_would_not_take_as_migrated_say_why(text: str, reason: str
         ("keras.metrics.IoU(num_classes=3, target_class_ids=[3])", "target_class_ids"),
         ("keras.metrics.BinaryIoU(threshold=t)", "literal"),
         ("keras.metrics.ConcordanceCorrelation(axis=t)", "`axis=t` is not a literal"),
-        ("keras.metrics.AUC(multi_label=True)", "multi_label"),
+        ("keras.metrics.AUC(thresholds=[0.2, 0.7])", "thresholds"),
     ],
 )
 def test_unmigrated_options_leave_a_todo(source: str, reason: str) -> None:

@@ -59,6 +59,8 @@ CASES = [
     ("'top_k_categorical_accuracy'", "onehot", None, "top_k_categorical_accuracy"),
     ("'mse'", "regression", None, "mse"),
     ("keras.metrics.categorical_accuracy", "onehot", None, "categorical_accuracy"),
+    ("keras.metrics.pearson_correlation", "regression", None, "pearson_correlation"),
+    ("keras.metrics.concordance_correlation", "regression", None, "concordance_correlation"),
 ]
 
 

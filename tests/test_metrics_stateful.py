@@ -99,7 +99,7 @@ def test_stateful_metric_matches_keras_over_uneven_batches(case) -> None:  # noq
     "source, reason",
     [
         ("keras.metrics.Precision(top_k=2)", "top_k"),
-        ("keras.metrics.AUC(multi_label=True)", "multi_label"),
+        ("keras.metrics.AUC(num_labels=3)", "num_labels"),
         ("keras.metrics.AUC(curve='PRGAIN')", "PRGAIN"),
         ("keras.metrics.MeanIoU(num_classes=n)", "literal"),
         ("keras.metrics.Recall(thresholds=[0.0, 0.5, 1.0])", "evenly spaced"),

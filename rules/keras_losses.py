@@ -242,6 +242,7 @@ def _per_example_only(per: str) -> tuple[str, str]:
     """A formula that is already one value per example."""
     return f"({per}).mean()", per
 
+
 #: Keras's ``squeeze_or_expand_to_same_rank``, written into the file once, applied to each
 #: tensor against the other (the rule is symmetric, so each side can be computed on its own).
 _KERAS_RANK = '''
@@ -256,6 +257,7 @@ def keras_rank(x, other):
         return x.squeeze(-1)
     return x
 '''
+
 
 SPECS: dict[str, LossSpec] = {
     s.keras: s

@@ -169,6 +169,11 @@ class Compiled:
     #: Under a mixed_float16 policy: the name of the GradScaler standing for the
     #: LossScaleOptimizer Keras's `compile` wraps the optimizer in.
     scaler: str | None = None
+    #: The scaler's initial scale and growth interval, as code (Keras's 2**15 and 2000 unless
+    #: the file wraps the optimizer in a LossScaleOptimizer with other values), and whether
+    #: the file wrapped it itself.
+    scale: tuple[str, str] = ("2.0**15", "2000")
+    wrapped: bool = False
 
 
 def _prefix(model: str) -> str:
@@ -221,6 +226,11 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     prefix = _prefix(model)
     params = cst.parse_expression(f"{model}.parameters()")
     optimizer_node = bound.get("optimizer", cst.SimpleString('"rmsprop"'))
+    optimizer_node, wrapper = _loss_scale_wrapper(optimizer_node, ctx)
+    if isinstance(optimizer_node, cst.Name):  # `opt = LossScaleOptimizer(...)` on a line of its own
+        built = _assigned(optimizer_node.value, ctx.scope()) or _assigned(optimizer_node.value, ctx.module())
+        if built is not None:
+            wrapper = _loss_scale_wrapper(built, ctx)[1]
     plan = torch_optimizer(optimizer_node, params, ctx)
     optimizer = code_of(plan.optimizer) if plan.built else prefix + "optimizer"
     scheduler = None
@@ -239,8 +249,36 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
         metric_entries = _metric_entries(bound["metrics"], loss_node, ctx)
     weighted = _fits_with_weights(model, ctx)
     stateful = any(not entry.split(": ", 1)[1].startswith("lambda ") for entry in metric_entries)
-    scaler = prefix + "scaler" if _mixed_dtype(ctx.module()) == "float16" and _scales_loss(bound) else None
-    return Compiled(model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted, scaler)
+    scaler = prefix + "scaler" if wrapper is not None or (_mixed_dtype(ctx.module()) == "float16" and _scales_loss(bound)) else None
+    return Compiled(
+        model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted, scaler,
+        wrapper or ("2.0**15", "2000"), wrapper is not None,
+    )
+
+
+_LOSS_SCALE_SIGNATURE = parse_signature("inner_optimizer, initial_scale=32768.0, dynamic_growth_steps=2000, name=None")
+
+
+def _loss_scale_wrapper(node: cst.BaseExpression, ctx: RuleContext) -> tuple[cst.BaseExpression, tuple[str, str] | None]:
+    """``compile(optimizer=LossScaleOptimizer(inner, initial_scale=..., dynamic_growth_steps=...))``:
+    the inner optimizer, and the scaler's initial scale and growth interval as code."""
+    if not isinstance(node, cst.Call) or dotted_name(node.func).rsplit(".", 1)[-1] != "LossScaleOptimizer":
+        return node, None
+    names = [p.name for p in _LOSS_SCALE_SIGNATURE]
+    bound: dict[str, cst.BaseExpression] = {}
+    for i, arg in enumerate(node.args):
+        keyword = arg.keyword.value if arg.keyword else (names[i] if i < len(names) and not arg.star else None)
+        if keyword not in names:
+            raise CannotMigrate(
+                f"`{ctx.source(arg)}` of the LossScaleOptimizer has no GradScaler counterpart here "
+                "(tf.keras 2's `dynamic=False` keeps a fixed scale: scale the loss by hand)"
+            )
+        bound[keyword] = arg.value
+    if "inner_optimizer" not in bound:
+        raise CannotMigrate("a LossScaleOptimizer without its inner optimizer")
+    initial = code_of(bound["initial_scale"]) if "initial_scale" in bound else "2.0**15"
+    growth = code_of(bound["dynamic_growth_steps"]) if "dynamic_growth_steps" in bound else "2000"
+    return bound["inner_optimizer"], (initial, growth)
 
 
 def _scales_loss(bound: dict[str, cst.BaseExpression]) -> bool:
@@ -1170,7 +1208,13 @@ class Compile(_MethodRule):
         "reduces it, in Keras's argument order; `metrics = {\"accuracy\": ...}` keyed by the "
         "names Keras logs (a per-batch expression for a mean metric; for AUC, Precision, Recall, "
         "the confusion counts and MeanIoU an object with Keras's `update_state`/`result`/"
-        "`reset_state`, which the loop resets per epoch and logs the `result()` of). They are named after the model (`model` → `optimizer`, `loss_fn`, "
+        "`reset_state`, which the loop resets per epoch and logs the `result()` of). Under a "
+        "`mixed_float16` policy, `compile` also makes `scaler = torch.amp.GradScaler(...)` with "
+        "the values of the LossScaleOptimizer Keras wraps the optimizer in (scale 2**15, doubled "
+        "after 2000 finite steps, halved on overflow), kept beside the optimizer across `fit` calls "
+        "as Keras keeps its wrapper (`auto_scale_loss=False` makes none); an optimizer given as "
+        "`LossScaleOptimizer(inner, initial_scale=..., dynamic_growth_steps=...)` becomes the "
+        "inner optimizer and a scaler with those values. They are named after the model (`model` → `optimizer`, `loss_fn`, "
         "`metrics`; `critic` → `critic_optimizer`…) so the migrated `fit`/`evaluate` find them. "
         "Keras's default optimizer is RMSprop. `loss_weights`/`weighted_metrics` are a TODO; "
         "`run_eagerly`, `steps_per_execution`, `jit_compile` and `auto_scale_loss` only tune "
@@ -1212,11 +1256,17 @@ class Compile(_MethodRule):
                 lines.append(f"{compiled.scheduler} = {code_of(scheduler)}")
         if compiled.scaler is not None:
             grad_scaler = _spell(ctx, "torch.amp.GradScaler")
+            initial, growth = compiled.scale
+            if compiled.wrapped:
+                lines.append("# The LossScaleOptimizer's scale doubles after `growth_interval` finite steps and halves on overflow.")
+            else:
+                lines += [
+                    "# mixed_float16: Keras's compile wraps the optimizer in a LossScaleOptimizer, whose scale",
+                    "# starts at 2**15, doubles after 2000 finite steps and halves when a gradient overflows.",
+                ]
             lines += [
-                "# mixed_float16: Keras's compile wraps the optimizer in a LossScaleOptimizer, whose scale",
-                "# starts at 2**15, doubles after 2000 finite steps and halves when a gradient overflows.",
                 f"{compiled.scaler} = {grad_scaler}(",
-                "    device.type, init_scale=2.0**15, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000",
+                f"    device.type, init_scale={initial}, growth_factor=2.0, backoff_factor=0.5, growth_interval={growth}",
                 ")",
             ]
         loss_plan = compiled.loss_plan
@@ -1293,8 +1343,17 @@ class Fit(_MethodRule):
         "shuffle=...)` (floats as float32, as Keras casts them); `validation_split` takes the "
         "last fraction of the arrays before shuffling, as Keras does; a dataset (a DataLoader "
         "after the tf.data rewrite) is iterated as it is. Keras feeds images channels-last: "
-        "when the model is a Sequential (or a file's class) of 2-D layers, each batch is "
-        "permuted to NCHW. `class_weight` and `sample_weight` weigh each example's loss (by "
+        "when the model is a Sequential, a functional model (also one returned by a builder "
+        "function of the file) or a file's class of 2-D layers, each batch is permuted to NCHW; "
+        "when it is built where the rules cannot see it (a parameter, an import, a loaded "
+        "file), the loop takes `input_permutation=` and the call passes `None` explicitly, with "
+        "a comment and a report note saying to pass `(0, 3, 1, 2)` if the model takes images. "
+        "Under a Keras mixed-precision policy (`mixed_float16`/`mixed_bfloat16` in the file) "
+        "the forward pass and the loss run under `torch.autocast(device_type=device.type, "
+        "dtype=MIXED_PRECISION_DTYPE)`, the output cast to float32 first as Keras's losses and "
+        "metrics compute in float32; for float16 the step scales the loss with the compiled "
+        "`scaler` (`unscale_` before clipping, `scaler.step`, `scaler.update`; a skipped update "
+        "does not step the schedule, as in Keras). `class_weight` and `sample_weight` weigh each example's loss (by "
         "its class or by its own weight; `loss_fn` takes "
         "`sample_weight=` and divides the weighted sum by the batch size, as Keras does). "
         "`validation_freq` (every N epochs), `validation_batch_size` and `validation_steps` "
@@ -1751,7 +1810,10 @@ RULES: Sequence[Rule] = [
         "optimizer's clipping, `optimizer.step()` (and the schedule's step). Keras's return "
         "value is kept: the loss, `[loss, *metrics]` with metrics, or the dict with "
         "`return_dict=True`; the loss and metrics are this batch's, as Keras 3 resets its "
-        "metrics on each call. `sample_weight`/`class_weight` are TODOs.",
+        "metrics on each call (an AUC/Precision object is reset, updated with the batch and "
+        "its `result()` logged; tf.keras 2's `reset_metrics=True` is that, `False` a TODO). "
+        "Under a mixed policy the step is `fit`'s (autocast, the float16 loss scale). "
+        "`sample_weight`/`class_weight` are TODOs.",
         "import numpy as np\nfrom tensorflow import keras\n\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])\nmodel.compile(optimizer=\"sgd\", loss=\"mse\")\nloss = model.train_on_batch(np.zeros((8, 4), \"float32\"), np.zeros((8, 1), \"float32\"))\n",
     ),
     OnBatch(

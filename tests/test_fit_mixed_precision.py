@@ -156,3 +156,43 @@ def test_float16_loss_scale_skips_overflowing_steps_like_keras() -> None:
     np.testing.assert_array_equal(scope["model"].dense.weight.detach().numpy(), weights[0].T)
     np.testing.assert_allclose(t_losses, k_losses, rtol=1e-3)
     assert int(k_model.optimizer.iterations.numpy()) == scope["optimizer_scheduler"].last_epoch == 0
+
+
+WRAPPED = """
+from tensorflow import keras
+
+keras.mixed_precision.set_global_policy("mixed_float16")
+
+model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+model.compile(
+    optimizer=keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.05), initial_scale=2.0**10, dynamic_growth_steps=2),
+    loss="mse",
+)
+
+
+def train(x, y):
+    return [model.train_on_batch(x, y) for _ in range(5)]
+"""
+
+
+def test_a_loss_scale_optimizer_given_to_compile_keeps_its_values() -> None:
+    """`compile(optimizer=LossScaleOptimizer(inner, initial_scale, dynamic_growth_steps))`: the
+    inner optimizer, and a GradScaler with those values — 5 finite steps with growth every 2
+    double the scale twice, in Keras and in torch."""
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    k_scope: dict[str, Any] = {}
+    try:
+        exec(compile(WRAPPED, "<keras>", "exec"), k_scope)  # noqa: S102
+        k_model = k_scope["model"]
+        weights = [w.copy() for w in k_model.get_weights()]
+        k_losses = k_scope["train"](x, y)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    output, scope = migrated(WRAPPED)
+    assert "init_scale=2.0**10, growth_factor=2.0, backoff_factor=0.5, growth_interval=2" in output
+    load(scope["model"], weights)
+    t_losses = scope["train"](x, y)
+    assert float(k_model.optimizer.dynamic_scale.numpy()) == scope["scaler"].get_scale() == 2.0**12
+    np.testing.assert_allclose(t_losses, k_losses, rtol=1e-5)
+    np.testing.assert_allclose(scope["model"].dense.weight.detach().numpy(), k_model.get_weights()[0].T, atol=1e-6)

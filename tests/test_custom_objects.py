@@ -184,6 +184,77 @@ schedule = WarmupRsqrt(0.05, 6)
 out["schedule"] = [float(schedule(step)) for step in range(20)]
 '''
 
+# A custom training loop with all three (the TF2 guides' shape): 5 SGD steps from the same
+# weights must give Keras's losses, parameters and metric (≤ 1e-6).
+LOOP_SOURCE = '''
+import tensorflow as tf
+from tensorflow import keras
+
+
+class FocalLoss(keras.losses.Loss):
+    def __init__(self, gamma=2.0, name="focal_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.gamma = gamma
+
+    def call(self, y_true, y_pred):
+        y_pred = tf.clip_by_value(y_pred, 1e-7, 1.0 - 1e-7)
+        p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+        return tf.reduce_mean(-tf.pow(1.0 - p_t, self.gamma) * tf.math.log(p_t), axis=-1)
+
+
+class Hits(keras.metrics.Metric):
+    def __init__(self, name="hits", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.hits = self.add_weight(name="hits", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.hits.assign_add(tf.reduce_sum(tf.cast(tf.equal(y_true, tf.round(y_pred)), tf.float32)))
+
+    def result(self):
+        return self.hits
+
+
+class Warmup(keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, peak, warmup_steps):
+        self.peak = peak
+        self.warmup_steps = warmup_steps
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        return tf.minimum(self.peak * (step + 1.0) / self.warmup_steps, self.peak * tf.ones_like(step))
+
+
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1, activation="sigmoid")])
+loss_object = FocalLoss(gamma=1.5)
+hits = Hits()
+schedule = Warmup(0.5, 3)
+optimizer = keras.optimizers.SGD(learning_rate=schedule)
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        predictions = model(x, training=True)
+        loss = loss_object(y, predictions)
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    hits.update_state(y, predictions)
+    return loss
+'''
+
+# `set_weights(kernel, bias)`, `weights()` and `to_tensor` are given on each side.
+LOOP_PROTOCOL = '''
+rng = np.random.default_rng(9)
+set_weights(rng.normal(size=(4, 1)).astype("float32"), np.array([0.1], dtype="float32"))
+loop = {"losses": [], "hits": []}
+for n in (8, 5, 8, 3, 8):
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    loop["losses"].append(float(train_step(to_tensor(x), to_tensor(y))))
+    loop["hits"].append(float(hits.result()))
+loop["weights"] = weights()
+'''
+
+
 TORCH_SIDE = '''
 import builtins
 _real_import = builtins.__import__
@@ -232,6 +303,18 @@ f1(torch.ones(4), torch.ones(4))
 f1.reset_states()
 out["reset_states"] = float(f1.result())
 out["variables"] = len(f1.variables)
+
+space = {}
+exec(compile(LOOP_MIGRATED, "<migrated loop>", "exec"), space)
+def set_weights(kernel, bias):
+    with torch.no_grad():
+        space["model"].dense.weight.copy_(torch.as_tensor(kernel).T)
+        space["model"].dense.bias.copy_(torch.as_tensor(bias))
+def weights():
+    return [*space["model"].dense.weight.detach().T.reshape(-1).tolist(), *space["model"].dense.bias.detach().tolist()]
+train_step, hits = space["train_step"], space["hits"]
+LOOP_PROTOCOL
+out["loop"] = loop
 print("RESULT" + json.dumps(out))
 '''
 
@@ -247,7 +330,13 @@ def migrated() -> str:
 
 @pytest.fixture(scope="module")
 def torch_side(migrated: str) -> dict:
-    code = TORCH_SIDE.replace("PROTOCOL", PROTOCOL).replace("MIGRATED", repr(migrated))
+    loop = migrate_source(LOOP_SOURCE)
+    assert loop.error is None and "TODO" not in loop.output, loop.output
+    assert "LambdaLR(optimizer, lr_lambda=schedule)" in loop.output
+    code = (
+        TORCH_SIDE.replace("LOOP_PROTOCOL", LOOP_PROTOCOL).replace("PROTOCOL", PROTOCOL)
+        .replace("LOOP_MIGRATED", repr(loop.output)).replace("MIGRATED", repr(migrated))
+    )
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -261,7 +350,18 @@ def keras_side() -> dict:
     namespace: dict = {"np": np, "to_tensor": tf.constant}
     exec(compile(SOURCE, "<keras>", "exec"), namespace)  # noqa: S102
     exec(compile(PROTOCOL, "<protocol>", "exec"), namespace)  # noqa: S102
-    return namespace["out"]
+    out = namespace["out"]
+    space: dict = {}
+    exec(compile(LOOP_SOURCE, "<keras loop>", "exec"), space)  # noqa: S102
+    dense = space["model"].layers[0]
+    space.update(
+        np=np, to_tensor=tf.constant,
+        set_weights=lambda kernel, bias: dense.set_weights([kernel, bias]),
+        weights=lambda: [*dense.kernel.numpy().reshape(-1).tolist(), *dense.bias.numpy().tolist()],
+    )
+    exec(compile(LOOP_PROTOCOL, "<loop protocol>", "exec"), space)  # noqa: S102
+    out["loop"] = space["loop"]
+    return out
 
 
 def _close(ours, theirs, rtol: float = 0.0) -> None:  # noqa: ANN001
@@ -393,3 +493,21 @@ def test_schedule_without_a_step_argument_use_is_left_alone() -> None:
                 return 0.1
         ''')
     assert "class Flat:" in out and "as_tensor" not in out
+
+
+def test_custom_loop_with_all_three_trains_as_keras(torch_side: dict, keras_side: dict) -> None:
+    ours, theirs = torch_side["loop"], keras_side["loop"]
+    _close(ours["losses"], theirs["losses"])
+    _close(ours["weights"], theirs["weights"])
+    assert ours["hits"] == theirs["hits"]
+    assert theirs["weights"] != [0.0] * 5 and len(set(theirs["losses"])) == 5
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the optimizer rule follows a schedule held in a name, not a call of the file's own schedule "
+    "class written inline: `_is_schedule` needs `ctx.type_of(call)` for it (and the engine to type "
+    "such calls)"
+))
+def test_schedule_written_inline_in_the_optimizer() -> None:
+    out = _output(LOOP_SOURCE.replace("learning_rate=schedule", "learning_rate=Warmup(0.5, 3)"))
+    assert "TODO" not in out and "lr_lambda=Warmup(0.5, 3)" in out

@@ -548,7 +548,9 @@ class CustomSchedule(Rule):
         "        self.warmup_steps = warmup_steps\n\n"
         "    def __call__(self, step):\n"
         "        step = tf.cast(step, tf.float32)\n"
-        "        return tf.minimum(self.peak * step / self.warmup_steps, self.peak)\n\n"
+        "        warm = self.peak * (step + 1.0) / self.warmup_steps\n"
+        "        decay = self.peak * tf.math.rsqrt((step + 1.0) / self.warmup_steps)\n"
+        "        return tf.minimum(warm, decay)\n\n"
         "    def get_config(self):\n"
         "        return {\"peak\": self.peak, \"warmup_steps\": self.warmup_steps}\n"
     )

@@ -421,6 +421,44 @@ class RunningMean:
 '''
 
 
+_RUNNING_SUM = '''
+class RunningSum:
+    """Keras's `keras.metrics.Sum`: the sum of every value given to `update_state` since the
+    last `reset_state`, each multiplied by its `sample_weight` (one per example, or one per
+    value) as Keras weighs them."""
+
+    def __init__(self, name=None):
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        self.total = 0.0
+
+    reset_states = reset_state  # Keras 2's name
+
+    def update_state(self, values, sample_weight=None):
+        values = torch.as_tensor(values, dtype=torch.float32).detach()
+        if sample_weight is not None:
+            weights = torch.as_tensor(sample_weight, dtype=torch.float32, device=values.device).detach()
+            # Keras's squeeze_or_expand_to_same_rank: ranks one apart meet at a last axis of 1.
+            if values.dim() == weights.dim() + 1 and values.shape[-1] == 1:
+                values, weights = (values, weights.unsqueeze(-1)) if weights.dim() == 1 else (values.squeeze(-1), weights)
+            elif weights.dim() == values.dim() + 1 and weights.shape[-1] == 1:
+                values, weights = (values.unsqueeze(-1), weights) if values.dim() == 1 else (values, weights.squeeze(-1))
+            if values.dim() > weights.dim():  # sum the values down to the weights' shape
+                values = values.sum(dim=tuple(range(weights.dim(), values.dim())))
+            values = values * weights.broadcast_to(values.shape)
+        self.total += values.sum().item()
+
+    def result(self):
+        return torch.tensor(self.total)
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+'''
+
+
 # ---------------------------------------------------------------------------------------
 # Metrics with state across batches, as small classes written into the migrated file with
 # Keras's methods and maths (keras/src/metrics/confusion_metrics.py, iou_metrics.py).
@@ -433,10 +471,11 @@ class ConfusionMetric:
     when it is non-zero, a prediction when it is strictly greater than the threshold; a ratio
     with a zero denominator is 0, as Keras's divide_no_nan gives."""
 
-    def __init__(self, result_of, thresholds=0.5, class_id=None, name=None):
+    def __init__(self, result_of, thresholds=0.5, top_k=None, class_id=None, name=None):
         self.result_of = result_of  # "precision", "recall", "tp", "fp", "tn" or "fn"
         self.one_threshold = not isinstance(thresholds, (list, tuple))
         self.thresholds = torch.tensor(thresholds, dtype=torch.float32).reshape(-1, 1)
+        self.top_k = top_k  # only each row's k highest predictions can count as positive
         self.class_id = class_id
         self.name = name
         self.reset_state()
@@ -451,6 +490,9 @@ class ConfusionMetric:
         y_pred = torch.as_tensor(y_pred, dtype=torch.float32).detach().cpu()
         y_true = torch.as_tensor(y_true).detach().cpu().reshape(y_pred.shape)
         weights = torch.ones_like(y_pred) if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32).cpu().broadcast_to(y_pred.shape)
+        if self.top_k is not None:  # Keras sets the others to -1e10, below any threshold
+            kept = torch.zeros_like(y_pred, dtype=torch.bool).scatter_(-1, y_pred.topk(self.top_k, dim=-1).indices, True)
+            y_pred = torch.where(kept, y_pred, torch.full_like(y_pred, -1e10))
         if self.class_id is not None:
             y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
         positive = (y_true != 0).reshape(1, -1)
@@ -848,9 +890,15 @@ def _class_ids(value: Any, num_classes: int, what: str) -> list[int]:
 
 
 def _confusion_args(cls: str, values: dict[str, Any]) -> list[str]:
-    if values.get("top_k") is not None:
-        raise CannotMigrate("`top_k=` (only the k highest predictions count as positive) is not migrated")
-    args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}"]
+    top_k = values.get("top_k")
+    if top_k is None:
+        args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}"]
+    elif not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1:
+        raise CannotMigrate(f"{cls} `top_k=` must be a literal integer > 0")
+    elif values["thresholds"] is None:  # Keras's default with top_k: every kept prediction counts
+        args = [f'"{_RESULT_OF[cls]}"', "thresholds=-1e10", f"top_k={top_k}"]
+    else:
+        args = [f'"{_RESULT_OF[cls]}"', f"thresholds={_thresholds(values['thresholds'])!r}", f"top_k={top_k}"]
     if values.get("class_id") is not None:
         args.append(f"class_id={int(values['class_id'])}")
     return args
@@ -974,7 +1022,7 @@ def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str,
 
 class MetricObject(Rule):
     id = "metrics.metric"
-    names = tuple(f"keras.metrics.{name}" for name in ["Mean", *CLASSES, *LOSS_METRICS, *_AXIS_METRICS, *sorted(STATEFUL)])
+    names = tuple(f"keras.metrics.{name}" for name in ["Mean", "Sum", *CLASSES, *LOSS_METRICS, *_AXIS_METRICS, *sorted(STATEFUL)])
     returns = {n: "keras.metrics.Metric" for n in names}
     summary = (
         "`keras.metrics.SparseCategoricalAccuracy()` used by hand → `RunningMean(per_example=...)`, "
@@ -987,17 +1035,20 @@ class MetricObject(Rule):
         "`RunningMean` class in the file with the same methods (`update_state`, `result`, "
         "`reset_state`/`reset_states`, and calling it) and passes it the metric's per-example "
         "values — the same expressions the `compile(metrics=...)` rewrite averages — weighted "
-        "by `sample_weight` as Keras weighs them. The loop's calls stay as they are. Metrics that "
+        "by `sample_weight` as Keras weighs them (`Sum` is `RunningSum`). The loop's calls stay "
+        "as they are. Metrics that "
         "keep counts across batches become small classes in the file with Keras's maths and "
         "`update_state(y_true, y_pred, sample_weight=None)`: `ConfusionMetric` (Precision, "
-        "Recall, TruePositives/FalsePositives/TrueNegatives/FalseNegatives), `AreaUnderCurve` "
-        "(AUC: ROC/PR, Keras's bucketed thresholds and its interpolation), "
+        "Recall with `top_k`/`class_id`, TruePositives/FalsePositives/TrueNegatives/"
+        "FalseNegatives), `AreaUnderCurve` (AUC: ROC/PR, Keras's bucketed thresholds and its "
+        "interpolation, `multi_label`, `label_weights`), "
         "`SensitivitySpecificity` (SensitivityAtSpecificity, SpecificityAtSensitivity, "
         "PrecisionAtRecall, RecallAtPrecision, on the AUC's counts), `MeanIntersectionOverUnion` "
         "(MeanIoU, IoU, BinaryIoU, OneHotIoU, OneHotMeanIoU), `FScore` (F1Score, FBetaScore), "
-        "`RSquared` (R2Score) and `RunningMean(root=True)` (RootMeanSquaredError). The "
-        "correlation metrics are TODOs. A metric inside `compile(...)` is left to the compile "
-        "rewrite."
+        "`RSquared` (R2Score) and `RunningMean(root=True)` (RootMeanSquaredError); each is "
+        "given Keras's default `name`. Keras 3's correlation metrics are per-example means "
+        "along an axis and migrate as such. A metric inside `compile(...)` is left to the "
+        "compile rewrite."
     )
     example = (
         "import keras\n\n"
@@ -1023,6 +1074,10 @@ class MetricObject(Rule):
             definition, constructor = object_constructor(call, cls, ctx)
             ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
             return cst.parse_expression(constructor)
+        if cls == "Sum":
+            name = _literal_args(call, "name='sum', dtype=None", ctx)["name"]
+            ctx.add_definition(list(cst.parse_module(_torch_spelled(_RUNNING_SUM, ctx)).body))  # type: ignore[attr-defined]
+            return cst.parse_expression(f"RunningSum(name={_code(name)})")
         code = cst.Module([]).code_for_node
         per_example = None
         if cls == "Mean":

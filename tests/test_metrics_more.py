@@ -90,6 +90,8 @@ CASES = [
     ("keras.metrics.PrecisionAtRecall(recall=0.6)", _binary, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.RecallAtPrecision(0.7, class_id=1)", _binary, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.RecallAtPrecision(precision=0.95, num_thresholds=20)", _binary, None, 1e-5),
+    ("keras.metrics.Precision(top_k=2)", _multi_label, lambda n, rng, s: _per_example(n, rng, (1,)), 1e-6),
+    ("keras.metrics.Recall(top_k=1, thresholds=[0.3, 0.6], class_id=2)", _multi_label, lambda n, rng, s: _per_example(n, rng, (1,)), 1e-6),
     ("keras.metrics.AUC(multi_label=True)", _multi_label, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
     ("keras.metrics.AUC(multi_label=True, num_labels=4, summation_method='minoring')", _multi_label, _per_value, 1e-5),
     ("keras.metrics.AUC(curve='PR', multi_label=True, label_weights=[1, 0, 2, 0.5])", _multi_label, lambda n, rng, s: _per_example(n, rng, (1,)), 1e-5),
@@ -337,3 +339,24 @@ def test_default_names_are_keras_own() -> None:
         needed = [p for p in inspect.signature(keras_class).parameters.values() if p.default is inspect.Parameter.empty and p.name in arguments]
         metric = keras_class(**{p.name: arguments[p.name] for p in needed})
         assert keras_default_name(cls) == re.sub(r"_\d+$", "", metric.name), cls
+
+
+def test_sum_weighs_values_as_keras_does() -> None:
+    theirs, ours = keras.metrics.Sum(), _migrated("keras.metrics.Sum()")
+    assert ours.name == re.sub(r"_\d+$", "", theirs.name)
+    rng = np.random.default_rng(4)
+    for values, weight in [
+        (rng.normal(size=(5, 3)), rng.uniform(size=(5,))),
+        (rng.normal(size=(4,)), None),
+        (rng.normal(size=(6, 2)), rng.uniform(size=(6, 2))),
+        (rng.normal(size=(3,)), rng.uniform(size=(3, 1))),
+        (rng.normal(size=(4, 1)), rng.uniform(size=(4,))),
+    ]:
+        values = np.asarray(values, "float32")
+        weight = None if weight is None else np.asarray(weight, "float32")
+        theirs.update_state(values, sample_weight=weight)
+        ours.update_state(_tensor(values), sample_weight=_tensor(weight))
+        assert float(ours.result()) == pytest.approx(float(theirs.result()), rel=1e-6, abs=1e-6)
+    theirs.reset_state()
+    ours.reset_state()
+    assert float(ours(torch.tensor([1.5, 2.0]))) == float(theirs(np.array([1.5, 2.0], "float32"))) == 3.5

@@ -98,7 +98,7 @@ def test_stateful_metric_matches_keras_over_uneven_batches(case) -> None:  # noq
 @pytest.mark.parametrize(
     "source, reason",
     [
-        ("keras.metrics.Precision(top_k=2)", "top_k"),
+        ("keras.metrics.Precision(top_k=0)", "top_k"),
         ("keras.metrics.AUC(num_labels=3)", "num_labels"),
         ("keras.metrics.AUC(curve='PRGAIN')", "PRGAIN"),
         ("keras.metrics.MeanIoU(num_classes=n)", "literal"),

@@ -40,6 +40,7 @@ from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import OBJECT_CLASSES, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
 from migrate.rules.tf_autodiff import _DTYPE_CONSTANT, _mixed_dtype
+from migrate.rules.tf_distribute import replica_batches, under_strategy
 
 _MODEL_TYPE = "keras.Model"
 _DATASET_TYPE = "tensorflow.data.Dataset"
@@ -693,6 +694,10 @@ class LoopShape:
     #: loaded file): the helper takes the layout change as an `input_permutation=` argument,
     #: which the call site passes explicitly (None until the user says the model takes images).
     permutation_argument: bool = False
+    #: Under a MirroredStrategy (DDP after the rewrite), each process trains on its slice of
+    #: every global batch (the call passes `ReplicaBatches(dataset)`): the logged loss is
+    #: summed over the processes, as Keras logs it over the global batch.
+    distributed: bool = False
 
 
 def _permute_line(shape: LoopShape) -> list[str]:
@@ -977,11 +982,23 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
     forward += _penalty_lines(shape)
     step += _autocast(shape, forward, ctx)
     step += _update_lines(shape)
-    step += [
-        "# The running means Keras logs: each batch weighs by its size.",
-        "seen += len(batch_x)",
-        "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
-    ]
+    if shape.distributed:
+        totals = _spell(ctx, "torch.tensor")
+        all_reduce = _spell(ctx, "torch.distributed.all_reduce")
+        step += [
+            "# The running means Keras logs: each batch weighs by its size, and every process's",
+            "# slice of the global batch counts, as Keras logs the loss over all its replicas.",
+            f"totals = {totals}([loss.item() * len(batch_x), len(batch_x)], dtype={_spell(ctx, 'torch.float64')})",
+            f"{all_reduce}(totals)",
+            "seen += int(totals[1])",
+            "sums[\"loss\"] = sums.get(\"loss\", 0.0) + totals[0].item()",
+        ]
+    else:
+        step += [
+            "# The running means Keras logs: each batch weighs by its size.",
+            "seen += len(batch_x)",
+            "sums[\"loss\"] = sums.get(\"loss\", 0.0) + loss.item() * len(batch_x)",
+        ]
     if shape.metrics:
         step += [f"with {no_grad}():", *("    " + line for line in _metric_lines(shape.stateful_metrics))]
     step.append("logs = {name: total / seen for name, total in sums.items()}" + (" | " + _STATEFUL_LOGS if shape.stateful_metrics else ""))
@@ -1353,7 +1370,10 @@ class Fit(_MethodRule):
         "dtype=MIXED_PRECISION_DTYPE)`, the output cast to float32 first as Keras's losses and "
         "metrics compute in float32; for float16 the step scales the loss with the compiled "
         "`scaler` (`unscale_` before clipping, `scaler.step`, `scaler.update`; a skipped update "
-        "does not step the schedule, as in Keras). `class_weight` and `sample_weight` weigh each example's loss (by "
+        "does not step the schedule, as in Keras). Under a MirroredStrategy (DDP after the "
+        "rewrite), a dataset without compiled metrics is passed as `ReplicaBatches(dataset)`: "
+        "each process trains on its slice of every global batch, as Keras's replicas do, and "
+        "the logged loss is summed over the processes. `class_weight` and `sample_weight` weigh each example's loss (by "
         "its class or by its own weight; `loss_fn` takes "
         "`sample_weight=` and divides the weighted sum by the batch size, as Keras does). "
         "`validation_freq` (every N epochs), `validation_batch_size` and `validation_steps` "
@@ -1408,6 +1428,10 @@ class Fit(_MethodRule):
             mixed=_mixed_dtype(ctx.module()),
             scaled=compiled.scaler is not None,
             permutation_argument=_model_unseen(model, ctx),
+            # Keras splits each global batch of a dataset between the replicas; the metrics'
+            # counts are not summed over the processes yet, so with metrics each process
+            # still trains on the whole global batch (the same maths, without the speed-up).
+            distributed=dataset and compiled.metrics is None and under_strategy(ctx),
             **_terms(ctx),
         )
         if shape.sample_weight and dataset:
@@ -1431,7 +1455,8 @@ class Fit(_MethodRule):
             )
             evaluate = _define("evaluate", lambda name: _evaluate_source(name, evaluation, ctx), ctx)
         fit = _define("fit", lambda name: _fit_source(name, evaluate, shape, ctx), ctx)
-        new: list[cst.Arg] = [_arg(cst.Name(model)), _arg(cst.Name(compiled.optimizer)), _arg(cst.Name(compiled.loss)), _arg(args["x"])]
+        data = replica_batches(args["x"], ctx) if shape.distributed else args["x"]
+        new: list[cst.Arg] = [_arg(cst.Name(model)), _arg(cst.Name(compiled.optimizer)), _arg(cst.Name(compiled.loss)), _arg(data)]
         if not dataset:
             new.append(_arg(args["y"]))
         new.append(_arg(args.get("epochs", cst.Integer("1")), "epochs"))

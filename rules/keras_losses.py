@@ -23,7 +23,7 @@ Where the two libraries differ:
   predictions to the same rank, adding or dropping a trailing axis of 1
   (``squeeze_or_expand_to_same_rank``); torch broadcasts labels ``(N,)`` against predictions
   ``(N, 1)`` to ``(N, N)`` — silently wrong numbers from ``mse_loss`` — or refuses
-  (``binary_cross_entropy``). The elementwise losses call ``keras_rank`` (written into the file
+  (``binary_cross_entropy``). The elementwise losses call ``same_rank`` (written into the file
   once) on both; the class-axis ones need not (a trailing axis of 1 would be one class).
 * Keras casts labels to the prediction's dtype; torch wants float targets for the binary
   losses and int64 class indices for the sparse ones (``.float()``, ``.long()``).
@@ -245,8 +245,8 @@ def _per_example_only(per: str) -> tuple[str, str]:
 
 #: Keras's ``squeeze_or_expand_to_same_rank``, written into the file once, applied to each
 #: tensor against the other (the rule is symmetric, so each side can be computed on its own).
-_KERAS_RANK = '''
-def keras_rank(x, other):
+_SAME_RANK = '''
+def same_rank(x, other):
     """``x`` as Keras's losses shape it against ``other``: when the ranks differ by one and the
     longer tensor ends in an axis of 1, a rank-1 tensor gains that axis, otherwise the longer
     one loses it. Labels (N,) with predictions (N, 1) become (N, 1); torch would broadcast the
@@ -384,21 +384,21 @@ def _plan(spec: LossSpec, values: Mapping[str, Any], ctx: RuleContext, wrapped: 
         raise CannotMigrate(f"reduction {reduction!r} is not one Keras knows")
     mean_form, per_form = spec.forms(values)
     names = {"F": code_of(ctx.name("torch.nn.functional")), "torch": code_of(ctx.name("torch"))}
-    same_rank = spec.same_rank == "function" or (spec.same_rank == "object" and wrapped)
+    ranked = spec.same_rank == "function" or (spec.same_rank == "object" and wrapped)
 
     def builder(form: str) -> Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]:
         def build(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
             # With the rank rule each tensor is written inside both placeholders.
             uses = form.count("{yt}") + form.count("{yp}")
             for text, node in (("{yt}", y_true), ("{yp}", y_pred)):
-                if (uses if same_rank else form.count(text)) > 1 and not _is_simple(node):
+                if (uses if ranked else form.count(text)) > 1 and not _is_simple(node):
                     raise CannotMigrate(
                         f"`{code_of(node)}` would be evaluated twice by the rewrite; assign it to a name first"
                     )
             yt, yp = _atom(y_true), _atom(y_pred)
-            if same_rank:
-                ctx.add_definition(list(cst.parse_module(_KERAS_RANK.lstrip("\n")).body))  # type: ignore[attr-defined]
-                yt, yp = f"keras_rank({yt}, {yp})", f"keras_rank({yp}, {yt})"
+            if ranked:
+                ctx.add_definition(list(cst.parse_module(_SAME_RANK.lstrip("\n")).body))  # type: ignore[attr-defined]
+                yt, yp = f"same_rank({yt}, {yp})", f"same_rank({yp}, {yt})"
             out = form.replace("{yt}", yt).replace("{yp}", yp)
             for key, value in names.items():
                 out = out.replace("{" + key + "}", value)
@@ -470,7 +470,7 @@ class LossClass(Rule):
         "flattened so `(batch, 1)` labels and sequence outputs work as in Keras. Keras first "
         "brings labels and predictions to the same rank (a trailing axis of 1 added or "
         "dropped: labels `(N,)` with predictions `(N, 1)`), where torch would broadcast to "
-        "`(N, N)` or refuse: the elementwise losses call `keras_rank`, a function written "
+        "`(N, N)` or refuse: the elementwise losses call `same_rank`, a function written "
         "into the file once, on both. Arguments that "
         "pick the formula must be literals. A loss inside `compile(...)` is left to the "
         "compile rewrite; a Keras loss's optional `sample_weight` argument is not carried by "
@@ -513,8 +513,9 @@ class LossFunction(Rule):
         "for `reduction=\"none\"` and averages the last axis as Keras does. Keyword arguments "
         "(`from_logits`, `label_smoothing`, `delta`, `axis`) are carried as for the loss "
         "classes, and so is the rank rule of the functions that apply it (MSE, MAE, MAPE, "
-        "MSLE, Huber, LogCosh: `keras_rank`). Passed by value (`loss=keras.losses.mse` outside `compile`), the function "
-        "becomes `lambda y_true, y_pred: ...` with the same per-example result."
+        "MSLE, Huber, LogCosh: `same_rank`). Passed by value (`loss=keras.losses.mse` "
+        "outside `compile`), the function becomes `lambda y_true, y_pred: ...` with the same "
+        "per-example result."
     )
     example = (
         "import keras\n\n"

@@ -245,14 +245,14 @@ class KerasAdam($Adam):
 
     Keras adds epsilon to sqrt(v) before the bias correction, torch after it: Keras's update
     is torch's with epsilon / sqrt(1 - beta_2**t) at step t, so each step sets that epsilon
-    first. The Keras value is kept in the group as "keras_eps".
+    first. Keras's epsilon is kept in the group as "epsilon", torch's per-step one in "eps".
     """
 
     def step(self, closure=None):
         for group in self.param_groups:
-            group.setdefault("keras_eps", group["eps"])  # at the first step: the Keras value
+            group.setdefault("epsilon", group["eps"])  # at the first step: Keras's epsilon
             t = 1 + max((int(self.state[p].get("step", 0)) for p in group["params"]), default=0)
-            group["eps"] = group["keras_eps"] / $sqrt(1 - group["betas"][1] ** t)
+            group["eps"] = group["epsilon"] / $sqrt(1 - group["betas"][1] ** t)
         return super().step(closure)
 ''',
     "KerasRMSprop": '''

@@ -26,7 +26,7 @@ ATOL = 1e-5
 
 class _Ctx:
     """The slice of the engine's context the loss builder uses; the module-level definitions
-    it asks for (``keras_rank``) are collected once each and run before the expressions."""
+    it asks for (``same_rank``) are collected once each and run before the expressions."""
 
     def __init__(self) -> None:
         self.definitions: list[str] = []

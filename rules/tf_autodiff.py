@@ -375,6 +375,8 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
         return None
     if id(gradient.statement) in code.body_ids(tape.statement):
         return None
+    if isinstance(_last_assigned(args[0].value.value, code.statements[: gradient.index]), (cst.List, cst.Tuple)):
+        return None  # several targets: their gradients are added, which `backward()` of one does not say
     grads = assign.targets[0].target.value
     unscale = _unscale_after(code, gradient, grads)
     if unscale is not None:
@@ -519,35 +521,52 @@ _REDUCTIONS = frozenset({
 _SCALAR_DEPTH = 4
 
 
-def is_scalar(expr: cst.BaseExpression, statements: Sequence[cst.CSTNode], ctx: RuleContext, depth: int = 0) -> bool:
-    """Whether ``expr`` (original code, read among ``statements`` of its function) is known to
-    be a scalar: a reduction over every axis, a Keras loss object's call (unless built with
-    ``reduction="none"``), a call of a function of this file that only returns scalars,
-    arithmetic of scalars, or a name last assigned one of those."""
+def is_scalar(
+    expr: cst.BaseExpression, statements: Sequence[cst.CSTNode], ctx: RuleContext, depth: int = 0,
+    function: cst.CSTNode | None = None,
+) -> bool:
+    """Whether ``expr`` (original code, read among ``statements`` of ``function``, by default
+    the site's) is known to be a scalar: a reduction over every axis, a Keras loss object's
+    call (unless built with ``reduction="none"``), a call of a function of this file that only
+    returns scalars, a Python number, arithmetic of those, or a name last assigned one of them
+    (in the function, else at module level)."""
     if depth > _SCALAR_DEPTH:
         return False
+    function = function if function is not None else ctx.scope()  # type: ignore[attr-defined]
+
+    def scalar(e: cst.BaseExpression, where: Sequence[cst.CSTNode] = statements, owner: cst.CSTNode | None = function) -> bool:
+        return is_scalar(e, where, ctx, depth + 1, owner)
+
     if isinstance(expr, (cst.Integer, cst.Float)):
         return True
     if isinstance(expr, cst.UnaryOperation):
-        return is_scalar(expr.expression, statements, ctx, depth + 1)
+        return scalar(expr.expression)
     if isinstance(expr, cst.BinaryOperation) and isinstance(
-        expr.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
+        expr.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)
     ):
-        return is_scalar(expr.left, statements, ctx, depth + 1) and is_scalar(expr.right, statements, ctx, depth + 1)
+        return scalar(expr.left) and scalar(expr.right)
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value == "num_replicas_in_sync"  # a tf.distribute strategy's Python int
     if isinstance(expr, cst.Name):
         value = _last_assigned(expr.value, statements)
-        return value is not None and is_scalar(value, statements, ctx, depth + 1)
+        if value is None and not _is_parameter(expr.value, function):  # a module constant: `BATCH = 64`
+            module = ctx.module().body  # type: ignore[attr-defined]
+            value = _last_assigned(expr.value, module)
+            return value is not None and scalar(value, module, ctx.module())  # type: ignore[attr-defined]
+        return value is not None and scalar(value)
     if not isinstance(expr, cst.Call):
         return False
     func = expr.func
     tail = _tail(func)
+    if isinstance(func, cst.Name) and func.value in ("len", "int", "float"):
+        return True  # Python numbers
     root = dotted_name(func).split(".")[0]
     if tail in _REDUCTIONS and isinstance(func, cst.Attribute) and root in tf_aliases(ctx.module()):  # type: ignore[attr-defined]
         return _keyword(expr, "axis", 1) is None and all(a.keyword is None or a.keyword.value != "keepdims" for a in expr.args)
     if tail == "add_n" and expr.args and isinstance(expr.args[0].value, (cst.List, cst.Tuple)):
-        return all(is_scalar(e.value, statements, ctx, depth + 1) for e in expr.args[0].value.elements)
+        return all(scalar(e.value) for e in expr.args[0].value.elements)
     if isinstance(func, cst.Attribute) and tail in ("scale_loss", "get_scaled_loss") and expr.args:
-        return is_scalar(expr.args[0].value, statements, ctx, depth + 1)  # the loss times the scale
+        return scalar(expr.args[0].value)  # the loss times the scale
     if isinstance(func, (cst.Name, cst.Attribute)) and _type_of(ctx, func) == "keras.losses.Loss":
         return _loss_reduces(func, ctx)
     if isinstance(func, cst.Name):
@@ -555,7 +574,7 @@ def is_scalar(expr: cst.BaseExpression, statements: Sequence[cst.CSTNode], ctx: 
         if definition is not None:
             inner = _scope_statements(definition)
             returns = [r.value for s in inner for r in _own_nodes(s, cst.Return)]
-            return bool(returns) and all(r is not None and is_scalar(r, inner, ctx, depth + 1) for r in returns)
+            return bool(returns) and all(r is not None and scalar(r, inner, definition) for r in returns)
     return False
 
 
@@ -566,6 +585,15 @@ def _last_assigned(name: str, statements: Sequence[cst.CSTNode]) -> cst.BaseExpr
         if assign is not None and isinstance(assign.targets[0].target, cst.Name) and assign.targets[0].target.value == name:
             value = assign.value
     return value
+
+
+def _is_parameter(name: str, scope: cst.CSTNode) -> bool:
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    params = scope.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return any(p.name.value == name for p in every)
 
 
 def _module_function(name: str, ctx: RuleContext) -> cst.FunctionDef | None:

@@ -241,11 +241,24 @@ class TapeCode:
         dotted = dotted_name(node.func)
         return dotted.endswith("GradientTape") and dotted.split(".")[0] in self.aliases
 
-    def gradient_at(self, statement: cst.CSTNode, receiver: str) -> _Gradient | None:
-        for gradient in self.gradients:
-            if gradient.statement is statement and dotted_name(gradient.call.func.value) == receiver:  # type: ignore[attr-defined]
-                return gradient
-        return None
+    def gradient_at(self, statement: cst.CSTNode, receiver: str, call_: cst.Call | None = None) -> _Gradient | None:
+        """The gradient of ``receiver`` taken in ``statement``; with several there (a tuple of
+        gradients), the one whose arguments read as ``call_``'s (the site, rewritten inside
+        but for its target, which stays a name or an expression of names)."""
+        found = [
+            g for g in self.gradients
+            if g.statement is statement and dotted_name(g.call.func.value) == receiver  # type: ignore[attr-defined]
+        ]
+        if len(found) <= 1 or call_ is None:
+            return found[0] if found else None
+        for same in (
+            lambda g: [code_of(a) for a in g.call.args] == [code_of(a) for a in call_.args],
+            lambda g: bool(g.call.args and call_.args) and code_of(g.call.args[0].value) == code_of(call_.args[0].value),
+        ):
+            matches = [g for g in found if same(g)]
+            if len(matches) == 1:
+                return matches[0]
+        raise CannotMigrate("several gradients in one statement that cannot be told apart; take them one per line")
 
     def body_ids(self, with_statement: cst.With) -> set[int]:
         return {id(s) for s in _statements_of(with_statement.body.body)} if isinstance(with_statement.body, cst.IndentedBlock) else set()
@@ -759,7 +772,7 @@ class TapeGradient(Rule):
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         code = _tape_code(ctx)
         receiver = dotted_name(call_.func.value) if isinstance(call_.func, cst.Attribute) else ""
-        gradient = code.gradient_at(ctx.statement(), receiver)  # type: ignore[attr-defined]
+        gradient = code.gradient_at(ctx.statement(), receiver, call_)  # type: ignore[attr-defined]
         if gradient is None:
             raise CannotMigrate("the tape's `with` statement is not in this function")
         step = _single_step(code, ctx)

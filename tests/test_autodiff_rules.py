@@ -157,6 +157,35 @@ def test_non_scalar_targets_and_unconnected_sources_match_tf() -> None:
         np.testing.assert_allclose(value(got[0]), want[0].numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+LOSS_OBJECTS = '''
+import tensorflow as tf
+
+mse = tf.keras.losses.MeanSquaredError()
+per_example = tf.keras.losses.MeanSquaredError(reduction="none")
+BATCH = 4
+
+
+def gradients(x0, y0, w0):
+    x, y = tf.constant(x0, dtype=tf.float32), tf.constant(y0, dtype=tf.float32)
+    w = tf.Variable(tf.constant(w0, dtype=tf.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        mean_loss = mse(y, x @ w)
+        per_example_loss = per_example(y, x @ w)
+        share = tf.reduce_sum(per_example_loss) / BATCH
+    return (tape.gradient(mean_loss, w), tape.gradient(per_example_loss, w), tape.gradient(share, w))
+'''
+
+
+def test_loss_object_targets_are_summed_only_without_a_reduction() -> None:
+    code = migrated(LOSS_OBJECTS)
+    assert "grad(mean_loss, w" in code and "grad(per_example_loss.sum(), w" in code and "grad(share, w" in code
+    ours, theirs = run(code), run(LOSS_OBJECTS)
+    rng = np.random.default_rng(5)
+    args = rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
+    for got, want in zip(ours["gradients"](*args), theirs["gradients"](*args), strict=True):
+        np.testing.assert_allclose(value(got), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
 STEPS = '''
 import tensorflow as tf
 from tensorflow import keras

@@ -698,8 +698,9 @@ class GradientTape(Rule):
     why = (
         "torch records every operation on tensors that require gradients, so the tape itself "
         "has no counterpart: the `with` gives way to its (rewritten) body. Only when the tape "
-        "itself is read other than through its methods (passed to a function) does the `with` "
-        "stay, as `with torch.enable_grad():`, which records as a tape does. Under a Keras mixed-precision "
+        "itself is read other than through its methods (passed to a function), or one of its "
+        "gradients stays a TODO, does the `with` stay, as `with torch.enable_grad():`, which "
+        "records as a tape does. Under a Keras mixed-precision "
         "policy the tape becomes `torch.autocast(device_type=AUTOCAST_DEVICE, "
         "dtype=MIXED_PRECISION_DTYPE)`, the constants the policy line became. What "
         "the tape was for — `tape.gradient`, `apply_gradients` — is rewritten at those calls "
@@ -730,10 +731,16 @@ class GradientTape(Rule):
         dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
         if dtype is not None:  # the constant the policy line became holds the dtype
             return call(ctx.name("torch.autocast"), device_type=cst.Name(_DEVICE_CONSTANT), dtype=cst.Name(_DTYPE_CONSTANT))
-        if _tape_used_beyond_gradients(statement, ctx):
+        if _tape_used_beyond_gradients(statement, ctx) or self._gradient_left_as_todo(statement, ctx):
             return call(ctx.name("torch.enable_grad"))
         ctx.unwrap()  # torch records without a tape: the (rewritten) body takes the with's place
         return call_
+
+    @staticmethod
+    def _gradient_left_as_todo(statement: cst.With, ctx: RuleContext) -> bool:
+        code = _tape_code(ctx)
+        rule = TapeGradient()
+        return any(g.tape.statement is statement and rule.blocked(g, code, ctx) for g in code.gradients)
 
 
 class TapeGradient(Rule):
@@ -802,19 +809,39 @@ class TapeGradient(Rule):
                             "the torch optimizer and call `step()` by hand)"
                         )
 
-    def _autograd(self, call_: cst.Call, gradient: _Gradient, code: TapeCode, ctx: RuleContext) -> cst.BaseExpression:
-        original = gradient.call
+    @staticmethod
+    def _bind(original: cst.Call) -> list[str]:
+        """The parameter each argument of an (original) ``tape.gradient`` call binds."""
         positions = ("target", "sources", "output_gradients", "unconnected_gradients")
-        bound: dict[str, tuple[cst.Arg, cst.Arg]] = {}
-        for i, (old, new) in enumerate(zip(original.args, call_.args)):
+        names = []
+        for i, old in enumerate(original.args):
             if old.star:
                 raise CannotMigrate(f"`{old.star}{code_of(old.value)}` hides which arguments are passed")
             name = old.keyword.value if old.keyword else positions[i] if i < len(positions) else ""
             if name not in positions:
                 raise CannotMigrate(f"argument `{name}` has no torch.autograd.grad counterpart")
-            bound[name] = (old, new)
-        if "target" not in bound or "sources" not in bound:
+            names.append(name)
+        if "target" not in names or "sources" not in names:
             raise CannotMigrate("`tape.gradient` needs a target and its sources")
+        return names
+
+    def blocked(self, gradient: _Gradient, code: TapeCode, ctx: RuleContext) -> bool:
+        """Whether this gradient will stay a TODO (read without rewriting anything): its
+        tape's `with` must then stay, for the TODO's `tape` to mean something."""
+        step = _single_step(code, ctx)
+        if step is not None and step.gradient is gradient:
+            return False
+        try:
+            self._check_consumers(code, gradient, ctx)
+            names = self._bind(gradient.call)
+            self._single_source(gradient.call.args[names.index("sources")].value, code, ctx)
+        except CannotMigrate:
+            return True
+        return False
+
+    def _autograd(self, call_: cst.Call, gradient: _Gradient, code: TapeCode, ctx: RuleContext) -> cst.BaseExpression:
+        original = gradient.call
+        bound = {name: (old, new) for name, old, new in zip(self._bind(original), original.args, call_.args)}
         single = self._single_source(bound["sources"][0].value, code, ctx)
         sources = bound["sources"][1].value
         if not single:

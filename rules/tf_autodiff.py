@@ -1451,8 +1451,9 @@ class LossScaleOptimizer(Rule):
         "`apply_gradients`). Keras's values are written out: `initial_scale` 2**15 (torch's "
         "default is 2**16) and `dynamic_growth_steps` 2000; the growth factor 2 and backoff 0.5 "
         "are both libraries' fixed defaults. The device is where autocast runs "
-        "(`AUTOCAST_DEVICE`). A fixed scale (`dynamic=False`) stays a TODO: GradScaler's scale "
-        "always moves."
+        "(`AUTOCAST_DEVICE`). An optimizer only given to `compile` gets its scaler from the "
+        "rewritten `fit`, which reads the same values. A fixed scale (`dynamic=False`) stays a "
+        "TODO: GradScaler's scale always moves."
     )
     example = (
         'keras.mixed_precision.set_global_policy("mixed_float16")\n'
@@ -1508,8 +1509,28 @@ class LossScaleOptimizer(Rule):
         scaler = code_of(
             call(ctx.name("torch.amp.GradScaler"), _device(ctx), init_scale=scale, growth_interval=growth)
         )
-        ctx.insert_after(statements_code(f"{scaler_target} = {scaler}\n"))  # type: ignore[attr-defined]
+        if not _only_compiled(target, ctx):  # `fit`'s rewrite writes the scaler of a compiled one
+            ctx.insert_after(statements_code(f"{scaler_target} = {scaler}\n"))  # type: ignore[attr-defined]
         return bound["inner_optimizer"]
+
+
+def _only_compiled(optimizer: str, ctx: RuleContext) -> bool:
+    """Whether the optimizer is given to ``model.compile(optimizer=...)`` and never stepped by
+    the file's own loops: the rewritten ``fit`` then builds the GradScaler from the same
+    LossScaleOptimizer, and a second one here would go unused."""
+    compiled = stepped = False
+    for node in _nodes(ctx.module(), cst.Call):  # type: ignore[attr-defined]
+        if not isinstance(node.func, cst.Attribute):
+            continue
+        method_name = node.func.attr.value
+        if method_name == "compile":
+            given = _keyword(node, "optimizer", 0)
+            compiled = compiled or (given is not None and dotted_name(given.value) == optimizer)
+        elif dotted_name(node.func.value) == optimizer and method_name in (
+            "apply_gradients", "apply", "minimize", "scale_loss", "get_scaled_loss", "get_unscaled_gradients",
+        ):
+            stepped = True
+    return compiled and not stepped
 
 
 def _is_assigned_call(assign: cst.Assign) -> bool:

@@ -201,3 +201,23 @@ def test_two_tape_gan_step_with_two_scalers_matches_keras(keras_run) -> None:  #
             assert ours[f"{name}_scaler"].get_scale() == float(theirs[f"{name}_optimizer"].dynamic_scale.numpy())
     worst = max(_max_difference(theirs[name], ours[name]) for name in ("generator", "critic"))
     assert worst <= PARAMS_ATOL, worst
+
+
+COMPILED = '''
+from tensorflow import keras
+
+keras.mixed_precision.set_global_policy("mixed_float16")
+
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(4)])
+opt = keras.mixed_precision.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=2.0**12)
+model.compile(optimizer=opt, loss="mse")
+'''
+
+
+def test_a_compiled_loss_scale_optimizer_gets_one_scaler() -> None:
+    # `fit`'s rewrite builds the GradScaler of a compiled LossScaleOptimizer; the optimizer's
+    # own rewrite only unwraps it, so no second, unused scaler is written.
+    code = migrate_source(COMPILED).output
+    assert "opt = torch.optim.SGD(model.parameters(), lr=0.1)" in code
+    built = [line for line in code.splitlines() if "GradScaler(" in line and not line.lstrip().startswith("#")]
+    assert len(built) == 1, code

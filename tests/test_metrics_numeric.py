@@ -87,7 +87,7 @@ def test_metric_matches_keras_on_a_batch(case) -> None:  # noqa: ANN001
     assert plan.name == name
     expression = cst.Module([]).code_for_node(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
     scope = {"torch": torch, "F": torch.nn.functional, "y_true": torch.from_numpy(y_true), "y_pred": torch.from_numpy(y_pred)}
-    for definition in getattr(CTX, "definitions", []):  # helpers the expression calls (the losses' `keras_rank`)
+    for definition in getattr(CTX, "definitions", []):  # helpers the expression calls (the losses' rank rule)
         exec(definition, scope)  # noqa: S102
     got = float(eval(expression, scope))  # noqa: S307
     assert got == pytest.approx(expected, abs=1e-6)

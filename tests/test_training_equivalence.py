@@ -310,13 +310,13 @@ def _run(scope: dict[str, Any], constructor: str, steps: int, **extra: Any) -> l
     return [p.detach().clone() for p in params]
 
 
-@pytest.mark.parametrize("foreach", [False, True])
-def test_keras_adam_sets_epsilon_on_every_torch_path(foreach: bool) -> None:
+@pytest.mark.parametrize("path", [{"foreach": True}, {"fused": True}], ids=["foreach", "fused"])
+def test_keras_adam_sets_epsilon_on_every_torch_path(path: dict[str, bool]) -> None:
     """``KerasAdam`` works through ``group["eps"]``, which torch's Adam reads at every step in
-    the for-loop and the foreach implementations alike: both follow Keras's update."""
+    the for-loop, foreach and fused implementations alike: all follow Keras's update."""
     scope, constructor = _defined("keras.optimizers.Adam(0.1, epsilon=1e-3, amsgrad=True)")
-    got = _run(scope, constructor, 4, foreach=foreach)
-    expected = _run(scope, constructor, 4, foreach=not foreach)
+    got = _run(scope, constructor, 4, **path)
+    expected = _run(scope, constructor, 4, foreach=False)
     for a, b in zip(got, expected):
         torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
     # And it is not torch's Adam: with a large epsilon the placement shows.

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, Rule, RuleContext, dotted_name, literal, literal_or
 
 
 @dataclass(frozen=True)
@@ -263,8 +263,8 @@ def _literal_args(call: cst.Call, signature: str, ctx: RuleContext) -> dict[str,
             values[name] = literal(arg.value)
         except NotLiteral:
             raise CannotMigrate(f"`{name}={ctx.source(arg.value)}` is not a literal") from None
-    if values.get("dtype") is not None:
-        raise CannotMigrate("a metric `dtype=` needs the inputs cast")
+    if values.get("dtype") not in (None, "float32"):  # float32 is Keras's default (but for the IoUs)
+        raise CannotMigrate(f"a metric `dtype={values['dtype']!r}` needs the inputs and counts cast")
     if values.get("from_sorted_ids"):
         raise CannotMigrate("`from_sorted_ids=True` (predictions that are class ids) is not migrated")
     return values
@@ -307,9 +307,12 @@ def torch_metric(node: cst.BaseExpression | str, ctx: RuleContext, loss: cst.Bas
                 return _plan(name, _top_k(int(values["k"]), sparse=cls.startswith("Sparse")))
             return _plan(name, _ACCURACY[default_name])
         if cls in LOSS_METRICS:
+            for arg in node.args:
+                if arg.keyword and arg.keyword.value == "dtype" and literal_or(arg.value, None) not in (None, "float32"):
+                    raise CannotMigrate(f"a metric `dtype={ctx.source(arg.value)}` needs the inputs cast")
             loss_call = node.with_changes(
                 func=cst.parse_expression(f"keras.losses.{LOSS_METRICS[cls]}"),
-                args=[a for a in node.args if not (a.keyword and a.keyword.value == "name")],
+                args=[a for a in node.args if not (a.keyword and a.keyword.value in ("name", "dtype"))],
             )
             if any(a.keyword is None for a in node.args):
                 raise CannotMigrate("pass the metric's arguments by keyword (its first positional argument is `name`)")
@@ -946,6 +949,8 @@ def _at_args(cls: str, values: dict[str, Any]) -> list[str]:
 
 
 def _iou_args(cls: str, values: dict[str, Any]) -> list[str]:
+    if values["dtype"] is not None:  # Keras's IoUs count in "int" unless told otherwise
+        raise CannotMigrate(f"{cls} `dtype={values['dtype']!r}` changes how Keras casts the weights; not migrated")
     if cls == "BinaryIoU":
         if not _number(values["threshold"]):
             raise CannotMigrate("BinaryIoU needs a literal number as `threshold`")

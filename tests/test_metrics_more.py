@@ -108,7 +108,8 @@ CASES = [
     ("keras.metrics.ConcordanceCorrelation(axis=0, name='ccc')", _regression, None, 1e-5),
     ("keras.metrics.Hinge()", _regression, lambda n, rng, s: _per_example(n, rng, (1,)), 1e-6),
     ("keras.metrics.BinaryAccuracy(threshold=0.6)", _binary, _per_value, 1e-6),
-    ("keras.metrics.MeanSquaredError()", _regression, lambda n, rng, s: _per_example(n, rng, ()), 1e-6),
+    ("keras.metrics.MeanSquaredError(dtype='float32')", _regression, lambda n, rng, s: _per_example(n, rng, ()), 1e-6),
+    ("keras.metrics.AUC(dtype='float32')", _binary, lambda n, rng, s: _per_example(n, rng, ()), 1e-5),
 ]
 
 
@@ -268,6 +269,8 @@ def test_strings_keras_would_not_take_as_migrated_say_why(text: str, reason: str
         ("keras.metrics.BinaryIoU(threshold=t)", "literal"),
         ("keras.metrics.ConcordanceCorrelation(axis=t)", "`axis=t` is not a literal"),
         ("keras.metrics.AUC(thresholds=[0.2, 0.7])", "thresholds"),
+        ("keras.metrics.F1Score(dtype='float64')", "dtype='float64'"),
+        ("keras.metrics.MeanIoU(num_classes=2, dtype='float32')", "dtype='float32'"),
     ],
 )
 def test_unmigrated_options_leave_a_todo(source: str, reason: str) -> None:

@@ -126,7 +126,7 @@ STATEFUL = {
     "FalsePositives", "FalseNegatives", "R2Score",
 }
 
-#: Function names (and compile strings) of accuracy metrics.
+#: Function names of accuracy metrics (`keras.metrics.binary_accuracy` passed to compile).
 _ACCURACY_FUNCTIONS = {
     "binary_accuracy": lambda: _binary_accuracy(0.5),
     "categorical_accuracy": lambda: _ACCURACY["categorical_accuracy"],

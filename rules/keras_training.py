@@ -517,8 +517,31 @@ def _model_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
 def _model_unseen(model: str, ctx: RuleContext) -> bool:
     """The model is built where the rules cannot see its layers: a parameter, a function of
     another module, a loaded file. Whether it takes images is unknown, and guessing from the
-    batches' shapes at run time would be a guess: the loop takes the permutation as an argument."""
-    return _model_definition(model, ctx) is None
+    batches' shapes at run time would be a guess: the loop takes the permutation as an argument.
+
+    A model made by a function the file neither defines nor imports is not flagged: nothing
+    is known of it either way (the editor's per-statement runs see a file's functions apart
+    from their callers, and must report what the whole file does)."""
+    if _model_definition(model, ctx) is not None:
+        return False
+    scope = ctx.scope()
+    value = _assigned(model, scope)
+    if value is None and not _is_parameter(model, scope):
+        value = _assigned(model, ctx.module())
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not _binds(ctx.module(), value.func.value):
+        return False
+    return True
+
+
+def _binds(module: cst.Module, name: str) -> bool:
+    """Whether the module's top level defines or imports ``name`` (a star import may)."""
+    star = any(
+        isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+        for statement in module.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+    )
+    return star or name in _top_level_names(module)
 
 
 def _model_output_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:

@@ -26,6 +26,7 @@ import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call, code_of, dotted_name
 from migrate.rules.tf_nn import call, method
+from migrate.rules.keras_models import at_the_data_boundary
 
 _TF_ROOTS = ("tensorflow", "keras", "tf_keras")
 #: Attributes of a Keras model / tf.Module holding its trainable variables.
@@ -481,20 +482,24 @@ class _TrainingCalls(cst.CSTTransformer):
         self.ctx = ctx
         self.train: list[str] = []
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         func = original_node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)) or _type_of(self.ctx, func) not in _MODEL_TYPES:
+            return updated_node
         flag = next((a for a in original_node.args if a.keyword is not None and a.keyword.value == "training"), None)
-        if flag is None or not isinstance(func, (cst.Name, cst.Attribute)) or _type_of(self.ctx, func) not in _MODEL_TYPES:
-            return updated_node
-        if _literal_bool(flag.value) is not True:
-            return updated_node
-        receiver = code_of(func)
-        if receiver not in self.train:
-            self.train.append(receiver)
-        args = [a for a in updated_node.args if not (a.keyword is not None and a.keyword.value == "training")]
-        if args:
-            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(args=args)
+        if flag is not None and _literal_bool(flag.value) is True:
+            receiver = code_of(func)
+            if receiver not in self.train:
+                self.train.append(receiver)
+            args = [a for a in updated_node.args if not (a.keyword is not None and a.keyword.value == "training")]
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            updated_node = updated_node.with_changes(args=args)
+        if isinstance(func, cst.Name):
+            # The body is moved as it was parsed, past the call rule: the batch still crosses
+            # into the channels-first model here, as it does at any other call of it.
+            return at_the_data_boundary(updated_node, func.value, self.ctx)
+        return updated_node
 
 
 def _mixed_dtype(module: cst.Module) -> str | None:

@@ -11,7 +11,9 @@ here from the original file:
   the gradient flows;
 * a warm-up schedule over 20 steps ≤ 1e-6, and the rate an SGD optimiser with
   ``LambdaLR(optimizer, lr_lambda=schedule)`` (what the optimizer rule writes) applies at
-  each of those steps.
+  each of those steps;
+* a GradientTape loop using all three, converted by the other rules around them: 5 SGD steps
+  from the same weights give Keras's losses, weights (≤ 1e-6) and metric.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from migrate.rules.base import (
     RuleContext,
     _equals_default,
     code_of,
+    dotted_name,
     literal,
 )
 from migrate.rules.convert import axis, dtype
@@ -751,11 +752,16 @@ class _Method(ApiCall):
 
 
 class _Cast(ApiCall):
-    """``x.to(dtype)``; a Python number has no ``.to`` and becomes ``torch.tensor``."""
+    """``x.to(dtype)``; a Python number has no ``.to`` and becomes ``torch.tensor``; a name
+    may hold either, and becomes ``torch.as_tensor``, which takes both."""
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         bound = self.bind(call, ctx)
         x = bound["x"].value
+        if isinstance(x, (cst.Name, cst.Attribute)) and dotted_name(x):
+            # `tf.cast(d_model, tf.float32)`: TF takes a Python number as readily as a tensor.
+            d = code_of(dtype(bound["dtype"].value, ctx))
+            return cst.parse_expression(f"{code_of(ctx.name('torch.as_tensor'))}({code_of(x)}, dtype={d})")
         if not _is_literal(x):
             return super().rewrite_call(call, qualified, ctx)
         _dtype_of_literal(literal(x))  # numbers only
@@ -778,7 +784,10 @@ RULES = [
             "Float to int truncates towards zero in both, and any non-zero value becomes True "
             "when cast to bool. TF names dtypes as strings too; those become torch dtype "
             "objects. A Python number (`tf.cast(1, tf.float32)`) has no `.to`: it becomes "
-            "`torch.tensor(1, dtype=...)`."
+            "`torch.tensor(1, dtype=...)`. A name or attribute may hold a number as well as a "
+            "tensor (`tf.cast(d_model, tf.float32)` in a schedule), so it becomes "
+            "`torch.as_tensor(x, dtype=...)`, which casts a tensor as `.to` does (gradients "
+            "flow through) and makes a number a tensor."
         ),
         example='y = tf.cast(mask, "float32")\nn = tf.cast(tf.shape(x)[0], tf.float32)',
         checks=[
@@ -790,6 +799,8 @@ RULES = [
             Check("tf.cast(x + 1.5, tf.int64)", {"x": "f32[4]"}),
             Check("tf.cast(3, tf.float32)"),
             Check("tf.cast(-2.7, tf.int32)"),
+            Check("tf.cast(n, tf.float32)", {"n": 512}),
+            Check("tf.cast(x, tf.int32)", {"x": "f32[3]:-5..5"}),
         ],
     ),
     _Op(

@@ -648,15 +648,15 @@ def _bind(spec: OptimizerSpec, call: cst.Call, ctx: RuleContext) -> dict[str, cs
 
 def _is_schedule(value: cst.BaseExpression, ctx: RuleContext) -> bool:
     """A learning rate that is a schedule: a rewritten one (a ``lambda step: ...``), a Keras
-    schedule call not yet rewritten, or a name the engine types as a schedule (or assigned
-    one in this function)."""
+    schedule call not yet rewritten, a call of the file's own schedule class, or a name the
+    engine types as a schedule (or assigned one in this function)."""
     if isinstance(value, cst.Lambda):
         return True
     if isinstance(value, cst.Call) and "schedules" in dotted_name(value.func):
         return True
     type_of = getattr(ctx, "type_of", None)
-    if type_of is not None and isinstance(value, (cst.Name, cst.Attribute)):
-        if type_of(value) == _SCHEDULE_TYPE:
+    if type_of is not None and isinstance(value, (cst.Name, cst.Attribute, cst.Call)):
+        if type_of(value) == _SCHEDULE_TYPE:  # a call: an instance of the file's own schedule class
             return True
     dotted = dotted_name(value)
     if dotted:

@@ -505,11 +505,6 @@ def test_custom_loop_with_all_three_trains_as_keras(torch_side: dict, keras_side
     assert theirs["weights"] != [0.0] * 5 and len(set(theirs["losses"])) == 5
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the optimizer rule follows a schedule held in a name, not a call of the file's own schedule "
-    "class written inline: `_is_schedule` needs `ctx.type_of(call)` for it (and the engine to type "
-    "such calls)"
-))
 def test_schedule_written_inline_in_the_optimizer() -> None:
     out = _output(LOOP_SOURCE.replace("learning_rate=schedule", "learning_rate=Warmup(0.5, 3)"))
     assert "TODO" not in out and "lr_lambda=Warmup(0.5, 3)" in out

@@ -62,6 +62,9 @@ class Site:
     scope: cst.CSTNode | None = None  # the innermost FunctionDef, or the Module
     #: the types of names (`model`) and `self.attr`s visible at the site
     types: Mapping[str, str] = field(default_factory=lambda: _NO_TYPES)
+    #: the file's classes and functions visible at the site whose calls return a typed value
+    #: (`class Warmup(LearningRateSchedule)`: `Warmup(...)` is a schedule)
+    callables: Mapping[str, str] = field(default_factory=lambda: _NO_TYPES)
 
 
 class Types(Protocol):
@@ -205,8 +208,9 @@ class SiteFinder:
         statement = id(node)
         line, col = self._locate(statement, spelling)
         types = self._visible_types() if self._typed_count else _NO_TYPES
+        callables = self._visible_callables() if any(self._classes) else _NO_TYPES
         self.result.sites[id(key)] = Site(
-            kind, qualified, spelling, statement, line, col, node, self._scope_nodes[-1], types
+            kind, qualified, spelling, statement, line, col, node, self._scope_nodes[-1], types, callables
         )
         self.result.paths.setdefault(statement, tuple(id(s) for s in self._statements))
 
@@ -220,6 +224,14 @@ class SiteFinder:
             visible.update(typed)
         if self._self_attrs:
             visible.update(("self." + attr, type_) for attr, type_ in self._self_attrs[-1].items())
+        return visible
+
+    def _visible_callables(self) -> Mapping[str, str]:
+        visible: dict[str, str] = {}
+        for bound, classes in zip(self._scopes, self._classes):  # outermost first: inner wins
+            for name in bound:
+                visible.pop(name, None)
+            visible.update(classes)
         return visible
 
     def _name_type(self, name: str) -> str | None:

@@ -365,6 +365,8 @@ class _Rewriter(cst.CSTTransformer):
             qualified = self.aliases.resolve(spelling) if spelling and self.aliases else None
             if qualified:
                 return self.registry.returns(qualified)
+            if isinstance(func, cst.Name):
+                return site.callables.get(func.value)  # the file's own class or builder
             if isinstance(func, cst.Attribute):
                 receiver = self.type_of(func.value, site)
                 return self.registry.returns(f"{receiver}.{func.attr.value}") if receiver else None

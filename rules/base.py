@@ -112,6 +112,12 @@ class RuleContext(Protocol):
         ``with strategy.scope():`` has no PyTorch counterpart, its body stays."""
         ...
 
+    def unbind(self) -> None:
+        """Drop the ``as`` target of the ``with`` items the site's call makes (a tape that
+        became ``torch.autocast(...)`` binds nothing worth a name); an item that then repeats
+        an earlier one of the same ``with`` goes."""
+        ...
+
     def note(self, message: str) -> None:
         """Something the reader of the rewritten code must know or do (``run it with
         torchrun --nproc_per_node=N``): reported with the rewritten site."""

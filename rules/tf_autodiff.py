@@ -734,9 +734,12 @@ class GradientTape(Rule):
             if keyword not in ("persistent", "watch_accessed_variables"):
                 raise CannotMigrate(f"`{code_of(arg)}` has no autograd counterpart")
         dtype = _mixed_dtype(ctx.module()) if hasattr(ctx, "module") else None  # type: ignore[attr-defined]
+        kept = _tape_used_beyond_gradients(statement, ctx) or self._gradient_left_as_todo(statement, ctx)
         if dtype is not None:  # the constant the policy line became holds the dtype
+            if not kept:
+                ctx.unbind()  # `as tape` would name the autocast, which nothing uses
             return call(ctx.name("torch.autocast"), device_type=cst.Name(_DEVICE_CONSTANT), dtype=cst.Name(_DTYPE_CONSTANT))
-        if _tape_used_beyond_gradients(statement, ctx) or self._gradient_left_as_todo(statement, ctx):
+        if kept:
             return call(ctx.name("torch.enable_grad"))
         ctx.unwrap()  # torch records without a tape: the (rewritten) body takes the with's place
         return call_

@@ -116,6 +116,23 @@ class _Context:
             raise CannotMigrate("only a `with` statement can give way to its body")
         self._rewriter.staged.append(("unwrap", self._site().statement, []))
 
+    def unbind(self) -> None:
+        statement = self.statement()
+        if not isinstance(statement, cst.With):
+            raise CannotMigrate("only an item of a `with` statement has an `as` target to drop")
+        # The items the site's call makes (two tapes in one `with` are two such items, each
+        # its own site, and both go the same way).
+        spelling = self._site().spelling
+        indexes = [
+            index
+            for index, item in enumerate(statement.items)
+            if isinstance(item.item, cst.Call) and dotted(item.item.func) == spelling
+        ]
+        if not indexes:
+            raise CannotMigrate("the site is not an item of its `with` statement")
+        for index in indexes:
+            self._rewriter.staged.append(("unbind", self._site().statement, [index]))  # type: ignore[list-item]
+
     def note(self, message: str) -> None:
         self._rewriter.staged.append(("note", self._site().statement, [message]))  # type: ignore[list-item]
 
@@ -135,6 +152,7 @@ class _StatementEdits:
     after: list[cst.BaseStatement] = field(default_factory=list)
     removed: bool = False  # folded into another rewrite: nothing of it stays, edits included
     unwrap: bool = False  # a `with` statement replaced by its body
+    unbound: set[int] = field(default_factory=set)  # `with` items whose `as` target goes
 
 
 _METHODS: dict[tuple[str, type], object] = {}
@@ -304,6 +322,8 @@ class _Rewriter(cst.CSTTransformer):
                 edits.removed = True
             elif what == "unwrap":
                 edits.unwrap = True
+            elif what == "unbind":
+                edits.unbound.add(int(statements[0]))  # type: ignore[call-overload]
             elif what == "replacement":
                 edits.replacement = statements
             else:
@@ -334,6 +354,8 @@ class _Rewriter(cst.CSTTransformer):
                 continue
             if edits.replacement == [] and not (edits.before or edits.after):
                 self.consume(node, withdraw_markers=False)
+            if edits.unbound and isinstance(node, cst.With):
+                node = _unbind(node, edits.unbound)
             kept = [node] if edits.replacement is None else edits.replacement
             if edits.unwrap and isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock):
                 kept = list(node.body.body)  # dedented by being spliced in; comments follow below
@@ -589,6 +611,23 @@ def _with_leading_lines(statement: cst.CSTNode, lines: Sequence[cst.EmptyLine]) 
     if not lines or not hasattr(statement, "leading_lines"):
         return statement
     return statement.with_changes(leading_lines=[*lines, *statement.leading_lines])  # type: ignore[attr-defined]
+
+
+def _unbind(statement: cst.With, unbound: set[int]) -> cst.With:
+    """The ``with`` without the ``as`` targets of the ``unbound`` items; an item that became
+    the same as an earlier one goes (two tapes over one pass: one ``torch.autocast``)."""
+    items: list[cst.WithItem] = []
+    seen: set[str] = set()
+    for index, item in enumerate(statement.items):
+        if index in unbound:
+            item = item.with_changes(asname=None)
+            code = _EMPTY_MODULE.code_for_node(item.item)
+            if code in seen:
+                continue
+            seen.add(code)
+        items.append(item)
+    items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return statement.with_changes(items=items)
 
 
 def _spaced(definitions: Sequence[cst.CSTNode], first: bool) -> list[cst.CSTNode]:

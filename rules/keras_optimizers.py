@@ -338,6 +338,13 @@ _DEFINITION_NAMES = {
 }
 
 
+def definition_source(name: str) -> str:
+    """The source of the class ``name`` of ``_DEFINITIONS`` with its names fully qualified
+    (``torch.optim.Adam``), for code that runs it rather than writes it: ``migrate verify``
+    trains with the very optimiser a migrated file defines."""
+    return string.Template(_DEFINITIONS[name]).substitute(_DEFINITION_NAMES).lstrip("\n")
+
+
 def _define(name: str, ctx: RuleContext) -> cst.BaseExpression:
     """Write the class ``name`` of ``_DEFINITIONS`` into the file (once); its name."""
     template = _DEFINITIONS[name]

@@ -20,31 +20,38 @@ class Unmapped(Exception):
 
 @dataclass
 class TorchOptimizer:
-    name: str  # "torch.optim.Adam"
+    name: str  # "torch.optim.SGD", or "KerasAdam": a class the migration writes into a file
     kwargs: dict[str, Any]
     notes: list[str] = field(default_factory=list)
-    # Adam: Keras adds eps to the bias-uncorrected √v, torch to the corrected one. Stepping
-    # torch's eps as eps/√(1−β₂ᵗ) makes the two updates the same formula, so the check can
-    # judge the module rather than this known difference (which it measures separately).
-    keras_eps_schedule: bool = False
-
-    def before_step(self, optimizer: Any, step: int) -> None:
-        """Called with the 1-based step before ``optimizer.step()``."""
-        if not self.keras_eps_schedule:
-            return
-        beta_2 = self.kwargs["betas"][1]
-        for group in optimizer.param_groups:
-            group["eps"] = self.kwargs["eps"] / (1.0 - beta_2**step) ** 0.5
 
     def build(self, params: Iterable[Any]) -> Any:
         import torch
 
-        cls = getattr(torch.optim, self.name.rsplit(".", 1)[-1])
+        if "." in self.name:
+            cls = getattr(torch.optim, self.name.rsplit(".", 1)[-1])
+        else:
+            cls = migrated_optimizer_class(self.name)
         return cls(params, **self.kwargs)
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
         return f"{self.name}({args})"
+
+
+def migrated_optimizer_class(name: str) -> type:
+    """A class the migration writes into a file where torch.optim cannot express Keras's
+    update (``KerasAdam``: epsilon before the bias correction; ``KerasRMSprop``: epsilon inside
+    the square root), built from the same source, so the check trains with what a migrated
+    script runs."""
+    import math
+
+    import torch
+
+    from migrate.rules.keras_optimizers import definition_source
+
+    namespace: dict[str, Any] = {"torch": torch, "math": math}
+    exec(compile(definition_source(name), f"<migrate: {name}>", "exec"), namespace)  # noqa: S102 - our own source
+    return namespace[name]
 
 
 # Keras settings that change the update and that no torch optimiser argument carries.
@@ -73,6 +80,7 @@ def _sgd(config: dict[str, Any]) -> TorchOptimizer:
 
 
 def _adam(config: dict[str, Any], cls: str = "Adam") -> TorchOptimizer:
+    # KerasAdam: torch's Adam with Keras's epsilon placement, as a migrated script writes it.
     kwargs: dict[str, Any] = {
         "lr": _lr(config),
         "betas": (float(config.get("beta_1", 0.9)), float(config.get("beta_2", 0.999))),
@@ -81,14 +89,16 @@ def _adam(config: dict[str, Any], cls: str = "Adam") -> TorchOptimizer:
     }
     if cls == "AdamW":
         kwargs["weight_decay"] = float(config.get("weight_decay") or 0.004)
-    return TorchOptimizer(f"torch.optim.{cls}", kwargs, keras_eps_schedule=True)
+        kwargs["decoupled_weight_decay"] = True
+    return TorchOptimizer("KerasAdam", kwargs)
 
 
 def _rmsprop(config: dict[str, Any]) -> TorchOptimizer:
-    return TorchOptimizer("torch.optim.RMSprop", {
-        "lr": _lr(config), "alpha": float(config.get("rho", 0.9)), "eps": float(config.get("epsilon", 1e-7)),
+    # KerasRMSprop: Keras's update (epsilon inside the square root), as a migrated script writes it.
+    return TorchOptimizer("KerasRMSprop", {
+        "lr": _lr(config), "rho": float(config.get("rho", 0.9)), "eps": float(config.get("epsilon", 1e-7)),
         "momentum": float(config.get("momentum", 0.0)), "centered": bool(config.get("centered", False)),
-    }, ["Keras divides by √(v + eps), torch by √v + eps: a difference of order eps"])
+    })
 
 
 _MAPPERS: dict[str, Callable[[dict[str, Any]], TorchOptimizer]] = {

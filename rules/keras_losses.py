@@ -69,6 +69,10 @@ class LossPlan:
     _mean: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]
     _per_example: Callable[[cst.BaseExpression, cst.BaseExpression], cst.BaseExpression]
     notes: tuple[str, ...] = ()
+    #: An instance of the file's own ``keras.losses.Loss`` subclass (``FocalLoss(gamma=2.0)``),
+    #: as code: the migrated class reduces and weighs as Keras's ``Loss.__call__`` does, so the
+    #: object itself is the loss function.
+    instance: str | None = None
 
     def call(self, y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
         if self.reduction == "mean":
@@ -429,6 +433,8 @@ def torch_loss(node: cst.BaseExpression | str, ctx: RuleContext) -> LossPlan:
         if keras is None:
             raise CannotMigrate(f"loss {node!r} has no torch form in this table")
         return _plan(SPECS[keras], _defaults(SPECS[keras]), ctx)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and ctx.type_of(node) == "keras.losses.Loss":
+        return _user_loss(node)
     if isinstance(node, cst.Call):
         keras = _class_of(node.func)
         if keras is None:
@@ -448,6 +454,22 @@ def torch_loss(node: cst.BaseExpression | str, ctx: RuleContext) -> LossPlan:
             called = lambda yt, yp: cst.Call(node, [cst.Arg(yt, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(yp)])  # noqa: E731
             return LossPlan(plan.keras, plan.reduction, called, plan._per_example, plan.notes)
     raise CannotMigrate(f"`{ctx.source(node)}` is not a loss this rewrite can read")
+
+
+def _user_loss(node: cst.Call) -> LossPlan:
+    """An instance of the file's own Loss subclass: called as it is (custom_objects.loss makes
+    it an nn.Module that reduces and weighs as Keras's ``Loss.__call__``)."""
+
+    def called(y_true: cst.BaseExpression, y_pred: cst.BaseExpression, weights: cst.BaseExpression | None = None) -> cst.BaseExpression:
+        args = [cst.Arg(y_true), cst.Arg(y_pred)]
+        if weights is not None:
+            args.append(cst.Arg(weights, keyword=cst.Name("sample_weight"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+        return cst.Call(node, args)
+
+    def per_example(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
+        raise CannotMigrate(f"`{code_of(node)}` reduces itself: its per-example values are not known here")
+
+    return LossPlan(node.func.value, "instance", called, per_example, instance=code_of(node))  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ import libcst as cst
 from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, parse_signature
 from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
-from migrate.rules.keras_metrics import OBJECT_CLASSES, object_constructor, torch_metric
+from migrate.rules.keras_metrics import OBJECT_CLASSES, keras_default_name, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
 from migrate.rules.tf_autodiff import _DTYPE_CONSTANT, _mixed_dtype
 from migrate.rules.tf_distribute import replica_batches, under_strategy
@@ -310,6 +310,10 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
     items = [e.value for e in node.elements] if isinstance(node, (cst.List, cst.Tuple)) else [node]
     entries = []
     for item in items:
+        if isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and ctx.type_of(item) == "keras.metrics.Metric":
+            # The file's own Metric subclass: an object with Keras's update_state/result/reset_state.
+            entries.append(f"{_user_metric_key(item, ctx)!r}: {code_of(item)},")
+            continue
         if isinstance(item, cst.Call) and dotted_name(item.func).rsplit(".", 1)[-1] in OBJECT_CLASSES:
             # Counts across batches: an object the loop updates per batch and resets per epoch.
             definition, constructor = object_constructor(item, dotted_name(item.func).rsplit(".", 1)[-1], ctx)
@@ -318,11 +322,9 @@ def _metric_entries(node: cst.BaseExpression, loss: cst.BaseExpression, ctx: Rul
             entries.append(f"{key!r}: {constructor},")
             continue
         plan = torch_metric(item, ctx, loss)
-        if plan.stateful:
-            raise CannotMigrate(
-                f"`{ctx.source(item)}` is not a mean of per-batch values (AUC, precision, recall…); "
-                "the migrated loop only averages per-batch metrics so far"
-            )
+        if plan.stateful:  # a string naming a metric with counts ("auc"): its class is already written
+            entries.append(f"{plan.name!r}: {code_of(plan.state)},")
+            continue
         value = code_of(plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         entries.append(f"{plan.name!r}: lambda y_true, y_pred: {value},")
     return entries
@@ -339,7 +341,45 @@ def _metric_key(call: cst.Call, ctx: RuleContext) -> str:
     cls = dotted_name(call.func).rsplit(".", 1)[-1]
     if any(arg.keyword and arg.keyword.value == "name" for arg in call.args):
         raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown")
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
+    return keras_default_name(cls)
+
+
+def _user_metric_key(call: cst.Call, ctx: RuleContext) -> str:
+    """The history key of an instance of the file's own Metric subclass: its literal
+    ``name=``, else the default its ``__init__`` gives (a ``name="f1"`` parameter or a
+    ``super().__init__(name="f1")``), else Keras's: the class name in snake case."""
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "name":
+            if isinstance(arg.value, cst.SimpleString) and isinstance(arg.value.evaluated_value, str):
+                return arg.value.evaluated_value
+            raise CannotMigrate("a metric `name=` that is not a literal: the history key is unknown")
+    cls = call.func.value  # type: ignore[attr-defined]
+    init = next(
+        (
+            s
+            for c in ctx.module().body
+            if isinstance(c, cst.ClassDef) and c.name.value == cls
+            for s in c.body.body
+            if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"
+        ),
+        None,
+    )
+    if init is not None:
+        for param in (*init.params.params, *init.params.kwonly_params):
+            if param.name.value == "name" and param.default is not None:
+                default = literal_or(param.default, NOT_LITERAL)
+                if isinstance(default, str):
+                    return default
+                if default is not None:
+                    raise CannotMigrate("the metric's default `name` is not a literal: the history key is unknown")
+        for inner in _calls(init):
+            if isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "__init__":
+                for arg in inner.args:
+                    if arg.keyword and arg.keyword.value == "name" and isinstance(arg.value, cst.SimpleString):
+                        value = arg.value.evaluated_value
+                        if isinstance(value, str):
+                            return value
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls)).lower()
 
 
 def _compiled_for(model: str, ctx: RuleContext) -> Compiled:
@@ -769,7 +809,12 @@ _RESET_METRICS = [
 ]
 
 #: The logged value of a stateful metric is its result over every batch so far.
-_STATEFUL_LOGS = "{name: metric.result().item() for name, metric in (metrics or {}).items() if hasattr(metric, \"result\")}"
+#: A metric's result is a scalar, or one value per class (F1Score(average=None)): Keras logs
+#: the latter as an array.
+_STATEFUL_LOGS = (
+    "{name: result.item() if result.dim() == 0 else result.numpy() "
+    "for name, result in ((name, metric.result()) for name, metric in (metrics or {}).items() if hasattr(metric, \"result\"))}"
+)
 
 
 def _evaluation_loss(shape: LoopShape) -> list[str]:
@@ -1047,7 +1092,9 @@ def _fit_source(name: str, evaluate: str | None, shape: LoopShape, ctx: RuleCont
         "for name, value in logs.items():",
         "    history.history.setdefault(name, []).append(value)",
         "if verbose:",
-        "    print(f\"Epoch {epoch + 1}/{epochs}: \" + \", \".join(f\"{name}: {value:.4f}\" for name, value in logs.items()))",
+        "    print(f\"Epoch {epoch + 1}/{epochs}: \" + \", \".join(f\"{name}: {value:.4f}\" for name, value in logs.items()))"
+        if not shape.stateful_metrics
+        else "    print(f\"Epoch {epoch + 1}/{epochs}: \" + \", \".join(f\"{name}: {value:.4f}\" if isinstance(value, float) else f\"{name}: {value}\" for name, value in logs.items()))",
         "if model.stop_training:",
         "    break",
     ]
@@ -1310,9 +1357,12 @@ class Compile(_MethodRule):
                 ")",
             ]
         loss_plan = compiled.loss_plan
-        loss_expr = code_of(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
+        loss_expr = "" if loss_plan.instance else code_of(loss_plan.call(cst.Name("y_true"), cst.Name("y_pred")))
         doc = "The loss Keras's `compile(loss=...)` computes, reduced as Keras reduces it."
-        if compiled.weighted:
+        if loss_plan.instance:
+            # The file's own Loss subclass reduces and weighs as Keras's Loss.__call__ does.
+            loss_lines = [f"{compiled.loss} = {loss_plan.instance}"]
+        elif compiled.weighted:
             loss_lines = [f"def {compiled.loss}(y_true, y_pred, sample_weight=None):", f'    """{doc}"""']
             loss_lines += [f"    # {note}" for note in loss_plan.notes]
             loss_lines += ["    if sample_weight is None:", f"        return {loss_expr}"]

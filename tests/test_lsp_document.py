@@ -111,6 +111,13 @@ EDGE_CASES = {
         "model = build()\nmodel.compile(optimizer='sgd', loss='mse')\nx = tf.ones((4, 3))\n"
         "model.fit(x, x, epochs=1)\nwith tf.GradientTape() as tape:\n    y = model(x)\ng = tape.gradient(y, model.trainable_variables)\n"
     ),
+    "functional_builder_and_loops": (
+        "import keras\nimport tensorflow as tf\n\ndef build():\n    inputs = keras.Input((8, 8, 1))\n"
+        "    x = keras.layers.Conv2D(2, 3)(inputs)\n    outputs = keras.layers.Dense(1)(keras.layers.Flatten()(x))\n"
+        "    return keras.Model(inputs, outputs)\n\n"
+        "def train(x, y):\n    model = build()\n    model.compile(optimizer='sgd', loss='mse')\n    model.fit(x, y)\n\n"
+        "def step(model, x):\n    with tf.GradientTape() as tape:\n        y = model(x)\n    return tape.gradient(y, model.trainable_variables)\n"
+    ),
     "subclass_used_later": (
         "import keras\n\nclass Net(keras.Model):\n    def call(self, x):\n        return x\n\n"
         "def train(x):\n    net = Net()\n    net.compile(loss='mse')\n    net.fit(x, x)\n"

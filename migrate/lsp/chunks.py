@@ -11,8 +11,9 @@ cached under that text: after an edit, only the edited statement is parsed again
 Statements can depend on each other: ``model = keras.Sequential()`` makes
 ``model.fit(...)`` further down a site, a class with a Keras base types its instances
 elsewhere, and structural rules read the code around a site. So the chunks are the groups
-of top-level statements tied by names one binds and another reads; a file of independent
-functions is one chunk per function, a script is one chunk.
+of top-level statements tied by names one binds and another reads (a function counts as
+binding its name when it uses TF or Keras: it may build the model its caller trains); a file
+of independent functions is one chunk per function, a script is one chunk.
 
 This is an approximation of the whole-file run, used for diagnostics only (every edit is
 computed by the whole-file run). Where it could differ, it is not used: when a top-level
@@ -54,7 +55,8 @@ class _Piece:
 
     def __init__(self, first: int, end: int, header: bool) -> None:
         self.first, self.end, self.header = first, end, header
-        self.binds: set[str] = set()  # names whose value may carry a type (not functions)
+        # names whose value may carry a type: not functions, unless they use TF/Keras
+        self.binds: set[str] = set()
         self.reads: set[str] = set()
         self.rebinds: set[str] = set()  # every name bound in the module scope
 
@@ -86,17 +88,21 @@ def _pieces(text: str) -> tuple[list[str], list[_Piece], set[str]]:
             # reads them, e.g. a TODO marker already written there).
             piece = _Piece(pieces[-1].end if pieces else first, end, header)
             pieces.append(piece)
-        _names(statement, piece)
+        _names(statement, piece, imported)
     return lines, pieces, imported
 
 
-def _names(statement: ast.stmt, piece: _Piece) -> None:
+def _names(statement: ast.stmt, piece: _Piece, imported: set[str]) -> None:
     for node in ast.walk(statement):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             piece.reads.add(node.id)
     for node in _module_scope(statement):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             piece.rebinds.add(node.name)
+            if _reads_any(node, imported):
+                # A function using TF/Keras may build what its callers train (`model =
+                # build_model()`; rules follow such builders): it goes with its callers.
+                piece.binds.add(node.name)
         elif isinstance(node, ast.ClassDef):
             piece.rebinds.add(node.name)
             piece.binds.add(node.name)
@@ -107,6 +113,10 @@ def _names(statement: ast.stmt, piece: _Piece) -> None:
             piece.rebinds.update(node.names)
         elif isinstance(node, ast.alias):
             piece.rebinds.add((node.asname or node.name).split(".")[0])
+
+
+def _reads_any(function: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(node, ast.Name) and node.id in names for node in ast.walk(function))
 
 
 def _module_scope(node: ast.AST) -> Iterator[ast.AST]:

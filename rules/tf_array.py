@@ -346,14 +346,14 @@ def _range_dtype(a: _Args, bounds: list[cst.BaseExpression]) -> str:
 
 def _known_dtype(node: cst.BaseExpression, ctx: RuleContext) -> str | None:
     """The integer dtype of an expression an earlier rewrite made: ``torch.tensor(x.shape,
-    dtype=torch.int32)[0]`` (``tf.shape(x)[0]``, ``tf.size(x)``) or ``n.to(torch.int32)``
-    (``tf.cast``)."""
+    dtype=torch.int32)[0]`` (``tf.shape(x)[0]``, ``tf.size(x)``), or ``n.to(torch.int32)`` /
+    ``torch.as_tensor(n, dtype=torch.int32)`` (``tf.cast``)."""
     while isinstance(node, cst.Subscript):
         node = node.value
     if not isinstance(node, cst.Call):
         return None
     integers = {code_of(ctx.name(f"torch.{d}")) for d in ("int32", "int64")}
-    if code_of(node.func) == code_of(ctx.name("torch.tensor")):
+    if code_of(node.func) in (code_of(ctx.name("torch.tensor")), code_of(ctx.name("torch.as_tensor"))):
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "dtype" and code_of(arg.value) in integers:
                 return code_of(arg.value)

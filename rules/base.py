@@ -135,6 +135,17 @@ def dotted_name(node: cst.CSTNode | None) -> str:
     return ""
 
 
+def argument(call: cst.Call, name: str, position: int | None = None) -> cst.Arg | None:
+    """The argument of ``call`` for the parameter ``name``: passed by keyword, or the
+    positional one at ``position`` (None when the parameter is keyword-only); None if absent."""
+    for index, arg in enumerate(call.args):
+        if (arg.keyword is not None and arg.keyword.value == name) or (
+            arg.keyword is None and not arg.star and position is not None and index == position
+        ):
+            return arg
+    return None
+
+
 _EMPTY_MODULE = cst.Module([])
 
 

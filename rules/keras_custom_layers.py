@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from migrate.rules import layers as table
-from migrate.rules.base import CannotMigrate, NotLiteral, RuleContext, dotted_name, literal
+from migrate.rules.base import CannotMigrate, NotLiteral, RuleContext, dotted_name, literal, literal_or
 from migrate.rules.layers import module_attr
 
 # Keras 3: add_weight(shape, initializer, dtype, trainable, autocast, regularizer, constraint,
@@ -73,19 +73,25 @@ class Weights:
     renames: dict[str, str] = field(default_factory=dict)  # python attr → Keras weight name
 
 
-def _bind(call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
+def bind_add_weight(
+    call: cst.Call, keras3: Sequence[str], keras2: Sequence[str], ctx: RuleContext
+) -> dict[str, cst.BaseExpression]:
+    """The arguments of ``self.add_weight(...)`` (or ``add_variable``) by parameter name:
+    positional ones in Keras 3's order ``keras3``, or in tf.keras's ``keras2`` when the first
+    is a string (tf.keras puts the name first)."""
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else "add_weight"
     positional = [a for a in call.args if a.keyword is None]
-    order = _KERAS3
-    if positional and isinstance(positional[0].value, (cst.SimpleString, cst.ConcatenatedString)):
-        order = _KERAS2  # a name first: tf.keras's signature
+    order = keras3
+    if positional and isinstance(literal_or(positional[0].value, None), str):
+        order = keras2  # a name first: tf.keras's signature
     bound: dict[str, cst.BaseExpression] = {}
     index = 0
     for arg in call.args:
         if arg.star:
-            raise CannotMigrate(f"`add_weight({arg.star}{ctx.source(arg.value)})` hides which arguments are passed")
+            raise CannotMigrate(f"`{method}({arg.star}{ctx.source(arg.value)})` hides which arguments are passed")
         if arg.keyword is None:
             if index >= len(order):
-                raise CannotMigrate("`add_weight` has more positional arguments than Keras takes")
+                raise CannotMigrate(f"`{method}` has more positional arguments than Keras takes")
             bound[order[index]] = arg.value
             index += 1
         else:
@@ -103,7 +109,7 @@ def _literal_or(node: cst.BaseExpression | None, default: Any, what: str, ctx: R
 
 
 def read_weight(target: cst.Attribute, call: cst.Call, ctx: RuleContext) -> Weight:
-    bound = _bind(call, ctx)
+    bound = bind_add_weight(call, _KERAS3, _KERAS2, ctx)
     unknown = set(bound) - set(_KERAS3) - set(_KERAS2) - _HARMLESS
     if unknown:
         raise CannotMigrate(f"`add_weight({sorted(unknown)[0]}=...)` is not migrated")

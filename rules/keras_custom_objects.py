@@ -26,6 +26,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, NOT_LITERAL
+from migrate.rules.keras_custom_layers import bind_add_weight
 
 # ---------------------------------------------------------------------------------------
 # The base classes written into the migrated file. ``torch.``, ``nn.`` and ``re.`` are
@@ -252,22 +253,8 @@ _INITIALIZER_NAMES = {"zeros": "zeros", "zero": "zeros", "ones": "ones", "one": 
 
 def _bind_add_weight(call: cst.Call, ctx: RuleContext) -> dict[str, cst.BaseExpression]:
     method = call.func.attr.value  # type: ignore[attr-defined]
-    positional = [a for a in call.args if a.keyword is None]
-    order = _KERAS3_ADD_VARIABLE if method == "add_variable" else _KERAS3_ADD_WEIGHT
-    if positional and isinstance(literal_or(positional[0].value, None), str):
-        order = _KERAS2_ADD_WEIGHT  # a name first: tf.keras's signature
-    bound: dict[str, cst.BaseExpression] = {}
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            raise CannotMigrate(f"`{method}({arg.star}{ctx.source(arg.value)})` hides which arguments are passed")
-        if arg.keyword is None:
-            if index >= len(order):
-                raise CannotMigrate(f"`{method}` has more positional arguments than Keras takes")
-            bound[order[index]] = arg.value
-            index += 1
-        else:
-            bound[arg.keyword.value] = arg.value
+    keras3 = _KERAS3_ADD_VARIABLE if method == "add_variable" else _KERAS3_ADD_WEIGHT
+    bound = bind_add_weight(call, keras3, _KERAS2_ADD_WEIGHT, ctx)
     unknown = set(bound) - {"name", "shape", "initializer", "dtype"} - _PLACEMENT
     if unknown:
         raise CannotMigrate(f"`{method}({sorted(unknown)[0]}=...)` of a metric is not migrated")

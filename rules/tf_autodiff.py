@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, build_call, code_of, dotted_name
+from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, argument, build_call, code_of, dotted_name
 from migrate.rules.tf_nn import call, method
 from migrate.rules.keras_models import at_the_data_boundary
 
@@ -153,15 +153,6 @@ def _literal_bool(node: cst.BaseExpression | None) -> bool | None:
     return None
 
 
-def _keyword(call: cst.Call, name: str, position: int | None = None) -> cst.Arg | None:
-    for i, arg in enumerate(call.args):
-        if (arg.keyword is not None and arg.keyword.value == name) or (
-            arg.keyword is None and not arg.star and position is not None and i == position
-        ):
-            return arg
-    return None
-
-
 def statements_code(code: str) -> list[cst.BaseStatement]:
     return list(cst.parse_module(code).body)
 
@@ -216,7 +207,7 @@ class TapeCode:
                 for item in statement.items:
                     if self.is_tape_call(item.item):
                         name = item.asname.name if item.asname else None
-                        persistent = _keyword(item.item, "persistent", 0)  # type: ignore[arg-type]
+                        persistent = argument(item.item, "persistent", 0)  # type: ignore[arg-type]
                         self.tapes.append(
                             _Tape(
                                 name.value if isinstance(name, cst.Name) else None,
@@ -580,7 +571,7 @@ def is_scalar(
         return True  # Python numbers
     root = dotted_name(func).split(".")[0]
     if tail in _REDUCTIONS and isinstance(func, cst.Attribute) and root in tf_aliases(ctx.module()):  # type: ignore[attr-defined]
-        return _keyword(expr, "axis", 1) is None and all(a.keyword is None or a.keyword.value != "keepdims" for a in expr.args)
+        return argument(expr, "axis", 1) is None and all(a.keyword is None or a.keyword.value != "keepdims" for a in expr.args)
     if tail == "add_n" and expr.args and isinstance(expr.args[0].value, (cst.List, cst.Tuple)):
         return all(scalar(e.value) for e in expr.args[0].value.elements)
     if isinstance(func, cst.Attribute) and tail in ("scale_loss", "get_scaled_loss") and expr.args:
@@ -629,7 +620,7 @@ def _loss_reduces(func: cst.BaseExpression, ctx: RuleContext) -> bool:
     constructor = func if isinstance(func, cst.Call) else assigned_value(dotted_name(func), ctx)
     if not isinstance(constructor, cst.Call):
         return False
-    reduction = _keyword(constructor, "reduction")
+    reduction = argument(constructor, "reduction")
     if reduction is None:
         return True
     value = reduction.value
@@ -929,11 +920,11 @@ def _pairs_of(call_: cst.Call) -> cst.BaseExpression | None:
     if any(arg.star for arg in call_.args):
         return None
     if method == "apply_gradients":
-        pairs = _keyword(call_, "grads_and_vars", 0)
+        pairs = argument(call_, "grads_and_vars", 0)
         extra = [a for a in call_.args if a is not pairs and not (a.keyword and a.keyword.value in _IGNORED_APPLY_ARGS)]
         return pairs.value if pairs is not None and not extra else None
     if method == "apply":
-        grads, variables = _keyword(call_, "grads", 0), _keyword(call_, "trainable_variables", 1)
+        grads, variables = argument(call_, "grads", 0), argument(call_, "trainable_variables", 1)
         if grads is None or variables is None or len(call_.args) != 2:
             return None
         comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
@@ -1011,7 +1002,7 @@ def loss_scale_of(optimizer: cst.BaseExpression, ctx: RuleContext) -> cst.Call |
 
 
 def _inner_optimizer(wrapper: cst.Call) -> cst.BaseExpression:
-    inner = _keyword(wrapper, "inner_optimizer", 0)
+    inner = argument(wrapper, "inner_optimizer", 0)
     if inner is None:
         raise CannotMigrate("the LossScaleOptimizer's inner optimizer cannot be read")
     return inner.value
@@ -1128,10 +1119,10 @@ class ApplyGradients(Rule):
         return _optimizer_plan(optimizer, params, ctx)
 
     def _minimize(self, call_: cst.Call, original: cst.Call, optimizer: cst.BaseExpression, ctx: RuleContext) -> list[cst.BaseStatement]:
-        loss = _keyword(call_, "loss", 0)
-        original_loss = _keyword(original, "loss", 0)
-        variables = _keyword(call_, "var_list", 1)
-        tape = _keyword(call_, "tape", 2)
+        loss = argument(call_, "loss", 0)
+        original_loss = argument(original, "loss", 0)
+        variables = argument(call_, "var_list", 1)
+        tape = argument(call_, "tape", 2)
         if loss is None or variables is None:
             raise CannotMigrate("`minimize` needs a loss and the variables it updates")
         value, original_value = loss.value, original_loss.value if original_loss is not None else loss.value
@@ -1371,7 +1362,7 @@ class VariableMethods(Rule):
         name = qualified.rsplit(".", 1)[1]
         variable = call_.func.value  # type: ignore[attr-defined]
         if name in self._UPDATE:
-            value = _keyword(call_, "value", 0)
+            value = argument(call_, "value", 0)
             extra = [a for a in call_.args if a is not value and not (a.keyword and a.keyword.value in ("use_locking", "name", "read_value"))]
             if value is None or extra:
                 raise CannotMigrate(f"`{name}` takes the new value (and `use_locking`/`name`, which torch does not need)")
@@ -1532,7 +1523,7 @@ def _only_compiled(optimizer: str, ctx: RuleContext) -> bool:
             continue
         method_name = node.func.attr.value
         if method_name == "compile":
-            given = _keyword(node, "optimizer", 0)
+            given = argument(node, "optimizer", 0)
             compiled = compiled or (given is not None and dotted_name(given.value) == optimizer)
         elif dotted_name(node.func.value) == optimizer and method_name in (
             "apply_gradients", "apply", "minimize", "scale_loss", "get_scaled_loss", "get_unscaled_gradients",

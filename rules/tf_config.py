@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext, code_of, dotted_name
+from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument, code_of, dotted_name
 
 
 def _own_statement(call: cst.Call, ctx: RuleContext) -> bool:
@@ -29,12 +29,8 @@ def _own_statement(call: cst.Call, ctx: RuleContext) -> bool:
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for index, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-        if arg.keyword is None and arg.star == "" and index == position:
-            return arg.value
-    return None
+    found = argument(call, keyword, position)
+    return found.value if found is not None else None
 
 
 def _repeatable(node: cst.BaseExpression) -> bool:

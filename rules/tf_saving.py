@@ -13,20 +13,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext
+from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument
 from migrate.rules.keras_callbacks import torch_path
 from migrate.rules.tf_nn import call, method
 
 _code = cst.Module([]).code_for_node
-
-
-def _arg(call_: cst.Call, name: str, position: int | None) -> cst.Arg | None:
-    for i, arg in enumerate(call_.args):
-        if (arg.keyword is not None and arg.keyword.value == name) or (
-            arg.keyword is None and not arg.star and position is not None and i == position
-        ):
-            return arg
-    return None
 
 
 def _check_arguments(call_: cst.Call, known: dict[str, int | None], ignorable: dict[str, object]) -> None:
@@ -84,14 +75,14 @@ class ModelSave(Rule):
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if qualified == "tensorflow.saved_model.save":
-            signatures = _arg(call_, "signatures", 2)
+            signatures = argument(call_, "signatures", 2)
             if signatures is not None and _code(signatures.value) != "None":
                 raise CannotMigrate(
                     "serving signatures are traced programs, not state: ship one with "
                     "`torch.export.save(torch.export.export(model, example_args), path)`"
                 )
             _check_arguments(call_, {"obj": 0, "export_dir": 1, "signatures": 2}, {"options": ("None",)})
-            obj, path = _arg(call_, "obj", 0), _arg(call_, "export_dir", 1)
+            obj, path = argument(call_, "obj", 0), argument(call_, "export_dir", 1)
             if obj is None or path is None:
                 raise CannotMigrate("`tf.saved_model.save` needs the object and the directory")
             return _save(ctx, obj.value, path.value)
@@ -101,7 +92,7 @@ class ModelSave(Rule):
             {"filepath": 0},
             {"overwrite": ("True",), "save_format": ..., "include_optimizer": ("True", "False"), "zipped": ...},
         )
-        path = _arg(call_, "filepath", 0)
+        path = argument(call_, "filepath", 0)
         if path is None:
             raise CannotMigrate("the save needs a path")
         return _save(ctx, model, torch_path(path.value))  # "model.keras" → "model.pt": a state_dict now
@@ -128,11 +119,11 @@ class LoadWeights(Rule):
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         _check_arguments(call_, {"filepath": 0}, {"skip_mismatch": ("False",), "by_name": ("False", "True"), "options": ("None",)})
-        path = _arg(call_, "filepath", 0)
+        path = argument(call_, "filepath", 0)
         if path is None:
             raise CannotMigrate("the load needs a path")
         model = call_.func.value  # type: ignore[attr-defined]
-        by_name = _arg(call_, "by_name", None)
+        by_name = argument(call_, "by_name", None)
         strict = not (by_name is not None and _code(by_name.value) == "True")
         statement = ctx.statement()  # type: ignore[attr-defined]
         outer = _bare_call(statement)
@@ -300,7 +291,7 @@ class Checkpoints(Rule):
                 {"checkpoint": 0, "directory": 1, "max_to_keep": 2, "checkpoint_name": None},
                 {"keep_checkpoint_every_n_hours": ("None",), "step_counter": ("None",), "checkpoint_interval": ("None",), "init_fn": ("None",)},
             )
-            if _arg(call_, "max_to_keep", 2) is None:
+            if argument(call_, "max_to_keep", 2) is None:
                 raise CannotMigrate("`max_to_keep` is required (None keeps every checkpoint)")
             code = _MANAGER.format(
                 join=spell("os.path.join"), makedirs=spell("os.makedirs"), listdir=spell("os.listdir"), remove=spell("os.remove")
@@ -352,7 +343,7 @@ class LatestCheckpoint(Rule):
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         _check_arguments(call_, {"checkpoint_dir": 0}, {"latest_filename": ("None",)})
-        directory = _arg(call_, "checkpoint_dir", 0)
+        directory = argument(call_, "checkpoint_dir", 0)
         if directory is None:
             raise CannotMigrate("no checkpoint directory is given")
         if _defines_function(ctx.module(), "latest_checkpoint"):

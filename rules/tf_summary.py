@@ -17,18 +17,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or
+from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, argument, code_of, dotted_name, literal_or
 
 WRITER = "tensorflow.summary.SummaryWriter"
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    for index, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-        if arg.keyword is None and not arg.star and index == position:
-            return arg.value
-    return None
+    found = argument(call, keyword, position)
+    return found.value if found is not None else None
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:

@@ -5,26 +5,16 @@ Keras and, migrated, with TensorFlow and Keras unimportable)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from migrate.codemod import migrate_source
 
+from .isolated import BLOCK_TF, run_json
+
 SCRIPT = Path(__file__).parent / "data" / "compile_custom_objects.py"
 DUMP = "\nimport json\nprint(json.dumps({k: [float(v) for v in vs] for k, vs in history.history.items()}))\n"
-BLOCK = "import sys\nfor _name in ('tensorflow', 'keras', 'tf_keras'):\n    sys.modules[_name] = None\n"
-
-
-def _run(code: str) -> dict:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_a_compiled_fit_with_the_files_own_loss_and_metric_logs_what_keras_logs() -> None:
@@ -32,8 +22,8 @@ def test_a_compiled_fit_with_the_files_own_loss_and_metric_logs_what_keras_logs(
     result = migrate_source(source)
     assert result.error is None and "TODO" not in result.output, result.output
     assert "loss_fn = FocalLoss()" in result.output and "'hit_rate': HitRate()," in result.output
-    by_keras = _run(source + DUMP)
-    by_torch = _run(BLOCK + result.output + DUMP)
+    by_keras = run_json(source + DUMP)
+    by_torch = run_json(BLOCK_TF + result.output + DUMP)
     assert sorted(by_torch) == sorted(by_keras) == ["auc", "hit_rate", "loss"]
     for key in by_keras:
         # Same starting weights (a constant kernel), same batches (no shuffling): float32 noise only.

@@ -4,15 +4,13 @@ migrated one with TensorFlow and Keras unimportable."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from migrate.codemod import migrate_source
+
+from .isolated import BLOCK_TF, run_json
 
 SETUP = """
 import json
@@ -46,24 +44,10 @@ state = {
 }
 """
 
-BLOCK_TF = """
-import builtins
-_real_import = builtins.__import__
-def _guarded(name, *args, **kwargs):
-    if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-        raise ImportError(f"{name} must not be imported by migrated code")
-    return _real_import(name, *args, **kwargs)
-builtins.__import__ = _guarded
-"""
 
 DUMP = "\nprint(json.dumps({'drawn': drawn, 'counts': counts, **({'state': state} if 'state' in dir() else {})}))\n"
 
 
-def _run(code: str) -> dict:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +60,12 @@ def migrated() -> str:
 
 @pytest.fixture(scope="module")
 def keras_side() -> dict:
-    return _run(SETUP + DUMP)
+    return run_json(SETUP + DUMP)
 
 
 @pytest.fixture(scope="module")
 def torch_side(migrated: str) -> dict:
-    return _run(BLOCK_TF + migrated + TORCH_PROBE + DUMP)
+    return run_json(BLOCK_TF + migrated + TORCH_PROBE + DUMP)
 
 
 def test_python_and_numpy_draws_repeat_the_keras_run_exactly(keras_side: dict, torch_side: dict) -> None:
@@ -102,8 +86,8 @@ def test_the_process_is_set_up_as_the_tf_lines_asked(torch_side: dict, migrated:
 
 
 def test_the_torch_generator_is_seeded(migrated: str) -> None:
-    first = _run(BLOCK_TF + migrated + TORCH_PROBE + DUMP)["state"]["torch_draw"]
-    second = _run(BLOCK_TF + migrated + TORCH_PROBE + DUMP)["state"]["torch_draw"]
+    first = run_json(BLOCK_TF + migrated + TORCH_PROBE + DUMP)["state"]["torch_draw"]
+    second = run_json(BLOCK_TF + migrated + TORCH_PROBE + DUMP)["state"]["torch_draw"]
     assert first == second
 
 

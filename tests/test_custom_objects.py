@@ -30,6 +30,8 @@ import pytest
 
 from migrate.codemod import migrate_source
 
+from .isolated import BLOCK_TF
+
 SOURCE = '''
 import tensorflow as tf
 import keras
@@ -257,14 +259,7 @@ loop["weights"] = weights()
 '''
 
 
-TORCH_SIDE = '''
-import builtins
-_real_import = builtins.__import__
-def _guarded(name, *args, **kwargs):
-    if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-        raise ImportError(f"{name} must not be imported by migrated code")
-    return _real_import(name, *args, **kwargs)
-builtins.__import__ = _guarded
+TORCH_SIDE = BLOCK_TF + '''
 import json
 import numpy as np
 import torch

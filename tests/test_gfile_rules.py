@@ -4,15 +4,13 @@ same values and leaves the same files behind."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from migrate.codemod import migrate_source
+
+from .isolated import BLOCK_TF, run_json
 
 SCRIPT = """
 import json
@@ -44,22 +42,8 @@ with tf.io.gfile.GFile(tf.io.gfile.join(root, "final.txt")) as f:
 print(json.dumps(seen))
 """
 
-BLOCK_TF = """
-import builtins
-_real_import = builtins.__import__
-def _guarded(name, *args, **kwargs):
-    if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-        raise ImportError(f"{name} must not be imported by migrated code")
-    return _real_import(name, *args, **kwargs)
-builtins.__import__ = _guarded
-"""
 
 
-def _run(code: str) -> dict:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -75,8 +59,8 @@ def migrated() -> str:
 
 
 def test_the_migrated_script_returns_and_leaves_what_tf_does(migrated: str, tmp_path: Path) -> None:
-    by_tf = _run(f"ROOT = {str(tmp_path / 'tf')!r}\n" + SCRIPT)
-    by_stdlib = _run(BLOCK_TF + f"ROOT = {str(tmp_path / 'stdlib')!r}\n" + migrated)
+    by_tf = run_json(f"ROOT = {str(tmp_path / 'tf')!r}\n" + SCRIPT)
+    by_stdlib = run_json(BLOCK_TF + f"ROOT = {str(tmp_path / 'stdlib')!r}\n" + migrated)
     assert by_stdlib == by_tf
     assert by_tf["final"] == "weights 1" and by_tf["listed"] == ["old", "step-0.txt", "step-1.txt", "step-2.txt"]
     assert _tree(tmp_path / "stdlib") == _tree(tmp_path / "tf")

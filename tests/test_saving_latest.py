@@ -4,13 +4,12 @@ run by TensorFlow and, migrated, with TensorFlow unimportable, finds the same ch
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from migrate.codemod import migrate_source
+
+from .isolated import BLOCK_TF, run_json
 
 SCRIPT = """
 import json
@@ -33,29 +32,15 @@ seen["restored"] = float(step.numpy())
 print(json.dumps(seen))
 """
 
-BLOCK_TF = """
-import builtins
-_real_import = builtins.__import__
-def _guarded(name, *args, **kwargs):
-    if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-        raise ImportError(f"{name} must not be imported by migrated code")
-    return _real_import(name, *args, **kwargs)
-builtins.__import__ = _guarded
-"""
 
 
-def _run(code: str) -> dict:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_resuming_finds_and_restores_what_tf_does(tmp_path: Path) -> None:
     result = migrate_source(SCRIPT)
     assert result.error is None and "TODO" not in result.output, result.output
     assert "tensorflow" not in result.output
-    by_tf = _run(f"ROOT = {str(tmp_path / 'tf')!r}\n" + SCRIPT)
-    by_torch = _run(BLOCK_TF + f"ROOT = {str(tmp_path / 'torch')!r}\n" + result.output)
+    by_tf = run_json(f"ROOT = {str(tmp_path / 'tf')!r}\n" + SCRIPT)
+    by_torch = run_json(BLOCK_TF + f"ROOT = {str(tmp_path / 'torch')!r}\n" + result.output)
     assert by_tf == {"before": None, "latest": os.path.join("checkpoints", "ckpt-3"), "restored": 4.5}
     assert by_torch == by_tf

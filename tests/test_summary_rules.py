@@ -5,15 +5,14 @@ values, read back from both event files with TensorBoard's own reader."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from migrate.codemod import migrate_source
+
+from .isolated import BLOCK_TF, run
 
 LOOP = """
 import numpy as np
@@ -30,15 +29,6 @@ for epoch, loss in enumerate(losses):
 tf.summary.flush(writer=writer)
 """
 
-BLOCK_TF = """
-import builtins
-_real_import = builtins.__import__
-def _guarded(name, *args, **kwargs):
-    if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-        raise ImportError(f"{name} must not be imported by migrated code")
-    return _real_import(name, *args, **kwargs)
-builtins.__import__ = _guarded
-"""
 
 READ = """
 import json, sys
@@ -64,15 +54,10 @@ print(json.dumps(out))
 """
 
 
-def _run(code: str, *args: str) -> str:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 def _read(logdir: Path) -> dict:
-    return json.loads(_run(READ, str(logdir)).strip().splitlines()[-1])
+    return json.loads(run(READ, str(logdir)).strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +70,8 @@ def migrated() -> str:
 
 def test_the_migrated_loop_logs_what_the_tf_loop_logs(migrated: str, tmp_path: Path) -> None:
     tf_dir, torch_dir = tmp_path / "tf", tmp_path / "torch"
-    _run(f"LOGDIR = {str(tf_dir)!r}\n" + LOOP)
-    _run(BLOCK_TF + f"LOGDIR = {str(torch_dir)!r}\n" + migrated + "\nwriter.close()\n")
+    run(f"LOGDIR = {str(tf_dir)!r}\n" + LOOP)
+    run(BLOCK_TF + f"LOGDIR = {str(torch_dir)!r}\n" + migrated + "\nwriter.close()\n")
     logged_by_tf, logged_by_torch = _read(tf_dir), _read(torch_dir)
     assert sorted(logged_by_tf) == sorted(logged_by_torch) == ["accuracy", "loss", "note"]
     for tag in ("loss", "accuracy"):

@@ -247,6 +247,15 @@ def _accuracy_for(loss: cst.BaseExpression | str | None, name: str) -> MetricPla
     )
 
 
+class NameCode(str):
+    """A metric ``name=`` that is an expression (``Mean(name)``, ``name=prefix + "_loss"``):
+    it only labels the metric, so it is carried as code; ``repr`` gives that code back, so the
+    places that write a literal name write the expression instead."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _literal_args(call: cst.Call, signature: str, ctx: RuleContext) -> dict[str, Any]:
     from migrate.rules.base import parse_signature
 
@@ -262,7 +271,14 @@ def _literal_args(call: cst.Call, signature: str, ctx: RuleContext) -> dict[str,
         try:
             values[name] = literal(arg.value)
         except NotLiteral:
-            raise CannotMigrate(f"`{name}={ctx.source(arg.value)}` is not a literal") from None
+            if name == "dtype":
+                if dotted_name(arg.value).rsplit(".", 1)[-1] not in ("float32", "float"):
+                    raise CannotMigrate(f"a metric `dtype={ctx.source(arg.value)}` needs the inputs and counts cast") from None
+                values[name] = "float32"  # tf.float32 (or the torch.float32 it became)
+                continue
+            if name != "name":
+                raise CannotMigrate(f"`{name}={ctx.source(arg.value)}` is not a literal") from None
+            values[name] = NameCode(ctx.source(arg.value))
     if values.get("dtype") not in (None, "float32"):  # float32 is Keras's default (but for the IoUs)
         raise CannotMigrate(f"a metric `dtype={values['dtype']!r}` needs the inputs and counts cast")
     if values.get("from_sorted_ids"):
@@ -878,7 +894,10 @@ def _thresholds(value: Any) -> float | list[float]:
 
 
 def _code(value: Any) -> str:
-    """A literal as the generated code writes it (strings in double quotes)."""
+    """A literal as the generated code writes it (strings in double quotes); a name written as
+    an expression, as that expression."""
+    if isinstance(value, NameCode):
+        return str(value)
     return f'"{value}"' if isinstance(value, str) and '"' not in value and "\\" not in value else repr(value)
 
 
@@ -1019,7 +1038,7 @@ def object_constructor(call: cst.Call, cls: str, ctx: RuleContext) -> tuple[str,
     if name is not None:
         if not isinstance(name, str):
             raise CannotMigrate("a metric `name=` that is not a literal string")
-        args.append(f'name="{name}"' if '"' not in name and "\\" not in name else f"name={name!r}")
+        args.append(f"name={_code(name)}")
     if template in _BASES:
         ctx.add_definition(list(cst.parse_module(_torch_spelled(_BASES[template], ctx)).body))  # type: ignore[attr-defined]
     return _torch_spelled(template, ctx), f"{class_name}({', '.join(args)})"
@@ -1095,8 +1114,7 @@ class MetricObject(Rule):
             name = plan.name
         definition = _torch_spelled(_RUNNING_MEAN, ctx)
         ctx.add_definition(list(cst.parse_module(definition).body))  # type: ignore[attr-defined]
-        quoted = f'"{name}"' if isinstance(name, str) and '"' not in name and "\\" not in name else repr(name)
-        args = ([f"per_example={per_example}"] if per_example else []) + [f"name={quoted}"]
+        args = ([f"per_example={per_example}"] if per_example else []) + [f"name={_code(name)}"]
         return cst.parse_expression(f"RunningMean({', '.join(args)})")
 
 

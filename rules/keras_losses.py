@@ -524,6 +524,23 @@ def _function_names() -> dict[str, str]:
 FUNCTIONS = _function_names()
 
 
+def _top_level_names(module: cst.Module) -> set[str]:
+    """Names the file defines at the top (functions, classes, assignments), except the loss
+    functions this rule writes (a second run finds them)."""
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            if not (statement.get_docstring() or "").startswith("`keras.losses."):
+                names.add(statement.name.value)
+        elif isinstance(statement, cst.ClassDef):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names.update(dotted_name(target.target) for target in small.targets)
+    return names
+
+
 class LossFunction(Rule):
     id = "losses.function"
     names = tuple(FUNCTIONS)
@@ -535,7 +552,10 @@ class LossFunction(Rule):
         "for `reduction=\"none\"` and averages the last axis as Keras does. Keyword arguments "
         "(`from_logits`, `label_smoothing`, `delta`, `axis`) are carried as for the loss "
         "classes, and so is the rank rule of the functions that apply it (MSE, MAE, MAPE, "
-        "MSLE, Huber, LogCosh: `same_rank`). Passed by value (`loss=keras.losses.mse` "
+        "MSLE, Huber, LogCosh: `same_rank`). Such a form reads each tensor twice, so a call "
+        "given an expression that is not a name (`mse(y, model(x))`) becomes a call of a "
+        "function written into the file under Keras's name (`def mean_squared_error(y_true, "
+        "y_pred)`), which reads it once; with other arguments too it stays a TODO. Passed by value (`loss=keras.losses.mse` "
         "outside `compile`), the function becomes `lambda y_true, y_pred: ...` with the same "
         "per-example result."
     )
@@ -563,7 +583,20 @@ class LossFunction(Rule):
         ])
         values = _bind(spec, rest, ctx, common=False)
         plan = _plan(spec, values, ctx, wrapped=False)
-        return plan.per_example(y_true, y_pred)
+        try:
+            return plan.per_example(y_true, y_pred)
+        except CannotMigrate:
+            if rest.args or spec.function in _top_level_names(ctx.module()):
+                raise
+        # `mse(y, model(x))`: the form reads each tensor twice (the rank rule), so the loss
+        # becomes a function of the file, named as Keras's, that reads each argument once.
+        body = code_of(plan.per_example(cst.Name("y_true"), cst.Name("y_pred")))
+        ctx.add_definition(list(cst.parse_module(
+            f"def {spec.function}(y_true, y_pred):\n"
+            f'    """`keras.losses.{spec.function}`: one loss value per example, as Keras computes it."""\n'
+            f"    return {body}\n"
+        ).body))
+        return cst.Call(cst.Name(spec.function), [cst.Arg(y_true, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(y_pred)])
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         from migrate.rules.keras_optimizers import argument_of_compile

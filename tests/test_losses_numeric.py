@@ -287,3 +287,21 @@ def test_same_shapes_are_left_alone_by_the_rank_rule() -> None:
     got, got_grad = _torch(_class_plan("MeanSquaredError", {}).call(cst.Name("y_true"), cst.Name("y_pred")), y_true, y_pred)
     np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-5)
     np.testing.assert_allclose(got_grad, expected_grad, atol=ATOL, rtol=1e-4)
+
+
+def test_a_loss_function_of_a_call_becomes_a_file_function_with_keras_values() -> None:
+    """``mse(y, model(x))``: the rank rule reads each tensor twice, so the rewrite writes a
+    ``def mean_squared_error`` into the file; run, it gives Keras's per-example values."""
+    from migrate.codemod import migrate_source
+
+    source = "import tensorflow as tf\n\ndef per_example(y, x):\n    return tf.keras.losses.mse(y, model(x))\n"
+    result = migrate_source(source)
+    assert "TODO" not in result.output and "mean_squared_error(y, model(x))" in result.output
+    y_true, y_pred = _shaped("regression", (6,), (6, 1))
+    namespace: dict[str, Any] = {}
+    exec(compile(result.output.replace("import tensorflow as tf\n", ""), "<migrated>", "exec"), namespace)
+    namespace["model"] = lambda x: x * 1.0  # the "model" returns the predictions it is given
+    got = namespace["per_example"](torch.from_numpy(y_true), torch.from_numpy(y_pred)).numpy()
+    expected = keras.losses.mean_squared_error(tf.constant(y_true), tf.constant(y_pred)).numpy()
+    assert got.shape == expected.shape == (6,)
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-5)

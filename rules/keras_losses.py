@@ -525,8 +525,8 @@ FUNCTIONS = _function_names()
 
 
 def _top_level_names(module: cst.Module) -> set[str]:
-    """Names the file defines at the top (functions, classes, assignments), except the loss
-    functions this rule writes (a second run finds them)."""
+    """Names the file defines at the top (functions, classes, assignments, imports), except the
+    loss functions this rule writes (a second run finds them)."""
     names: set[str] = set()
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef):
@@ -538,6 +538,10 @@ def _top_level_names(module: cst.Module) -> set[str]:
             for small in statement.body:
                 if isinstance(small, cst.Assign):
                     names.update(dotted_name(target.target) for target in small.targets)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:  # `from sklearn.metrics import mean_squared_error`
+                        bound = alias.asname.name if alias.asname else alias.name
+                        names.add(dotted_name(bound).split(".")[0])  # type: ignore[arg-type]
     return names
 
 

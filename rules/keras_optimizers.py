@@ -702,6 +702,11 @@ def _plan(
         lr_text = code(lr) if isinstance(lr, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(lr)})"
         decay_text = code(decay) if isinstance(decay, (cst.Name, cst.Attribute, cst.Integer, cst.Float)) else f"({code(decay)})"
         lr = cst.parse_expression(f"lambda step: {lr_text} / (1 + {decay_text} * step)")
+    if isinstance(lr, cst.Call) and dotted_name(lr.func).rsplit(".", 1)[-1] in SCHEDULES and "schedules" in dotted_name(lr.func):
+        # A Keras schedule written inside a call the rewrite reads as parsed (`compile(optimizer=
+        # Adam(ExponentialDecay(...)))`): its own rule's rewrite never reaches the output there.
+        kind = dotted_name(lr.func).rsplit(".", 1)[-1]
+        lr = Schedule().rewrite_call(lr, f"keras.optimizers.schedules.{kind}", ctx)
     if _is_schedule(lr, ctx):
         schedule = lr
         values["learning_rate"] = cst.Float("1.0")

@@ -39,7 +39,7 @@ from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import OBJECT_CLASSES, keras_default_name, object_constructor, torch_metric
 from migrate.rules.keras_optimizers import OptimizerPlan, scheduler_name, torch_optimizer
-from migrate.rules.tf_autodiff import _DTYPE_CONSTANT, _mixed_dtype
+from migrate.rules.tf_autodiff import _DTYPE_CONSTANT, _mixed_dtype, loss_scale_arguments
 from migrate.rules.tf_distribute import replica_batches, under_strategy
 
 _MODEL_TYPE = "keras.Model"
@@ -251,35 +251,29 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     weighted = _fits_with_weights(model, ctx)
     stateful = any(not entry.split(": ", 1)[1].startswith("lambda ") for entry in metric_entries)
     scaler = prefix + "scaler" if wrapper is not None or (_mixed_dtype(ctx.module()) == "float16" and _scales_loss(bound)) else None
+    if scaler is not None:
+        if scaler in _top_level_names(ctx.module()) or _assigned(scaler, ctx.scope()) is not None:
+            raise CannotMigrate(f"the GradScaler would be `{scaler}`, a name this file already uses")
+        if plan.weight_decay is not None:
+            raise CannotMigrate(
+                "weight decay under loss scaling: Keras skips the whole update (decay included) when a "
+                "gradient overflows, while `scaler.step` skips only `optimizer.step()`; decay inside the "
+                "optimizer (AdamW) or only when `scaler.get_scale()` did not drop"
+            )
     return Compiled(
         model, optimizer, scheduler, prefix + "loss_fn", metrics, plan, loss, metric_entries, stateful, weighted, scaler,
         wrapper or ("2.0**15", "2000"), wrapper is not None,
     )
 
 
-_LOSS_SCALE_SIGNATURE = parse_signature("inner_optimizer, initial_scale=32768.0, dynamic_growth_steps=2000, name=None")
-
-
 def _loss_scale_wrapper(node: cst.BaseExpression, ctx: RuleContext) -> tuple[cst.BaseExpression, tuple[str, str] | None]:
-    """``compile(optimizer=LossScaleOptimizer(inner, initial_scale=..., dynamic_growth_steps=...))``:
-    the inner optimizer, and the scaler's initial scale and growth interval as code."""
+    """``compile(optimizer=LossScaleOptimizer(inner, initial_scale=..., dynamic_growth_steps=...))``
+    (or tf.keras 2's ``LossScaleOptimizer(inner, True, 1024)``): the inner optimizer, and the
+    scaler's initial scale and growth interval as code."""
     if not isinstance(node, cst.Call) or dotted_name(node.func).rsplit(".", 1)[-1] != "LossScaleOptimizer":
         return node, None
-    names = [p.name for p in _LOSS_SCALE_SIGNATURE]
-    bound: dict[str, cst.BaseExpression] = {}
-    for i, arg in enumerate(node.args):
-        keyword = arg.keyword.value if arg.keyword else (names[i] if i < len(names) and not arg.star else None)
-        if keyword not in names:
-            raise CannotMigrate(
-                f"`{ctx.source(arg)}` of the LossScaleOptimizer has no GradScaler counterpart here "
-                "(tf.keras 2's `dynamic=False` keeps a fixed scale: scale the loss by hand)"
-            )
-        bound[keyword] = arg.value
-    if "inner_optimizer" not in bound:
-        raise CannotMigrate("a LossScaleOptimizer without its inner optimizer")
-    initial = code_of(bound["initial_scale"]) if "initial_scale" in bound else "2.0**15"
-    growth = code_of(bound["dynamic_growth_steps"]) if "dynamic_growth_steps" in bound else "2000"
-    return bound["inner_optimizer"], (initial, growth)
+    inner, scale, growth = loss_scale_arguments(node)
+    return inner, (code_of(scale), code_of(growth))
 
 
 def _scales_loss(bound: dict[str, cst.BaseExpression]) -> bool:
@@ -810,9 +804,10 @@ _RESET_METRICS = [
 
 #: The logged value of a stateful metric is its result over every batch so far.
 #: A metric's result is a scalar, or one value per class (F1Score(average=None)): Keras logs
-#: the latter as an array.
+#: the latter as an array — a copy, since a metric may return its own state, which the next
+#: epoch's reset_state zeroes in place.
 _STATEFUL_LOGS = (
-    "{name: result.item() if result.dim() == 0 else result.numpy() "
+    "{name: result.item() if result.dim() == 0 else result.detach().cpu().numpy().copy() "
     "for name, result in ((name, metric.result()) for name, metric in (metrics or {}).items() if hasattr(metric, \"result\"))}"
 )
 

@@ -1435,6 +1435,43 @@ class MixedPrecision(Rule):
         return call_
 
 
+_LOSS_SCALE_POSITIONS = ("inner_optimizer", "initial_scale", "dynamic_growth_steps")  # Keras 3
+_LEGACY_LOSS_SCALE_POSITIONS = ("inner_optimizer", "dynamic", "initial_scale", "dynamic_growth_steps")  # tf.keras 2
+
+
+def loss_scale_arguments(call_: cst.Call) -> tuple[cst.BaseExpression, cst.BaseExpression, cst.BaseExpression]:
+    """A ``LossScaleOptimizer(...)`` call read in Keras 3's signature or tf.keras 2's (whose
+    second positional argument is ``dynamic``): the inner optimizer, and the GradScaler's
+    initial scale and growth interval, Keras's defaults (2**15, 2000) where not given. A fixed
+    scale, or an argument GradScaler has no counterpart for, raises CannotMigrate."""
+    positions = _LOSS_SCALE_POSITIONS
+    if len(call_.args) > 1 and call_.args[1].keyword is None and _literal_bool(call_.args[1].value) is not None:
+        positions = _LEGACY_LOSS_SCALE_POSITIONS
+    bound: dict[str, cst.BaseExpression] = {}
+    for i, arg in enumerate(call_.args):
+        if arg.star:
+            raise CannotMigrate(f"`{arg.star}{code_of(arg.value)}` hides which arguments are passed")
+        name = arg.keyword.value if arg.keyword is not None else positions[i] if i < len(positions) else ""
+        bound[name] = arg.value
+    if "inner_optimizer" not in bound:
+        raise CannotMigrate("the LossScaleOptimizer's inner optimizer cannot be read")
+    unknown = set(bound) - {"inner_optimizer", "initial_scale", "dynamic_growth_steps", "dynamic", "name"}
+    if unknown:
+        raise CannotMigrate(f"`{sorted(unknown)[0]}=` has no GradScaler counterpart")
+    if "dynamic" in bound and _literal_bool(bound["dynamic"]) is not True:
+        raise CannotMigrate(
+            "a fixed loss scale (`dynamic=False`): GradScaler's scale always moves; multiply the loss by "
+            "the scale and divide the gradients by it by hand"
+        )
+    scale = bound.get("initial_scale")
+    if scale is None or (isinstance(scale, cst.Name) and scale.value == "None"):
+        scale = cst.parse_expression("2.0**15")
+    growth = bound.get("dynamic_growth_steps")
+    if growth is None or (isinstance(growth, cst.Name) and growth.value == "None"):
+        growth = cst.Integer("2000")
+    return bound["inner_optimizer"], scale, growth
+
+
 class LossScaleOptimizer(Rule):
     id = "autodiff.loss_scale_optimizer"
     names = ("keras.mixed_precision.LossScaleOptimizer", "keras.optimizers.LossScaleOptimizer")
@@ -1467,9 +1504,6 @@ class LossScaleOptimizer(Rule):
         "    return loss"
     )
 
-    _POSITIONS = ("inner_optimizer", "initial_scale", "dynamic_growth_steps")  # Keras 3
-    _LEGACY_POSITIONS = ("inner_optimizer", "dynamic", "initial_scale", "dynamic_growth_steps")  # tf.keras 2
-
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         assign = _single_assign(ctx.statement())  # type: ignore[attr-defined]
         target = dotted_name(assign.targets[0].target) if assign is not None else ""
@@ -1480,37 +1514,13 @@ class LossScaleOptimizer(Rule):
         scaler_target = scaler_name(target)
         if assigned_value(scaler_target, ctx) is not None:
             raise CannotMigrate(f"the GradScaler would be `{scaler_target}`, a name this file already uses")
-        positions = self._POSITIONS
-        if len(call_.args) > 1 and call_.args[1].keyword is None and _literal_bool(call_.args[1].value) is not None:
-            positions = self._LEGACY_POSITIONS
-        bound: dict[str, cst.BaseExpression] = {}
-        for i, arg in enumerate(call_.args):
-            if arg.star:
-                raise CannotMigrate(f"`{arg.star}{code_of(arg.value)}` hides which arguments are passed")
-            name = arg.keyword.value if arg.keyword is not None else positions[i] if i < len(positions) else ""
-            bound[name] = arg.value
-        if "inner_optimizer" not in bound:
-            raise CannotMigrate("the LossScaleOptimizer's inner optimizer cannot be read")
-        unknown = set(bound) - {"inner_optimizer", "initial_scale", "dynamic_growth_steps", "dynamic", "name"}
-        if unknown:
-            raise CannotMigrate(f"`{sorted(unknown)[0]}=` has no GradScaler counterpart")
-        if "dynamic" in bound and _literal_bool(bound["dynamic"]) is not True:
-            raise CannotMigrate(
-                "a fixed loss scale (`dynamic=False`): GradScaler's scale always moves; multiply the loss by "
-                "the scale and divide the gradients by it by hand"
-            )
-        scale = bound.get("initial_scale")
-        if scale is None or (isinstance(scale, cst.Name) and scale.value == "None"):
-            scale = cst.parse_expression("2.0**15")
-        growth = bound.get("dynamic_growth_steps")
-        if growth is None or (isinstance(growth, cst.Name) and growth.value == "None"):
-            growth = cst.Integer("2000")
+        inner, scale, growth = loss_scale_arguments(call_)
         scaler = code_of(
             call(ctx.name("torch.amp.GradScaler"), _device(ctx), init_scale=scale, growth_interval=growth)
         )
         if not _only_compiled(target, ctx):  # `fit`'s rewrite writes the scaler of a compiled one
             ctx.insert_after(statements_code(f"{scaler_target} = {scaler}\n"))  # type: ignore[attr-defined]
-        return bound["inner_optimizer"]
+        return inner
 
 
 def _only_compiled(optimizer: str, ctx: RuleContext) -> bool:

@@ -69,8 +69,8 @@ class _Context:
     def consume(self, node: cst.CSTNode) -> None:
         """A structural rule took ``node`` into its own rewrite (``keras.Sequential`` builds its
         layers again with known shapes): a TODO its own rule left on it is retracted, and the
-        site counts as rewritten."""
-        self._rewriter.consume(node)
+        site counts as rewritten — once the rule succeeds (staged like the statement edits)."""
+        self._rewriter.staged.append(("consume", node, []))  # type: ignore[arg-type]
 
     # The code around the site, as parsed (see RuleContext in rules/base.py).
 
@@ -311,6 +311,9 @@ class _Rewriter(cst.CSTTransformer):
             if what == "note":
                 note = str(statements[0])
                 continue
+            if what == "consume":
+                self.consume(statement)  # type: ignore[arg-type]
+                continue
             if what == "definition":
                 code = "".join(_EMPTY_MODULE.code_for_node(s) for s in statements)
                 if code not in self.defined:
@@ -468,10 +471,12 @@ class _Rewriter(cst.CSTTransformer):
             return updated
         site, rule = entry
         self.current, self.staged = site, []
+        imports = set(self.ctx._plan.needed)
         try:
             result = getattr(rule, hook)(updated, site.qualified, self.ctx)
         except CannotMigrate as reason:
             self.staged = []
+            self.ctx._plan.needed = imports  # the names the rule spelled are not written
             self.outcomes.todo(rule.id, site, reason.reason)
             self.left_sites[id(updated)] = (updated, site, rule.id)
             if hook == "rewrite_reference":
@@ -518,10 +523,12 @@ class _Rewriter(cst.CSTTransformer):
         _, site, rule = entry
         outer, self.current = self.current, site
         staged, self.staged = self.staged, []
+        imports = set(self.ctx._plan.needed)
         try:
             result = rule.rewrite_call(call, site.qualified, self.ctx)
             note = self._commit_staged()
         except CannotMigrate:
+            self.ctx._plan.needed = imports
             return call  # the reference's TODO stands, and is as true of the call
         except Exception as error:
             raise RuleCrashed(rule.id, error) from error

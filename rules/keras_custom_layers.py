@@ -861,7 +861,7 @@ def _initialize_parameters(call: cst.FunctionDef, listed: bool) -> cst.FunctionD
     return function.with_changes(leading_lines=[cst.EmptyLine(indent=False)])  # type: ignore[return-value]
 
 
-def _is_docstring(statement: cst.CSTNode) -> bool:
+def is_docstring(statement: cst.CSTNode) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from migrate.rules.base import CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, NOT_LITERAL
-from migrate.rules.keras_custom_layers import bind_add_weight
+from migrate.rules.keras_custom_layers import bind_add_weight, is_docstring
 
 # ---------------------------------------------------------------------------------------
 # The base classes written into the migrated file. ``torch.``, ``nn.`` and ``re.`` are
@@ -573,21 +573,12 @@ def _tensor_step(function: cst.FunctionDef, ctx: RuleContext) -> cst.FunctionDef
     line = cst.parse_statement(
         f"{step} = {code_of(ctx.name('torch.as_tensor'))}({step})  # Keras passed the step as an int64 tensor\n"
     )
-    at = 1 if body and _is_docstring(body[0]) else 0
+    at = 1 if body and is_docstring(body[0]) else 0
     if at < len(body):  # comments above the first line stay above it
         line = line.with_changes(leading_lines=body[at].leading_lines)
         body[at] = body[at].with_changes(leading_lines=[])
     body.insert(at, line)
     return function.with_changes(body=function.body.with_changes(body=body))
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 RULES: list[Rule] = [CustomMetric(), CustomLoss(), CustomSchedule()]

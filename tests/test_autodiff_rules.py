@@ -16,6 +16,7 @@ from migrate.codemod import migrate_source
 
 tf = pytest.importorskip("tensorflow")
 torch = pytest.importorskip("torch")
+from .dense_weights import copy_dense_weights  # noqa: E402
 
 
 def migrated(source: str, todo: bool = False) -> str:
@@ -217,16 +218,6 @@ def adversarial_step(x):
 '''
 
 
-def _copy_dense_weights(keras_model, torch_model) -> None:  # noqa: ANN001
-    linears = [m for m in torch_model.modules() if isinstance(m, torch.nn.Linear)]
-    assert len(linears) == len(keras_model.layers)
-    with torch.no_grad():
-        for layer, linear in zip(keras_model.layers, linears):
-            kernel, bias = layer.get_weights()
-            linear.weight.copy_(torch.from_numpy(kernel.T.copy()))
-            linear.bias.copy_(torch.from_numpy(bias))
-
-
 def _assert_same_weights(keras_model, torch_model) -> None:  # noqa: ANN001
     linears = [m for m in torch_model.modules() if isinstance(m, torch.nn.Linear)]
     for layer, linear in zip(keras_model.layers, linears):
@@ -242,7 +233,7 @@ def test_one_tape_step_and_two_tape_step_train_like_keras() -> None:
     tf.random.set_seed(0)
     theirs, ours = run(STEPS), run(code)
     for name in ("model", "critic"):
-        _copy_dense_weights(theirs[name], ours[name])
+        copy_dense_weights(theirs[name], ours[name])
     rng = np.random.default_rng(1)
     for _ in range(3):
         x, y = rng.normal(size=(8, 3)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")

@@ -21,6 +21,7 @@ from migrate.codemod import migrate_source
 
 tf = pytest.importorskip("tensorflow")
 torch = pytest.importorskip("torch")
+from .dense_weights import copy_dense_weights  # noqa: E402
 keras = pytest.importorskip("keras")
 
 #: Parameters after the steps, absolute; losses, relative. See the module docstring for the
@@ -122,16 +123,6 @@ def keras_run():  # noqa: ANN201
     keras.mixed_precision.set_global_policy(previous)
 
 
-def _copy(keras_model, torch_model) -> None:  # noqa: ANN001
-    linears = [m for m in torch_model.modules() if isinstance(m, torch.nn.Linear)]
-    assert len(linears) == len(keras_model.layers)
-    with torch.no_grad():
-        for layer, linear in zip(keras_model.layers, linears):
-            kernel, bias = layer.get_weights()
-            linear.weight.copy_(torch.from_numpy(kernel.T.copy()))
-            linear.bias.copy_(torch.from_numpy(bias))
-
-
 def _max_difference(keras_model, torch_model) -> float:  # noqa: ANN001
     linears = [m for m in torch_model.modules() if isinstance(m, torch.nn.Linear)]
     worst = 0.0
@@ -165,7 +156,7 @@ def test_loss_scaled_steps_match_keras_including_skipped_ones(source: str, refer
     else:  # the idiomatic step
         assert "scaled_loss.backward()" in code and "scaler.step(optimizer)" in code and "scaler.update()" in code
     theirs, ours = keras_run(reference), run(code)
-    _copy(theirs["model"], ours["model"])
+    copy_dense_weights(theirs["model"], ours["model"])
     rng = np.random.default_rng(0)
     scales, worst = [], 0.0
     for _ in range(10):
@@ -189,7 +180,7 @@ def test_two_tape_gan_step_with_two_scalers_matches_keras(keras_run) -> None:  #
     assert "critic_scaler.unscale_(critic_optimizer)" in code  # clipping sees unscaled gradients
     theirs, ours = keras_run(TWO_TAPES), run(code)
     for name in ("generator", "critic"):
-        _copy(theirs[name], ours[name])
+        copy_dense_weights(theirs[name], ours[name])
     rng = np.random.default_rng(1)
     for _ in range(3):
         noise, real = rng.normal(size=(16, 4)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")

@@ -152,6 +152,18 @@ def test_chunked_findings_equal_the_whole_file_run_on_fixtures() -> None:
     assert not differ
 
 
+@pytest.mark.parametrize("setting", [
+    'keras.mixed_precision.set_global_policy("mixed_float16")\n',
+    "writer = tf.summary.create_file_writer('logs')\nwriter.set_as_default()\n",
+])
+def test_a_file_wide_setting_falls_back_to_the_whole_file(setting: str) -> None:
+    text = (
+        "import keras\nimport tensorflow as tf\n" + setting
+        + "tf.summary.scalar('loss', 0.5, step=0)\nwith tf.GradientTape() as tape:\n    y = model(x)\n"
+    )
+    assert ChunkedFindings().findings(text, "t.py", Selection()) is None
+
+
 def test_rebinding_an_imported_name_falls_back_to_the_whole_file() -> None:
     text = "import tensorflow as tf\ny = tf.reduce_sum(x)\ntf = None\nz = tf.sqrt(y)\n"
     assert ChunkedFindings().findings(text, "t.py", Selection()) is None

@@ -18,7 +18,9 @@ of independent functions is one chunk per function, a script is one chunk.
 This is an approximation of the whole-file run, used for diagnostics only (every edit is
 computed by the whole-file run). Where it could differ, it is not used: when a top-level
 statement rebinds an imported name (``tf = …`` hides the import for the rest of the file),
-``findings`` answers None and the caller runs the engine on the whole file. The server
+``findings`` answers None and the caller runs the engine on the whole file; so it does when a
+statement sets something rules read file-wide (a mixed-precision policy, a default
+TensorBoard writer). The server
 also runs the whole file when typing pauses and publishes its findings, which win.
 """
 
@@ -51,7 +53,7 @@ class NotParsed(Exception):
 class _Piece:
     """One top-level piece: its lines, and the module-level names it binds and reads."""
 
-    __slots__ = ("first", "end", "header", "binds", "reads", "rebinds")
+    __slots__ = ("first", "end", "header", "binds", "reads", "rebinds", "file_wide")
 
     def __init__(self, first: int, end: int, header: bool) -> None:
         self.first, self.end, self.header = first, end, header
@@ -59,6 +61,7 @@ class _Piece:
         self.binds: set[str] = set()
         self.reads: set[str] = set()
         self.rebinds: set[str] = set()  # every name bound in the module scope
+        self.file_wide = False  # sets something rules read across the whole file
 
 
 def _pieces(text: str) -> tuple[list[str], list[_Piece], set[str]]:
@@ -92,10 +95,18 @@ def _pieces(text: str) -> tuple[list[str], list[_Piece], set[str]]:
     return lines, pieces, imported
 
 
+#: Calls whose effect rules read anywhere in the file, without a name to tie them to the code
+#: they affect: a mixed-precision policy (tapes and fits become autocast), a default
+#: TensorBoard writer (tf.summary calls write to it).
+_FILE_WIDE_CALLS = {"set_global_policy", "set_policy", "set_as_default"}
+
+
 def _names(statement: ast.stmt, piece: _Piece, imported: set[str]) -> None:
     for node in ast.walk(statement):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             piece.reads.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FILE_WIDE_CALLS:
+            piece.file_wide = True
     for node in _module_scope(statement):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             piece.rebinds.add(node.name)
@@ -177,6 +188,8 @@ class ChunkedFindings:
             found.append(replace(finding, line=header_lines[finding.line - 1] + 1))
         if any(imported & piece.rebinds for piece in pieces if not piece.header):
             return None  # rebinds an imported name: the rest of the file reads it anew
+        if any(piece.file_wide for piece in pieces):
+            return None  # a setting every statement may read: only the whole file tells
         offset = header.count("\n")
         for group in _components(pieces):
             origin = [n for piece in group for n in range(piece.first, piece.end)]

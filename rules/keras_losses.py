@@ -48,6 +48,7 @@ from migrate.rules.base import (
     literal,
     parse_signature,
 )
+from migrate.rules import tf_nn
 
 # ---------------------------------------------------------------------------------------
 # The plan a training step carries out.
@@ -451,7 +452,7 @@ def torch_loss(node: cst.BaseExpression | str, ctx: RuleContext) -> LossPlan:
         if isinstance(original, cst.Call) and _class_of(original.func):
             spec = SPECS[_class_of(original.func) or ""]
             plan = _plan(spec, _bind(spec, original, ctx), ctx)
-            called = lambda yt, yp: cst.Call(node, [cst.Arg(yt, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(yp)])  # noqa: E731
+            called = lambda yt, yp: tf_nn.call(node, yt, yp)  # noqa: E731
             return LossPlan(plan.keras, plan.reduction, called, plan._per_example, plan.notes)
     raise CannotMigrate(f"`{ctx.source(node)}` is not a loss this rewrite can read")
 
@@ -460,11 +461,8 @@ def _user_loss(node: cst.Call) -> LossPlan:
     """An instance of the file's own Loss subclass: called as it is (custom_objects.loss makes
     it an nn.Module that reduces and weighs as Keras's ``Loss.__call__``)."""
 
-    def called(y_true: cst.BaseExpression, y_pred: cst.BaseExpression, weights: cst.BaseExpression | None = None) -> cst.BaseExpression:
-        args = [cst.Arg(y_true), cst.Arg(y_pred)]
-        if weights is not None:
-            args.append(cst.Arg(weights, keyword=cst.Name("sample_weight"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
-        return cst.Call(node, args)
+    def called(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
+        return tf_nn.call(node, y_true, y_pred)
 
     def per_example(y_true: cst.BaseExpression, y_pred: cst.BaseExpression) -> cst.BaseExpression:
         raise CannotMigrate(f"`{code_of(node)}` reduces itself: its per-example values are not known here")
@@ -600,7 +598,7 @@ class LossFunction(Rule):
             f'    """`keras.losses.{spec.function}`: one loss value per example, as Keras computes it."""\n'
             f"    return {body}\n"
         ).body))
-        return cst.Call(cst.Name(spec.function), [cst.Arg(y_true, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(y_pred)])
+        return tf_nn.call(cst.Name(spec.function), y_true, y_pred)
 
     def rewrite_reference(self, node: cst.BaseExpression, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         from migrate.rules.keras_optimizers import argument_of_compile

@@ -17,19 +17,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, argument, code_of, dotted_name, literal_or
+from migrate.rules.base import NOT_LITERAL, CannotMigrate, NewArg, Rule, RuleContext, argument, build_call, code_of, dotted_name, literal_or
 
 WRITER = "tensorflow.summary.SummaryWriter"
-
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    found = argument(call, keyword, position)
-    return found.value if found is not None else None
-
-
-def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
-    tight = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-    return cst.Arg(value, keyword=cst.Name(name), equal=tight)
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -48,8 +38,8 @@ def _default_writer_call(node: cst.CSTNode) -> tuple[str, cst.BaseExpression | N
     """``("writer", step)`` for ``writer.as_default(step=…)`` / ``writer.set_as_default(…)``."""
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
         if node.func.attr.value in ("as_default", "set_as_default") and dotted_name(node.func.value):
-            step = _argument(node, 0, "step")
-            return dotted_name(node.func.value), None if _is_none(step) else step
+            step = argument(node, "step", 0)
+            return dotted_name(node.func.value), None if step is None or _is_none(step.value) else step.value
     return None
 
 
@@ -138,25 +128,25 @@ class CreateFileWriter(Rule):
     example = 'writer = tf.summary.create_file_writer("logs/train")'
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        logdir = _argument(call, 0, "logdir")
+        logdir = argument(call, "logdir", 0)
         if logdir is None:
             raise CannotMigrate("no log directory is given")
-        args = [cst.Arg(logdir)]
-        for index, keyword in enumerate(("max_queue", "flush_millis", "filename_suffix", "name"), start=1):
-            value = _argument(call, index, keyword)
-            if _is_none(value) or keyword == "name":
-                continue
-            if keyword == "flush_millis":
-                millis = literal_or(value, None)
-                text = f"{millis / 1000!r}" if isinstance(millis, (int, float)) and millis is not NOT_LITERAL else f"{code_of(value)} / 1000"
-                seconds = cst.parse_expression(text)
-                args.append(_keyword("flush_secs", seconds))
-            else:
-                args.append(_keyword(keyword, value))  # type: ignore[arg-type]
         extra = [a.keyword.value for a in call.args if a.keyword is not None and a.keyword.value.startswith("experimental_")]
         if extra:
             raise CannotMigrate(f"`{extra[0]}` has no SummaryWriter counterpart")
-        return cst.Call(func=ctx.name("torch.utils.tensorboard.SummaryWriter"), args=args)
+        args = [NewArg(logdir.value, None, logdir)]
+        for index, keyword in enumerate(("max_queue", "flush_millis", "filename_suffix"), start=1):
+            given = argument(call, keyword, index)
+            if given is None or _is_none(given.value):
+                continue
+            value = given.value
+            if keyword == "flush_millis":
+                millis = literal_or(value, None)
+                text = f"{millis / 1000!r}" if isinstance(millis, (int, float)) and millis is not NOT_LITERAL else f"{code_of(value)} / 1000"
+                args.append(NewArg(cst.parse_expression(text), "flush_secs", given))
+            else:
+                args.append(NewArg(value, keyword, given))
+        return build_call(call, ctx.name("torch.utils.tensorboard.SummaryWriter"), args)
 
 
 class AsDefault(Rule):
@@ -231,25 +221,29 @@ class SummaryValue(Rule):
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         spec = _SUMMARIES[qualified]
-        name, data, step = _argument(call, 0, "name"), _argument(call, 1, spec.data), _argument(call, 2, "step")
+        name, data, step = argument(call, "name", 0), argument(call, spec.data, 1), argument(call, "step", 2)
         if name is None or data is None:
             raise CannotMigrate("the summary's name or value is missing")
         default = default_writer(ctx)
-        if _is_none(step):
-            step = default.step
-        if step is None:
+        step_value = step.value if step is not None and not _is_none(step.value) else default.step
+        if step_value is None:
             raise CannotMigrate("no step is given: TF reads the one `tf.summary.experimental.set_step` set; pass it as `step=`")
-        args = [cst.Arg(name), cst.Arg(data), cst.Arg(step)]
-        if spec.method == "add_histogram":
-            buckets = _argument(call, 4, "buckets")
-            args.append(_keyword("bins", cst.Integer("30") if _is_none(buckets) else buckets))  # type: ignore[arg-type]
+        step_arg = step if step is not None and step.value is step_value else None
+        values = data.value
         if spec.method == "add_images":
-            outputs = _argument(call, 3, "max_outputs") or cst.Integer("3")
-            if not dotted_name(data):
+            outputs = argument(call, "max_outputs", 3)
+            if not dotted_name(values):
                 raise CannotMigrate("the images are not a name: slicing them to `max_outputs` would compute them twice")
-            sliced = cst.parse_expression(f"{code_of(data)}[:{code_of(outputs)}]")
-            args = [cst.Arg(name), cst.Arg(sliced), cst.Arg(step), _keyword("dataformats", cst.SimpleString('"NHWC"'))]
-        return cst.Call(func=cst.Attribute(value=cst.parse_expression(default.writer), attr=cst.Name(spec.method)), args=args)
+            values = cst.parse_expression(f"{code_of(values)}[:{code_of(outputs.value) if outputs else '3'}]")
+        args = [NewArg(name.value, None, name), NewArg(values, None, data), NewArg(step_value, None, step_arg)]
+        if spec.method == "add_histogram":
+            buckets = argument(call, "buckets", 4)
+            bins = buckets.value if buckets is not None and not _is_none(buckets.value) else cst.Integer("30")
+            args.append(NewArg(bins, "bins", buckets))
+        if spec.method == "add_images":
+            args.append(NewArg(cst.SimpleString('"NHWC"'), "dataformats"))
+        method = cst.Attribute(value=cst.parse_expression(default.writer), attr=cst.Name(spec.method))
+        return build_call(call, method, args)
 
 
 class Flush(Rule):
@@ -260,8 +254,8 @@ class Flush(Rule):
     example = "tf.summary.flush(writer)"
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        writer = _argument(call, 0, "writer")
-        target = code_of(writer) if not _is_none(writer) else default_writer(ctx).writer
+        writer = argument(call, "writer", 0)
+        target = code_of(writer.value) if writer is not None and not _is_none(writer.value) else default_writer(ctx).writer
         return cst.parse_expression(f"{target}.flush()")
 
 

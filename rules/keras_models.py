@@ -335,7 +335,7 @@ class CallWithTraining(Rule):
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         if not isinstance(call.func, cst.Name):
             return call  # `self.block(x, training=...)`: the subclass rule's business
-        return at_the_data_boundary(self._with_mode(call), call.func.value, ctx)
+        return _at_the_data_boundary(self._with_mode(call), call.func.value, ctx)
 
     @staticmethod
     def _with_mode(call: cst.Call) -> cst.Call:
@@ -382,7 +382,7 @@ def _in_a_class(ctx: RuleContext) -> bool:
     )
 
 
-def at_the_data_boundary(call: cst.Call, model: str, ctx: RuleContext) -> cst.BaseExpression:
+def _at_the_data_boundary(call: cst.Call, model: str, ctx: RuleContext) -> cst.BaseExpression:
     """``model(images)`` with the batch permuted to the migrated model's channels-first layout
     (and its output back, for a Sequential that answers a map), as fit's loop does."""
     # Read-only use of the fit rule's knowledge of what a model of the file reads.

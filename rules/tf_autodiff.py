@@ -26,7 +26,6 @@ import libcst as cst
 
 from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, argument, build_call, code_of, dotted_name
 from migrate.rules.tf_nn import call, method
-from migrate.rules.keras_models import at_the_data_boundary
 
 _TF_ROOTS = ("tensorflow", "keras", "tf_keras")
 #: Attributes of a Keras model / tf.Module holding its trainable variables.
@@ -298,6 +297,9 @@ class TapeCode:
         for item in with_statement.items:
             if item.asname is not None and not self.only_tape_methods_use(dotted_name(item.asname.name)):
                 return False  # `del tape`, `tape.reset()`: the name must stay bound
+        for node in _nodes(with_statement.body, cst.Call):
+            if isinstance(node.func, (cst.Name, cst.Attribute)) and _type_of(ctx, node.func) is not None:
+                return False  # `model(x)`: a site of its own (the call rule sets the mode, the layout)
         for attribute in _nodes(with_statement.body, cst.Attribute):
             receiver = attribute.value
             if isinstance(receiver, (cst.Name, cst.Attribute)) and _type_of(ctx, receiver) is not None:
@@ -450,47 +452,10 @@ def _unwrap_before(code: TapeCode, tape: _Tape, statement: cst.CSTNode, ctx: Rul
     if not (code.follows(tape.statement, statement) and code.unwrappable(tape, ctx)):
         return []
     body = list(tape.statement.body.body)  # type: ignore[union-attr]
-    modes = _TrainingCalls(ctx)
-    body = [statement.visit(modes) for statement in body]  # type: ignore[misc]
-    if modes.train:
-        # `model(x, training=True)`: torch keeps the mode on the module, set before the call.
-        body = [*statements_code("".join(f"{r}.train()\n" for r in modes.train)), *body]
     if body and tape.statement.leading_lines:
         body[0] = body[0].with_changes(leading_lines=[*tape.statement.leading_lines, *body[0].leading_lines])
     ctx.remove_statement(tape.statement)  # type: ignore[attr-defined]
     return body
-
-
-_MODEL_TYPES = ("keras.Model", "keras.layers.Layer")
-
-
-class _TrainingCalls(cst.CSTTransformer):
-    """Drops ``training=True`` from calls of Keras models and layers in a tape body that is
-    moved as it is; the models are listed so that ``model.train()`` can precede the body."""
-
-    def __init__(self, ctx: RuleContext):
-        super().__init__()
-        self.ctx = ctx
-        self.train: list[str] = []
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        func = original_node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)) or _type_of(self.ctx, func) not in _MODEL_TYPES:
-            return updated_node
-        flag = next((a for a in original_node.args if a.keyword is not None and a.keyword.value == "training"), None)
-        if flag is not None and _literal_bool(flag.value) is True:
-            receiver = code_of(func)
-            if receiver not in self.train:
-                self.train.append(receiver)
-            args = [a for a in updated_node.args if not (a.keyword is not None and a.keyword.value == "training")]
-            if args:
-                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            updated_node = updated_node.with_changes(args=args)
-        if isinstance(func, cst.Name):
-            # The body is moved as it was parsed, past the call rule: the batch still crosses
-            # into the channels-first model here, as it does at any other call of it.
-            return at_the_data_boundary(updated_node, func.value, self.ctx)
-        return updated_node
 
 
 def _mixed_dtype(module: cst.Module) -> str | None:

@@ -81,7 +81,7 @@ def test_the_example_converts_to_an_idiomatic_loop(migrated: Path) -> None:
     code = migrated.read_text(encoding="utf-8")
     assert "tensorflow" not in code and "import keras" not in code
     # NHWC data, NCHW model: permuted once, where the batch enters the model.
-    assert "model.train()\n    predictions = model(images.permute(0, 3, 1, 2))" in code
+    assert "predictions = model.train()(images.permute(0, 3, 1, 2))" in code
     assert "predictions = model.eval()(images.permute(0, 3, 1, 2))" in code
     assert "loss.backward()" in code and "optimizer.step()" in code
     assert "writer.add_scalar(\"loss\", train_loss.result(), epoch)" in code

@@ -146,6 +146,16 @@ def argument(call: cst.Call, name: str, position: int | None = None) -> cst.Arg 
     return None
 
 
+def bare_call(statement: cst.CSTNode) -> cst.Call | None:
+    """The call of a statement that is only a call (``opt.apply_gradients(...)`` on its own
+    line): the statement a rule may replace or drop; None for anything else."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            return small.value
+    return None
+
+
 _EMPTY_MODULE = cst.Module([])
 
 

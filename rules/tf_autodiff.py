@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, argument, build_call, code_of, dotted_name
+from migrate.rules.base import CannotMigrate, NewArg, Rule, RuleContext, argument, bare_call, build_call, code_of, dotted_name
 from migrate.rules.tf_nn import call, method
 
 _TF_ROOTS = ("tensorflow", "keras", "tf_keras")
@@ -134,15 +134,6 @@ def _single_assign(statement: cst.CSTNode) -> cst.Assign | None:
         small = statement.body[0]
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             return small
-    return None
-
-
-def _bare_call(statement: cst.CSTNode) -> cst.Call | None:
-    """The call of a statement that is only a call (``opt.apply_gradients(...)``)."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-            return small.value
     return None
 
 
@@ -401,7 +392,7 @@ def _single_step(code: TapeCode, ctx: RuleContext) -> _Step | None:
     if len(applies) != 1:
         return None
     statement, apply = applies[0]
-    if _bare_call(statement) is not apply or apply.func.attr.value == "minimize":  # type: ignore[attr-defined]
+    if bare_call(statement) is not apply or apply.func.attr.value == "minimize":  # type: ignore[attr-defined]
         return None
     if _type_of(ctx, apply.func.value) not in _OPTIMIZER_TYPES:  # type: ignore[attr-defined]
         return None
@@ -461,7 +452,7 @@ def _unwrap_before(code: TapeCode, tape: _Tape, statement: cst.CSTNode, ctx: Rul
 def _mixed_dtype(module: cst.Module) -> str | None:
     """``"float16"``/``"bfloat16"`` when the module sets a Keras mixed-precision policy."""
     for statement in module.body:
-        call_ = _bare_call(statement)
+        call_ = bare_call(statement)
         if call_ is not None and _tail(call_.func) in ("set_global_policy", "set_policy") and call_.args:
             value = call_.args[0].value
             if isinstance(value, cst.SimpleString):
@@ -1044,7 +1035,7 @@ class ApplyGradients(Rule):
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
         statement = ctx.statement()  # type: ignore[attr-defined]
-        original = _bare_call(statement)
+        original = bare_call(statement)
         if original is None:
             raise CannotMigrate("the optimizer step's return value is used; in torch `step()` returns nothing to use")
         optimizer = call_.func.value  # type: ignore[attr-defined]
@@ -1152,7 +1143,7 @@ class TapeMethods(Rule):
             value = call_.args[0].value
             if isinstance(value, (cst.List, cst.Tuple)):
                 statement = ctx.statement()  # type: ignore[attr-defined]
-                if _bare_call(statement) is None:
+                if bare_call(statement) is None:
                     raise CannotMigrate("the result of `watch` is used")
                 ctx.replace_statement(  # type: ignore[attr-defined]
                     statements_code("".join(f"{code_of(e.value)}.requires_grad_(True)\n" for e in value.elements))
@@ -1253,7 +1244,7 @@ class _SelfTrainable(cst.CSTTransformer):
 
 
 def _is_super_init(statement: cst.CSTNode) -> bool:
-    call_ = _bare_call(statement)
+    call_ = bare_call(statement)
     return (
         call_ is not None
         and isinstance(call_.func, cst.Attribute)
@@ -1274,7 +1265,7 @@ def _with_super_init(function: cst.FunctionDef) -> cst.FunctionDef:
     if found:
         i = found[0]
         line = line.with_changes(leading_lines=body[i].leading_lines)  # type: ignore[union-attr]
-        call_ = _bare_call(body[i])
+        call_ = bare_call(body[i])
         if call_ is not None and any(a.keyword is None or a.keyword.value != "name" for a in call_.args):
             raise CannotMigrate(f"`{code_of(call_)}` passes what nn.Module's constructor does not take")
         if i < start or any(_assigns_self(s) for s in body[start:i]):
@@ -1331,7 +1322,7 @@ class VariableMethods(Rule):
             extra = [a for a in call_.args if a is not value and not (a.keyword and a.keyword.value in ("use_locking", "name", "read_value"))]
             if value is None or extra:
                 raise CannotMigrate(f"`{name}` takes the new value (and `use_locking`/`name`, which torch does not need)")
-            if _bare_call(ctx.statement()) is None:  # type: ignore[attr-defined]
+            if bare_call(ctx.statement()) is None:  # type: ignore[attr-defined]
                 raise CannotMigrate(f"the result of `{name}` is used; in torch the in-place update is a statement")
             new_value = value.value
             if isinstance(new_value, (cst.List, cst.Tuple)) or (
@@ -1370,7 +1361,7 @@ class MixedPrecision(Rule):
     example = 'keras.mixed_precision.set_global_policy("mixed_float16")'
 
     def rewrite_call(self, call_: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        if _bare_call(ctx.statement()) is None or len(call_.args) != 1:  # type: ignore[attr-defined]
+        if bare_call(ctx.statement()) is None or len(call_.args) != 1:  # type: ignore[attr-defined]
             raise CannotMigrate("only a `set_global_policy(\"...\")` statement is migrated")
         value = call_.args[0].value
         if isinstance(value, cst.Call) and value.args:

@@ -13,19 +13,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument, code_of, dotted_name
-
-
-def _own_statement(call: cst.Call, ctx: RuleContext) -> bool:
-    """The call is a statement of its own (``tf.config.…(…)`` on its line): only then may the
-    rule replace or drop the line."""
-    statement = ctx.statement()
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, cst.Call)
-    )
+from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument, bare_call, code_of, dotted_name
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
@@ -48,7 +36,7 @@ class _DroppedStatement(Rule):
     because: ClassVar[str]
 
     def rewrite_call(self, call: cst.Call, qualified: str, ctx: RuleContext) -> cst.BaseExpression:
-        if not _own_statement(call, ctx):
+        if not bare_call(ctx.statement()) is not None:
             raise CannotMigrate("only the call as a statement of its own is removed; its value has no PyTorch counterpart")
         ctx.replace_statement([])
         ctx.note(f"`{dotted_name(call.func) or qualified}(…)` removed: {self.because}")
@@ -195,7 +183,7 @@ class Threads(Rule):
         if not isinstance(count, cst.Integer):
             raise CannotMigrate("the thread count is not a literal: TF reads 0 as \"the runtime chooses\", which torch refuses")
         if count.evaluated_value == 0:
-            if not _own_statement(call, ctx):
+            if not bare_call(ctx.statement()) is not None:
                 raise CannotMigrate("0 threads means \"the runtime chooses\": remove the call")
             ctx.replace_statement([])
             ctx.note("a thread count of 0 lets the runtime choose, which torch does when nothing is set: line removed")
@@ -239,7 +227,7 @@ class SetRandomSeed(Rule):
         seed = _argument(call, 0, "seed")
         if seed is None or not _repeatable(seed):
             raise CannotMigrate("the seed is not a name or a literal: assign it to a name first, it seeds three generators")
-        if not _own_statement(call, ctx):
+        if not bare_call(ctx.statement()) is not None:
             raise CannotMigrate("the call is not a statement of its own: it becomes three statements")
         text = code_of(seed)
         ctx.replace_statement(

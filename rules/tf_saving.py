@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument
+from migrate.rules.base import CannotMigrate, Rule, RuleContext, argument, bare_call
 from migrate.rules.keras_callbacks import torch_path
 from migrate.rules.tf_nn import call, method
 
@@ -39,14 +39,6 @@ def _check_arguments(call_: cst.Call, known: dict[str, int | None], ignorable: d
         if allowed is not None and _code(arg.value) in allowed:  # type: ignore[operator]
             continue
         raise CannotMigrate(f"`{name}={_code(arg.value)}` has no counterpart in a torch state dict")
-
-
-def _bare_call(statement: cst.CSTNode) -> cst.Call | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-            return small.value
-    return None
 
 
 def _save(ctx: RuleContext, obj: cst.BaseExpression, path: cst.BaseExpression) -> cst.Call:
@@ -126,7 +118,7 @@ class LoadWeights(Rule):
         by_name = argument(call_, "by_name", None)
         strict = not (by_name is not None and _code(by_name.value) == "True")
         statement = ctx.statement()  # type: ignore[attr-defined]
-        outer = _bare_call(statement)
+        outer = bare_call(statement)
         partial = (
             outer is not None
             and isinstance(outer.func, cst.Attribute)

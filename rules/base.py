@@ -146,6 +146,28 @@ def argument(call: cst.Call, name: str, position: int | None = None) -> cst.Arg 
     return None
 
 
+def top_level_names(module: cst.Module, skip: Callable[[cst.FunctionDef], bool] = lambda _: False) -> set[str]:
+    """The names a module binds at its top level: functions (but those ``skip`` accepts: a
+    helper a rule wrote, found again by a second run), classes, assignments and imports — the
+    names a helper the rewrite adds must not take."""
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            if not skip(statement):
+                names.add(statement.name.value)
+        elif isinstance(statement, cst.ClassDef):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        names.add(dotted_name(bound).split(".")[0])  # type: ignore[arg-type]
+    return names
+
+
 def bare_call(statement: cst.CSTNode) -> cst.Call | None:
     """The call of a statement that is only a call (``opt.apply_gradients(...)`` on its own
     line): the statement a rule may replace or drop; None for anything else."""

@@ -47,6 +47,7 @@ from migrate.rules.base import (
     dotted_name,
     literal,
     parse_signature,
+    top_level_names,
 )
 from migrate.rules import tf_nn
 
@@ -522,25 +523,9 @@ def _function_names() -> dict[str, str]:
 FUNCTIONS = _function_names()
 
 
-def _top_level_names(module: cst.Module) -> set[str]:
-    """Names the file defines at the top (functions, classes, assignments, imports), except the
-    loss functions this rule writes (a second run finds them)."""
-    names: set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, cst.FunctionDef):
-            if not (statement.get_docstring() or "").startswith("`keras.losses."):
-                names.add(statement.name.value)
-        elif isinstance(statement, cst.ClassDef):
-            names.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign):
-                    names.update(dotted_name(target.target) for target in small.targets)
-                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
-                    for alias in small.names:  # `from sklearn.metrics import mean_squared_error`
-                        bound = alias.asname.name if alias.asname else alias.name
-                        names.add(dotted_name(bound).split(".")[0])  # type: ignore[arg-type]
-    return names
+def _ours(function: cst.FunctionDef) -> bool:
+    """A loss function this rule wrote into the file (a second run finds it)."""
+    return (function.get_docstring() or "").startswith("`keras.losses.")
 
 
 class LossFunction(Rule):
@@ -588,7 +573,7 @@ class LossFunction(Rule):
         try:
             return plan.per_example(y_true, y_pred)
         except CannotMigrate:
-            if rest.args or spec.function in _top_level_names(ctx.module()):
+            if rest.args or spec.function in top_level_names(ctx.module(), skip=_ours):
                 raise
         # `mse(y, model(x))`: the form reads each tensor twice (the rank rule), so the loss
         # becomes a function of the file, named as Keras's, that reads each argument once.

@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 import libcst as cst
 
-from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, parse_signature
+from migrate.rules.base import NOT_LITERAL, CannotMigrate, Rule, RuleContext, code_of, dotted_name, literal_or, parse_signature, top_level_names
 from migrate.rules import keras_regularizers as regularizers
 from migrate.rules.keras_losses import LossPlan, torch_loss
 from migrate.rules.keras_metrics import OBJECT_CLASSES, keras_default_name, object_constructor, torch_metric
@@ -252,7 +252,7 @@ def _compiled(model: str, compile_call: cst.Call, ctx: RuleContext) -> Compiled:
     stateful = any(not entry.split(": ", 1)[1].startswith("lambda ") for entry in metric_entries)
     scaler = prefix + "scaler" if wrapper is not None or (_mixed_dtype(ctx.module()) == "float16" and _scales_loss(bound)) else None
     if scaler is not None:
-        if scaler in _top_level_names(ctx.module()) or _assigned(scaler, ctx.scope()) is not None:
+        if scaler in top_level_names(ctx.module()) or _assigned(scaler, ctx.scope()) is not None:
             raise CannotMigrate(f"the GradScaler would be `{scaler}`, a name this file already uses")
         if plan.weight_decay is not None:
             raise CannotMigrate(
@@ -575,7 +575,7 @@ def _binds(module: cst.Module, name: str) -> bool:
         if isinstance(statement, cst.SimpleStatementLine)
         for small in statement.body
     )
-    return star or name in _top_level_names(module)
+    return star or name in top_level_names(module)
 
 
 def _model_output_permutation(model: str, ctx: RuleContext) -> tuple[int, ...] | None:
@@ -1153,7 +1153,7 @@ def _define(base: str, make, ctx: RuleContext) -> str:  # noqa: ANN001
     """Write a helper function into the file once per distinct code; its name (``fit``, or
     ``fit_2`` for a second, different loop; a name the file already uses is avoided)."""
     names = _HELPERS.setdefault(ctx, {})
-    taken = _top_level_names(ctx.module())
+    taken = top_level_names(ctx.module())
     index = 1
     while True:
         name = base if index == 1 else f"{base}_{index}"
@@ -1169,23 +1169,6 @@ def _define(base: str, make, ctx: RuleContext) -> str:  # noqa: ANN001
             break
     ctx.add_definition(_statements(code))
     return name
-
-
-def _top_level_names(module: cst.Module) -> set[str]:
-    names: set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            names.add(statement.name.value)
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign):
-                    names.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
-                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
-                    for alias in small.names:
-                        bound = alias.asname.name if alias.asname else alias.name
-                        if isinstance(bound, cst.Name):
-                            names.add(bound.value)
-    return names
 
 
 def _terms(ctx: RuleContext, *, step: bool = True) -> dict[str, str]:
